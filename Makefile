@@ -1,0 +1,68 @@
+# frappe — every target does its own set-up, so a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# System libraries: PortAudio for sounddevice; tmux drives the end-to-end test; jackd2 gives a
+# paced (real-time) dummy sound server for the audio timing tests and benchmarks.
+RUN_APT := libportaudio2
+TEST_APT := libportaudio2 tmux jackd2
+
+.PHONY: run test bench lint sysdeps-run sysdeps-test clean help
+
+help:
+	@echo "make run    — installe tout (.venv) et lance l'application"
+	@echo "make test   — installe tout (+ dépendances de test) et lance la suite de tests"
+	@echo "make bench  — mesures de performance"
+	@echo "make lint   — ruff et mypy"
+
+# Installs Debian packages when we are root with apt; otherwise says exactly what to install.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "frappe: installation des paquets système :$$missing"; \
+		(apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing)) || \
+		{ echo "frappe: échec de 'apt-get install$$missing'"; exit 1; }; \
+	elif command -v dpkg >/dev/null 2>&1; then \
+		echo "frappe: paquets système manquants :$$missing — installez-les : sudo apt-get install$$missing"; \
+	else \
+		echo "frappe: installez PortAudio (Fedora : sudo dnf install portaudio ; macOS : brew install portaudio)"; \
+	fi
+endef
+
+sysdeps-run:
+	$(call apt_install,$(RUN_APT))
+
+sysdeps-test:
+	$(call apt_install,$(TEST_APT))
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test,dev,asr]'
+	@touch $@ $(VENV)/.run-installed
+
+run: sysdeps-run $(VENV)/.run-installed
+	$(BIN)/frappe
+
+test: sysdeps-test $(VENV)/.test-installed
+	$(BIN)/python -m pytest -q
+
+bench: sysdeps-test $(VENV)/.test-installed
+	$(BIN)/python -m benchmarks
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
