@@ -1,0 +1,119 @@
+"""Word and character alignment on rapidfuzz's C++ Levenshtein kernels.
+
+Words are runs of non-space characters (as jiwer splits them), so punctuation glued to a word
+belongs to it, and French spaced punctuation (``:``, ``;``, ``?``, ``!``, « ») forms its own
+token. Token spans are offsets in the *normalised* text; ``NormalizedText.to_original`` maps
+them back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import Levenshtein
+
+__all__ = [
+    "AlignmentChunk",
+    "ChunkTag",
+    "Tokens",
+    "align_chars",
+    "align_tokens",
+    "reached_reference_words",
+    "tokenize",
+]
+
+ChunkTag = Literal["equal", "replace", "delete", "insert"]
+
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """The words of a text with their ``[start, end)`` offsets.
+
+    Attributes:
+        words: The words, in order.
+        starts: Offset of each word's first character.
+        ends: Offset just past each word's last character.
+    """
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def tokenize(text: str) -> Tokens:
+    """Split on whitespace, keeping each word's offsets."""
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _WORD.finditer(text):
+        words.append(match.group())
+        starts.append(match.start())
+        ends.append(match.end())
+    return Tokens(words, starts, ends)
+
+
+@dataclass(frozen=True, slots=True)
+class AlignmentChunk:
+    """One block of an alignment, as jiwer names them.
+
+    Attributes:
+        tag: ``equal``, ``replace`` (same length on both sides), ``delete`` (in the reference
+            only) or ``insert`` (in the hypothesis only).
+        ref_start: First reference index of the block.
+        ref_end: One past the last reference index.
+        hyp_start: First hypothesis index.
+        hyp_end: One past the last hypothesis index.
+    """
+
+    tag: ChunkTag
+    ref_start: int
+    ref_end: int
+    hyp_start: int
+    hyp_end: int
+
+
+def _chunks(ref: Sequence[str] | str, hyp: Sequence[str] | str) -> list[AlignmentChunk]:
+    return [
+        AlignmentChunk(op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)  # type: ignore[arg-type]
+        for op in Levenshtein.opcodes(ref, hyp)
+    ]
+
+
+def align_tokens(ref: Sequence[str], hyp: Sequence[str]) -> list[AlignmentChunk]:
+    """Minimum-edit alignment of two word sequences (unit costs, as jiwer)."""
+    if not ref and not hyp:
+        return []
+    return _chunks(ref, hyp)
+
+
+def align_chars(ref: str, hyp: str) -> list[AlignmentChunk]:
+    """Minimum-edit alignment of two strings, character by character."""
+    if not ref and not hyp:
+        return []
+    return _chunks(ref, hyp)
+
+
+def reached_reference_words(ref: Sequence[str], hyp: Sequence[str]) -> int:
+    """How many reference words a candidate stopped by the clock had reached.
+
+    Only a window of the reference somewhat longer than what was typed is aligned (a skipped line
+    fits in the margin); reference words after the last one matched or replaced are the
+    unreached tail, not omissions.
+    """
+    if not hyp:
+        return 0
+    margin = max(30, len(hyp) // 4)
+    window = ref[: len(hyp) + margin]
+    reached = 0
+    for op in Levenshtein.opcodes(window, hyp):
+        if op.tag != "delete":
+            reached = op.src_end
+    return reached

@@ -1,0 +1,422 @@
+"""Error classification in the French copy-test taxonomy.
+
+The word alignment gives blocks where the texts differ; each block is read as a whole, so that
+two words typed joined (one missing space), a word split in two, two swapped words, a skipped
+line or a repeated line each come out as ONE error, as the French and Intersteno rules count
+them, instead of a cascade of substitutions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import Levenshtein
+
+from frappe.scoring.align import AlignmentChunk, Tokens
+from frappe.scoring.normalize import (
+    NormalizedText,
+    is_punctuation,
+    strip_accents,
+    strip_punctuation,
+)
+
+__all__ = [
+    "ERROR_CLASSES",
+    "ErrorClass",
+    "ErrorOp",
+    "ScoringError",
+    "TextUnits",
+    "classify_errors",
+    "classify_word_pair",
+    "text_units",
+]
+
+ErrorOp = Literal["substitution", "omission", "insertion", "transposition"]
+ErrorClass = Literal["accent", "case", "punctuation", "spacing", "spelling", "word", "line"]
+ERROR_CLASSES: tuple[ErrorClass, ...] = (
+    "line",
+    "word",
+    "spelling",
+    "spacing",
+    "accent",
+    "case",
+    "punctuation",
+)
+
+# Below this similarity a replaced word is a different word, not a misspelt one.
+_SPELLING_MIN_SIMILARITY = 0.5
+_SENTENCE_END = frozenset(".!?")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringError:
+    """One error, as a trainer would circle it on paper.
+
+    Attributes:
+        op: ``substitution``, ``omission``, ``insertion`` or ``transposition``.
+        error_class: ``accent``, ``case``, ``punctuation``, ``spacing``, ``spelling``, ``word``
+            or ``line`` (serialised as ``class``).
+        ref: The reference text concerned, as in the original reference.
+        hyp: The typed text concerned, as typed.
+        ref_span: ``[start, end)`` offsets in the original reference (empty for insertions).
+        hyp_span: ``[start, end)`` offsets in the original typed text (empty for omissions).
+        ref_words: ``[first, last)`` indices of the reference words concerned.
+        detail: A finer kind when useful for a barème: ``hyphen``, ``apostrophe``,
+            ``cedilla``, ``trema``, ``capital``, ``missing-space``, ``extra-space``,
+            ``letters``, ``words``.
+    """
+
+    op: ErrorOp
+    error_class: ErrorClass
+    ref: str
+    hyp: str
+    ref_span: tuple[int, int]
+    hyp_span: tuple[int, int]
+    ref_words: tuple[int, int]
+    detail: str | None = None
+
+    @property
+    def ref_word_count(self) -> int:
+        """How many reference words the error touches."""
+        return self.ref_words[1] - self.ref_words[0]
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form used in result files and ``frappe score --format json``."""
+        return {
+            "op": self.op,
+            "class": self.error_class,
+            "ref": self.ref,
+            "hyp": self.hyp,
+            "ref_span": list(self.ref_span),
+            "hyp_span": list(self.hyp_span),
+            "ref_words": list(self.ref_words),
+            "detail": self.detail,
+        }
+
+
+def classify_word_pair(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | None] | None:
+    """Classify one reference word typed as another; ``None`` when they are equal."""
+    if ref == hyp:
+        return None
+    if len(ref) == len(hyp) and len(ref) >= 2:
+        diffs = [k for k in range(len(ref)) if ref[k] != hyp[k]]
+        if (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and ref[diffs[0]] == hyp[diffs[1]]
+            and ref[diffs[1]] == hyp[diffs[0]]
+        ):
+            return "transposition", "spelling", "letters"
+    ref_bare, hyp_bare = strip_punctuation(ref), strip_punctuation(hyp)
+    if ref_bare == hyp_bare:
+        changed = set(ref) ^ set(hyp)
+        detail = "hyphen" if "-" in changed else "apostrophe" if "'" in changed else None
+        return "substitution", "punctuation", detail
+    if ref_bare.lower() == hyp_bare.lower():
+        return "substitution", "case", "capital"
+    ref_plain, hyp_plain = strip_accents(ref_bare), strip_accents(hyp_bare)
+    if ref_plain.lower() == hyp_plain.lower():
+        changed = set(ref_bare) ^ set(hyp_bare)
+        if changed & set("çÇ"):
+            return "substitution", "accent", "cedilla"
+        if changed & set("ëïüÿËÏÜŸ"):
+            return "substitution", "accent", "trema"
+        return "substitution", "accent", None
+    if ref_bare.replace("-", "") == hyp_bare.replace("-", "").replace(" ", ""):
+        return "substitution", "punctuation", "hyphen"
+    similarity = Levenshtein.normalized_similarity(ref_bare.lower(), hyp_bare.lower())
+    if similarity >= _SPELLING_MIN_SIMILARITY:
+        return "substitution", "spelling", None
+    return "substitution", "word", None
+
+
+@dataclass(frozen=True, slots=True)
+class TextUnits:
+    """Lines and sentences of the reference, as ``[first, last)`` word-index ranges.
+
+    Attributes:
+        spans: Every line and sentence of two words or more.
+        by_words: The same units keyed by their words, to recognise a repeated line.
+    """
+
+    spans: frozenset[tuple[int, int]]
+    by_words: frozenset[tuple[str, ...]]
+
+
+def text_units(text: str, tokens: Tokens) -> TextUnits:
+    """Find the lines (newline-separated) and sentences (ending in . ! ?) of a text."""
+    spans: set[tuple[int, int]] = set()
+    words = tokens.words
+    line_start = 0
+    sentence_start = 0
+    for index, word in enumerate(words):
+        end = tokens.ends[index]
+        next_start = tokens.starts[index + 1] if index + 1 < len(words) else len(text)
+        if "\n" in text[end:next_start] or index + 1 == len(words):
+            spans.add((line_start, index + 1))
+            line_start = index + 1
+        if word[-1] in _SENTENCE_END or index + 1 == len(words):
+            spans.add((sentence_start, index + 1))
+            sentence_start = index + 1
+        elif "\n" in text[end:next_start]:
+            sentence_start = index + 1
+    kept = frozenset(span for span in spans if span[1] - span[0] >= 2)
+    return TextUnits(kept, frozenset(tuple(words[a:b]) for a, b in kept))
+
+
+class _RegionReader:
+    """Reads the non-equal regions of one alignment into errors."""
+
+    def __init__(
+        self,
+        ref: NormalizedText,
+        hyp: NormalizedText,
+        ref_tokens: Tokens,
+        hyp_tokens: Tokens,
+        units: TextUnits,
+    ) -> None:
+        self.ref = ref
+        self.hyp = hyp
+        self.rt = ref_tokens
+        self.ht = hyp_tokens
+        self.units = units
+        self.errors: list[ScoringError] = []
+
+    # Spans -----------------------------------------------------------------------------------
+    def _ref_span(self, a: int, b: int) -> tuple[int, int]:
+        if a == b:
+            pos = self.rt.starts[a] if a < len(self.rt) else len(self.ref.text)
+            return self.ref.to_original(pos, pos)
+        return self.ref.to_original(self.rt.starts[a], self.rt.ends[b - 1])
+
+    def _hyp_span(self, a: int, b: int) -> tuple[int, int]:
+        if a == b:
+            if a < len(self.ht):
+                pos = self.ht.starts[a]
+            elif self.ht.ends:
+                pos = self.ht.ends[-1]
+            else:
+                pos = 0
+            return self.hyp.to_original(pos, pos)
+        return self.hyp.to_original(self.ht.starts[a], self.ht.ends[b - 1])
+
+    def _emit(
+        self,
+        op: ErrorOp,
+        error_class: ErrorClass,
+        ref_range: tuple[int, int],
+        hyp_range: tuple[int, int],
+        detail: str | None = None,
+    ) -> None:
+        ref_span = self._ref_span(*ref_range)
+        hyp_span = self._hyp_span(*hyp_range)
+        self.errors.append(
+            ScoringError(
+                op=op,
+                error_class=error_class,
+                ref=self.ref.original[ref_span[0] : ref_span[1]],
+                hyp=self.hyp.original[hyp_span[0] : hyp_span[1]],
+                ref_span=ref_span,
+                hyp_span=hyp_span,
+                ref_words=ref_range,
+                detail=detail,
+            )
+        )
+
+    # Runs of omitted or added words ----------------------------------------------------------
+    def _is_reference_unit(self, a: int, b: int) -> bool:
+        """True when ref words [a, b) are a whole line or sentence, allowing the alignment to
+        have slid the run over repeated words at its edges."""
+        words = self.rt.words
+        spans = self.units.spans
+        if (a, b) in spans:
+            return True
+        left_a, left_b = a, b
+        while left_a > 0 and words[left_a - 1] == words[left_b - 1]:
+            left_a, left_b = left_a - 1, left_b - 1
+            if (left_a, left_b) in spans:
+                return True
+        right_a, right_b = a, b
+        while right_b < len(words) and words[right_a] == words[right_b]:
+            right_a, right_b = right_a + 1, right_b + 1
+            if (right_a, right_b) in spans:
+                return True
+        return False
+
+    def _is_repeated_unit(self, a: int, b: int) -> bool:
+        """True when added words [a, b) repeat a line or sentence of the reference, or what was
+        typed just before them."""
+        run = self.ht.words[a:b]
+        if tuple(run) in self.units.by_words:
+            return True
+        n = b - a
+        return a >= n and self.ht.words[a - n : a] == run
+
+    def omitted(self, a: int, b: int, hyp_pos: int) -> None:
+        if a == b:
+            return
+        words = self.rt.words[a:b]
+        if all(is_punctuation(w) for w in words):
+            self._emit("omission", "punctuation", (a, b), (hyp_pos, hyp_pos))
+        elif b - a >= 2 and self._is_reference_unit(a, b):
+            self._emit("omission", "line", (a, b), (hyp_pos, hyp_pos))
+        else:
+            detail = "words" if b - a > 1 else None
+            self._emit("omission", "word", (a, b), (hyp_pos, hyp_pos), detail)
+
+    def inserted(self, a: int, b: int, ref_pos: int) -> None:
+        if a == b:
+            return
+        words = self.ht.words[a:b]
+        if all(is_punctuation(w) for w in words):
+            self._emit("insertion", "punctuation", (ref_pos, ref_pos), (a, b))
+        elif b - a >= 2 and self._is_repeated_unit(a, b):
+            self._emit("insertion", "line", (ref_pos, ref_pos), (a, b))
+        else:
+            detail = "words" if b - a > 1 else None
+            self._emit("insertion", "word", (ref_pos, ref_pos), (a, b), detail)
+
+    # One region --------------------------------------------------------------------------------
+    def region(self, i1: int, i2: int, j1: int, j2: int) -> None:
+        ref_words, hyp_words = self.rt.words, self.ht.words
+        a, b = i1, j1
+        del_start, ins_start = a, b
+
+        def flush() -> None:
+            nonlocal del_start, ins_start
+            self.omitted(del_start, a, ins_start)
+            self.inserted(ins_start, b, del_start)
+            del_start, ins_start = a, b
+
+        while a < i2 or b < j2:
+            if a < i2 and b < j2:
+                joined = _joined_length(ref_words, a, i2, hyp_words[b])
+                if joined:
+                    flush()
+                    self._emit(
+                        "substitution", "spacing", (a, a + joined), (b, b + 1), "missing-space"
+                    )
+                    a, b = a + joined, b + 1
+                    del_start, ins_start = a, b
+                    continue
+                split = _joined_length(hyp_words, b, j2, ref_words[a])
+                if split:
+                    flush()
+                    self._emit("substitution", "spacing", (a, a + 1), (b, b + split), "extra-space")
+                    a, b = a + 1, b + split
+                    del_start, ins_start = a, b
+                    continue
+                if (
+                    a + 1 < i2
+                    and b + 1 < j2
+                    and ref_words[a] == hyp_words[b + 1]
+                    and ref_words[a + 1] == hyp_words[b]
+                ):
+                    flush()
+                    self._emit("transposition", "word", (a, a + 2), (b, b + 2), "words")
+                    a, b = a + 2, b + 2
+                    del_start, ins_start = a, b
+                    continue
+                left_ref, left_hyp = i2 - a, j2 - b
+                here = _similarity(ref_words[a], hyp_words[b])
+                if left_ref > left_hyp and _similarity(ref_words[a + 1], hyp_words[b]) > here:
+                    a += 1
+                    continue
+                if left_hyp > left_ref and _similarity(ref_words[a], hyp_words[b + 1]) > here:
+                    b += 1
+                    continue
+                flush()
+                verdict = classify_word_pair(ref_words[a], hyp_words[b])
+                if verdict is not None:
+                    op, error_class, detail = verdict
+                    self._emit(op, error_class, (a, a + 1), (b, b + 1), detail)
+                a, b = a + 1, b + 1
+                del_start, ins_start = a, b
+            elif a < i2:
+                a += 1
+            else:
+                b += 1
+        flush()
+
+
+def _joined_length(words: list[str], start: int, stop: int, target: str) -> int:
+    """k ≥ 2 when ``words[start:start+k]`` written without spaces is ``target``, else 0."""
+    if not target.startswith(words[start]) or len(target) == len(words[start]):
+        return 0
+    built = words[start]
+    k = 1
+    while start + k < stop and len(built) < len(target):
+        built += words[start + k]
+        k += 1
+        if built == target:
+            return k
+        if not target.startswith(built):
+            return 0
+    return 0
+
+
+def _similarity(a: str, b: str) -> float:
+    return Levenshtein.normalized_similarity(a.lower(), b.lower())
+
+
+def _merge_swaps(chunks: list[AlignmentChunk], ref: Tokens, hyp: Tokens) -> list[AlignmentChunk]:
+    """Levenshtein writes two swapped words as insert X, equal Y, delete X (or the mirror):
+    turn that into one replace region, so it reads as one transposition."""
+    merged: list[AlignmentChunk] = []
+    i = 0
+    while i < len(chunks):
+        if i + 2 < len(chunks):
+            first, middle, last = chunks[i], chunks[i + 1], chunks[i + 2]
+            if (
+                middle.tag == "equal"
+                and middle.ref_end - middle.ref_start == 1
+                and {first.tag, last.tag} == {"insert", "delete"}
+                and _single_word(first, ref, hyp) == _single_word(last, ref, hyp) is not None
+            ):
+                merged.append(
+                    AlignmentChunk(
+                        "replace", first.ref_start, last.ref_end, first.hyp_start, last.hyp_end
+                    )
+                )
+                i += 3
+                continue
+        merged.append(chunks[i])
+        i += 1
+    return merged
+
+
+def _single_word(chunk: AlignmentChunk, ref: Tokens, hyp: Tokens) -> str | None:
+    if chunk.tag == "delete" and chunk.ref_end - chunk.ref_start == 1:
+        return ref.words[chunk.ref_start]
+    if chunk.tag == "insert" and chunk.hyp_end - chunk.hyp_start == 1:
+        return hyp.words[chunk.hyp_start]
+    return None
+
+
+def classify_errors(
+    ref: NormalizedText,
+    hyp: NormalizedText,
+    ref_tokens: Tokens,
+    hyp_tokens: Tokens,
+    chunks: list[AlignmentChunk],
+    units: TextUnits,
+) -> list[ScoringError]:
+    """Read an alignment into classified errors, in reference order."""
+    reader = _RegionReader(ref, hyp, ref_tokens, hyp_tokens, units)
+    chunks = _merge_swaps(chunks, ref_tokens, hyp_tokens)
+    index = 0
+    while index < len(chunks):
+        chunk = chunks[index]
+        if chunk.tag == "equal":
+            index += 1
+            continue
+        # Adjacent non-equal chunks form one region (a joined word is a replace + a delete).
+        end = index
+        while end + 1 < len(chunks) and chunks[end + 1].tag != "equal":
+            end += 1
+        reader.region(
+            chunk.ref_start, chunks[end].ref_end, chunk.hyp_start, chunks[end].hyp_end
+        )
+        index = end + 1
+    return reader.errors

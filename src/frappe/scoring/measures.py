@@ -1,0 +1,75 @@
+"""Word- and character-level measures, computed as jiwer computes them.
+
+For the same token lists, ``hits``, ``substitutions``, ``deletions``, ``insertions`` and ``wer``
+equal jiwer's ``process_words``; ``cer`` equals jiwer's ``cer`` on the same strings. The tests
+use jiwer as the oracle; frappe does not depend on it at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from frappe.scoring.align import AlignmentChunk
+
+__all__ = ["WordMeasures", "char_error_rate", "word_measures"]
+
+
+@dataclass(frozen=True, slots=True)
+class WordMeasures:
+    """Counts from one word alignment.
+
+    Attributes:
+        hits: Reference words typed exactly.
+        substitutions: Reference words replaced by another word.
+        deletions: Reference words missing.
+        insertions: Typed words with no reference counterpart.
+        ref_words: Reference words compared (H + S + D).
+        hyp_words: Typed words compared (H + S + I).
+        wer: (S + D + I) / (H + S + D); 0 when both are empty, 1 per word when only the
+            reference is empty is undefined, so it is reported as ``float(insertions)``.
+    """
+
+    hits: int
+    substitutions: int
+    deletions: int
+    insertions: int
+    ref_words: int
+    hyp_words: int
+    wer: float
+
+
+def word_measures(chunks: list[AlignmentChunk]) -> WordMeasures:
+    """Count hits and edits in a word alignment."""
+    hits = substitutions = deletions = insertions = 0
+    for chunk in chunks:
+        ref_len = chunk.ref_end - chunk.ref_start
+        if chunk.tag == "equal":
+            hits += ref_len
+        elif chunk.tag == "replace":
+            substitutions += ref_len
+        elif chunk.tag == "delete":
+            deletions += ref_len
+        else:
+            insertions += chunk.hyp_end - chunk.hyp_start
+    ref_words = hits + substitutions + deletions
+    errors = substitutions + deletions + insertions
+    # jiwer raises on an empty reference; frappe must not crash on an empty text, so an empty
+    # reference gives the count of extra words (0 when both are empty).
+    wer = errors / ref_words if ref_words else float(insertions)
+    return WordMeasures(
+        hits=hits,
+        substitutions=substitutions,
+        deletions=deletions,
+        insertions=insertions,
+        ref_words=ref_words,
+        hyp_words=hits + substitutions + insertions,
+        wer=wer,
+    )
+
+
+def char_error_rate(ref: str, hyp: str) -> float:
+    """Character edit distance over reference length (jiwer's CER on the same strings)."""
+    distance = Levenshtein.distance(ref, hyp)
+    return distance / len(ref) if ref else float(len(hyp))

@@ -1,0 +1,322 @@
+"""Text normalisation with offset tracking.
+
+Every profile applies the *default folds*, because a French keyboard cannot reasonably type the
+displayed form: Unicode NFC, typographic apostrophes to ``'``, non-breaking spaces to spaces,
+« » spacing, ``…`` to ``...``, CRLF/CR to LF, typographic double quotes to ``"`` and trailing
+spaces at line ends removed. Further tolerances are options named in the profile.
+
+The normalised text keeps a map back to the original, so an error found on the normalised text
+is reported at its place in what the person actually typed (a UI highlights that).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "NormalizationProfile",
+    "NormalizedText",
+    "normalize",
+    "strip_accents",
+]
+
+# Characters folded one-for-one in every profile (same length, so offsets are unchanged).
+_DEFAULT_TRANSLATION = {
+    ord("\u2019"): "'",  # ’ right single quotation mark (French apostrophe)
+    ord("\u2018"): "'",  # ‘
+    ord("\u02bc"): "'",  # ʼ modifier letter apostrophe
+    ord("\u201b"): "'",  # ‛
+    ord("\u2032"): "'",  # ′ prime, produced by some autocorrect
+    ord("\u00a0"): " ",  # no-break space (before ; : ! ? in French typography)
+    ord("\u202f"): " ",  # narrow no-break space
+    ord("\u2009"): " ",  # thin space
+    ord("\u2007"): " ",  # figure space
+    ord("\u200a"): " ",  # hair space
+    ord("\t"): " ",
+    ord("\u201c"): '"',  # “
+    ord("\u201d"): '"',  # ”
+    ord("\u201e"): '"',  # „
+}
+
+_DASH_TRANSLATION = {
+    ord("\u2010"): "-",  # hyphen
+    ord("\u2011"): "-",  # non-breaking hyphen
+    ord("\u2012"): "-",  # figure dash
+    ord("\u2013"): "-",  # en dash
+    ord("\u2014"): "-",  # em dash
+    ord("\u2212"): "-",  # minus sign
+}
+
+_PUNCTUATION_CHARS = frozenset(".,;:!?'\"«»()[]{}-–—…/\\*_")
+
+
+def strip_accents(text: str) -> str:
+    """Remove diacritics (accents, cédille, tréma) but keep letters: ``Ça été`` → ``Ca ete``."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def _capital_accent_translation() -> dict[int, str]:
+    """É→E, À→A, Ç→C…: capitals whose accented form is hard to type on an AZERTY keyboard."""
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        if ch.isupper():
+            base = strip_accents(ch)
+            if len(base) == 1 and base != ch:
+                table[code] = base
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizationProfile:
+    """A named set of tolerances applied to both reference and typed text before comparison.
+
+    Attributes:
+        name: Identifier used in profiles and stored in result records.
+        description: One sentence, in French, shown to trainers.
+        fold_ligatures: Treat ``œ``/``æ`` as ``oe``/``ae``.
+        fold_capital_accents: Treat accented capitals as plain ones (``É`` ↔ ``E``).
+        fold_guillemets: Treat « » as ``"`` (AZERTY has no « » key), inner spaces dropped.
+        fold_dashes: Treat en/em dashes and minus signs as ``-``.
+        ignore_case: Compare case-insensitively.
+        ignore_punctuation: Drop punctuation (apostrophes and hyphens become spaces).
+        collapse_whitespace: Turn every run of whitespace, newlines included, into one space.
+    """
+
+    name: str
+    description: str = ""
+    fold_ligatures: bool = False
+    fold_capital_accents: bool = False
+    fold_guillemets: bool = False
+    fold_dashes: bool = False
+    ignore_case: bool = False
+    ignore_punctuation: bool = False
+    collapse_whitespace: bool = False
+
+    def translation(self) -> dict[int, str]:
+        """The one-for-one character folds of this profile."""
+        return _translation_for(
+            self.fold_capital_accents, self.fold_dashes or self.ignore_punctuation
+        )
+
+    def pattern(self) -> re.Pattern[str]:
+        """The length-changing folds of this profile, as one regular expression."""
+        return _pattern_for(
+            self.fold_ligatures,
+            self.fold_guillemets,
+            self.ignore_punctuation,
+            self.collapse_whitespace,
+        )
+
+
+@lru_cache(maxsize=8)
+def _translation_for(fold_capital_accents: bool, fold_dashes: bool) -> dict[int, str]:
+    table = dict(_DEFAULT_TRANSLATION)
+    if fold_dashes:
+        table.update(_DASH_TRANSLATION)
+    if fold_capital_accents:
+        table.update(_capital_accent_translation())
+    return table
+
+
+# Each alternative is a named group; _replacement() decides what it becomes.
+@lru_cache(maxsize=32)
+def _pattern_for(
+    fold_ligatures: bool, fold_guillemets: bool, ignore_punctuation: bool, collapse: bool
+) -> re.Pattern[str]:
+    parts = [r"(?P<crlf>\r\n?)", r"(?P<ellipsis>…)"]
+    if collapse:
+        parts.append(r"(?P<ws>\s+)")
+    else:
+        parts.append(r"(?P<trail>[ ]+(?=\r|\n|\Z))")
+    if fold_ligatures:
+        parts.append(r"(?P<lig>[œŒæÆ])")
+    if ignore_punctuation:
+        parts.append(r"(?P<elision>['\-])")
+        parts.append(r"(?P<punct>[.,;:!?\"«»()\[\]{}/\\*_…–—]+)")
+    else:
+        # « » spacing is folded in every profile; whether they become " is decided later.
+        parts.append(r"(?P<gopen>«[ ]*)")
+        parts.append(r"(?P<gclose>[ ]*»)")
+    return re.compile("|".join(parts))
+
+
+_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
+
+
+def _replacement(match: re.Match[str], profile: NormalizationProfile) -> str:
+    kind = match.lastgroup
+    if kind == "crlf":
+        return " " if profile.collapse_whitespace else "\n"
+    if kind == "ellipsis":
+        return "" if profile.ignore_punctuation else "..."
+    if kind == "ws":
+        return " "
+    if kind == "trail":
+        return ""
+    if kind == "lig":
+        return _LIGATURES[match.group()]
+    if kind == "elision":
+        return " "
+    if kind == "punct":
+        return ""
+    if kind == "gopen":
+        return '"' if profile.fold_guillemets else "« "
+    if kind == "gclose":
+        return '"' if profile.fold_guillemets else " »"
+    raise AssertionError(kind)  # pragma: no cover - every group is handled above
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """A normalised text and the way back to offsets in the original.
+
+    Attributes:
+        original: The text as given.
+        text: The normalised text that is compared.
+        breaks: Positions in ``text`` where a replaced segment starts, ascending.
+        sources: For each break, ``(start, end, replacement_length)`` in the original text.
+        nfc_map: When the original was not NFC, the original offset of each NFC character
+            (plus one past the end); empty when the original was already NFC.
+    """
+
+    original: str
+    text: str
+    breaks: tuple[int, ...] = ()
+    sources: tuple[tuple[int, int, int], ...] = ()
+    nfc_map: tuple[int, ...] = ()
+
+    def _to_nfc_offset(self, offset: int, *, is_end: bool) -> int:
+        if not self.breaks:
+            return offset
+        i = bisect_right(self.breaks, offset if not is_end else offset - 1) - 1
+        if i < 0:
+            return offset
+        norm_start = self.breaks[i]
+        src_start, src_end, rep_len = self.sources[i]
+        if offset - norm_start < rep_len or (is_end and offset - norm_start == rep_len):
+            # Inside a replaced segment: the whole source segment is concerned.
+            if is_end:
+                return src_end
+            return src_start
+        return src_end + (offset - norm_start - rep_len)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the normalised text to the original text."""
+        if start == end:
+            orig = self._to_nfc_offset(start, is_end=False)
+            orig_start = orig_end = orig
+        else:
+            orig_start = self._to_nfc_offset(start, is_end=False)
+            orig_end = self._to_nfc_offset(end, is_end=True)
+        if self.nfc_map:
+            orig_start = self.nfc_map[orig_start]
+            orig_end = self.nfc_map[orig_end]
+        return orig_start, orig_end
+
+
+def _nfc_with_map(text: str) -> tuple[str, tuple[int, ...]]:
+    """NFC-normalise, recording for each output character the original offset it starts at.
+
+    Decomposed accents come from dead keys on some terminals; they are rare, so this slow path
+    runs only when the text is not already NFC.
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    cluster_start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or not unicodedata.combining(text[i]):
+            composed = unicodedata.normalize("NFC", text[cluster_start:i])
+            out.append(composed)
+            offsets.extend([cluster_start] * len(composed))
+            cluster_start = i
+    offsets.append(len(text))
+    return "".join(out), tuple(offsets)
+
+
+def normalize(text: str, profile: NormalizationProfile) -> NormalizedText:
+    """Apply the default folds and the profile's options to ``text``."""
+    nfc_map: tuple[int, ...] = ()
+    source = text
+    if not unicodedata.is_normalized("NFC", source):
+        source, nfc_map = _nfc_with_map(source)
+    folded = source.translate(profile.translation())
+    if profile.ignore_case:
+        lowered = folded.lower()
+        # str.lower() changes the length for a few characters (İ); keep offsets exact then.
+        folded = (
+            lowered
+            if len(lowered) == len(folded)
+            else "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+        )
+    pattern = profile.pattern()
+    pieces: list[str] = []
+    breaks: list[int] = []
+    sources: list[tuple[int, int, int]] = []
+    position = 0
+    out_length = 0
+    for match in pattern.finditer(folded):
+        start, end = match.span()
+        if start > position:
+            pieces.append(folded[position:start])
+            out_length += start - position
+        replacement = _replacement(match, profile)
+        breaks.append(out_length)
+        sources.append((start, end, len(replacement)))
+        pieces.append(replacement)
+        out_length += len(replacement)
+        position = end
+    if not breaks:
+        return NormalizedText(text, folded, nfc_map=nfc_map)
+    pieces.append(folded[position:])
+    normalized = "".join(pieces)
+    if profile.collapse_whitespace:
+        # Leading/trailing space from collapsing: strip, shifting the map by what was removed.
+        stripped = normalized.strip(" ")
+        lead = len(normalized) - len(normalized.lstrip(" "))
+        if lead or len(stripped) != len(normalized):
+            return _strip_collapsed(text, normalized, stripped, lead, breaks, sources, nfc_map)
+    return NormalizedText(text, normalized, tuple(breaks), tuple(sources), nfc_map)
+
+
+def _strip_collapsed(
+    original: str,
+    normalized: str,
+    stripped: str,
+    lead: int,
+    breaks: list[int],
+    sources: list[tuple[int, int, int]],
+    nfc_map: tuple[int, ...],
+) -> NormalizedText:
+    new_breaks: list[int] = []
+    new_sources: list[tuple[int, int, int]] = []
+    for brk, (src_start, src_end, rep_len) in zip(breaks, sources, strict=True):
+        start = brk - lead
+        if start < 0:
+            # The leading space became nothing: the segment now has length 0 at position 0.
+            new_breaks.append(0)
+            new_sources.append((src_start, src_end, 0))
+            continue
+        if start >= len(stripped):
+            new_breaks.append(len(stripped))
+            new_sources.append((src_start, src_end, 0))
+            continue
+        new_breaks.append(start)
+        new_sources.append((src_start, src_end, rep_len))
+    return NormalizedText(original, stripped, tuple(new_breaks), tuple(new_sources), nfc_map)
+
+
+def is_punctuation(token: str) -> bool:
+    """True when a token is made only of punctuation marks (``:``, ``»``, ``...``)."""
+    return bool(token) and all(ch in _PUNCTUATION_CHARS for ch in token)
+
+
+def strip_punctuation(token: str) -> str:
+    """The token without its punctuation marks."""
+    return "".join(ch for ch in token if ch not in _PUNCTUATION_CHARS)

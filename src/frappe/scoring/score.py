@@ -1,0 +1,288 @@
+"""Scoring entry points: compare two texts, count faults, compute typing metrics.
+
+``compare_texts`` is the shared core (normalise, align, classify, measure). ``score_typing``
+adds what a timed copy test needs: strokes, faults under a profile, speeds, accuracy, mark and
+pass/fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from frappe.scoring.align import align_tokens, reached_reference_words, tokenize
+from frappe.scoring.classify import ScoringError, classify_errors, text_units
+from frappe.scoring.keystrokes import Keystroke, KeystrokeStats, keystroke_stats
+from frappe.scoring.measures import WordMeasures, char_error_rate, word_measures
+from frappe.scoring.normalize import NormalizationProfile, normalize
+from frappe.scoring.profiles import ScoringProfile
+
+__all__ = [
+    "ALTGR_CHARACTERS",
+    "TextComparison",
+    "TypingMetrics",
+    "TypingScore",
+    "compare_texts",
+    "count_faults",
+    "count_strokes",
+    "score_typing",
+]
+
+# Characters typed with AltGr on a French AZERTY keyboard (Intersteno counts them 2 strokes).
+ALTGR_CHARACTERS = frozenset("@#{}[]|\\`~€¤")
+
+
+@dataclass(frozen=True, slots=True)
+class TextComparison:
+    """A typed text compared with its reference.
+
+    Attributes:
+        normalization: Name of the normalisation profile used.
+        errors: Classified errors, in reference order, spans in the original texts.
+        words: Word-level counts and WER on the compared (reached) part.
+        cer: Character error rate on the compared part, after normalisation.
+        accuracy: Final-text accuracy: 1 − character edit distance / longer text length.
+        ref_words_reached: Reference words compared (all of them unless cut by the clock).
+        ref_chars_reached: Characters of the original reference up to the last word reached.
+        partial_last_word: The last typed word was a beginning of its reference word, cut by
+            the clock, and was left out of the comparison.
+    """
+
+    normalization: str
+    errors: tuple[ScoringError, ...]
+    words: WordMeasures
+    cer: float
+    accuracy: float
+    ref_words_reached: int
+    ref_chars_reached: int
+    partial_last_word: bool
+
+
+def compare_texts(
+    reference: str,
+    typed: str,
+    normalization: NormalizationProfile,
+    *,
+    only_reached: bool = False,
+) -> TextComparison:
+    """Compare ``typed`` with ``reference``.
+
+    With ``only_reached`` (a timed copy test), only the part of the reference the candidate
+    reached is compared: the unreached tail is not omissions, and a last word cut mid-way by the
+    clock is not an error.
+    """
+    ref = normalize(reference, normalization)
+    hyp = normalize(typed, normalization)
+    ref_tokens = tokenize(ref.text)
+    hyp_tokens = tokenize(hyp.text)
+    ref_words, hyp_words = ref_tokens.words, hyp_tokens.words
+    reached = len(ref_words)
+    partial = False
+    if only_reached:
+        reached = reached_reference_words(ref_words, hyp_words)
+        cut_mid_word = hyp_words and not hyp.text[-1:].isspace()
+        if (
+            cut_mid_word
+            and reached
+            and hyp_words[-1] != ref_words[reached - 1]
+            and ref_words[reached - 1].startswith(hyp_words[-1])
+        ):
+            partial = True
+        ref_words = ref_words[:reached]
+    compared_hyp = hyp_words[:-1] if partial else hyp_words
+    compared_ref = ref_words[:-1] if partial else ref_words
+    chunks = align_tokens(compared_ref, compared_hyp)
+    units = text_units(ref.text, ref_tokens)
+    errors = classify_errors(ref, hyp, ref_tokens, hyp_tokens, chunks, units)
+    ref_end = ref_tokens.ends[len(compared_ref) - 1] if compared_ref else 0
+    hyp_end = hyp_tokens.ends[len(compared_hyp) - 1] if compared_hyp else 0
+    ref_text, hyp_text = ref.text[:ref_end], hyp.text[:hyp_end]
+    return TextComparison(
+        normalization=normalization.name,
+        errors=tuple(errors),
+        words=word_measures(chunks),
+        cer=char_error_rate(ref_text, hyp_text),
+        accuracy=Levenshtein.normalized_similarity(ref_text, hyp_text)
+        if (ref_text or hyp_text)
+        else 1.0,
+        ref_words_reached=len(compared_ref),
+        ref_chars_reached=ref.to_original(0, ref_end)[1] if ref_end else 0,
+        partial_last_word=partial,
+    )
+
+
+def count_faults(errors: Sequence[ScoringError], profile: ScoringProfile) -> float:
+    """Faults under a profile: weighted by class, at most one per reference word when the
+    profile says so, a run of omitted or added words once when it groups them."""
+    per_word: dict[int, float] = {}
+    loose = 0.0
+    for error in errors:
+        weight = profile.weight(error.error_class, error.detail)
+        words = error.ref_word_count
+        if error.op in ("omission", "insertion") and not profile.group_omissions:
+            weight *= max(1, words if error.op == "omission" else _hyp_word_count(error))
+        if words and profile.max_one_fault_per_word:
+            first = error.ref_words[0]
+            per_word[first] = max(per_word.get(first, 0.0), weight)
+        else:
+            loose += weight
+    return sum(per_word.values()) + loose
+
+
+def _hyp_word_count(error: ScoringError) -> int:
+    return len(error.hyp.split())
+
+
+def count_strokes(text: str, profile: ScoringProfile) -> int:
+    """*Frappes brutes*: characters typed, capitals and AltGr characters weighted by the
+    profile (trailing whitespace is not counted)."""
+    text = text.rstrip()
+    strokes = len(text)
+    if profile.capital_strokes != 1:
+        strokes += (profile.capital_strokes - 1) * sum(1 for c in text if c.isupper())
+    if profile.altgr_strokes != 1:
+        strokes += (profile.altgr_strokes - 1) * sum(1 for c in text if c in ALTGR_CHARACTERS)
+    return strokes
+
+
+@dataclass(frozen=True, slots=True)
+class TypingMetrics:
+    """The numbers of a timed typing test under one profile.
+
+    Attributes:
+        duration_s: Typing time used for speeds.
+        characters: Characters typed (final text, trailing whitespace excluded).
+        frappes_brutes: Strokes, capitals/AltGr weighted by the profile.
+        faults: Faults under the profile (at most one per word when it says so).
+        frappes_nettes: max(0, brutes − fault_penalty × faults).
+        mots_par_minute: frappes nettes / strokes_per_word / minutes.
+        gross_wpm: characters / 5 / minutes.
+        net_wpm: max(0, gross_wpm − uncorrected errors / minutes).
+        cpm: characters / minutes.
+        speed: The profile's headline speed (net or gross, in its unit).
+        accuracy: Final-text accuracy (see TextComparison).
+        keystroke_accuracy: Correct key presses / key presses, ``None`` without a log.
+        uncorrected_errors: Errors left in the final text.
+        corrected_errors: Wrong characters erased during the test (``None`` without a log).
+        correction_time_s: Time spent on characters later erased and on erasing.
+        consistency: Monkeytype consistency, ``None`` when too short or without a log.
+        error_rate: faults / reference words reached.
+        mark_20: Mark out of 20 under the profile.
+        passed: Speed ≥ profile minimum and error rate ≤ profile maximum.
+    """
+
+    duration_s: float
+    characters: int
+    frappes_brutes: int
+    faults: float
+    frappes_nettes: float
+    mots_par_minute: float
+    gross_wpm: float
+    net_wpm: float
+    cpm: float
+    speed: float
+    accuracy: float
+    keystroke_accuracy: float | None
+    uncorrected_errors: int
+    corrected_errors: int | None
+    correction_time_s: float | None
+    consistency: float | None
+    error_rate: float
+    mark_20: float
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TypingScore:
+    """A typing test scored under one profile.
+
+    Attributes:
+        profile: The profile used (stored whole in the result).
+        comparison: Errors and word-level measures.
+        metrics: Speeds, faults, accuracies, mark.
+    """
+
+    profile: ScoringProfile
+    comparison: TextComparison
+    metrics: TypingMetrics
+
+    def metrics_dict(self) -> dict[str, object]:
+        """Flat metrics for JSON/CSV output (word measures and typing metrics together)."""
+        words = self.comparison.words
+        data: dict[str, object] = {
+            "wer": words.wer,
+            "cer": self.comparison.cer,
+            "ref_words": words.ref_words,
+            "hyp_words": words.hyp_words,
+            "hits": words.hits,
+            "substitutions": words.substitutions,
+            "deletions": words.deletions,
+            "insertions": words.insertions,
+        }
+        data.update(asdict(self.metrics))
+        data["profile"] = self.profile.name
+        data["speed_unit"] = self.profile.speed_unit
+        data["ref_chars_reached"] = self.comparison.ref_chars_reached
+        return data
+
+
+def _mark(profile: ScoringProfile, speed: float, faults: float, error_rate: float) -> float:
+    rule = profile.mark
+    if rule.formula == "speed":
+        mark = 20.0 * min(1.0, speed / rule.full_mark_speed)
+    elif rule.formula == "errors":
+        mark = rule.base - rule.slope * error_rate * 100.0
+    else:
+        mark = rule.base - rule.per_fault * faults
+    return round(min(20.0, max(0.0, mark)), 2)
+
+
+def score_typing(
+    reference: str,
+    typed: str,
+    *,
+    duration_s: float,
+    profile: ScoringProfile,
+    keystrokes: Sequence[Keystroke] | None = None,
+    only_reached: bool = True,
+) -> TypingScore:
+    """Score a copy test: the typed text against the reference, over ``duration_s`` seconds."""
+    comparison = compare_texts(reference, typed, profile.normalization, only_reached=only_reached)
+    minutes = max(duration_s, 1e-9) / 60.0
+    characters = len(typed.rstrip())
+    strokes = count_strokes(typed, profile)
+    faults = count_faults(comparison.errors, profile)
+    nettes = max(0.0, strokes - profile.fault_penalty * faults)
+    uncorrected = len(comparison.errors)
+    gross_wpm = characters / 5.0 / minutes if duration_s > 0 else 0.0
+    net_wpm = max(0.0, gross_wpm - uncorrected / minutes) if duration_s > 0 else 0.0
+    basis = nettes if profile.speed_basis == "net" else float(strokes)
+    speed = basis / profile.strokes_per_word / minutes if duration_s > 0 else 0.0
+    error_rate = faults / comparison.ref_words_reached if comparison.ref_words_reached else 0.0
+    stats: KeystrokeStats | None = None
+    if keystrokes:
+        stats = keystroke_stats(keystrokes, reference, profile.normalization.translation())
+    metrics = TypingMetrics(
+        duration_s=duration_s,
+        characters=characters,
+        frappes_brutes=strokes,
+        faults=faults,
+        frappes_nettes=nettes,
+        mots_par_minute=nettes / 6.0 / minutes if duration_s > 0 else 0.0,
+        gross_wpm=gross_wpm,
+        net_wpm=net_wpm,
+        cpm=characters / minutes if duration_s > 0 else 0.0,
+        speed=speed,
+        accuracy=comparison.accuracy,
+        keystroke_accuracy=stats.keystroke_accuracy if stats else None,
+        uncorrected_errors=uncorrected,
+        corrected_errors=stats.corrected_errors if stats else None,
+        correction_time_s=stats.correction_time_s if stats else None,
+        consistency=stats.consistency if stats else None,
+        error_rate=error_rate,
+        mark_20=_mark(profile, speed, faults, error_rate),
+        passed=speed >= profile.pass_min_speed and error_rate <= profile.pass_max_error_rate,
+    )
+    return TypingScore(profile=profile, comparison=comparison, metrics=metrics)
