@@ -1,0 +1,1 @@
+"""Exercises and results: texts, dictations, the result record, sessions."""

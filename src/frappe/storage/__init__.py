@@ -1,0 +1,1 @@
+"""Storage adapters: text and result files, session journals, the SQLite history."""
