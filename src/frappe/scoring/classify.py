@@ -307,6 +307,21 @@ class _RegionReader:
                     a, b = a + 1, b + split
                     del_start, ins_start = a, b
                     continue
+                # "rendez vous" for "rendez-vous", or the reverse: one hyphen fault.
+                split = _joined_length(hyp_words, b, j2, ref_words[a], "-")
+                if split:
+                    flush()
+                    self._emit("substitution", "punctuation", (a, a + 1), (b, b + split), "hyphen")
+                    a, b = a + 1, b + split
+                    del_start, ins_start = a, b
+                    continue
+                joined = _joined_length(ref_words, a, i2, hyp_words[b], "-")
+                if joined:
+                    flush()
+                    self._emit("substitution", "punctuation", (a, a + joined), (b, b + 1), "hyphen")
+                    a, b = a + joined, b + 1
+                    del_start, ins_start = a, b
+                    continue
                 if (
                     a + 1 < i2
                     and b + 1 < j2
@@ -340,14 +355,16 @@ class _RegionReader:
         flush()
 
 
-def _joined_length(words: list[str], start: int, stop: int, target: str) -> int:
-    """k ≥ 2 when ``words[start:start+k]`` written without spaces is ``target``, else 0."""
+def _joined_length(
+    words: list[str], start: int, stop: int, target: str, separator: str = ""
+) -> int:
+    """k ≥ 2 when ``words[start:start+k]`` joined by ``separator`` is ``target``, else 0."""
     if not target.startswith(words[start]) or len(target) == len(words[start]):
         return 0
     built = words[start]
     k = 1
     while start + k < stop and len(built) < len(target):
-        built += words[start + k]
+        built += separator + words[start + k]
         k += 1
         if built == target:
             return k

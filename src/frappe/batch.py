@@ -1,0 +1,361 @@
+"""``frappe score``: score a room's result files (or plain-text submissions) in one batch.
+
+Every input gets one entry, in input order; a bad file gets ``ok: false`` and a one-line reason
+and the batch goes on. Scoring runs in worker processes (``--jobs``): it is CPU-bound Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from frappe.errors import FrappeError, InputFileError, ProfileError
+from frappe.exercises.results import score_record
+from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
+from frappe.scoring.score import compare_texts, count_faults, score_typing
+from frappe.storage.files import read_record
+from frappe.textio import read_text_file
+
+__all__ = ["BatchSettings", "expand_inputs", "register", "run_score", "score_inputs"]
+
+OutputFormat = Literal["table", "csv", "json"]
+# Below this many inputs, starting worker processes costs more than it saves.
+_MIN_FILES_FOR_PROCESSES = 64
+_TABLE_COLUMNS = (
+    ("wer", "WER", "{:.1%}"),
+    ("faults", "fautes", "{:g}"),
+    ("speed", "vitesse", "{:.1f}"),
+    ("accuracy", "précision", "{:.1%}"),
+    ("mark_20", "note/20", "{:.1f}"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSettings:
+    """What every worker needs to score one input.
+
+    Attributes:
+        reference: Reference text for plain-text submissions; ``None`` for result records.
+        profile: Profile forced on every input (``None``: each record's own profile).
+        duration_s: Typing time for plain-text submissions (enables speeds).
+        include_errors: Put the error list of each input in the output.
+    """
+
+    reference: str | None
+    profile: dict[str, Any] | None
+    duration_s: float | None
+    include_errors: bool = True
+
+
+_worker_settings: BatchSettings | None = None
+
+
+def _init_worker(settings: BatchSettings) -> None:
+    global _worker_settings  # noqa: PLW0603 - one settings object per worker process
+    _worker_settings = settings
+
+
+def _score_in_worker(path: str) -> dict[str, Any]:
+    assert _worker_settings is not None
+    return score_one(Path(path), _worker_settings)
+
+
+def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
+    """Score one input; never raises for bad input (the reason goes in the entry)."""
+    entry: dict[str, Any] = {"file": str(path)}
+    try:
+        profile = ScoringProfile.from_dict(settings.profile) if settings.profile else None
+        if settings.reference is None:
+            record = read_record(path)
+            score = score_record(record, profile)
+            metrics = score.metrics_dict()
+            metrics["kind"] = record.kind
+            metrics["candidate"] = record.candidate.name
+            metrics["exercise"] = record.exercise_id
+            errors = score.comparison.errors
+        else:
+            typed = read_text_file(path)
+            profile = profile or scoring_profile()
+            if settings.duration_s is not None:
+                typing_score = score_typing(
+                    settings.reference, typed, duration_s=settings.duration_s, profile=profile
+                )
+                metrics = typing_score.metrics_dict()
+                errors = typing_score.comparison.errors
+            else:
+                comparison = compare_texts(settings.reference, typed, profile.normalization)
+                faults = count_faults(comparison.errors, profile)
+                words = comparison.words
+                metrics = {
+                    "wer": words.wer,
+                    "cer": comparison.cer,
+                    "ref_words": words.ref_words,
+                    "hyp_words": words.hyp_words,
+                    "hits": words.hits,
+                    "substitutions": words.substitutions,
+                    "deletions": words.deletions,
+                    "insertions": words.insertions,
+                    "faults": faults,
+                    "accuracy": comparison.accuracy,
+                    "error_rate": faults / words.ref_words if words.ref_words else 0.0,
+                    "profile": profile.name,
+                }
+                errors = comparison.errors
+    except FrappeError as error:
+        entry.update(ok=False, error=_one_line(str(error)))
+        return entry
+    except Exception as error:  # a bug must not stop the room's batch: report it per file
+        entry.update(ok=False, error=_one_line(f"erreur interne : {type(error).__name__}: {error}"))
+        return entry
+    entry.update(ok=True, metrics=metrics)
+    if settings.include_errors:
+        entry["errors"] = [e.to_dict() for e in errors]
+    return entry
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def expand_inputs(paths: Sequence[str], suffixes: tuple[str, ...]) -> list[Path]:
+    """Files as given, folders searched recursively for ``suffixes``, in a stable order.
+
+    A path that does not exist is kept: it becomes an error entry, not a crash.
+    """
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def score_inputs(
+    files: Sequence[Path], settings: BatchSettings, *, jobs: int, progress: bool
+) -> Iterator[dict[str, Any]]:
+    """Score every file, yielding entries in input order."""
+    if jobs <= 1 or len(files) < _MIN_FILES_FOR_PROCESSES:
+        results: Iterable[dict[str, Any]] = (score_one(f, settings) for f in files)
+        yield from _with_progress(results, len(files), progress)
+        return
+    chunksize = max(1, min(64, len(files) // (jobs * 8)))
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(settings,)
+    ) as pool:
+        mapped = pool.map(_score_in_worker, [str(f) for f in files], chunksize=chunksize)
+        yield from _with_progress(mapped, len(files), progress)
+
+
+def _with_progress(
+    entries: Iterable[dict[str, Any]], total: int, enabled: bool
+) -> Iterator[dict[str, Any]]:
+    """Show a progress bar on stderr once the batch has taken over a second."""
+    started = time.monotonic()
+    bar: Progress | None = None
+    task = None
+    done = 0
+    try:
+        for entry in entries:
+            done += 1
+            if enabled and bar is None and time.monotonic() - started > 1.0:
+                bar = Progress(
+                    "[progress.description]{task.description}",
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
+                bar.start()
+                task = bar.add_task("Notation", total=total, completed=done)
+            if bar is not None and task is not None:
+                bar.update(task, completed=done)
+            yield entry
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title="Résultats", show_lines=False)
+    table.add_column("fichier", overflow="fold")
+    table.add_column("candidat")
+    for _key, label, _fmt in _TABLE_COLUMNS:
+        table.add_column(label, justify="right")
+    for entry in entries:
+        name = Path(entry["file"]).name
+        if not entry["ok"]:
+            table.add_row(name, "[red]erreur ↓[/red]", *[""] * 5)
+            continue
+        metrics = entry["metrics"]
+        cells = []
+        for key, _label, fmt in _TABLE_COLUMNS:
+            value = metrics.get(key)
+            cells.append(fmt.format(value) if isinstance(value, int | float) else "—")
+        table.add_row(name, str(metrics.get("candidate", "")), *cells)
+    console.print(table)
+    failed = sum(1 for e in entries if not e["ok"])
+    for entry in entries:
+        if not entry["ok"]:
+            console.print(f"[red]✗[/red] {entry['error']}", highlight=False, soft_wrap=True)
+    console.print(f"{len(entries) - failed} notés, {failed} en erreur")
+
+
+_CSV_METRICS = (
+    "wer",
+    "cer",
+    "ref_words",
+    "hyp_words",
+    "hits",
+    "substitutions",
+    "deletions",
+    "insertions",
+    "faults",
+    "accuracy",
+    "gross_wpm",
+    "net_wpm",
+    "cpm",
+    "mots_par_minute",
+    "frappes_brutes",
+    "frappes_nettes",
+    "keystroke_accuracy",
+    "mark_20",
+    "passed",
+)
+
+
+def _render_csv(entries: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["file", "ok", "error", "candidate", "exercise", "profile", *_CSV_METRICS])
+    for entry in entries:
+        metrics = entry.get("metrics", {})
+        writer.writerow(
+            [
+                entry["file"],
+                entry["ok"],
+                entry.get("error", ""),
+                metrics.get("candidate", ""),
+                metrics.get("exercise", ""),
+                metrics.get("profile", ""),
+                *[_csv_value(metrics.get(key)) for key in _CSV_METRICS],
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return "" if value is None else value
+
+
+def run_score(args: argparse.Namespace) -> int:
+    """Handler of ``frappe score``."""
+    try:
+        settings = _settings_from(args)
+    except FrappeError as error:
+        print(f"frappe : {error}", file=sys.stderr)
+        return 2
+    suffixes = (".txt",) if settings.reference is not None else (".json",)
+    files = expand_inputs(args.paths, suffixes)
+    if not files:
+        print("frappe : aucun fichier à noter", file=sys.stderr)
+        return 2
+    jobs = args.jobs or os.cpu_count() or 1
+    entries = list(
+        score_inputs(files, settings, jobs=jobs, progress=sys.stderr.isatty())
+    )
+    output_format: OutputFormat = args.format
+    if output_format == "json":
+        text = json.dumps(entries, ensure_ascii=False, indent=1) + "\n"
+    elif output_format == "csv":
+        text = _render_csv(entries)
+    else:
+        console = Console(record=True) if args.output else Console()
+        if args.output:
+            console = Console(file=io.StringIO(), record=True, width=140)
+        _render_table(entries, console)
+        text = console.export_text() if args.output else ""
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    elif text:
+        sys.stdout.write(text)
+    return 0 if all(e["ok"] for e in entries) else 1
+
+
+def _settings_from(args: argparse.Namespace) -> BatchSettings:
+    profile: ScoringProfile | None = None
+    if args.profiles:
+        profiles = load_profiles(Path(args.profiles))
+        name = args.profile or "frappe"
+        if name not in profiles:
+            raise ProfileError(f"profil « {name} » absent de {args.profiles}")
+        profile = profiles[name]
+    elif args.profile:
+        profile = scoring_profile(args.profile)
+    reference = None
+    if args.reference:
+        try:
+            reference = read_text_file(Path(args.reference)).strip("\n")
+        except InputFileError as error:
+            raise InputFileError(f"référence : {error}") from error
+    duration = _parse_duration(args.duration) if args.duration else None
+    return BatchSettings(
+        reference=reference,
+        profile=profile.to_dict() if profile else None,
+        duration_s=duration,
+        include_errors=not args.no_errors,
+    )
+
+
+def _parse_duration(text: str) -> float:
+    from frappe.durations import parse_duration  # noqa: PLC0415 - keep startup light
+
+    return parse_duration(text)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``frappe score``."""
+    parser = subparsers.add_parser(
+        "score",
+        help="noter des fichiers de résultats ou des textes saisis",
+        description=(
+            "Note des fichiers de résultats (JSON, dossiers parcourus récursivement) ou, avec "
+            "--reference, des textes saisis (.txt) comparés à une référence."
+        ),
+    )
+    parser.add_argument("paths", nargs="+", metavar="CHEMIN", help="fichiers ou dossiers")
+    parser.add_argument("--reference", metavar="REF.txt", help="texte de référence")
+    parser.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="format de sortie"
+    )
+    parser.add_argument("--output", metavar="FICHIER", help="écrire dans un fichier")
+    parser.add_argument("--profile", metavar="NOM", help="profil de notation imposé")
+    parser.add_argument("--profiles", metavar="FICHIER.toml", help="profils d'un centre")
+    parser.add_argument(
+        "--duration", metavar="DURÉE", help="durée de frappe des textes (.txt), ex. 10m"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=0, metavar="N", help="processus (défaut : tous les cœurs)"
+    )
+    parser.add_argument("--no-errors", action="store_true", help="sans la liste des erreurs")
+    parser.set_defaults(func=run_score)

@@ -1,0 +1,38 @@
+"""Durations as trainers write them: ``90s``, ``5m``, ``10m``, ``1m30s``, ``1h``, ``45``."""
+
+from __future__ import annotations
+
+import re
+
+from frappe.errors import FrappeError
+
+__all__ = ["format_duration", "parse_duration"]
+
+_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*(h|min|mn|m|s)?", re.IGNORECASE)
+_SECONDS = {"h": 3600.0, "min": 60.0, "mn": 60.0, "m": 60.0, "s": 1.0, None: 1.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``text``; a bare number is seconds. FrappeError when unreadable."""
+    cleaned = text.strip().replace(" ", "")
+    if not cleaned:
+        raise FrappeError("durée vide")
+    total = 0.0
+    position = 0
+    while position < len(cleaned):
+        match = _PART.match(cleaned, position)
+        if match is None or match.end() == position:
+            raise FrappeError(f"durée illisible : « {text} » (exemples : 90s, 5m, 1m30s)")
+        unit = match.group(2).lower() if match.group(2) else None
+        if unit is None and match.end() != len(cleaned):
+            raise FrappeError(f"durée illisible : « {text} » (exemples : 90s, 5m, 1m30s)")
+        total += float(match.group(1).replace(",", ".")) * _SECONDS[unit]
+        position = match.end()
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """``125`` → ``2 min 05 s``; under a minute ``42 s``."""
+    whole = round(seconds)
+    minutes, secs = divmod(whole, 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
