@@ -225,24 +225,24 @@ class _RegionReader:
         )
 
     # Runs of omitted or added words ----------------------------------------------------------
-    def _is_reference_unit(self, a: int, b: int) -> bool:
-        """True when ref words [a, b) are a whole line or sentence, allowing the alignment to
-        have slid the run over repeated words at its edges."""
+    def _reference_unit(self, a: int, b: int) -> tuple[int, int] | None:
+        """The whole line or sentence that ref words [a, b) are, allowing the alignment to have
+        slid the run over repeated words at its edges; ``None`` when they are not one."""
         words = self.rt.words
         spans = self.units.spans
         if (a, b) in spans:
-            return True
+            return a, b
         left_a, left_b = a, b
         while left_a > 0 and words[left_a - 1] == words[left_b - 1]:
             left_a, left_b = left_a - 1, left_b - 1
             if (left_a, left_b) in spans:
-                return True
+                return left_a, left_b
         right_a, right_b = a, b
         while right_b < len(words) and words[right_a] == words[right_b]:
             right_a, right_b = right_a + 1, right_b + 1
             if (right_a, right_b) in spans:
-                return True
-        return False
+                return right_a, right_b
+        return None
 
     def _is_repeated_unit(self, a: int, b: int) -> bool:
         """True when added words [a, b) repeat a line or sentence of the reference, or what was
@@ -259,8 +259,10 @@ class _RegionReader:
         words = self.rt.words[a:b]
         if all(is_punctuation(w) for w in words):
             self._emit("omission", "punctuation", (a, b), (hyp_pos, hyp_pos))
-        elif b - a >= 2 and self._is_reference_unit(a, b):
-            self._emit("omission", "line", (a, b), (hyp_pos, hyp_pos))
+        elif b - a >= 2 and (unit := self._reference_unit(a, b)) is not None:
+            # Sliding the run over equal words changes neither text: report the real line.
+            shifted = hyp_pos + unit[0] - a
+            self._emit("omission", "line", unit, (shifted, shifted))
         else:
             detail = "words" if b - a > 1 else None
             self._emit("omission", "word", (a, b), (hyp_pos, hyp_pos), detail)
