@@ -130,20 +130,26 @@ def _translation_for(fold_capital_accents: bool, fold_dashes: bool) -> dict[int,
 def _pattern_for(
     fold_ligatures: bool, fold_guillemets: bool, ignore_punctuation: bool, collapse: bool
 ) -> re.Pattern[str]:
-    parts = [r"(?P<crlf>\r\n?)", r"(?P<ellipsis>…)"]
-    if collapse:
-        parts.append(r"(?P<ws>\s+)")
-    else:
-        parts.append(r"(?P<trail>[ ]+(?=\r|\n|\Z))")
+    parts: list[str] = []
+    if not collapse:  # when collapsing, CR and LF are whitespace like any other
+        parts.append(r"(?P<crlf>\r\n?)")
+    if not ignore_punctuation:
+        parts.append(r"(?P<ellipsis>…)")
     if fold_ligatures:
         parts.append(r"(?P<lig>[œŒæÆ])")
     if ignore_punctuation:
-        parts.append(r"(?P<elision>['\-])")
-        parts.append(r"(?P<punct>[.,;:!?\"«»()\[\]{}/\\*_…–—]+)")
+        # Spaces around a removed mark go with it, so no double space is left behind.
+        parts.append(r"(?P<elision>\s*['\-]\s*)")
+        parts.append(r"(?P<punct>\s*[.,;:!?\"«»()\[\]{}/\\*_…–—]+)")
     else:
         # « » spacing is folded in every profile; whether they become " is decided later.
         parts.append(r"(?P<gopen>«[ ]*)")
         parts.append(r"(?P<gclose>[ ]*»)")
+    # Whitespace last: punctuation removal above takes the spaces in front of a mark with it.
+    if collapse:
+        parts.append(r"(?P<ws>\s+)")
+    else:
+        parts.append(r"(?P<trail>[ ]+(?=\r|\n|\Z))")
     return re.compile("|".join(parts))
 
 
