@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from frappe import __version__
 from frappe.errors import ProfileError, RecordError
-from frappe.scoring.keystrokes import Keystroke, replay
+from frappe.scoring.keystrokes import Keystroke, parse_keystrokes, replay
 from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
@@ -267,10 +267,7 @@ def _choice(data: Mapping[str, Any], name: str, allowed: Sequence[str]) -> str:
 def _keystrokes(raw: object) -> list[Keystroke]:
     if not isinstance(raw, list):
         raise RecordError("« keystrokes » doit être une liste")
-    strokes: list[Keystroke] = []
-    for index, item in enumerate(raw):
-        try:
-            strokes.append(Keystroke.from_json(item))
-        except ValueError as error:
-            raise RecordError(f"frappe n° {index + 1} invalide : {error}") from error
-    return strokes
+    try:
+        return parse_keystrokes(raw)
+    except ValueError as error:
+        raise RecordError(str(error)) from error

@@ -174,14 +174,20 @@ class _RegionReader:
         hyp: NormalizedText,
         ref_tokens: Tokens,
         hyp_tokens: Tokens,
-        units: TextUnits,
     ) -> None:
         self.ref = ref
         self.hyp = hyp
         self.rt = ref_tokens
         self.ht = hyp_tokens
-        self.units = units
+        self._units: TextUnits | None = None
         self.errors: list[ScoringError] = []
+
+    @property
+    def units(self) -> TextUnits:
+        # Lines and sentences are needed only for runs of omitted or added words: found lazily.
+        if self._units is None:
+            self._units = text_units(self.ref.text, self.rt)
+        return self._units
 
     # Spans -----------------------------------------------------------------------------------
     def _ref_span(self, a: int, b: int) -> tuple[int, int]:
@@ -419,10 +425,9 @@ def classify_errors(
     ref_tokens: Tokens,
     hyp_tokens: Tokens,
     chunks: list[AlignmentChunk],
-    units: TextUnits,
 ) -> list[ScoringError]:
     """Read an alignment into classified errors, in reference order."""
-    reader = _RegionReader(ref, hyp, ref_tokens, hyp_tokens, units)
+    reader = _RegionReader(ref, hyp, ref_tokens, hyp_tokens)
     chunks = _merge_swaps(chunks, ref_tokens, hyp_tokens)
     index = 0
     while index < len(chunks):

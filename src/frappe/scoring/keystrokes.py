@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "EditOp",
@@ -17,15 +17,18 @@ __all__ = [
     "Keystroke",
     "keystroke_stats",
     "monkeytype_consistency",
+    "parse_keystrokes",
     "replay",
 ]
 
 EditOp = Literal["insert", "delete", "none"]
 
 
-@dataclass(frozen=True, slots=True)
-class Keystroke:
+class Keystroke(NamedTuple):
     """One key press and the edit it made.
+
+    A named tuple rather than a dataclass: a record holds thousands of them and batch scoring
+    builds them straight from the JSON lists.
 
     Attributes:
         t_ms: Milliseconds since the session started (monotonic clock).
@@ -43,7 +46,7 @@ class Keystroke:
 
     def to_json(self) -> list[object]:
         """Compact list form ``[t_ms, key, op, pos, text]`` used in records and journals."""
-        return [self.t_ms, self.key, self.op, self.pos, self.text]
+        return list(self)
 
     @classmethod
     def from_json(cls, item: object) -> Keystroke:
@@ -55,11 +58,41 @@ class Keystroke:
             raise ValueError(f"t_ms invalide : {t_ms!r}")
         if not isinstance(key, str) or not isinstance(text, str):
             raise ValueError("touche et texte doivent être des chaînes")
-        if op not in ("insert", "delete", "none"):
+        if op not in _OPS:
             raise ValueError(f"opération inconnue : {op!r}")
         if not isinstance(pos, int) or isinstance(pos, bool) or pos < 0:
             raise ValueError(f"position invalide : {pos!r}")
         return cls(t_ms, key, op, pos, text)
+
+
+_OPS = frozenset(("insert", "delete", "none"))
+
+
+def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
+    """Parse a JSON keystroke list; ValueError names the first bad entry.
+
+    The common case (all entries well formed) is checked in bulk, a few C-speed passes; the
+    per-entry parser runs only to find and explain a bad entry.
+    """
+    try:
+        strokes = [Keystroke(*item) for item in raw]  # type: ignore[misc]
+        valid = (
+            all(type(item) is list for item in raw)
+            and all(type(s.t_ms) is int and s.t_ms >= 0 for s in strokes)
+            and all(type(s.pos) is int and s.pos >= 0 for s in strokes)
+            and all(type(s.key) is str and type(s.text) is str for s in strokes)
+            and {s.op for s in strokes} <= _OPS
+        )
+    except TypeError:
+        valid = False
+    if valid:
+        return strokes
+    for index, item in enumerate(raw):
+        try:
+            Keystroke.from_json(item)
+        except ValueError as error:
+            raise ValueError(f"frappe n° {index + 1} invalide : {error}") from error
+    raise AssertionError("unreachable: a bulk check failed but no entry is invalid")
 
 
 def replay(keystrokes: Iterable[Keystroke]) -> str:
@@ -68,16 +101,19 @@ def replay(keystrokes: Iterable[Keystroke]) -> str:
     Raises ValueError when an edit does not fit the text built so far (a corrupt log).
     """
     buffer: list[str] = []
-    for stroke in keystrokes:
-        if stroke.op == "insert":
-            if stroke.pos > len(buffer):
-                raise ValueError(f"insertion hors du texte à {stroke.t_ms} ms")
-            buffer[stroke.pos : stroke.pos] = stroke.text
-        elif stroke.op == "delete":
-            end = stroke.pos + len(stroke.text)
-            if "".join(buffer[stroke.pos : end]) != stroke.text:
-                raise ValueError(f"suppression incohérente à {stroke.t_ms} ms")
-            del buffer[stroke.pos : end]
+    for _t, _key, op, pos, text in keystrokes:
+        if op == "insert":
+            if pos == len(buffer) and len(text) == 1:
+                buffer.append(text)  # typing at the end: by far the common case
+                continue
+            if pos > len(buffer):
+                raise ValueError(f"insertion hors du texte à {_t} ms")
+            buffer[pos:pos] = text
+        elif op == "delete":
+            end = pos + len(text)
+            if "".join(buffer[pos:end]) != text:
+                raise ValueError(f"suppression incohérente à {_t} ms")
+            del buffer[pos:end]
     return "".join(buffer)
 
 
@@ -127,36 +163,49 @@ def keystroke_stats(
     does; ``fold`` is the normalisation's one-for-one character table (’ typed as ' is right).
     """
     ref = reference.translate(fold)
+    char_fold = {chr(code): value for code, value in fold.items() if len(value) == 1}
     # Mirrors the typed text: for each character, whether it was right and the time it cost.
     alive: list[tuple[bool, int]] = []
     keypresses = correct = corrected = backspaces = 0
     correction_ms = 0
     per_second: dict[int, int] = {}
     previous_t = keystrokes[0].t_ms if keystrokes else 0
-    for stroke in keystrokes:
-        dt = max(0, stroke.t_ms - previous_t)
-        previous_t = stroke.t_ms
-        if stroke.op == "insert":
-            typed = stroke.text.translate(fold)
+    ref_length = len(ref)
+    for t_ms, _key, op, pos, text in keystrokes:
+        dt = t_ms - previous_t if t_ms > previous_t else 0
+        previous_t = t_ms
+        if op == "insert":
+            second = t_ms // 1000
+            if len(text) == 1:
+                char = char_fold.get(text, text)
+                right = pos < ref_length and ref[pos] == char
+                keypresses += 1
+                correct += right
+                if pos == len(alive):
+                    alive.append((right, dt))
+                else:
+                    alive.insert(pos, (right, dt))
+                per_second[second] = per_second.get(second, 0) + 1
+                continue
+            typed = text.translate(fold)
             share = dt // max(1, len(typed))
             entries = []
             for offset, char in enumerate(typed):
-                position = stroke.pos + offset
-                right = position < len(ref) and ref[position] == char
+                position = pos + offset
+                right = position < ref_length and ref[position] == char
                 keypresses += 1
                 correct += right
                 entries.append((right, share))
-            alive[stroke.pos : stroke.pos] = entries
-            second = stroke.t_ms // 1000
+            alive[pos:pos] = entries
             per_second[second] = per_second.get(second, 0) + len(typed)
-        elif stroke.op == "delete":
+        elif op == "delete":
             backspaces += 1
             correction_ms += dt
-            end = stroke.pos + len(stroke.text)
-            for right, cost in alive[stroke.pos : end]:
+            end = pos + len(text)
+            for right, cost in alive[pos:end]:
                 corrected += not right
                 correction_ms += cost
-            del alive[stroke.pos : end]
+            del alive[pos:end]
     consistency = None
     if per_second:
         first, last = min(per_second), max(per_second)

@@ -105,13 +105,24 @@ class NormalizationProfile:
             self.fold_capital_accents, self.fold_dashes or self.ignore_punctuation
         )
 
-    def pattern(self) -> re.Pattern[str]:
-        """The length-changing folds of this profile, as one regular expression."""
+    def pattern(self, text: str) -> re.Pattern[str] | None:
+        """The length-changing folds of this profile that ``text`` needs, as one regular
+        expression; ``None`` when it needs none.
+
+        Cheap ``in`` tests leave out the alternatives that cannot match: a regex alternation
+        tried at every space of a long text costs more than the rest of the scoring.
+        """
+        crlf = "\r" in text
+        ellipsis = "…" in text
+        ligatures = self.fold_ligatures and _LIGATURE_CHARS.search(text) is not None
+        guillemets = "«" in text or "»" in text
+        trailing = " \n" in text or " \r" in text or text.endswith(" ")
+        if not self.ignore_punctuation and not self.collapse_whitespace:
+            if not (crlf or ellipsis or ligatures or guillemets or trailing):
+                return None
+            return _pattern_for(ligatures, guillemets, False, False, crlf, ellipsis, trailing)
         return _pattern_for(
-            self.fold_ligatures,
-            self.fold_guillemets,
-            self.ignore_punctuation,
-            self.collapse_whitespace,
+            ligatures, True, self.ignore_punctuation, self.collapse_whitespace, True, True, True
         )
 
 
@@ -126,33 +137,40 @@ def _translation_for(fold_capital_accents: bool, fold_dashes: bool) -> dict[int,
 
 
 # Each alternative is a named group; _replacement() decides what it becomes.
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _pattern_for(
-    fold_ligatures: bool, fold_guillemets: bool, ignore_punctuation: bool, collapse: bool
+    ligatures: bool,
+    guillemets: bool,
+    ignore_punctuation: bool,
+    collapse: bool,
+    crlf: bool,
+    ellipsis: bool,
+    trailing: bool,
 ) -> re.Pattern[str]:
     parts: list[str] = []
-    if not collapse:  # when collapsing, CR and LF are whitespace like any other
+    if crlf and not collapse:  # when collapsing, CR and LF are whitespace like any other
         parts.append(r"(?P<crlf>\r\n?)")
-    if not ignore_punctuation:
+    if ellipsis and not ignore_punctuation:
         parts.append(r"(?P<ellipsis>…)")
-    if fold_ligatures:
+    if ligatures:
         parts.append(r"(?P<lig>[œŒæÆ])")
     if ignore_punctuation:
         # Spaces around a removed mark go with it, so no double space is left behind.
         parts.append(r"(?P<elision>\s*['\-]\s*)")
         parts.append(r"(?P<punct>\s*[.,;:!?\"«»()\[\]{}/\\*_…–—]+)")
-    else:
+    elif guillemets:
         # « » spacing is folded in every profile; whether they become " is decided later.
         parts.append(r"(?P<gopen>«[ ]*)")
         parts.append(r"(?P<gclose>[ ]*»)")
     # Whitespace last: punctuation removal above takes the spaces in front of a mark with it.
     if collapse:
         parts.append(r"(?P<ws>\s+)")
-    else:
+    elif trailing:
         parts.append(r"(?P<trail>[ ]+(?=\r|\n|\Z))")
     return re.compile("|".join(parts))
 
 
+_LIGATURE_CHARS = re.compile("[œŒæÆ]")
 _LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
 
 
@@ -246,13 +264,26 @@ def _nfc_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     return "".join(out), tuple(offsets)
 
 
+@lru_cache(maxsize=8)
+def _fold_pattern(table_key: tuple[bool, bool]) -> re.Pattern[str]:
+    table = _translation_for(*table_key)
+    return re.compile("[" + re.escape("".join(chr(code) for code in table)) + "]")
+
+
+def _fold_characters(text: str, profile: NormalizationProfile) -> str:
+    """The one-for-one folds; a regex pass costs per match, and matches are rare."""
+    key = (profile.fold_capital_accents, profile.fold_dashes or profile.ignore_punctuation)
+    table = _translation_for(*key)
+    return _fold_pattern(key).sub(lambda match: table[ord(match.group())], text)
+
+
 def normalize(text: str, profile: NormalizationProfile) -> NormalizedText:
     """Apply the default folds and the profile's options to ``text``."""
     nfc_map: tuple[int, ...] = ()
     source = text
     if not unicodedata.is_normalized("NFC", source):
         source, nfc_map = _nfc_with_map(source)
-    folded = source.translate(profile.translation())
+    folded = _fold_characters(source, profile)
     if profile.ignore_case:
         lowered = folded.lower()
         # str.lower() changes the length for a few characters (İ); keep offsets exact then.
@@ -261,7 +292,9 @@ def normalize(text: str, profile: NormalizationProfile) -> NormalizedText:
             if len(lowered) == len(folded)
             else "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
         )
-    pattern = profile.pattern()
+    pattern = profile.pattern(folded)
+    if pattern is None:
+        return NormalizedText(text, folded, nfc_map=nfc_map)
     pieces: list[str] = []
     breaks: list[int] = []
     sources: list[tuple[int, int, int]] = []

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from rapidfuzz.distance import Levenshtein
-
 from frappe.scoring.align import align_tokens, reached_reference_words, tokenize
-from frappe.scoring.classify import ScoringError, classify_errors, text_units
+from frappe.scoring.classify import ScoringError, classify_errors
 from frappe.scoring.keystrokes import Keystroke, KeystrokeStats, keystroke_stats
-from frappe.scoring.measures import WordMeasures, char_error_rate, word_measures
+from frappe.scoring.measures import WordMeasures, char_distance, word_measures
 from frappe.scoring.normalize import NormalizationProfile, normalize
 from frappe.scoring.profiles import ScoringProfile
 
@@ -94,19 +92,18 @@ def compare_texts(
     compared_hyp = hyp_words[:-1] if partial else hyp_words
     compared_ref = ref_words[:-1] if partial else ref_words
     chunks = align_tokens(compared_ref, compared_hyp)
-    units = text_units(ref.text, ref_tokens)
-    errors = classify_errors(ref, hyp, ref_tokens, hyp_tokens, chunks, units)
+    errors = classify_errors(ref, hyp, ref_tokens, hyp_tokens, chunks)
     ref_end = ref_tokens.ends[len(compared_ref) - 1] if compared_ref else 0
     hyp_end = hyp_tokens.ends[len(compared_hyp) - 1] if compared_hyp else 0
     ref_text, hyp_text = ref.text[:ref_end], hyp.text[:hyp_end]
+    distance = char_distance(ref_text, hyp_text)
+    longest = max(len(ref_text), len(hyp_text))
     return TextComparison(
         normalization=normalization.name,
         errors=tuple(errors),
         words=word_measures(chunks),
-        cer=char_error_rate(ref_text, hyp_text),
-        accuracy=Levenshtein.normalized_similarity(ref_text, hyp_text)
-        if (ref_text or hyp_text)
-        else 1.0,
+        cer=distance / len(ref_text) if ref_text else float(len(hyp_text)),
+        accuracy=1.0 - distance / longest if longest else 1.0,
         ref_words_reached=len(compared_ref),
         ref_chars_reached=ref.to_original(0, ref_end)[1] if ref_end else 0,
         partial_last_word=partial,

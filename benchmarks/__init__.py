@@ -1,0 +1,1 @@
+"""frappe benchmarks: ``make bench`` (``python -m benchmarks``) runs every bench module."""

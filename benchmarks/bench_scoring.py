@@ -1,0 +1,149 @@
+"""Scoring core and batch scoring, side by side with difflib and jiwer in the same run.
+
+Pair: ~4,000 characters of the bundled French texts with ~2 % of characters edited.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jiwer
+
+from benchmarks._common import Result, print_table, time_call
+from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.texts import list_texts
+from frappe.scoring import (
+    Keystroke,
+    align_tokens,
+    compare_texts,
+    normalization_profile,
+    scoring_profile,
+    word_measures,
+)
+from frappe.storage.files import write_record
+
+RECORDS = 2000
+
+
+def french_text(length: int = 4000) -> str:
+    body = "\n".join(t.body for t in list_texts())
+    return body[:length].rsplit(" ", 1)[0]
+
+
+def with_typos(text: str, rate: float, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    chars = list(text)
+    for _ in range(int(len(chars) * rate)):
+        i = rng.randrange(len(chars) - 1)
+        kind = rng.choice(("sub", "del", "ins", "swap"))
+        if kind == "sub":
+            chars[i] = rng.choice("aeiourstnlé")
+        elif kind == "del":
+            del chars[i]
+        elif kind == "ins":
+            chars.insert(i, rng.choice("aeiourstnl "))
+        else:
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+    return "".join(chars)
+
+
+def make_records(folder: Path, count: int, reference: str) -> None:
+    """Typing records as the app writes them: ~1,200 characters typed with a keystroke log."""
+    profile = scoring_profile()
+    started = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    for i in range(count):
+        typed = with_typos(reference[:1200], 0.02, seed=i).rstrip()
+        log = tuple(Keystroke(j * 200, c, "insert", j, c) for j, c in enumerate(typed))
+        record = ResultRecord(
+            kind="typing",
+            candidate=Candidate(f"Candidat {i}", None),
+            exercise_id="bench",
+            exercise_title="bench",
+            reference=reference,
+            typed=typed,
+            started_at=started,
+            ended_at=started + timedelta(minutes=5),
+            duration_s=300.0,
+            end_reason="timeout",
+            settings=RecordSettings(300.0, True, profile),
+            keystrokes=log,
+        )
+        write_record(record, folder / f"r{i:05d}.json")
+
+
+def run() -> Result:
+    reference = french_text()
+    typed = with_typos(reference, 0.02)
+    frappe_norm = normalization_profile("frappe")
+    ours = time_call(lambda: compare_texts(reference, typed, frappe_norm))
+    difflib_default = time_call(
+        lambda: difflib.SequenceMatcher(None, reference, typed).get_opcodes(), repeat=5
+    )
+    difflib_nojunk = time_call(
+        lambda: difflib.SequenceMatcher(None, reference, typed, autojunk=False).get_opcodes(),
+        repeat=3,
+        min_time=1.0,
+    )
+    jiwer_chars = time_call(lambda: jiwer.process_characters(reference, typed))
+    jiwer_words = time_call(lambda: jiwer.process_words(reference, typed))
+    ref_words, hyp_words = reference.split(), typed.split()
+    our_wer = time_call(lambda: word_measures(align_tokens(ref_words, hyp_words)).wer)
+    jiwer_wer = time_call(lambda: jiwer.wer(reference, typed))
+    errors = len(compare_texts(reference, typed, frappe_norm).errors)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "records"
+        make_records(folder, RECORDS, reference)
+        per_jobs: dict[int, float] = {}
+        for jobs in (1, os.cpu_count() or 2):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "frappe.cli", "score", str(folder), "--format", "json",
+                 "--output", str(Path(tmp) / "out.json"), "--jobs", str(jobs)],
+                check=True,
+            )
+            per_jobs[jobs] = RECORDS / (time.perf_counter() - start)
+        out = json.loads((Path(tmp) / "out.json").read_text("utf-8"))
+        assert len(out) == RECORDS and all(e["ok"] for e in out)
+
+    cores = max(per_jobs)
+    rows = [
+        ("pair", f"{len(reference)} chars", f"{errors} errors found, {len(ref_words)} words"),
+        ("frappe compare_texts", f"{ours * 1e3:.3f} ms", "normalise+align+classify+measures"),
+        ("difflib (autojunk)", f"{difflib_default * 1e3:.3f} ms",
+         f"× {difflib_default / ours:.0f} slower than frappe"),
+        ("difflib (autojunk=False)", f"{difflib_nojunk * 1e3:.3f} ms",
+         f"× {difflib_nojunk / ours:.0f} slower than frappe"),
+        ("jiwer process_characters", f"{jiwer_chars * 1e3:.3f} ms",
+         f"× {jiwer_chars / ours:.1f} vs frappe (no classification)"),
+        ("jiwer process_words", f"{jiwer_words * 1e3:.3f} ms",
+         f"× {jiwer_words / ours:.1f} vs frappe (no classification)"),
+        ("frappe word WER", f"{our_wer * 1e3:.4f} ms", f"jiwer.wer × {jiwer_wer / our_wer:.1f} slower"),
+        ("jiwer wer", f"{jiwer_wer * 1e3:.4f} ms", ""),
+        ("frappe score, 1 process", f"{per_jobs[1]:.0f} files/s", f"{RECORDS} records, end to end"),
+        (f"frappe score, {cores} processes", f"{per_jobs[cores]:.0f} files/s", "target ≥ 2000"),
+    ]
+    print_table("Scoring (targets: ≥ 50× difflib, WER no slower than jiwer, ≥ 2000 records/s)", rows)
+    return {
+        "compare_texts_4000_chars": {"value": round(ours * 1e3, 4), "unit": "ms"},
+        "difflib_autojunk_ratio": {"value": round(difflib_default / ours, 1), "unit": "x"},
+        "difflib_nojunk_ratio": {"value": round(difflib_nojunk / ours, 1), "unit": "x"},
+        "jiwer_process_characters_ratio": {"value": round(jiwer_chars / ours, 2), "unit": "x"},
+        "jiwer_process_words_ratio": {"value": round(jiwer_words / ours, 2), "unit": "x"},
+        "word_wer_vs_jiwer_ratio": {"value": round(jiwer_wer / our_wer, 2), "unit": "x"},
+        "score_records_per_s_1_process": {"value": round(per_jobs[1]), "unit": "files/s"},
+        "score_records_per_s_all_cores": {"value": round(per_jobs[cores]), "unit": "files/s"},
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run()))
