@@ -107,8 +107,19 @@ def run() -> Result:
         for jobs in (1, os.cpu_count() or 2):
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "frappe.cli", "score", str(folder), "--format", "json",
-                 "--output", str(Path(tmp) / "out.json"), "--jobs", str(jobs)],
+                [
+                    sys.executable,
+                    "-m",
+                    "frappe.cli",
+                    "score",
+                    str(folder),
+                    "--format",
+                    "json",
+                    "--output",
+                    str(Path(tmp) / "out.json"),
+                    "--jobs",
+                    str(jobs),
+                ],
                 check=True,
             )
             per_jobs[jobs] = RECORDS / (time.perf_counter() - start)
@@ -119,20 +130,38 @@ def run() -> Result:
     rows = [
         ("pair", f"{len(reference)} chars", f"{errors} errors found, {len(ref_words)} words"),
         ("frappe compare_texts", f"{ours * 1e3:.3f} ms", "normalise+align+classify+measures"),
-        ("difflib (autojunk)", f"{difflib_default * 1e3:.3f} ms",
-         f"× {difflib_default / ours:.0f} slower than frappe"),
-        ("difflib (autojunk=False)", f"{difflib_nojunk * 1e3:.3f} ms",
-         f"× {difflib_nojunk / ours:.0f} slower than frappe"),
-        ("jiwer process_characters", f"{jiwer_chars * 1e3:.3f} ms",
-         f"× {jiwer_chars / ours:.1f} vs frappe (no classification)"),
-        ("jiwer process_words", f"{jiwer_words * 1e3:.3f} ms",
-         f"× {jiwer_words / ours:.1f} vs frappe (no classification)"),
-        ("frappe word WER", f"{our_wer * 1e3:.4f} ms", f"jiwer.wer × {jiwer_wer / our_wer:.1f} slower"),
+        (
+            "difflib (autojunk)",
+            f"{difflib_default * 1e3:.3f} ms",
+            f"× {difflib_default / ours:.0f} slower than frappe",
+        ),
+        (
+            "difflib (autojunk=False)",
+            f"{difflib_nojunk * 1e3:.3f} ms",
+            f"× {difflib_nojunk / ours:.0f} slower than frappe",
+        ),
+        (
+            "jiwer process_characters",
+            f"{jiwer_chars * 1e3:.3f} ms",
+            f"× {jiwer_chars / ours:.1f} vs frappe (no classification)",
+        ),
+        (
+            "jiwer process_words",
+            f"{jiwer_words * 1e3:.3f} ms",
+            f"× {jiwer_words / ours:.1f} vs frappe (no classification)",
+        ),
+        (
+            "frappe word WER",
+            f"{our_wer * 1e3:.4f} ms",
+            f"jiwer.wer × {jiwer_wer / our_wer:.1f} slower",
+        ),
         ("jiwer wer", f"{jiwer_wer * 1e3:.4f} ms", ""),
         ("frappe score, 1 process", f"{per_jobs[1]:.0f} files/s", f"{RECORDS} records, end to end"),
         (f"frappe score, {cores} processes", f"{per_jobs[cores]:.0f} files/s", "target ≥ 2000"),
     ]
-    print_table("Scoring (targets: ≥ 50× difflib, WER no slower than jiwer, ≥ 2000 records/s)", rows)
+    print_table(
+        "Scoring (targets: ≥ 50× difflib, WER no slower than jiwer, ≥ 2000 records/s)", rows
+    )
     return {
         "compare_texts_4000_chars": {"value": round(ours * 1e3, 4), "unit": "ms"},
         "difflib_autojunk_ratio": {"value": round(difflib_default / ours, 1), "unit": "x"},

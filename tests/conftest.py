@@ -13,7 +13,9 @@ from frappe.scoring import Keystroke, scoring_profile
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """No test reads or writes the real user's history, presets or caches."""
     base = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("FRAPPE_DATA_DIR", str(base / "data"))

@@ -77,7 +77,9 @@ def test_text_batch_goes_on_past_bad_files(tmp_path: Path, text_corpus: list[Pat
         assert "\n" not in by_name[bad]["error"]
 
 
-def test_record_batch_in_folders_with_bad_records(tmp_path: Path, make_record: RecordFactory) -> None:
+def test_record_batch_in_folders_with_bad_records(
+    tmp_path: Path, make_record: RecordFactory
+) -> None:
     room = tmp_path / "salle"
     write_record(make_record(candidate="Alice"), room / "poste1" / "a.json")
     write_record(make_record(candidate="Bruno", profile="belge"), room / "poste2" / "b.json")
@@ -89,13 +91,35 @@ def test_record_batch_in_folders_with_bad_records(tmp_path: Path, make_record: R
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     entries = json.loads(result.stdout)
-    assert [Path(e["file"]).name for e in entries] == ["a.json", "b.json", "broken.json", "list.json"]
+    assert [Path(e["file"]).name for e in entries] == [
+        "a.json",
+        "b.json",
+        "broken.json",
+        "list.json",
+    ]
     a, b, broken, listed = entries
     assert a["ok"] and a["metrics"]["candidate"] == "Alice" and a["metrics"]["profile"] == "frappe"
     assert b["ok"] and b["metrics"]["profile"] == "belge"
-    for key in ("wer", "cer", "ref_words", "hyp_words", "hits", "substitutions", "deletions",
-                "insertions", "faults", "gross_wpm", "net_wpm", "cpm", "mots_par_minute",
-                "frappes_brutes", "frappes_nettes", "accuracy", "keystroke_accuracy", "mark_20"):
+    for key in (
+        "wer",
+        "cer",
+        "ref_words",
+        "hyp_words",
+        "hits",
+        "substitutions",
+        "deletions",
+        "insertions",
+        "faults",
+        "gross_wpm",
+        "net_wpm",
+        "cpm",
+        "mots_par_minute",
+        "frappes_brutes",
+        "frappes_nettes",
+        "accuracy",
+        "keystroke_accuracy",
+        "mark_20",
+    ):
         assert key in a["metrics"], key
     assert {"op", "class", "ref", "hyp", "ref_span", "hyp_span"} <= set(a["errors"][0])
     assert not broken["ok"] and "JSON invalide" in broken["error"]
@@ -105,8 +129,17 @@ def test_record_batch_in_folders_with_bad_records(tmp_path: Path, make_record: R
 def test_forced_profile_csv_and_table_outputs(tmp_path: Path, make_record: RecordFactory) -> None:
     write_record(make_record(), tmp_path / "a.json")
     csv_out = tmp_path / "out.csv"
-    result = run_frappe("score", "a.json", "--profile", "intersteno", "--format", "csv",
-                        "--output", str(csv_out), cwd=tmp_path)
+    result = run_frappe(
+        "score",
+        "a.json",
+        "--profile",
+        "intersteno",
+        "--format",
+        "csv",
+        "--output",
+        str(csv_out),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     lines = csv_out.read_text("utf-8").splitlines()
     assert lines[0].startswith("file,ok,error,candidate,exercise,profile,wer")
@@ -133,7 +166,9 @@ def test_worker_processes_keep_input_order(tmp_path: Path, make_record: RecordFa
         write_record(make_record(candidate=f"Candidat {i}"), tmp_path / "room" / name)
         names.append(name)
     (tmp_path / "room" / "r040.json").write_text("{}", encoding="utf-8")
-    result = run_frappe("score", "room", "--format", "json", "--jobs", "2", "--no-errors", cwd=tmp_path)
+    result = run_frappe(
+        "score", "room", "--format", "json", "--jobs", "2", "--no-errors", cwd=tmp_path
+    )
     assert result.returncode == 1
     entries = json.loads(result.stdout)
     assert [Path(e["file"]).name for e in entries] == names

@@ -22,7 +22,9 @@ REFERENCE = (
 )
 
 
-def errors_for(typed: str, profile: str = "frappe", reference: str = REFERENCE) -> list[ScoringError]:
+def errors_for(
+    typed: str, profile: str = "frappe", reference: str = REFERENCE
+) -> list[ScoringError]:
     normalization = scoring_profile(profile).normalization
     return list(compare_texts(reference, typed, normalization).errors)
 
@@ -76,7 +78,9 @@ def test_hyphen_split_is_one_punctuation_fault() -> None:
 
 
 def test_skipped_line_is_one_line_fault_not_a_cascade() -> None:
-    typed = REFERENCE.replace("Elle souffre d’une insuffisance cardiaque : dyspnée et œdèmes.\n", "")
+    typed = REFERENCE.replace(
+        "Elle souffre d’une insuffisance cardiaque : dyspnée et œdèmes.\n", ""
+    )
     error = only_error(typed)
     assert (error.op, error.error_class) == ("omission", "line")
     assert error.ref == "Elle souffre d’une insuffisance cardiaque : dyspnée et œdèmes."
@@ -107,16 +111,16 @@ def test_spans_point_into_the_original_texts() -> None:
 
 
 def test_spans_survive_decomposed_accents_and_crlf() -> None:
-    typed = "Madame Dupont est hospitalise\u0301e depuis le 12 mars.\r\nElle souffre d'une insufisance"
-    error = [e for e in errors_for(typed) if e.error_class == "spelling"][0]
+    typed = (
+        "Madame Dupont est hospitalise\u0301e depuis le 12 mars.\r\nElle souffre d'une insufisance"
+    )
+    error = next(e for e in errors_for(typed) if e.error_class == "spelling")
     assert typed[error.hyp_span[0] : error.hyp_span[1]] == "insufisance"
 
 
 def test_timed_copy_scores_only_the_reached_part() -> None:
     typed = REFERENCE[:80]  # stops inside "insuffisance"
-    comparison = compare_texts(
-        REFERENCE, typed, normalization_profile("frappe"), only_reached=True
-    )
+    comparison = compare_texts(REFERENCE, typed, normalization_profile("frappe"), only_reached=True)
     assert comparison.errors == ()
     assert comparison.partial_last_word
     assert comparison.words.deletions == 0
@@ -126,9 +130,7 @@ def test_timed_copy_scores_only_the_reached_part() -> None:
 
 def test_timed_copy_still_counts_a_skipped_word_before_the_end() -> None:
     typed = "Madame Dupont est hospitalisée le 12 mars.\nElle souffre"
-    comparison = compare_texts(
-        REFERENCE, typed, normalization_profile("frappe"), only_reached=True
-    )
+    comparison = compare_texts(REFERENCE, typed, normalization_profile("frappe"), only_reached=True)
     assert [(e.op, e.ref) for e in comparison.errors] == [("omission", "depuis")]
 
 
@@ -141,7 +143,7 @@ def test_at_most_one_fault_per_word() -> None:
     assert count_faults(errors, profile) == 2
 
 
-def test_dictee_barème_gives_half_faults() -> None:
+def test_dictee_bareme_gives_half_faults() -> None:
     profile = scoring_profile("dictee")
     typed = REFERENCE.replace("hospitalisée", "hospitalisee").replace("Elle", "elle")
     errors = errors_for(typed, "dictee")

@@ -18,12 +18,26 @@ from frappe.scoring import (
 )
 from frappe.scoring.align import AlignmentChunk
 
-WORDS = ["le", "la", "patient", "hôpital", "élève", "dossier", "à", "été", "ça", "cœur", "rendez-vous"]
+WORDS = [
+    "le",
+    "la",
+    "patient",
+    "hôpital",
+    "élève",
+    "dossier",
+    "à",
+    "été",
+    "ça",
+    "cœur",
+    "rendez-vous",
+]
 words = st.lists(st.sampled_from(WORDS), min_size=0, max_size=25)
 nonempty_words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=25)
 
 
-def apply_chunks(ref: list[str] | str, hyp: list[str] | str, chunks: list[AlignmentChunk]) -> list[str]:
+def apply_chunks(
+    ref: list[str] | str, hyp: list[str] | str, chunks: list[AlignmentChunk]
+) -> list[str]:
     out: list[str] = []
     for chunk in chunks:
         if chunk.tag == "equal":
@@ -58,7 +72,9 @@ def test_word_measures_equal_jiwer(ref: list[str], hyp: list[str]) -> None:
     assert abs(measures.wer - oracle.wer) < 1e-12
 
 
-@given(st.text(alphabet="abcdéà ", min_size=1, max_size=80), st.text(alphabet="abcdéà ", max_size=80))
+@given(
+    st.text(alphabet="abcdéà ", min_size=1, max_size=80), st.text(alphabet="abcdéà ", max_size=80)
+)
 def test_cer_equals_jiwer(ref: str, hyp: str) -> None:
     ref, hyp = " ".join(ref.split()), " ".join(hyp.split())
     if not ref:
@@ -67,7 +83,9 @@ def test_cer_equals_jiwer(ref: str, hyp: str) -> None:
 
 
 @given(nonempty_words, words)
-def test_compare_texts_measures_equal_jiwer_on_the_wer_profile(ref: list[str], hyp: list[str]) -> None:
+def test_compare_texts_measures_equal_jiwer_on_the_wer_profile(
+    ref: list[str], hyp: list[str]
+) -> None:
     ref_text, hyp_text = " ".join(ref), " ".join(hyp)
     comparison = compare_texts(ref_text, hyp_text, normalization_profile("wer"))
     transform = jiwer.Compose(
@@ -99,7 +117,9 @@ def default_fold_variants(text: str) -> list[str]:
 
 
 sentences = st.lists(
-    st.lists(st.sampled_from(WORDS + ["l'été", ":", "mars."]), min_size=1, max_size=8).map(" ".join),
+    st.lists(st.sampled_from([*WORDS, "l'été", ":", "mars."]), min_size=1, max_size=8).map(
+        " ".join
+    ),
     min_size=1,
     max_size=5,
 ).map("\n".join)
@@ -126,7 +146,9 @@ DISTINCT = [f"mot{i}" for i in range(40)]
 
 @given(
     st.lists(
-        st.lists(st.sampled_from(DISTINCT), min_size=3, max_size=7, unique=True), min_size=3, max_size=8
+        st.lists(st.sampled_from(DISTINCT), min_size=3, max_size=7, unique=True),
+        min_size=3,
+        max_size=8,
     ),
     st.data(),
 )

@@ -34,7 +34,9 @@ def test_frappe_profile_options() -> None:
     frappe = normalization_profile("frappe")
     assert normalize("Œdème — État « stable »", frappe).text == 'OEdème - Etat "stable"'
     wer = normalization_profile("wer")
-    assert normalize("  L'Hôpital, rendez-vous !\r\n Fin… ", wer).text == "l hôpital rendez vous fin"
+    assert (
+        normalize("  L'Hôpital, rendez-vous !\r\n Fin… ", wer).text == "l hôpital rendez vous fin"
+    )
     assert normalize("mot … suite l' été", wer).text == "mot suite l été"
 
 
@@ -86,22 +88,22 @@ def test_traditional_worked_example() -> None:
     assert m.mark_20 == 20.0 and m.passed
 
 
-def test_belge_mark_from_error_rate() -> None:
+def test_belge_mark_from_error_percent_of_strokes() -> None:
     profile = scoring_profile("belge")
     words = REFERENCE.split()
     typed = " ".join(["patiant" if w == "patient" else w for w in words[:100]])
     score = score_typing(REFERENCE, typed, duration_s=120, profile=profile)
-    faults = score.metrics.faults
-    assert faults == 17  # "patient" appears 17 times in the first 100 words
-    assert score.metrics.error_rate == pytest.approx(faults / 100)
-    assert score.metrics.mark_20 == 0.0  # 20 − 16 × 17 % < 0
-    assert not score.metrics.passed
+    m = score.metrics
+    assert m.faults == 17  # "patient" appears 17 times in the first 100 words
+    assert m.error_rate == pytest.approx(17 / 100)
+    percent = 100 * 17 / m.frappes_brutes
+    assert m.mark_20 == pytest.approx(max(0, 20 - 16 * percent), abs=0.01)
+    assert m.frappes_nettes == m.frappes_brutes - 6 * 17
+    assert not m.passed  # 17 % of words faulty > 5 %
 
 
 def strokes_for(text: str, start_ms: int = 0, step_ms: int = 200) -> list[Keystroke]:
-    return [
-        Keystroke(start_ms + i * step_ms, ch, "insert", i, ch) for i, ch in enumerate(text)
-    ]
+    return [Keystroke(start_ms + i * step_ms, ch, "insert", i, ch) for i, ch in enumerate(text)]
 
 
 def test_keystroke_accuracy_keeps_corrected_errors() -> None:
@@ -115,8 +117,12 @@ def test_keystroke_accuracy_keeps_corrected_errors() -> None:
     assert stats.correct_keypresses == 7
     assert stats.corrected_errors == 1
     assert stats.backspaces == 1
-    assert stats.correction_time_s == pytest.approx(0.5)  # the wrong key (0.2 s) and the backspace (0.3 s)
-    score = score_typing(reference, "bonjour", duration_s=2, profile=scoring_profile(), keystrokes=log)
+    assert stats.correction_time_s == pytest.approx(
+        0.5
+    )  # the wrong key (0.2 s) and the backspace (0.3 s)
+    score = score_typing(
+        reference, "bonjour", duration_s=2, profile=scoring_profile(), keystrokes=log
+    )
     assert score.metrics.accuracy == 1.0
     assert score.metrics.keystroke_accuracy == pytest.approx(7 / 8)
 

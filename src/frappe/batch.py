@@ -281,9 +281,7 @@ def run_score(args: argparse.Namespace) -> int:
         print("frappe : aucun fichier à noter", file=sys.stderr)
         return 2
     jobs = args.jobs or os.cpu_count() or 1
-    entries = list(
-        score_inputs(files, settings, jobs=jobs, progress=sys.stderr.isatty())
-    )
+    entries = list(score_inputs(files, settings, jobs=jobs, progress=sys.stderr.isatty()))
     output_format: OutputFormat = args.format
     if output_format == "json":
         text = json.dumps(entries, ensure_ascii=False, indent=1) + "\n"

@@ -47,9 +47,7 @@ def decode_text(data: bytes, name: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         if _CP1252_UNDEFINED & set(data):
-            raise InputFileError(
-                f"{name} : encodage inconnu (ni UTF-8 ni Windows-1252)"
-            ) from None
+            raise InputFileError(f"{name} : encodage inconnu (ni UTF-8 ni Windows-1252)") from None
         text = data.decode("cp1252")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

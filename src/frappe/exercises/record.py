@@ -210,7 +210,9 @@ class ResultRecord:
                 raise RecordError("le journal de frappe ne redonne pas le texte saisi")
         events = data.get("events", [])
         if not isinstance(events, list) or not all(
-            isinstance(e, dict) and isinstance(e.get("t_ms"), int) and isinstance(e.get("type"), str)
+            isinstance(e, dict)
+            and isinstance(e.get("t_ms"), int)
+            and isinstance(e.get("type"), str)
             for e in events
         ):
             raise RecordError("« events » doit être une liste d'objets {t_ms, type, …}")

@@ -26,6 +26,7 @@ __all__ = [
 
 ChunkTag = Literal["equal", "replace", "delete", "insert"]
 
+
 @dataclass(frozen=True, slots=True)
 class Tokens:
     """The words of a text with their ``[start, end)`` offsets.

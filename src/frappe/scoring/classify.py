@@ -439,8 +439,6 @@ def classify_errors(
         end = index
         while end + 1 < len(chunks) and chunks[end + 1].tag != "equal":
             end += 1
-        reader.region(
-            chunk.ref_start, chunks[end].ref_end, chunk.hyp_start, chunks[end].hyp_end
-        )
+        reader.region(chunk.ref_start, chunks[end].ref_end, chunk.hyp_start, chunks[end].hyp_end)
         index = end + 1
     return reader.errors

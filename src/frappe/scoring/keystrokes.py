@@ -13,8 +13,8 @@ from typing import Literal, NamedTuple
 
 __all__ = [
     "EditOp",
-    "KeystrokeStats",
     "Keystroke",
+    "KeystrokeStats",
     "keystroke_stats",
     "monkeytype_consistency",
     "parse_keystrokes",

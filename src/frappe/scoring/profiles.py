@@ -46,6 +46,8 @@ class MarkRule:
         base: Starting mark for ``errors`` and ``faults``.
         slope: Points lost per percent of faulty words with ``errors``.
         per_fault: Points lost per fault with ``faults``.
+        error_basis: What the error % of ``errors`` is counted on: ``strokes`` (faults per 100
+            frappes brutes) or ``words`` (faults per 100 reference words reached).
     """
 
     formula: MarkFormula = "speed"
@@ -53,6 +55,7 @@ class MarkRule:
     base: float = 20.0
     slope: float = 16.0
     per_fault: float = 1.0
+    error_basis: Literal["strokes", "words"] = "strokes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,8 @@ def _validate(profile: ScoringProfile) -> None:
         problems.append(f"formule de note inconnue : {profile.mark.formula!r}")
     if profile.mark.formula == "speed" and profile.mark.full_mark_speed <= 0:
         problems.append("full_mark_speed doit être > 0")
+    if profile.mark.error_basis not in ("strokes", "words"):
+        problems.append(f"error_basis inconnu : {profile.mark.error_basis!r}")
     if profile.speed_basis not in ("net", "gross"):
         problems.append(f"speed_basis inconnu : {profile.speed_basis!r}")
     unknown = set(profile.class_weights) - set(ERROR_CLASSES)
@@ -174,9 +179,7 @@ def _parse(data: Mapping[str, Any], source: str) -> _ProfileSet:
                     f"« {norm_name} »"
                 )
             values["mark"] = MarkRule(**values.pop("mark", {}))
-            profile = ScoringProfile(
-                name=name, normalization=normalizations[norm_name], **values
-            )
+            profile = ScoringProfile(name=name, normalization=normalizations[norm_name], **values)
             _validate(profile)
             scorings[name] = profile
     except TypeError as error:

@@ -225,12 +225,18 @@ class TypingScore:
         return data
 
 
-def _mark(profile: ScoringProfile, speed: float, faults: float, error_rate: float) -> float:
+def _mark(
+    profile: ScoringProfile, speed: float, faults: float, error_rate: float, strokes: int
+) -> float:
     rule = profile.mark
     if rule.formula == "speed":
         mark = 20.0 * min(1.0, speed / rule.full_mark_speed)
     elif rule.formula == "errors":
-        mark = rule.base - rule.slope * error_rate * 100.0
+        if rule.error_basis == "strokes":
+            percent = 100.0 * faults / strokes if strokes else (100.0 if faults else 0.0)
+        else:
+            percent = 100.0 * error_rate
+        mark = rule.base - rule.slope * percent
     else:
         mark = rule.base - rule.per_fault * faults
     return round(min(20.0, max(0.0, mark)), 2)
@@ -279,7 +285,7 @@ def score_typing(
         correction_time_s=stats.correction_time_s if stats else None,
         consistency=stats.consistency if stats else None,
         error_rate=error_rate,
-        mark_20=_mark(profile, speed, faults, error_rate),
+        mark_20=_mark(profile, speed, faults, error_rate, strokes),
         passed=speed >= profile.pass_min_speed and error_rate <= profile.pass_max_error_rate,
     )
     return TypingScore(profile=profile, comparison=comparison, metrics=metrics)

@@ -18,6 +18,7 @@ from frappe.textio import MAX_INPUT_BYTES, read_text_file
 
 __all__ = ["read_record", "write_atomic", "write_record"]
 
+
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     """Write ``data`` so that ``path`` holds either the old or the new content, never half.
 
