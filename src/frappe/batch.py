@@ -27,6 +27,7 @@ from frappe.errors import FrappeError, InputFileError, ProfileError
 from frappe.exercises.results import score_record
 from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
 from frappe.scoring.score import compare_texts, count_faults, score_typing
+from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.files import read_record
 from frappe.textio import read_text_file
 
@@ -86,7 +87,10 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
             metrics["kind"] = record.kind
             metrics["candidate"] = record.candidate.name
             metrics["exercise"] = record.exercise_id
-            errors = score.comparison.errors
+            if isinstance(score, TranscriptionScore):
+                entry_errors: list[dict[str, object]] = [f.to_dict() for f in score.errors]
+            else:
+                entry_errors = [e.to_dict() for e in score.comparison.errors]
         else:
             typed = read_text_file(path)
             profile = profile or scoring_profile()
@@ -95,7 +99,7 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
                     settings.reference, typed, duration_s=settings.duration_s, profile=profile
                 )
                 metrics = typing_score.metrics_dict()
-                errors = typing_score.comparison.errors
+                entry_errors = [e.to_dict() for e in typing_score.comparison.errors]
             else:
                 comparison = compare_texts(settings.reference, typed, profile.normalization)
                 faults = count_faults(comparison.errors, profile)
@@ -114,7 +118,7 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
                     "error_rate": faults / words.ref_words if words.ref_words else 0.0,
                     "profile": profile.name,
                 }
-                errors = comparison.errors
+                entry_errors = [e.to_dict() for e in comparison.errors]
     except FrappeError as error:
         entry.update(ok=False, error=_one_line(str(error)))
         return entry
@@ -123,7 +127,7 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
         return entry
     entry.update(ok=True, metrics=metrics)
     if settings.include_errors:
-        entry["errors"] = [e.to_dict() for e in errors]
+        entry["errors"] = entry_errors
     return entry
 
 

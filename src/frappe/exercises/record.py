@@ -81,12 +81,16 @@ class RecordSettings:
         backspace_allowed: Whether erasing was allowed.
         profile: The scoring profile (stored whole, so re-scoring is reproducible).
         live_feedback: Whether errors were shown while typing.
+        terminology: For a transcription, the exercise's medical terms (scored apart).
+        identity: For a transcription, identity data and doses that must be exact.
     """
 
     time_limit_s: float | None
     backspace_allowed: bool
     profile: ScoringProfile
     live_feedback: bool = True
+    terminology: tuple[str, ...] = ()
+    identity: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,8 @@ class ResultRecord:
                 "live_feedback": self.settings.live_feedback,
                 "normalization": self.settings.profile.normalization.name,
                 "scoring_profile": self.settings.profile.to_dict(),
+                "terminology": list(self.settings.terminology),
+                "identity": list(self.settings.identity),
             },
             "keystrokes": [stroke.to_json() for stroke in self.keystrokes],
             "events": [dict(event) for event in self.events],
@@ -237,6 +243,8 @@ class ResultRecord:
                 backspace_allowed=bool(settings.get("backspace_allowed", True)),
                 profile=profile,
                 live_feedback=bool(settings.get("live_feedback", True)),
+                terminology=_strings(settings, "terminology"),
+                identity=_strings(settings, "identity"),
             ),
             keystrokes=tuple(keystrokes),
             events=tuple(events),
@@ -257,6 +265,13 @@ def _string(data: Mapping[str, Any], name: str) -> str:
     if not isinstance(value, str):
         raise RecordError(f"champ « {name} » manquant ou invalide (texte attendu)")
     return value
+
+
+def _strings(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RecordError(f"« settings.{name} » doit être une liste de textes")
+    return tuple(value)
 
 
 def _choice(data: Mapping[str, Any], name: str, allowed: Sequence[str]) -> str:

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from frappe.exercises.dictations import medical_lexicon
 from frappe.exercises.record import ResultRecord
 from frappe.scoring.profiles import ScoringProfile
 from frappe.scoring.score import TypingScore, score_typing
+from frappe.scoring.transcription import ExerciseKeys, TranscriptionScore, score_transcription
 
 __all__ = ["score_record"]
 
 
-def score_record(record: ResultRecord, profile: ScoringProfile | None = None) -> TypingScore:
+def score_record(
+    record: ResultRecord, profile: ScoringProfile | None = None
+) -> TypingScore | TranscriptionScore:
     """Score a record; without ``profile``, with the one stored in it (reproducible).
 
     A typing test is a timed copy: only the part of the reference reached is compared. A
-    transcription must be complete: what is missing at the end counts as omitted.
+    transcription must be complete, and is scored with its exercise's terminology and identity
+    data (stored in the record) under a dictée barème.
     """
+    profile = profile or record.settings.profile
+    if record.kind == "transcription":
+        keys = ExerciseKeys(
+            record.settings.terminology, record.settings.identity, medical_lexicon()
+        )
+        return score_transcription(
+            record.reference, record.typed, keys, profile, duration_s=record.duration_s
+        )
     return score_typing(
         record.reference,
         record.typed,
         duration_s=record.duration_s,
-        profile=profile or record.settings.profile,
+        profile=profile,
         keystrokes=record.keystrokes,
-        only_reached=record.kind == "typing",
+        only_reached=True,
     )
