@@ -28,7 +28,10 @@ __all__ = [
 
 _DIGIT = re.compile(r"\d")
 _UNITS = frozenset(
-    ["mg", "g", "kg", "µg", "mcg", "ug", "ml", "mL", "l", "L", "dl", "cl", "ui", "UI", "u", "U", "mmHg", "mmhg", "cm", "mm", "m", "%", "°C", "°c", "mmol", "µmol", "mol", "meq", "mEq", "h", "min", "j/j", "/j", "gouttes", "cp", "comprimé", "comprimés", "gélule", "gélules", "sachet", "sachets"]
+    (
+        "mg g kg µg mcg ug ml mL l L dl cl ui UI u U mmHg mmhg cm mm m % °C °c mmol µmol mol "
+        "meq mEq h min j/j /j gouttes cp comprimé comprimés gélule gélules sachet sachets"
+    ).split()
 )
 # Below this mark a transcription is not "validé" even without a critical error.
 _VALIDATION_MIN_MARK = 10.0
