@@ -7,6 +7,7 @@ text (``replay``) and a journal written key by key can be resumed.
 from __future__ import annotations
 
 import math
+from itertools import repeat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -74,17 +75,23 @@ def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
     The common case (all entries well formed) is checked in bulk, a few C-speed passes; the
     per-entry parser runs only to find and explain a bad entry.
     """
-    try:
-        strokes = [Keystroke(*item) for item in raw]  # type: ignore[misc]
+    strokes: list[Keystroke] = []
+    valid = set(map(type, raw)) <= {list} and set(map(len, raw)) <= {5}  # type: ignore[arg-type]
+    if valid and raw:
+        t_ms, keys, ops, positions, texts = zip(*raw, strict=True)  # type: ignore[call-overload]
         valid = (
-            all(type(item) is list for item in raw)
-            and all(type(s.t_ms) is int and s.t_ms >= 0 for s in strokes)
-            and all(type(s.pos) is int and s.pos >= 0 for s in strokes)
-            and all(type(s.key) is str and type(s.text) is str for s in strokes)
-            and {s.op for s in strokes} <= _OPS
+            set(map(type, t_ms)) == {int}
+            and min(t_ms) >= 0
+            and set(map(type, positions)) == {int}
+            and min(positions) >= 0
+            and set(map(type, keys)) == {str}
+            and set(map(type, texts)) == {str}
+            and set(ops) <= _OPS
         )
-    except TypeError:
-        valid = False
+        if valid:
+            # tuple.__new__ through map stays in C: a generated NamedTuple __new__ per entry
+            # would cost more than all of the checks above.
+            strokes = list(map(tuple.__new__, repeat(Keystroke), raw))
     if valid:
         return strokes
     for index, item in enumerate(raw):
