@@ -7,9 +7,9 @@ text (``replay``) and a journal written key by key can be resumed.
 from __future__ import annotations
 
 import math
-from itertools import repeat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Literal, NamedTuple
 
 __all__ = [
