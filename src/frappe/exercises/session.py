@@ -1,0 +1,687 @@
+"""A typing session as a state machine fed by timestamped key events.
+
+Pure: no Textual, no I/O. The front end feeds key presses (``press``), pastes, focus changes and
+clock ticks; the session keeps the typed text, the keystroke log and the events, applies the
+exam rules (time limit, backspace policy, dead keys) and builds the ``ResultRecord``. A
+listener (the journal) hears every keystroke and event as it happens.
+
+States::
+
+    ready ──first key──▶ running ──time-out / text finished / stop──▶ finished
+    resumed (rebuilt from a journal) ──first key──▶ running
+
+The clock is an injectable monotonic clock in seconds; it starts on the first key press and
+``t_ms`` values are milliseconds of typing time since then (a resumed session continues from
+the time already used).
+
+Edits are ``(pos, removed, inserted)`` on the typed text, so the same journal and record path
+serves a transcription editor with arbitrary cursor edits (``edit``), while ``press`` implements
+a copy test where the cursor stays at the end.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from frappe.exercises.record import Candidate, EndReason, RecordKind, RecordSettings, ResultRecord
+from frappe.scoring.keystrokes import Keystroke, replay
+from frappe.scoring.normalize import NormalizationProfile, normalize
+
+__all__ = [
+    "DEAD_KEYS",
+    "CopyProgress",
+    "Edit",
+    "KeyResult",
+    "Session",
+    "SessionConfig",
+    "SessionListener",
+    "SessionState",
+    "compose_dead_key",
+]
+
+Clock = Callable[[], float]
+WallClock = Callable[[], datetime]
+
+# Spacing accents of AZERTY dead keys and the combining mark each one adds.
+DEAD_KEYS: Mapping[str, str] = {
+    "^": "\u0302",  # circumflex: ê, â, î, ô, û
+    "¨": "\u0308",  # diaeresis: ë, ï, ü, ÿ
+    "`": "\u0300",  # grave (AltGr+7 on Linux AZERTY)
+    "´": "\u0301",  # acute
+    "~": "\u0303",  # tilde (AltGr+2 on Linux AZERTY): ñ, õ
+}
+
+
+def compose_dead_key(dead: str, char: str) -> str | None:
+    """The single character a dead key and a letter make (``^`` + ``e`` → ``ê``), or None."""
+    mark = DEAD_KEYS.get(dead)
+    if mark is None or len(char) != 1 or not char.isalpha():
+        return None
+    composed = unicodedata.normalize("NFC", char + mark)
+    return composed if len(composed) == 1 else None
+
+
+class SessionState(StrEnum):
+    """Where a session stands."""
+
+    READY = "ready"
+    RUNNING = "running"
+    RESUMED = "resumed"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfig:
+    """Everything a session needs to know before the first key.
+
+    Attributes:
+        candidate: Who types.
+        exercise_id: Text or dictation identifier.
+        exercise_title: Its title.
+        reference: The text to produce.
+        settings: Time limit, backspace policy, scoring profile, live feedback.
+        kind: ``typing`` (copy test) or ``transcription``.
+        dead_keys: Spacing accents treated as dead keys (empty: none); a composed character is
+            one character and one insertion.
+        end_when_complete: A copy test ends by itself once the last reference word is typed.
+        burst_gap_ms: Key presses closer than this belong to a burst run…
+        burst_min_run: …and a run of at least this many characters is flagged.
+        burst_single_event: An event inserting at least this many characters is flagged.
+    """
+
+    candidate: Candidate
+    exercise_id: str
+    exercise_title: str
+    reference: str
+    settings: RecordSettings
+    kind: RecordKind = "typing"
+    dead_keys: str = "^¨"
+    end_when_complete: bool = True
+    burst_gap_ms: int = 15
+    burst_min_run: int = 10
+    burst_single_event: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change of the typed text: ``removed`` taken out at ``pos``, then ``inserted``."""
+
+    pos: int
+    removed: str
+    inserted: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResult:
+    """What one key press did.
+
+    Attributes:
+        edits: Changes to the typed text, in order (usually zero or one).
+        refused: Why the key had no effect (``backspace-disabled``, ``finished``, ``empty``),
+            or None.
+        pending: A dead key waiting for its letter (shown at the cursor), or ``""``.
+        started: This key started the clock.
+        finished: The session is finished (time-out or text completed).
+    """
+
+    edits: tuple[Edit, ...] = ()
+    refused: str | None = None
+    pending: str = ""
+    started: bool = False
+    finished: bool = False
+
+
+class SessionListener(Protocol):
+    """Hears a session as it happens (the journal implements it)."""
+
+    def session_started(self, started_at: datetime, t_ms: int) -> None:
+        """The clock started (first key, or first key after a resume)."""
+
+    def keystroke(self, stroke: Keystroke) -> None:
+        """A key press was logged."""
+
+    def event(self, event: Mapping[str, Any]) -> None:
+        """An event was logged (paste refused, focus, burst…)."""
+
+    def session_finished(self, reason: EndReason, t_ms: int) -> None:
+        """The session ended."""
+
+
+_WORD = re.compile(r"\S+")
+
+
+class CopyProgress:
+    """Where a copy test stands against its reference, for the live display.
+
+    Word-aligned, as typing tools do: typed word *k* is compared with reference word *k* after
+    the profile's normalisation, so a missed letter only marks its own word. A character is
+    wrong when the normalised typed word up to it is not a beginning of the reference word.
+    Appending or erasing at the end costs a few operations; other edits recompute everything.
+    """
+
+    def __init__(self, reference: str, normalization: NormalizationProfile) -> None:
+        self._normalization = normalization
+        norm = normalize(reference, normalization)
+        self._ref_words: list[str] = []
+        self._ref_starts: list[int] = []
+        self._ref_ends: list[int] = []
+        for match in _WORD.finditer(norm.text):
+            start, end = norm.to_original(match.start(), match.end())
+            self._ref_words.append(match.group())
+            self._ref_starts.append(start)
+            self._ref_ends.append(end)
+        self._reference_length = len(reference)
+        self._typed: list[str] = []
+        # Start offset (in the typed text) of each typed word.
+        self._word_starts: list[int] = []
+        self._wrong = bytearray()
+
+    @property
+    def reference_words(self) -> int:
+        """Words in the reference."""
+        return len(self._ref_words)
+
+    @property
+    def typed_words(self) -> int:
+        """Words begun in the typed text."""
+        return len(self._word_starts)
+
+    def is_wrong(self, pos: int) -> bool:
+        """Whether the typed character at ``pos`` departs from the reference word."""
+        return 0 <= pos < len(self._wrong) and self._wrong[pos] == 1
+
+    def wrong_positions(self) -> list[int]:
+        """All wrong typed positions (for tests and full redraws)."""
+        return [i for i, flag in enumerate(self._wrong) if flag]
+
+    def marker(self) -> int:
+        """Offset in the original reference where the next character is expected."""
+        if not self._ref_starts:
+            return 0
+        count = len(self._word_starts)
+        ends_in_word = bool(self._typed) and not self._typed[-1].isspace()
+        if not ends_in_word:
+            if count >= len(self._ref_starts):
+                return self._reference_length
+            return self._ref_starts[count]
+        index = count - 1
+        if index >= len(self._ref_starts):
+            return self._reference_length
+        typed_length = len(self._typed) - self._word_starts[-1]
+        return min(self._ref_starts[index] + typed_length, self._ref_ends[index])
+
+    def completed(self) -> bool:
+        """The last reference word has been typed to its full length."""
+        if not self._ref_words or len(self._word_starts) != len(self._ref_words):
+            return False
+        last = "".join(self._typed[self._word_starts[-1] :]).rstrip()
+        last_norm = normalize(last, self._normalization).text
+        return len(last_norm) >= len(self._ref_words[-1])
+
+    def apply(self, edit: Edit) -> None:
+        """Follow one edit of the typed text."""
+        at_end = edit.pos + len(edit.removed) == len(self._typed)
+        if not at_end:
+            self._typed[edit.pos : edit.pos + len(edit.removed)] = edit.inserted
+            self._recompute()
+            return
+        for _ in edit.removed:
+            self._pop()
+        for char in edit.inserted:
+            self._push(char)
+
+    def _push(self, char: str) -> None:
+        pos = len(self._typed)
+        self._typed.append(char)
+        if char.isspace():
+            self._wrong.append(0)
+            return
+        if pos == 0 or self._typed[pos - 1].isspace():
+            self._word_starts.append(pos)
+        self._wrong.append(0 if self._prefix_ok() else 1)
+
+    def _pop(self) -> None:
+        pos = len(self._typed) - 1
+        self._typed.pop()
+        self._wrong.pop()
+        if self._word_starts and self._word_starts[-1] == pos:
+            self._word_starts.pop()
+
+    def _prefix_ok(self) -> bool:
+        index = len(self._word_starts) - 1
+        if index >= len(self._ref_words):
+            return False
+        word = "".join(self._typed[self._word_starts[-1] :])
+        return self._ref_words[index].startswith(normalize(word, self._normalization).text)
+
+    def _recompute(self) -> None:
+        typed = self._typed
+        self._typed = []
+        self._word_starts = []
+        self._wrong = bytearray()
+        for char in typed:
+            self._push(char)
+
+
+@dataclass(slots=True)
+class _Burst:
+    start_ms: int = 0
+    last_ms: int = -1_000_000
+    chars: int = 0
+
+
+@dataclass(slots=True)
+class _Restored:
+    typed: list[str] = field(default_factory=list)
+    keystrokes: list[Keystroke] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Session:
+    """One typing test or transcription, fed key by key.
+
+    Args:
+        config: What is typed, by whom, under which rules.
+        clock: Monotonic clock in seconds (``time.monotonic``); tests inject a fake one.
+        wall_clock: Current UTC date, for ``started_at``/``ended_at``.
+        listener: Hears keystrokes and events as they happen (the journal).
+    """
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        clock: Clock = time.monotonic,
+        wall_clock: WallClock | None = None,
+        listener: SessionListener | None = None,
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self._wall = wall_clock or (lambda: datetime.now(UTC))
+        self.listener = listener
+        self.state = SessionState.READY
+        self._typed: list[str] = []
+        self._keystrokes: list[Keystroke] = []
+        self._events: list[dict[str, Any]] = []
+        self._offset_ms = 0  # typing time used before the current run (resume)
+        self._run_start: float | None = None
+        self._started_at: datetime | None = None
+        self._ended_at: datetime | None = None
+        self._end_reason: EndReason | None = None
+        self._end_ms = 0
+        self._pending = ""
+        self._burst = _Burst()
+        self.progress: CopyProgress | None = (
+            CopyProgress(config.reference, config.settings.profile.normalization)
+            if config.kind == "typing"
+            else None
+        )
+
+    # -- restoring ---------------------------------------------------------------------------
+
+    @classmethod
+    def restore(
+        cls,
+        config: SessionConfig,
+        *,
+        keystrokes: Sequence[Keystroke],
+        events: Sequence[Mapping[str, Any]],
+        elapsed_ms: int,
+        started_at: datetime | None,
+        clock: Clock = time.monotonic,
+        wall_clock: WallClock | None = None,
+        listener: SessionListener | None = None,
+        announce: bool = True,
+    ) -> Session:
+        """A session rebuilt from a journal: typed text from the log, clock stopped at
+        ``elapsed_ms`` until the next key. State ``resumed`` (``ready`` if nothing was typed).
+
+        With ``announce``, a ``resumed`` event is logged. Raises ValueError when the keystrokes
+        do not replay (a corrupt log).
+        """
+        session = cls(config, clock=clock, wall_clock=wall_clock, listener=None)
+        typed = replay(keystrokes)
+        session._keystrokes = list(keystrokes)
+        session._events = [dict(e) for e in events]
+        session._typed = list(typed)
+        session._offset_ms = max(0, elapsed_ms)
+        session._started_at = started_at
+        if session.progress is not None and typed:
+            session.progress.apply(Edit(0, "", typed))
+        if started_at is not None or keystrokes:
+            session.state = SessionState.RESUMED
+        session.listener = listener
+        if announce and session.state is SessionState.RESUMED:
+            session._log_event("resumed", t_ms=session._offset_ms)
+        return session
+
+    # -- clock -------------------------------------------------------------------------------
+
+    @property
+    def elapsed_ms(self) -> int:
+        """Typing time used so far, in milliseconds (frozen once finished)."""
+        if self.state is SessionState.FINISHED:
+            return self._end_ms
+        if self._run_start is None:
+            return self._offset_ms
+        return self._offset_ms + int((self._clock() - self._run_start) * 1000)
+
+    @property
+    def elapsed_s(self) -> float:
+        """Typing time used so far, in seconds."""
+        return self.elapsed_ms / 1000.0
+
+    @property
+    def time_limit_ms(self) -> int | None:
+        """The limit in milliseconds, or None."""
+        limit = self.config.settings.time_limit_s
+        return None if limit is None else round(limit * 1000)
+
+    @property
+    def remaining_s(self) -> float | None:
+        """Seconds left before time-out (None without a limit)."""
+        limit = self.time_limit_ms
+        if limit is None:
+            return None
+        return max(0, limit - self.elapsed_ms) / 1000.0
+
+    @property
+    def started_at(self) -> datetime | None:
+        """Date of the first key press."""
+        return self._started_at
+
+    @property
+    def end_reason(self) -> EndReason | None:
+        """Why the session ended, once finished."""
+        return self._end_reason
+
+    def tick(self) -> bool:
+        """Check the time limit; True when this call ended the session by time-out."""
+        if self.state is not SessionState.RUNNING:
+            return False
+        limit = self.time_limit_ms
+        if limit is not None and self.elapsed_ms >= limit:
+            self._finish("timeout", limit)
+            return True
+        return False
+
+    # -- text --------------------------------------------------------------------------------
+
+    @property
+    def typed(self) -> str:
+        """The typed text so far."""
+        return "".join(self._typed)
+
+    @property
+    def length(self) -> int:
+        """Length of the typed text."""
+        return len(self._typed)
+
+    @property
+    def pending(self) -> str:
+        """A dead key waiting for its letter."""
+        return self._pending
+
+    @property
+    def keystrokes(self) -> tuple[Keystroke, ...]:
+        """The keystroke log."""
+        return tuple(self._keystrokes)
+
+    @property
+    def events(self) -> tuple[Mapping[str, Any], ...]:
+        """Events logged (paste refused, focus, bursts…)."""
+        return tuple(self._events)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the session has ended."""
+        return self.state is SessionState.FINISHED
+
+    # -- input -------------------------------------------------------------------------------
+
+    def press(self, key: str, character: str | None = None) -> KeyResult:
+        """One key press of a copy test (the cursor stays at the end of the text).
+
+        ``key`` is the key name (``backspace``, ``enter``, ``a``…), ``character`` the printable
+        character it produced, if any. Keys that are neither text, Enter nor Backspace are
+        ignored (no effect, not logged).
+        """
+        if key in ("enter", "ctrl+m", "ctrl+j"):
+            text: str | None = "\n"
+        elif key in {"backspace", "ctrl+h"}:
+            text = None
+        elif character and character.isprintable():
+            text = unicodedata.normalize("NFC", character)
+        else:
+            return KeyResult(pending=self._pending)
+        if self.state is SessionState.FINISHED:
+            return KeyResult(refused="finished", finished=True)
+        started = self._ensure_running()
+        if self.tick():
+            return KeyResult(refused="finished", started=started, finished=True)
+        t_ms = self.elapsed_ms
+        if text is None:
+            return self._backspace(t_ms, started)
+        edits = self._type_text(key, text, t_ms)
+        finished = self._check_complete()
+        return KeyResult(
+            edits=tuple(edits), pending=self._pending, started=started, finished=finished
+        )
+
+    def edit(self, pos: int, removed: int, inserted: str, *, key: str = "edit") -> Edit | None:
+        """An arbitrary edit (a transcription editor): remove ``removed`` characters at
+        ``pos`` then insert ``inserted``. Backspace policy is the caller's business.
+        """
+        if self.state is SessionState.FINISHED:
+            return None
+        if not 0 <= pos <= len(self._typed) or removed < 0 or pos + removed > len(self._typed):
+            raise ValueError(f"édition hors du texte : {pos}+{removed}")
+        self._ensure_running()
+        if self.tick():
+            return None
+        t_ms = self.elapsed_ms
+        text = unicodedata.normalize("NFC", inserted)
+        gone = "".join(self._typed[pos : pos + removed])
+        if gone:
+            self._log_stroke(Keystroke(t_ms, key, "delete", pos, gone))
+        if text:
+            self._note_insert(t_ms, len(text))
+            self._log_stroke(Keystroke(t_ms, key, "insert", pos, text))
+        change = Edit(pos, gone, text)
+        self._apply(change)
+        return change
+
+    def paste(self, text: str) -> None:
+        """A paste: refused, and logged with its length."""
+        if self.state is SessionState.FINISHED:
+            return
+        self._log_event("paste_refused", chars=len(text))
+
+    def focus_lost(self) -> None:
+        """The terminal reported that the window lost focus."""
+        if self.state is not SessionState.FINISHED:
+            self._log_event("focus_lost")
+
+    def focus_gained(self) -> None:
+        """The terminal reported that the window got focus back."""
+        if self.state is not SessionState.FINISHED:
+            self._log_event("focus_gained")
+
+    def stop(self) -> None:
+        """End the session at the candidate's confirmed request (or a practice stop)."""
+        if self.state is SessionState.FINISHED:
+            return
+        if self.tick():
+            return
+        self._finish("stopped", self.elapsed_ms)
+
+    def close_interrupted(self) -> None:
+        """End a session that cannot go on (closed from a journal after a crash)."""
+        if self.state is not SessionState.FINISHED:
+            self._finish("interrupted", self.elapsed_ms)
+
+    # -- record ------------------------------------------------------------------------------
+
+    def to_record(self) -> ResultRecord:
+        """The result record of a finished session."""
+        if self.state is not SessionState.FINISHED or self._end_reason is None:
+            raise ValueError("la session n'est pas terminée")
+        ended = self._ended_at or self._wall()
+        started = self._started_at or ended
+        return ResultRecord(
+            kind=self.config.kind,
+            candidate=self.config.candidate,
+            exercise_id=self.config.exercise_id,
+            exercise_title=self.config.exercise_title,
+            reference=self.config.reference,
+            typed=self.typed,
+            started_at=started,
+            ended_at=max(ended, started),
+            duration_s=self._end_ms / 1000.0,
+            end_reason=self._end_reason,
+            settings=self.config.settings,
+            keystrokes=tuple(self._keystrokes),
+            events=tuple(self._events),
+        )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _ensure_running(self) -> bool:
+        if self.state in (SessionState.READY, SessionState.RESUMED):
+            first = self.state is SessionState.READY
+            self._run_start = self._clock()
+            self.state = SessionState.RUNNING
+            if first or self._started_at is None:
+                self._started_at = self._wall()
+            if self.listener is not None:
+                self.listener.session_started(self._started_at, self._offset_ms)
+            return True
+        return False
+
+    def _backspace(self, t_ms: int, started: bool) -> KeyResult:
+        if self._pending:
+            self._pending = ""
+            self._log_stroke(Keystroke(t_ms, "backspace", "none", len(self._typed), ""))
+            return KeyResult(started=started)
+        if not self.config.settings.backspace_allowed:
+            self._log_stroke(Keystroke(t_ms, "backspace", "none", len(self._typed), ""))
+            return KeyResult(refused="backspace-disabled", started=started)
+        if not self._typed:
+            self._log_stroke(Keystroke(t_ms, "backspace", "none", 0, ""))
+            return KeyResult(refused="empty", started=started)
+        pos = len(self._typed) - 1
+        change = Edit(pos, self._typed[pos], "")
+        self._log_stroke(Keystroke(t_ms, "backspace", "delete", pos, change.removed))
+        self._apply(change)
+        return KeyResult(edits=(change,), started=started)
+
+    def _type_text(self, key: str, text: str, t_ms: int) -> list[Edit]:
+        dead_keys = self.config.dead_keys
+        if len(text) == 1 and dead_keys:
+            if self._pending:
+                dead, self._pending = self._pending, ""
+                composed = compose_dead_key(dead, text)
+                if composed is not None:
+                    return [self._insert(f"{dead}+{key}", composed, t_ms)]
+                if text in {" ", dead}:
+                    return [self._insert(f"{dead}+{key}", dead, t_ms)]
+                edits = [self._insert(dead, dead, t_ms)]
+                if text in dead_keys:
+                    self._pending = text
+                    self._log_stroke(Keystroke(t_ms, key, "none", len(self._typed), ""))
+                    return edits
+                edits.append(self._insert(key, text, t_ms))
+                return edits
+            if text in dead_keys:
+                self._pending = text
+                self._log_stroke(Keystroke(t_ms, key, "none", len(self._typed), ""))
+                return []
+        if self._pending:
+            dead, self._pending = self._pending, ""
+            return [self._insert(dead, dead, t_ms), self._insert(key, text, t_ms)]
+        return [self._insert(key, text, t_ms)]
+
+    def _insert(self, key: str, text: str, t_ms: int) -> Edit:
+        pos = len(self._typed)
+        self._note_insert(t_ms, len(text))
+        self._log_stroke(Keystroke(t_ms, key, "insert", pos, text))
+        change = Edit(pos, "", text)
+        self._apply(change)
+        return change
+
+    def _apply(self, change: Edit) -> None:
+        end = change.pos + len(change.removed)
+        if end == len(self._typed) and not change.removed and len(change.inserted) == 1:
+            self._typed.append(change.inserted)
+        else:
+            self._typed[change.pos : end] = change.inserted
+        if self.progress is not None:
+            self.progress.apply(change)
+
+    def _note_insert(self, t_ms: int, chars: int) -> None:
+        """Burst detection: one event with many characters, or a long run of keys < 15 ms."""
+        if chars >= self.config.burst_single_event:
+            self._log_event("burst", t_ms=t_ms, kind="single-event", chars=chars)
+        burst = self._burst
+        if t_ms - burst.last_ms < self.config.burst_gap_ms:
+            burst.chars += chars
+        else:
+            self._close_burst()
+            burst.start_ms = t_ms
+            burst.chars = chars
+        burst.last_ms = t_ms
+
+    def _close_burst(self) -> None:
+        burst = self._burst
+        if burst.chars >= self.config.burst_min_run:
+            self._log_event(
+                "burst",
+                t_ms=burst.start_ms,
+                kind="fast-run",
+                chars=burst.chars,
+                duration_ms=burst.last_ms - burst.start_ms,
+            )
+        burst.chars = 0
+
+    def _check_complete(self) -> bool:
+        if (
+            self.config.end_when_complete
+            and self.progress is not None
+            and not self._pending
+            and self.progress.completed()
+        ):
+            self._finish("completed", self.elapsed_ms)
+            return True
+        return False
+
+    def _finish(self, reason: EndReason, t_ms: int) -> None:
+        self._close_burst()
+        self._end_ms = t_ms
+        self._end_reason = reason
+        self._ended_at = self._wall()
+        self.state = SessionState.FINISHED
+        self._pending = ""
+        if self.listener is not None:
+            self.listener.session_finished(reason, t_ms)
+
+    def _log_stroke(self, stroke: Keystroke) -> None:
+        self._keystrokes.append(stroke)
+        if self.listener is not None:
+            self.listener.keystroke(stroke)
+
+    def _log_event(self, event_type: str, *, t_ms: int | None = None, **data: Any) -> None:
+        event: dict[str, Any] = {
+            "t_ms": self.elapsed_ms if t_ms is None else t_ms,
+            "type": event_type,
+        }
+        event.update(data)
+        self._events.append(event)
+        if self.listener is not None:
+            self.listener.event(event)

@@ -1,0 +1,295 @@
+"""A scored result as a printable summary: rich text for the terminal, Markdown or plain text
+for a file. Rendering only: functions return renderables or strings and never print.
+
+The same pieces (French labels, metric rows, error classes and their styles, the typed text
+with each error highlighted) feed the app's results screen.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from frappe.durations import format_duration
+from frappe.exercises.record import ResultRecord
+from frappe.scoring.classify import ERROR_CLASSES, ScoringError
+from frappe.scoring.score import TypingScore
+from frappe.storage.files import write_atomic
+
+__all__ = [
+    "CLASS_LABELS",
+    "CLASS_STYLES",
+    "END_LABELS",
+    "OP_LABELS",
+    "errors_by_class",
+    "highlight_typed",
+    "metric_rows",
+    "render_report",
+    "report_markdown",
+    "report_text",
+    "write_report",
+]
+
+CLASS_LABELS: dict[str, str] = {
+    "line": "ligne",
+    "word": "mot",
+    "spelling": "orthographe",
+    "spacing": "espace",
+    "accent": "accent",
+    "case": "majuscule",
+    "punctuation": "ponctuation",
+}
+CLASS_STYLES: dict[str, str] = {
+    "line": "bold white on dark_red",
+    "word": "bold white on red3",
+    "spelling": "bold black on orange1",
+    "spacing": "black on plum2",
+    "accent": "black on gold1",
+    "case": "black on light_sky_blue1",
+    "punctuation": "black on pale_green1",
+}
+OP_LABELS: dict[str, str] = {
+    "substitution": "remplacé",
+    "omission": "omis",
+    "insertion": "ajouté",
+    "transposition": "inversé",
+}
+END_LABELS: dict[str, str] = {
+    "completed": "texte terminé",
+    "timeout": "temps écoulé",
+    "stopped": "arrêté par le candidat",
+    "interrupted": "interrompu (clos depuis le journal)",
+}
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
+
+
+def _number(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def metric_rows(score: TypingScore) -> list[tuple[str, str]]:
+    """The profile's metrics as (French label, formatted value)."""
+    m = score.metrics
+    p = score.profile
+    rows = [
+        (
+            "Vitesse",
+            f"{_number(m.speed)} {p.speed_unit} ({'nette' if p.speed_basis == 'net' else 'brute'})",
+        ),
+        ("Fautes", _number(m.faults, 1 if m.faults % 1 else 0)),
+        ("Taux d'erreurs", _percent(m.error_rate)),
+        ("Précision (texte final)", _percent(m.accuracy)),
+        ("Précision des frappes", _percent(m.keystroke_accuracy)),
+        ("Frappes brutes", str(m.frappes_brutes)),
+        ("Frappes nettes", _number(m.frappes_nettes, 0)),
+        ("Note", f"{_number(m.mark_20, 2)} / 20"),
+        (
+            "Résultat",
+            f"{'RÉUSSI' if m.passed else 'NON RÉUSSI'} (seuils : {_number(p.pass_min_speed)} "
+            f"{p.speed_unit}, {_percent(p.pass_max_error_rate)} d'erreurs)",
+        ),
+        ("Temps de frappe", format_duration(m.duration_s)),
+    ]
+    if m.corrected_errors is not None:
+        rows.insert(5, ("Erreurs corrigées", str(m.corrected_errors)))
+    return rows
+
+
+def errors_by_class(errors: Sequence[ScoringError]) -> dict[str, list[ScoringError]]:
+    """Errors grouped by class, in the taxonomy's order, empty classes left out."""
+    grouped: dict[str, list[ScoringError]] = {name: [] for name in ERROR_CLASSES}
+    for error in errors:
+        grouped.setdefault(error.error_class, []).append(error)
+    return {name: items for name, items in grouped.items() if items}
+
+
+def highlight_typed(typed: str, errors: Sequence[ScoringError], *, brackets: bool = False) -> Text:
+    """The typed text with each error styled by class; an omission shows the missing
+    reference text struck through (``⟨…⟩`` with ``brackets``, for plain-text output)."""
+    out = Text()
+    position = 0
+    ordered = sorted(errors, key=lambda e: (e.hyp_span[0], e.hyp_span[1]))
+    for error in ordered:
+        start, end = error.hyp_span
+        if start < position:
+            continue  # overlapping spans: the first one wins
+        out.append(typed[position:start])
+        style = CLASS_STYLES.get(error.error_class, "reverse")
+        if start == end:
+            shown = error.ref.strip() or "␣"
+            out.append(f"⟨{shown}⟩" if brackets else shown, style=f"{style} strike")
+        else:
+            segment = typed[start:end]
+            out.append(f"[{segment}]" if brackets else segment, style=style)
+        position = end
+    out.append(typed[position:])
+    return out
+
+
+def _error_table(errors: Sequence[ScoringError]) -> Table:
+    table = Table(show_header=True, header_style="bold", expand=False, box=None, pad_edge=False)
+    table.add_column("Classe")
+    table.add_column("Type")
+    table.add_column("Attendu")
+    table.add_column("Saisi")
+    for name, items in errors_by_class(errors).items():
+        for error in items:
+            table.add_row(
+                Text(CLASS_LABELS.get(name, name), style=CLASS_STYLES.get(name, "")),
+                OP_LABELS.get(error.op, error.op),
+                _show(error.ref),
+                _show(error.hyp),
+            )
+    return table
+
+
+def _show(text: str) -> str:
+    if not text:
+        return "—"
+    shown = text.replace("\n", "⏎")
+    return shown if len(shown) <= 40 else shown[:37] + "…"
+
+
+def _header(record: ResultRecord) -> str:
+    who = record.candidate.name + (f" ({record.candidate.id})" if record.candidate.id else "")
+    date = record.started_at.astimezone().strftime("%d/%m/%Y %H:%M")
+    return f"{who} — {record.exercise_title or record.exercise_id} — {date}"
+
+
+def render_report(
+    record: ResultRecord, score: TypingScore, result_path: Path | None = None
+) -> RenderableType:
+    """The summary for a terminal."""
+    metrics = Table.grid(padding=(0, 2))
+    metrics.add_column(style="bold")
+    metrics.add_column()
+    for label, value in metric_rows(score):
+        metrics.add_row(label, value)
+    metrics.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
+    metrics.add_row("Profil", f"{score.profile.name}")
+    counts = ", ".join(
+        f"{CLASS_LABELS.get(name, name)} {len(items)}"
+        for name, items in errors_by_class(score.comparison.errors).items()
+    )
+    parts: list[RenderableType] = [
+        Text(_header(record), style="bold"),
+        Panel(metrics, title="Résultats", title_align="left"),
+        Panel(
+            highlight_typed(record.typed, score.comparison.errors),
+            title="Texte saisi (erreurs surlignées par classe)",
+            title_align="left",
+        ),
+    ]
+    if score.comparison.errors:
+        parts.append(
+            Panel(
+                _error_table(score.comparison.errors),
+                title=f"Erreurs : {counts}",
+                title_align="left",
+            )
+        )
+    else:
+        parts.append(Text("Aucune erreur.", style="green"))
+    if result_path is not None:
+        parts.append(Text(f"Résultat enregistré : {result_path}", style="dim"))
+    return Group(*parts)
+
+
+def _md_escape(text: str) -> str:
+    for char in "\\`*_[]<>|#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def report_markdown(
+    record: ResultRecord, score: TypingScore, result_path: Path | None = None
+) -> str:
+    """The summary as Markdown (errors in bold with their class in the text)."""
+    lines = [f"# Test de frappe — {_md_escape(_header(record))}", "", "| | |", "|---|---|"]
+    for label, value in metric_rows(score):
+        lines.append(f"| {label} | {_md_escape(value)} |")
+    lines.append(f"| Fin | {END_LABELS.get(record.end_reason, record.end_reason)} |")
+    lines.append(f"| Profil | {_md_escape(score.profile.name)} |")
+    lines += ["", "## Texte saisi", ""]
+    pieces: list[str] = []
+    position = 0
+    typed = record.typed
+    for error in sorted(score.comparison.errors, key=lambda e: e.hyp_span):
+        start, end = error.hyp_span
+        if start < position:
+            continue
+        label = CLASS_LABELS.get(error.error_class, error.error_class)
+        pieces.append(_md_escape(typed[position:start]))
+        if start == end:
+            pieces.append(f"~~{_md_escape(error.ref.strip() or ' ')}~~^{label}^")
+        else:
+            pieces.append(f"**{_md_escape(typed[start:end])}**^{label}^")
+        position = end
+    pieces.append(_md_escape(typed[position:]))
+    body = "".join(pieces)
+    lines += [line + "  " if line else "" for line in body.split("\n")]
+    lines += ["", "## Erreurs par classe", ""]
+    grouped = errors_by_class(score.comparison.errors)
+    if not grouped:
+        lines.append("Aucune erreur.")
+    for name, items in grouped.items():
+        lines += [f"### {CLASS_LABELS.get(name, name)} ({len(items)})", ""]
+        lines += ["| Type | Attendu | Saisi |", "|---|---|---|"]
+        for error in items:
+            lines.append(
+                f"| {OP_LABELS.get(error.op, error.op)} | {_md_escape(_show(error.ref))} "
+                f"| {_md_escape(_show(error.hyp))} |"
+            )
+        lines.append("")
+    if result_path is not None:
+        lines += ["", f"Résultat enregistré : `{result_path}`"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def report_text(
+    record: ResultRecord, score: TypingScore, result_path: Path | None = None, *, width: int = 100
+) -> str:
+    """The summary as plain text: errors in ``[brackets]``, omissions as ``⟨…⟩``."""
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    metrics = Table.grid(padding=(0, 2))
+    metrics.add_column()
+    metrics.add_column()
+    for label, value in metric_rows(score):
+        metrics.add_row(label, value)
+    metrics.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
+    metrics.add_row("Profil", score.profile.name)
+    console.print(Text(_header(record)))
+    console.print(metrics)
+    console.print()
+    console.print("Texte saisi (erreurs entre [crochets], omissions entre ⟨ ⟩) :")
+    console.print(highlight_typed(record.typed, score.comparison.errors, brackets=True))
+    console.print()
+    if score.comparison.errors:
+        console.print("Erreurs par classe :")
+        console.print(_error_table(score.comparison.errors))
+    else:
+        console.print("Aucune erreur.")
+    if result_path is not None:
+        console.print(f"\nRésultat enregistré : {result_path}")
+    return console.export_text()
+
+
+def write_report(
+    record: ResultRecord, score: TypingScore, output: Path, result_path: Path | None = None
+) -> Path:
+    """Write the summary: Markdown for ``.md``, plain text otherwise."""
+    if output.suffix.lower() in (".md", ".markdown"):
+        content = report_markdown(record, score, result_path)
+    else:
+        content = report_text(record, score, result_path)
+    write_atomic(output, content.encode("utf-8"), mode=0o600)
+    return output

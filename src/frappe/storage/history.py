@@ -1,0 +1,326 @@
+"""The SQLite history of results: who typed what, when, with which metrics, and where the
+result file is.
+
+The result file is the source of truth and is always written first; the history is an index
+for browsing and charts. A damaged or locked database raises ``StorageError`` with a clear
+French message, never a bare ``sqlite3`` error. The database runs in WAL mode so a reader
+(the results browser) never blocks a writer (an exam being saved).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from frappe.errors import StorageError
+from frappe.exercises.record import ResultRecord, format_timestamp
+from frappe.locations import user_data_dir
+
+__all__ = [
+    "HISTORY_SCHEMA",
+    "History",
+    "HistoryEntry",
+    "default_db_path",
+    "open_history",
+]
+
+HISTORY_SCHEMA = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY,
+    candidate_name TEXT NOT NULL,
+    candidate_id TEXT,
+    exercise_id TEXT NOT NULL,
+    exercise_title TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    mode TEXT NOT NULL DEFAULT 'exam',
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL,
+    duration_s REAL NOT NULL,
+    end_reason TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    speed REAL,
+    speed_unit TEXT,
+    faults REAL,
+    accuracy REAL,
+    keystroke_accuracy REAL,
+    error_rate REAL,
+    mark_20 REAL,
+    passed INTEGER,
+    gross_wpm REAL,
+    net_wpm REAL,
+    characters INTEGER,
+    result_path TEXT NOT NULL UNIQUE,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_by_candidate ON results (candidate_name, started_at);
+CREATE INDEX IF NOT EXISTS results_by_date ON results (started_at);
+"""
+
+_COLUMNS = (
+    "id, candidate_name, candidate_id, exercise_id, exercise_title, kind, mode, started_at, "
+    "ended_at, duration_s, end_reason, profile, speed, speed_unit, faults, accuracy, "
+    "keystroke_accuracy, error_rate, mark_20, passed, gross_wpm, net_wpm, characters, "
+    "result_path"
+)
+
+
+def default_db_path() -> Path:
+    """``<user data dir>/history.sqlite3``."""
+    return user_data_dir() / "history.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One row of the history.
+
+    Attributes:
+        id: Row id.
+        candidate_name: Candidate name.
+        candidate_id: Optional identifier.
+        exercise_id: Text or dictation id.
+        exercise_title: Its title.
+        kind: ``typing`` or ``transcription``.
+        mode: ``exam`` or ``practice``.
+        started_at: First key press (UTC).
+        ended_at: End (UTC).
+        duration_s: Typing time.
+        end_reason: completed, timeout, stopped, interrupted.
+        profile: Scoring profile name.
+        speed: Headline speed in ``speed_unit``.
+        speed_unit: Unit of ``speed``.
+        faults: Faults under the profile.
+        accuracy: Final-text accuracy (0–1).
+        keystroke_accuracy: Correct key presses / key presses, or None.
+        error_rate: Faults per reference word reached.
+        mark_20: Mark out of 20.
+        passed: Pass/fail under the profile.
+        gross_wpm: Gross words (5 characters) per minute.
+        net_wpm: Net words per minute.
+        characters: Characters typed.
+        result_path: The result file.
+    """
+
+    id: int
+    candidate_name: str
+    candidate_id: str | None
+    exercise_id: str
+    exercise_title: str
+    kind: str
+    mode: str
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    end_reason: str
+    profile: str
+    speed: float | None
+    speed_unit: str | None
+    faults: float | None
+    accuracy: float | None
+    keystroke_accuracy: float | None
+    error_rate: float | None
+    mark_20: float | None
+    passed: bool | None
+    gross_wpm: float | None
+    net_wpm: float | None
+    characters: int | None
+    result_path: str
+
+    @classmethod
+    def _from_row(cls, row: tuple[Any, ...]) -> HistoryEntry:
+        values = list(row)
+        values[7] = _parse_date(values[7])
+        values[8] = _parse_date(values[8])
+        values[19] = None if values[19] is None else bool(values[19])
+        return cls(*values)
+
+
+def _real(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _parse_date(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _storage_error(path: Path, error: sqlite3.Error) -> StorageError:
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"{path} : base d'historique verrouillée par un autre programme ; "
+            "le fichier de résultat est enregistré, réessayez plus tard",
+            title="Historique verrouillé",
+        )
+    if isinstance(error, sqlite3.DatabaseError) and (
+        "not a database" in text or "malformed" in text or "corrupt" in text
+    ):
+        return StorageError(
+            f"{path} : base d'historique endommagée ({error}) ; les fichiers de résultat "
+            "restent valables, déplacez ce fichier pour repartir d'une base neuve",
+            title="Historique endommagé",
+        )
+    if "readonly" in text or "unable to open" in text or "disk" in text:
+        return StorageError(
+            f"{path} : base d'historique inaccessible ({error})", title="Historique inaccessible"
+        )
+    return StorageError(f"{path} : erreur de la base d'historique ({error})", title="Historique")
+
+
+class History:
+    """An open history database. Use ``open_history`` (a context manager)."""
+
+    def __init__(self, path: Path, *, timeout: float = 2.0) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(
+                f"{path.parent} : dossier de l'historique impossible à créer ({error.strerror})"
+            ) from error
+        try:
+            self._db = sqlite3.connect(path, timeout=timeout)
+        except sqlite3.Error as error:
+            raise _storage_error(path, error) from error
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.Error as error:
+            self._db.close()
+            raise _storage_error(path, error) from error
+        if path.exists():
+            path.chmod(0o600)
+
+    def _migrate(self) -> None:
+        with self._db:
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            version = row[0] if row else None
+            if version is None:
+                self._db.execute(
+                    "INSERT INTO schema_version (version) VALUES (?)", (HISTORY_SCHEMA,)
+                )
+            elif version > HISTORY_SCHEMA:
+                raise StorageError(
+                    f"{self.path} : base d'historique d'une version plus récente de frappe "
+                    f"(schéma {version}, connu : {HISTORY_SCHEMA})"
+                )
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def add(
+        self,
+        record: ResultRecord,
+        metrics: Mapping[str, Any],
+        result_path: Path,
+        *,
+        mode: str = "exam",
+    ) -> int:
+        """Record a result (again: the row of the same result file is replaced); its row id.
+
+        ``metrics`` is the score's ``metrics_dict()`` (typing or transcription): missing
+        metrics are stored as NULL.
+        """
+        profile = record.settings.profile
+        passed = metrics.get("passed")
+        values: Mapping[str, Any] = {
+            "candidate_name": record.candidate.name,
+            "candidate_id": record.candidate.id,
+            "exercise_id": record.exercise_id,
+            "exercise_title": record.exercise_title,
+            "kind": record.kind,
+            "mode": mode,
+            "started_at": format_timestamp(record.started_at),
+            "ended_at": format_timestamp(record.ended_at),
+            "duration_s": record.duration_s,
+            "end_reason": record.end_reason,
+            "profile": str(metrics.get("profile", profile.name)),
+            "speed": _real(metrics.get("speed")),
+            "speed_unit": str(metrics.get("speed_unit", profile.speed_unit)),
+            "faults": _real(metrics.get("faults")),
+            "accuracy": _real(metrics.get("accuracy")),
+            "keystroke_accuracy": _real(metrics.get("keystroke_accuracy")),
+            "error_rate": _real(metrics.get("error_rate")),
+            "mark_20": _real(metrics.get("mark_20")),
+            "passed": None if passed is None else int(bool(passed)),
+            "gross_wpm": _real(metrics.get("gross_wpm")),
+            "net_wpm": _real(metrics.get("net_wpm")),
+            "characters": metrics.get("characters"),
+            "result_path": str(result_path.resolve()),
+            "recorded_at": format_timestamp(datetime.now(UTC)),
+        }
+        names = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        updates = ", ".join(f"{name}=excluded.{name}" for name in values if name != "result_path")
+        try:
+            with self._db:
+                cursor = self._db.execute(
+                    f"INSERT INTO results ({names}) VALUES ({marks}) "
+                    f"ON CONFLICT(result_path) DO UPDATE SET {updates} RETURNING id",
+                    dict(values),
+                )
+                row = cursor.fetchone()
+        except sqlite3.Error as error:
+            raise _storage_error(self.path, error) from error
+        return int(row[0])
+
+    def entries(
+        self,
+        *,
+        candidate: str | None = None,
+        mode: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+    ) -> list[HistoryEntry]:
+        """Rows, most recent first; ``candidate`` matches the name case-insensitively."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if candidate:
+            clauses.append("candidate_name = ? COLLATE NOCASE")
+            params.append(candidate)
+        if mode:
+            clauses.append("mode = ?")
+            params.append(mode)
+        if kind:
+            clauses.append("kind = ?")
+            params.append(kind)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        tail = f" LIMIT {int(limit)}" if limit else ""
+        query = f"SELECT {_COLUMNS} FROM results{where} ORDER BY started_at DESC, id DESC{tail}"
+        try:
+            rows = self._db.execute(query, params).fetchall()
+        except sqlite3.Error as error:
+            raise _storage_error(self.path, error) from error
+        return [HistoryEntry._from_row(row) for row in rows]
+
+    def candidates(self) -> list[str]:
+        """Distinct candidate names, alphabetical."""
+        try:
+            rows = self._db.execute(
+                "SELECT DISTINCT candidate_name FROM results ORDER BY candidate_name COLLATE NOCASE"
+            ).fetchall()
+        except sqlite3.Error as error:
+            raise _storage_error(self.path, error) from error
+        return [str(row[0]) for row in rows]
+
+
+@contextmanager
+def open_history(path: Path | None = None, *, timeout: float = 2.0) -> Iterator[History]:
+    """Open (creating if needed) the history database; StorageError when unusable."""
+    history = History(path or default_db_path(), timeout=timeout)
+    try:
+        yield history
+    finally:
+        history.close()

@@ -1,0 +1,251 @@
+"""The app's subcommands: ``typing``, ``texts``, ``resume``, ``report``, ``history``; and the
+app itself when ``frappe`` runs without a command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from frappe.durations import format_duration, parse_duration
+from frappe.errors import ExerciseError, FrappeError
+from frappe.exercises.record import Candidate
+from frappe.exercises.texts import find_text, list_texts
+from frappe.scoring.profiles import scoring_profile
+from frappe.storage.files import read_record
+from frappe.storage.history import default_db_path, open_history
+from frappe.storage.journal import read_journal, unfinished_journals
+
+__all__ = ["register", "run_app"]
+
+# Test-only: makes the app's clock run faster (e.g. 20 → a 20 s test ends after 1 s), so the
+# end-to-end test can reach a time-out without waiting. Never set in real use.
+CLOCK_SCALE_ENV = "FRAPPE_TEST_CLOCK_SCALE"
+MIN_CLI_DURATION_S = 5.0
+MAX_CLI_DURATION_S = 2 * 3600.0
+
+
+def register(subparsers: Any) -> None:
+    """Add the app's subcommands to ``frappe``'s parser."""
+    typing_parser = subparsers.add_parser(
+        "typing",
+        help="lancer directement un test de frappe (salle de formation)",
+        description="Ouvre l'application directement sur un test d'admission.",
+    )
+    typing_parser.add_argument("--text", required=True, help="identifiant de texte ou fichier")
+    typing_parser.add_argument(
+        "--duration", default="10m", help="durée : 90s, 5m, 10m, 1m30s (défaut : 10m)"
+    )
+    typing_parser.add_argument("--candidate", required=True, help="« Nom Prénom »")
+    typing_parser.add_argument("--candidate-id", default=None, help="identifiant du candidat")
+    typing_parser.add_argument(
+        "--no-backspace", action="store_true", help="interdire la correction (retour arrière)"
+    )
+    typing_parser.add_argument("--profile", default="frappe", help="profil de notation")
+    typing_parser.add_argument(
+        "--live-feedback", action="store_true", help="montrer les erreurs pendant le test"
+    )
+    typing_parser.add_argument(
+        "--no-instructions", action="store_true", help="passer l'écran des consignes"
+    )
+    _storage_options(typing_parser)
+    typing_parser.set_defaults(func=run_typing)
+
+    texts_parser = subparsers.add_parser("texts", help="lister les textes fournis")
+    texts_parser.add_argument("--dir", type=Path, default=None, help="autre dossier de textes")
+    texts_parser.set_defaults(func=run_texts)
+
+    resume_parser = subparsers.add_parser(
+        "resume",
+        help="reprendre ou clore un test interrompu",
+        description=(
+            "Sans option : ouvre l'application sur les tests non terminés (reprendre avec le "
+            "temps restant, ou clore). --close enregistre le résultat comme interrompu."
+        ),
+    )
+    resume_parser.add_argument("journal", nargs="?", type=Path, help="journal (.jsonl)")
+    resume_parser.add_argument(
+        "--close", action="store_true", help="clore comme interrompu sans reprendre"
+    )
+    resume_parser.add_argument(
+        "--list", action="store_true", help="lister les tests non terminés et quitter"
+    )
+    _storage_options(resume_parser)
+    resume_parser.set_defaults(func=run_resume)
+
+    report_parser = subparsers.add_parser(
+        "report", help="afficher ou écrire le compte rendu d'un résultat"
+    )
+    report_parser.add_argument("result", type=Path, help="fichier de résultat (.json)")
+    report_parser.add_argument(
+        "--output", "-o", type=Path, default=None, help="fichier .md (Markdown) ou .txt"
+    )
+    report_parser.set_defaults(func=run_report)
+
+    history_parser = subparsers.add_parser("history", help="historique des résultats")
+    history_parser.add_argument("--candidate", default=None, help="filtrer par candidat")
+    history_parser.add_argument("--db", type=Path, default=None, help="base d'historique")
+    history_parser.add_argument("--limit", type=int, default=50, help="nombre de lignes")
+    history_parser.set_defaults(func=run_history)
+
+
+def _storage_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", type=Path, default=None, help="dossier des résultats")
+    parser.add_argument("--db", type=Path, default=None, help="base d'historique SQLite")
+
+
+def _clock() -> Callable[[], float]:
+    raw = os.environ.get(CLOCK_SCALE_ENV)
+    if not raw:
+        return time.monotonic
+    try:
+        scale = float(raw)
+    except ValueError:
+        raise FrappeError(f"{CLOCK_SCALE_ENV} : nombre attendu") from None
+    origin = time.monotonic()
+    return lambda: origin + (time.monotonic() - origin) * scale
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
+    from frappe.tui.runner import StoragePaths  # noqa: PLC0415
+
+    storage = StoragePaths.default(
+        results_dir=getattr(args, "results", None), db_path=getattr(args, "db", None)
+    )
+    return AppConfig(storage=storage, clock=_clock())
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """``frappe`` without a command: the app, on its home screen."""
+    from frappe.tui.app import make_app  # noqa: PLC0415
+
+    app = make_app(_config(args))
+    result = app.run()
+    return int(result or 0)
+
+
+def run_typing(args: argparse.Namespace) -> int:
+    """``frappe typing``: straight into an exam."""
+    from frappe.tui.app import make_app  # noqa: PLC0415
+    from frappe.tui.config import StartExam  # noqa: PLC0415
+    from frappe.tui.runner import TestSpec  # noqa: PLC0415
+
+    duration = parse_duration(args.duration)
+    if not MIN_CLI_DURATION_S <= duration <= MAX_CLI_DURATION_S:
+        raise ExerciseError(
+            f"durée de {format_duration(duration)} hors limites (5 s à 2 h ; examen : 1 à 30 min)"
+        )
+    name = " ".join(str(args.candidate).split())
+    if not name:
+        raise ExerciseError("le nom du candidat est vide")
+    spec = TestSpec(
+        candidate=Candidate(name, args.candidate_id or None),
+        text=find_text(args.text),
+        duration_s=duration,
+        backspace_allowed=not args.no_backspace,
+        profile=scoring_profile(args.profile),
+        live_feedback=bool(args.live_feedback),
+        mode="exam",
+    )
+    config = _config(args)
+    app = make_app(config, StartExam(spec, skip_instructions=bool(args.no_instructions)))
+    result = app.run()
+    return int(result or 0)
+
+
+def run_texts(args: argparse.Namespace) -> int:
+    """``frappe texts``: the bundled texts as a table."""
+    texts = list_texts(args.dir)
+    table = Table(title="Textes fournis", header_style="bold")
+    table.add_column("Identifiant", no_wrap=True)
+    table.add_column("Titre", min_width=20, ratio=1)
+    table.add_column("Niveau", justify="right")
+    table.add_column("Caractères", justify="right")
+    for text in texts:
+        table.add_row(text.id, text.title, str(text.level), str(text.characters))
+    Console().print(table)
+    return 0
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    """``frappe resume [JOURNAL] [--close|--list]``."""
+    from frappe.tui.runner import close_journal  # noqa: PLC0415
+    from frappe.tui.screens.resume import describe_journal  # noqa: PLC0415
+
+    config = _config(args)
+    if args.list or args.close:
+        if args.journal is not None:
+            found = [read_journal(args.journal)]
+        else:
+            found = unfinished_journals(config.storage.journal_dir)
+        if not found:
+            print("Aucun test non terminé.")
+            return 0
+        for contents in found:
+            if args.close:
+                saved = close_journal(contents, config.storage)
+                print(f"Clos : {describe_journal(contents)}\n  résultat : {saved.path}")
+                if saved.history_error:
+                    print(f"frappe : {saved.history_error}", file=sys.stderr)
+            else:
+                print(f"{contents.path}\n  {describe_journal(contents)}")
+        return 0
+    from frappe.tui.app import make_app  # noqa: PLC0415
+    from frappe.tui.config import StartResume  # noqa: PLC0415
+
+    if args.journal is not None:
+        read_journal(args.journal)  # fail early, before the app starts
+    app = make_app(config, StartResume(args.journal))
+    return int(app.run() or 0)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``frappe report RESULT.json [--output FILE]``."""
+    from frappe.report import render_report, write_report  # noqa: PLC0415
+    from frappe.tui.runner import typing_score  # noqa: PLC0415
+
+    record = read_record(args.result)
+    score = typing_score(record)
+    if args.output is not None:
+        path = write_report(record, score, args.output, args.result)
+        print(f"Compte rendu écrit : {path}")
+        return 0
+    Console().print(render_report(record, score, args.result))
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """``frappe history [--candidate NAME]``."""
+    from frappe.tui.screens.history import entry_cells  # noqa: PLC0415
+
+    with open_history(args.db or default_db_path()) as history:
+        entries = history.entries(candidate=args.candidate, limit=args.limit)
+    if not entries:
+        print("Aucun résultat enregistré.")
+        return 0
+    table = Table(title="Historique des résultats", header_style="bold")
+    for column in (
+        "Date",
+        "Candidat",
+        "Exercice",
+        "Mode",
+        "Vitesse",
+        "Fautes",
+        "Note",
+        "Résultat",
+        "Fin",
+        "Fichier",
+    ):
+        table.add_column(column)
+    for entry in entries:
+        table.add_row(*entry_cells(entry), entry.result_path)
+    Console().print(table)
+    return 0

@@ -1,0 +1,60 @@
+"""The app's configuration, built once by the command line (or a test) and handed down."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from frappe.tui.runner import StoragePaths, TestSpec
+
+__all__ = ["AppConfig", "StartExam", "StartResume", "StartScreen"]
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    """How the app runs.
+
+    Attributes:
+        storage: Results folder, history database, journals, presets.
+        texts_dir: Folder of texts (None: the bundled texts).
+        clock: Monotonic clock in seconds (tests inject a fake one).
+        tick_interval: How often the countdown is checked, in seconds.
+        sync_interval: How often a journal is fsynced, in seconds (at most 1).
+        check_journals: Look for unfinished journals at start.
+    """
+
+    storage: StoragePaths = field(default_factory=StoragePaths.default)
+    texts_dir: Path | None = None
+    clock: Callable[[], float] = time.monotonic
+    tick_interval: float = 0.2
+    sync_interval: float = 0.5
+    check_journals: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StartExam:
+    """Open straight on an exam (``frappe typing``).
+
+    Attributes:
+        spec: The test to run.
+        skip_instructions: Go straight to the typing screen.
+    """
+
+    spec: TestSpec
+    skip_instructions: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StartResume:
+    """Open on the resume prompt (``frappe resume [JOURNAL]``).
+
+    Attributes:
+        journal: One journal, or None for all unfinished ones.
+    """
+
+    journal: Path | None = None
+
+
+StartScreen = StartExam | StartResume | None

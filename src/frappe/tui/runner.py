@@ -1,0 +1,329 @@
+"""Running a test from start to saved result, without any UI: session + journal + result file
++ history. The app and the ``frappe`` commands share it.
+
+Order on finish, so a candidate's work is never lost: the result file is written first
+(atomic, 0600), its path noted in the journal, the journal archived, then the history row
+added; a history failure is reported but leaves the result file in place.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from frappe.errors import FrappeError, JournalError, StorageError
+from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.results import score_record
+from frappe.exercises.session import Session, SessionConfig
+from frappe.exercises.texts import Text
+from frappe.locations import user_data_dir
+from frappe.scoring.profiles import ScoringProfile
+from frappe.scoring.score import TypingScore
+from frappe.storage.files import write_record
+from frappe.storage.history import default_db_path, open_history
+from frappe.storage.journal import (
+    JournalContents,
+    JournalHeader,
+    JournalWriter,
+    create_journal,
+    default_journal_dir,
+    interrupted_record,
+    reopen_journal,
+    restore_session,
+    slugify,
+)
+
+__all__ = [
+    "Mode",
+    "RunningTest",
+    "SavedResult",
+    "StoragePaths",
+    "TestSpec",
+    "close_journal",
+    "result_file_name",
+    "resume_test",
+    "save_result",
+    "save_session",
+    "start_test",
+    "typing_score",
+]
+
+Mode = Literal["exam", "practice"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoragePaths:
+    """Where results, history, journals and presets live.
+
+    Attributes:
+        results_dir: Result files of exams (practice results go to ``practice/`` inside).
+        db_path: The SQLite history.
+        journal_dir: Running-session journals.
+        presets_dir: Exam presets (None: the user config default).
+    """
+
+    results_dir: Path
+    db_path: Path
+    journal_dir: Path
+    presets_dir: Path | None = None
+
+    @classmethod
+    def default(
+        cls, *, results_dir: Path | None = None, db_path: Path | None = None
+    ) -> StoragePaths:
+        """The user's default folders, with optional overrides."""
+        return cls(
+            results_dir=results_dir or user_data_dir() / "results",
+            db_path=db_path or default_db_path(),
+            journal_dir=default_journal_dir(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TestSpec:
+    """A test about to start.
+
+    Attributes:
+        candidate: Who types.
+        text: What is copied.
+        duration_s: Time limit (None: none).
+        backspace_allowed: Erasing allowed.
+        profile: Scoring profile, with the exam's pass thresholds.
+        live_feedback: Errors shown while typing.
+        mode: ``exam`` or ``practice``.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    candidate: Candidate
+    text: Text
+    duration_s: float | None
+    backspace_allowed: bool
+    profile: ScoringProfile
+    live_feedback: bool
+    mode: Mode = "exam"
+
+    def session_config(self) -> SessionConfig:
+        """The session configuration of this test."""
+        return SessionConfig(
+            candidate=self.candidate,
+            exercise_id=self.text.id,
+            exercise_title=self.text.title,
+            reference=self.text.body,
+            settings=RecordSettings(
+                time_limit_s=self.duration_s,
+                backspace_allowed=self.backspace_allowed,
+                profile=self.profile,
+                live_feedback=self.live_feedback,
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SavedResult:
+    """A finished test, saved.
+
+    Attributes:
+        record: The result record.
+        score: Its score under the record's profile.
+        path: The result file.
+        mode: ``exam`` or ``practice``.
+        history_error: Why the history could not be updated (the file is saved anyway).
+        journal_error: Why the journal could not be archived, if so.
+    """
+
+    record: ResultRecord
+    score: TypingScore
+    path: Path
+    mode: str = "exam"
+    history_error: str | None = None
+    journal_error: str | None = None
+
+
+@dataclass(slots=True)
+class RunningTest:
+    """A session being typed, its journal, and where its result goes.
+
+    Attributes:
+        session: The session.
+        journal: Its journal.
+        results_dir: Folder of the result file.
+        db_path: History database.
+        mode: ``exam`` or ``practice``.
+    """
+
+    session: Session
+    journal: JournalWriter
+    results_dir: Path
+    db_path: Path
+    mode: str
+
+    def save(self) -> SavedResult:
+        """Save the finished session (blocking: call it from a worker thread)."""
+        return save_session(
+            self.session,
+            self.journal,
+            results_dir=self.results_dir,
+            db_path=self.db_path,
+            mode=self.mode,
+        )
+
+
+def start_test(
+    spec: TestSpec,
+    storage: StoragePaths,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sync_interval: float = 0.5,
+) -> RunningTest:
+    """A new session, journaled from its first line."""
+    header = JournalHeader(
+        session_id=secrets.token_hex(4),
+        created_at=datetime.now(UTC),
+        config=spec.session_config(),
+        mode=spec.mode,
+        results_dir=str(_results_dir(storage, spec.mode)),
+        db_path=str(storage.db_path),
+    )
+    journal = create_journal(header, storage.journal_dir, sync_interval=sync_interval)
+    session = Session(header.config, clock=clock, listener=journal)
+    return RunningTest(
+        session, journal, _results_dir(storage, spec.mode), storage.db_path, spec.mode
+    )
+
+
+def resume_test(
+    contents: JournalContents,
+    storage: StoragePaths | None = None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sync_interval: float = 0.5,
+) -> RunningTest:
+    """Go on with a journaled session: same typed text, the time left."""
+    if contents.end_reason is not None:
+        raise JournalError(f"{contents.path} : ce test est terminé, il ne peut qu'être clos")
+    journal = reopen_journal(contents.path, sync_interval=sync_interval)
+    try:
+        session = restore_session(contents, clock=clock, listener=journal)
+    except ValueError as error:
+        journal.close()
+        raise JournalError(f"{contents.path} : journal incohérent ({error})") from error
+    results_dir, db_path = _destinations(contents, storage)
+    return RunningTest(session, journal, results_dir, db_path, contents.header.mode)
+
+
+def _destinations(contents: JournalContents, storage: StoragePaths | None) -> tuple[Path, Path]:
+    header = contents.header
+    if header.results_dir and header.db_path:
+        return Path(header.results_dir), Path(header.db_path)
+    storage = storage or StoragePaths.default()
+    results_dir = Path(header.results_dir) if header.results_dir else storage.results_dir
+    db_path = Path(header.db_path) if header.db_path else storage.db_path
+    return results_dir, db_path
+
+
+def _results_dir(storage: StoragePaths, mode: str) -> Path:
+    return storage.results_dir / "practice" if mode == "practice" else storage.results_dir
+
+
+def result_file_name(record: ResultRecord, session_id: str = "") -> str:
+    """``20261123-090000-martin-claire-t04-lettre-admission-ssr-ab12cd34.json``."""
+    suffix = f"-{session_id}" if session_id else f"-{secrets.token_hex(4)}"
+    return (
+        f"{record.started_at.astimezone(UTC):%Y%m%d-%H%M%S}-{slugify(record.candidate.name)}"
+        f"-{slugify(record.exercise_id, limit=32)}{suffix}.json"
+    )
+
+
+def save_result(
+    record: ResultRecord,
+    *,
+    results_dir: Path,
+    db_path: Path,
+    mode: str = "exam",
+    journal: JournalWriter | None = None,
+    session_id: str = "",
+) -> SavedResult:
+    """Score, write the result file, archive the journal, add to the history.
+
+    Raises FrappeError only when the result file itself cannot be written (the journal is
+    then kept, so nothing is lost).
+    """
+    score = typing_score(record)
+    record = _with_score(record, score)
+    path = write_record(record, results_dir / result_file_name(record, session_id))
+    journal_error: str | None = None
+    if journal is not None:
+        journal.result_saved(path)
+        try:
+            journal.archive()
+        except JournalError as error:
+            journal_error = str(error)
+    history_error: str | None = None
+    try:
+        with open_history(db_path) as history:
+            history.add(record, score.metrics_dict(), path, mode=mode)
+    except StorageError as error:
+        history_error = str(error)
+    return SavedResult(record, score, path, mode, history_error, journal_error)
+
+
+def typing_score(record: ResultRecord) -> TypingScore:
+    """The score of a typing-test record (FrappeError for another kind)."""
+    score = score_record(record)
+    if not isinstance(score, TypingScore):
+        raise FrappeError(f"« {record.exercise_id} » n'est pas un test de frappe")
+    return score
+
+
+def _with_score(record: ResultRecord, score: TypingScore) -> ResultRecord:
+    metrics = score.metrics_dict()
+    metrics["errors"] = [error.to_dict() for error in score.comparison.errors]
+    return replace(record, score=metrics)
+
+
+def save_session(
+    session: Session,
+    journal: JournalWriter | None,
+    *,
+    results_dir: Path,
+    db_path: Path,
+    mode: str,
+) -> SavedResult:
+    """Save a finished session (its journal path names the session)."""
+    session_id = ""
+    if journal is not None:
+        session_id = journal.path.stem.rsplit("-", 1)[-1]
+    return save_result(
+        session.to_record(),
+        results_dir=results_dir,
+        db_path=db_path,
+        mode=mode,
+        journal=journal,
+        session_id=session_id,
+    )
+
+
+def close_journal(contents: JournalContents, storage: StoragePaths | None = None) -> SavedResult:
+    """Close an unfinished journal without resuming: its record is saved as interrupted
+    (where the test meant to save it) and the journal archived."""
+    header = contents.header
+    results_dir, db_path = _destinations(contents, storage)
+    record = interrupted_record(contents)
+    try:
+        journal = reopen_journal(contents.path)
+    except JournalError as error:
+        raise FrappeError(str(error)) from error
+    return save_result(
+        record,
+        results_dir=results_dir,
+        db_path=db_path,
+        mode=header.mode,
+        journal=journal,
+        session_id=header.session_id,
+    )

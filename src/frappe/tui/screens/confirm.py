@@ -1,0 +1,49 @@
+"""A yes/no question in a modal dialog."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+__all__ = ["ConfirmScreen"]
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Asks a question; dismisses with True (confirm) or False (cancel, the default)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Annuler", id="confirm.cancel"),
+        Binding("o", "confirm", "Oui", id="confirm.yes", show=False),
+        Binding("n", "cancel", "Non", id="confirm.no", show=False),
+    ]
+
+    def __init__(self, question: str, *, confirm: str = "Oui", cancel: str = "Non") -> None:
+        super().__init__()
+        self.question = question
+        self.confirm_label = confirm
+        self.cancel_label = cancel
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(self.cancel_label, id="cancel", variant="primary")
+                yield Button(self.confirm_label, id="confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

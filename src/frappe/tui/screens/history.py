@@ -1,0 +1,152 @@
+"""The results browser: the SQLite history, filtered by candidate; opens a result file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from frappe.errors import FrappeError
+from frappe.storage.files import read_record
+from frappe.storage.history import HistoryEntry, open_history
+from frappe.tui.config import AppConfig
+from frappe.tui.runner import SavedResult, typing_score
+
+__all__ = ["HistoryScreen", "entry_cells"]
+
+_ENDS = {"completed": "fini", "timeout": "temps", "stopped": "arrêté", "interrupted": "interrompu"}
+
+
+def entry_cells(entry: HistoryEntry) -> tuple[str, ...]:
+    """A history row as table cells (French formats)."""
+    date = entry.started_at.astimezone().strftime("%d/%m/%y %H:%M")
+    speed = "—" if entry.speed is None else f"{entry.speed:.1f}".replace(".", ",")
+    faults = "—" if entry.faults is None else f"{entry.faults:g}".replace(".", ",")
+    mark = "—" if entry.mark_20 is None else f"{entry.mark_20:.1f}".replace(".", ",")
+    passed = "—" if entry.passed is None else ("réussi" if entry.passed else "non")
+    mode = "examen" if entry.mode == "exam" else "entraîn."
+    return (
+        date,
+        entry.candidate_name,
+        entry.exercise_id[:18],
+        mode,
+        speed,
+        faults,
+        mark,
+        passed,
+        _ENDS.get(entry.end_reason, entry.end_reason),
+    )
+
+
+class HistoryScreen(Screen[None]):
+    """All results, most recent first; Enter opens one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Retour", id="history.back"),
+        Binding("p", "progress", "Progression du candidat", id="history.progress"),
+        Binding("f", "filter", "Filtrer", id="history.filter"),
+    ]
+
+    def __init__(self, config: AppConfig, *, candidate: str | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.candidate = candidate
+        self.entries: list[HistoryEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Résultats et historique", id="history-title")
+        yield Input(
+            self.candidate or "",
+            placeholder="Filtrer par candidat (Nom Prénom)",
+            id="history-filter",
+        )
+        yield Static("", id="history-message")
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(
+            "Date", "Candidat", "Exercice", "Mode", "Vitesse", "Fautes", "Note", "Résultat", "Fin"
+        )
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        """Read the history again with the current filter."""
+        candidate = self.query_one("#history-filter", Input).value.strip() or None
+        message = self.query_one("#history-message", Static)
+        try:
+            with open_history(self.config.storage.db_path) as history:
+                self.entries = history.entries(candidate=candidate)
+        except FrappeError as error:
+            self.entries = []
+            message.update(f"⚠ {error}")
+        else:
+            count = len(self.entries)
+            message.update(
+                f"{count} résultat{'s' if count > 1 else ''} — Entrée pour ouvrir"
+                if count
+                else "Aucun résultat enregistré."
+            )
+        table = self.query_one(DataTable)
+        table.clear()
+        for entry in self.entries:
+            table.add_row(*entry_cells(entry), key=str(entry.id))
+
+    @on(Input.Submitted, "#history-filter")
+    def _filtered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#history-filter", Input).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _current(self) -> HistoryEntry | None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        if not self.entries or row is None or not 0 <= row < len(self.entries):
+            return None
+        return self.entries[row]
+
+    def action_progress(self) -> None:
+        entry = self._current()
+        name = entry.candidate_name if entry else self.query_one("#history-filter", Input).value
+        if not name.strip():
+            return
+        from frappe.tui.screens.practice import ProgressScreen  # noqa: PLC0415 - cycle
+
+        self.app.push_screen(ProgressScreen(name.strip(), self.config))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        entry = self._current()
+        if entry is not None:
+            self._open(Path(entry.result_path), entry.mode)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def _open(self, path: Path, mode: str) -> SavedResult:
+        record = read_record(path)
+        return SavedResult(record, typing_score(record), path, mode)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "open":
+            return
+        if event.state is WorkerState.SUCCESS:
+            saved = event.worker.result
+            assert isinstance(saved, SavedResult)
+            from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
+
+            self.app.push_screen(ResultsScreen(saved, self.config))
+        elif event.state is WorkerState.ERROR:
+            self.notify(str(event.worker.error), title="Résultat illisible", severity="error")

@@ -1,0 +1,66 @@
+"""The home screen: admission test, practice, dictation (to come), results."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+__all__ = ["HomeScreen"]
+
+TITLE_ART = "frappe — tests de frappe et transcription"
+
+
+class HomeScreen(Screen[None]):
+    """The menu. Choosing an entry posts ``HomeScreen.Chosen`` to the app."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "choose('exam')", "Test d'admission", id="home.exam"),
+        Binding("e", "choose('practice')", "Entraînement", id="home.practice"),
+        Binding("r", "choose('results')", "Résultats", id="home.results"),
+    ]
+
+    class Chosen(Message):
+        """An entry of the menu was chosen."""
+
+        def __init__(self, choice: str) -> None:
+            super().__init__()
+            self.choice = choice
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="home"):
+            yield Static(TITLE_ART, id="home-title")
+            yield Static(
+                "Secrétaire assistant médico-social — test de frappe dactylographique",
+                id="home-subtitle",
+            )
+            yield OptionList(
+                Option("Test d'admission  (a)", id="exam"),
+                Option("Entraînement  (e)", id="practice"),
+                Option(
+                    "Dictée — bientôt disponible (module en préparation)",
+                    id="dictation",
+                    disabled=True,
+                ),
+                Option("Résultats et historique  (r)", id="results"),
+                Option("Quitter  (ctrl+q)", id="quit"),
+                id="home-menu",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#home-menu", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Chosen(event.option.id))
+
+    def action_choose(self, choice: str) -> None:
+        self.post_message(self.Chosen(choice))

@@ -1,0 +1,95 @@
+"""The results of one test: metrics of the profile, typed text with errors highlighted by
+class, error list by class, and where the result was saved."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from frappe.errors import FrappeError
+from frappe.report import write_report
+from frappe.tui.config import AppConfig
+from frappe.tui.runner import SavedResult
+from frappe.tui.widgets.results.panels import ErrorList, MetricsPanel, TypedTextPanel
+
+__all__ = ["ResultsScreen"]
+
+
+class ResultsScreen(Screen[None]):
+    """One result, in three tabs."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "home", "Accueil", id="results.home"),
+        Binding("e", "export", "Exporter le rapport", id="results.export"),
+        Binding("p", "progress", "Progression", id="results.progress"),
+    ]
+
+    def __init__(self, saved: SavedResult, config: AppConfig) -> None:
+        super().__init__()
+        self.saved = saved
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        record = self.saved.record
+        who = record.candidate.name
+        yield Static(
+            f"Résultats — {who} — {record.exercise_title or record.exercise_id}",
+            id="results-title",
+        )
+        with TabbedContent(id="results-tabs"):
+            with TabPane("Résultats", id="tab-metrics"), VerticalScroll():
+                yield MetricsPanel(self.saved, id="metrics")
+            with TabPane("Texte saisi", id="tab-typed"), VerticalScroll():
+                yield TypedTextPanel(self.saved, id="typed-text")
+            with TabPane("Erreurs", id="tab-errors"), VerticalScroll():
+                yield ErrorList(self.saved, id="error-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.saved.history_error:
+            self.notify(
+                self.saved.history_error,
+                title="Historique non mis à jour",
+                severity="error",
+                timeout=20,
+            )
+
+    def action_home(self) -> None:
+        from frappe.tui.app import FrappeApp  # noqa: PLC0415 - cycle
+
+        app = self.app
+        if isinstance(app, FrappeApp):
+            app.go_home()
+        else:
+            self.dismiss()
+
+    def action_progress(self) -> None:
+        from frappe.tui.screens.practice import ProgressScreen  # noqa: PLC0415 - cycle
+
+        self.app.push_screen(ProgressScreen(self.saved.record.candidate.name, self.config))
+
+    def action_export(self) -> None:
+        self._export()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def _export(self) -> str:
+        output = self.saved.path.with_suffix(".md")
+        write_report(self.saved.record, self.saved.score, output, self.saved.path)
+        return str(output)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "export":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.notify(f"Rapport écrit : {event.worker.result}", title="Rapport")
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            message = str(error) if isinstance(error, FrappeError | OSError) else repr(error)
+            self.notify(message, title="Rapport non écrit", severity="error")

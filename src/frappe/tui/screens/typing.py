@@ -1,0 +1,200 @@
+"""The typing screen: the test itself. No pause, no restart; ending early needs a confirmation
+in an exam. Saving runs in a worker thread; a save that fails keeps the journal."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from frappe.errors import FrappeError
+from frappe.exercises.session import SessionState
+from frappe.tui.config import AppConfig
+from frappe.tui.runner import RunningTest, SavedResult, TestSpec, start_test
+from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.widgets.typing.area import TypingArea
+from frappe.tui.widgets.typing.status import TypingStatus
+
+__all__ = ["TypingScreen", "launch_test"]
+
+_REFUSALS = {
+    "backspace-disabled": "Correction désactivée pour ce test",
+    "empty": "",
+}
+
+
+class TypingScreen(Screen[None]):
+    """Runs one session until it ends, then saves it and shows the results."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "end_test", "Terminer le test", id="typing.end"),
+    ]
+
+    def __init__(self, running: RunningTest, config: AppConfig) -> None:
+        super().__init__()
+        self.running = running
+        self.config = config
+        self.area = TypingArea(running.session, id="typing-area")
+        self.status = TypingStatus(id="typing-status")
+        self.saved: SavedResult | None = None
+        self._saving = False
+
+    @property
+    def is_exam(self) -> bool:
+        """Exam rules (confirmation to end early) rather than practice."""
+        return self.running.mode == "exam"
+
+    def compose(self) -> ComposeResult:
+        config = self.running.session.config
+        who = config.candidate.name
+        mode = "Test d'admission" if self.is_exam else "Entraînement"
+        yield Static(f"{mode} — {who} — {config.exercise_title}", id="typing-title")
+        yield self.status
+        yield self.area
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.area.focus()
+        self.check_time()
+        self.set_interval(self.config.tick_interval, self.check_time)
+        if self.running.session.state is SessionState.RESUMED:
+            self.status.show_notice("Test repris : continuez où vous en étiez")
+
+    # -- clock -------------------------------------------------------------------------------
+
+    def check_time(self) -> None:
+        """Update the countdown, note the time in the journal, end the test at time-out."""
+        session = self.running.session
+        if session.finished:
+            self._finish()
+            return
+        if session.tick():
+            self._finish()
+            return
+        running = session.state is SessionState.RUNNING
+        if running:
+            self.running.journal.heartbeat(session.elapsed_ms)
+        self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        if session.progress is not None:
+            self.status.show_progress(
+                session.progress.typed_words, session.progress.reference_words
+            )
+
+    # -- messages from the typing area -------------------------------------------------------
+
+    def on_typing_area_started(self, _message: TypingArea.Started) -> None:
+        self.status.show_notice("")
+        self.check_time()
+
+    def on_typing_area_refused(self, message: TypingArea.Refused) -> None:
+        self.status.show_notice(_REFUSALS.get(message.reason, ""))
+
+    def on_typing_area_paste_refused(self, message: TypingArea.PasteRefused) -> None:
+        self.status.show_notice("Collage refusé")
+        self.notify(
+            f"Le collage ({message.chars} caractères) est refusé et noté dans le résultat.",
+            title="Collage refusé",
+            severity="warning",
+        )
+
+    def on_typing_area_finished(self, _message: TypingArea.Finished) -> None:
+        self._finish()
+
+    # -- ending ------------------------------------------------------------------------------
+
+    def action_end_test(self) -> None:
+        session = self.running.session
+        if session.finished or self._saving:
+            return
+        if not self.is_exam:
+            session.stop()
+            self._finish()
+            return
+
+        def confirmed(answer: bool | None) -> None:
+            if answer and not session.finished:
+                session.stop()
+            if session.finished:
+                self._finish()
+            else:
+                self.area.focus()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Terminer le test maintenant ?\nVotre frappe s'arrête ici et sera notée.",
+                confirm="Terminer",
+                cancel="Continuer le test",
+            ),
+            confirmed,
+        )
+
+    def focus_lost(self) -> None:
+        """The terminal window lost focus."""
+        self.running.session.focus_lost()
+
+    def focus_gained(self) -> None:
+        """The terminal window got focus back."""
+        self.running.session.focus_gained()
+
+    def abandon(self) -> None:
+        """Leave without a result (the app quits): the journal stays, to resume later."""
+        self.running.journal.close()
+
+    def _finish(self) -> None:
+        if self._saving:
+            return
+        self._saving = True
+        self.area.disabled = True
+        self.area.typed.show_cursor = False
+        self.status.show_notice("Enregistrement…")
+        self.status.show_time(
+            self.running.session.remaining_s, self.running.session.elapsed_s, True
+        )
+        self._save()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def _save(self) -> SavedResult:
+        return self.running.save()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "save":
+            return
+        if event.state is WorkerState.SUCCESS:
+            saved = event.worker.result
+            assert isinstance(saved, SavedResult)
+            self.saved = saved
+            from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
+
+            self.app.switch_screen(ResultsScreen(saved, self.config))
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.status.show_notice("Échec de l'enregistrement")
+            self.notify(
+                f"{error}\nLe journal est conservé : « frappe resume » pourra le clore.",
+                title="Résultat non enregistré",
+                severity="error",
+                timeout=30,
+            )
+
+
+def launch_test(app: App[int], spec: TestSpec, config: AppConfig, *, replace: bool) -> bool:
+    """Open a session and its journal, and show the typing screen (replacing the current
+    screen or on top of it). False (with a notification) when the journal cannot be created."""
+    try:
+        running = start_test(
+            spec, config.storage, clock=config.clock, sync_interval=config.sync_interval
+        )
+    except FrappeError as error:
+        app.notify(str(error), title="Impossible de commencer", severity="error")
+        return False
+    screen = TypingScreen(running, config)
+    if replace:
+        app.switch_screen(screen)
+    else:
+        app.push_screen(screen)
+    return True

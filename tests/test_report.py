@@ -1,0 +1,94 @@
+"""The printable summary: terminal, Markdown and plain text; ``frappe report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conftest import RecordFactory
+from frappe.cli import main
+from frappe.report import highlight_typed, render_report, report_markdown, write_report
+from frappe.storage.files import write_record
+from frappe.tui.runner import typing_score
+
+REFERENCE = "Le patient est sorti ce matin. Il va bien."
+TYPED = "Le Patient est sorti ce matn. Il va"
+
+
+def test_highlight_marks_each_error_with_its_class_style(make_record: RecordFactory) -> None:
+    record = make_record(REFERENCE, TYPED)
+    score = typing_score(record)
+    classes = {e.error_class for e in score.comparison.errors}
+    assert classes == {"case", "spelling"}
+    text = highlight_typed(record.typed, score.comparison.errors)
+    assert text.plain == TYPED
+    styled = {TYPED[span.start : span.end] for span in text.spans}
+    assert styled == {"Patient", "matn."}
+    plain = highlight_typed(record.typed, score.comparison.errors, brackets=True).plain
+    assert "[Patient]" in plain and "[matn.]" in plain
+
+
+def test_omission_is_shown_in_brackets(make_record: RecordFactory) -> None:
+    record = make_record(REFERENCE, "Le patient sorti ce matin.")
+    score = typing_score(record)
+    plain = highlight_typed(record.typed, score.comparison.errors, brackets=True).plain
+    assert "⟨est⟩" in plain
+
+
+def test_terminal_rendering_has_metrics_errors_and_path(make_record: RecordFactory) -> None:
+    record = make_record(REFERENCE, TYPED)
+    score = typing_score(record)
+    console = Console(width=100, record=True, color_system=None)
+    console.print(render_report(record, score, Path("/r/a.json")))
+    out = console.export_text()
+    for expected in (
+        "Vitesse",
+        "mots/min",
+        "Frappes nettes",
+        "/ 20",
+        "NON RÉUSSI",
+        "majuscule",
+        "orthographe",
+        "/r/a.json",
+        "Martin Claire",
+    ):
+        assert expected in out
+
+
+def test_markdown_report(make_record: RecordFactory) -> None:
+    record = make_record(REFERENCE, TYPED)
+    md = report_markdown(record, typing_score(record))
+    assert md.startswith("# Test de frappe")
+    assert "**Patient**^majuscule^" in md
+    assert "### orthographe (1)" in md
+    assert "| Frappes brutes |" in md
+
+
+def test_frappe_report_command(
+    tmp_path: Path, make_record: RecordFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = write_record(make_record(REFERENCE, TYPED), tmp_path / "r.json")
+    assert main(["report", str(result)]) == 0
+    assert "Fautes" in capsys.readouterr().out
+    assert main(["report", str(result), "--output", str(tmp_path / "r.md")]) == 0
+    assert "**matn.**" in (tmp_path / "r.md").read_text("utf-8")
+    assert main(["report", str(result), "-o", str(tmp_path / "r.txt")]) == 0
+    assert "[matn.]" in (tmp_path / "r.txt").read_text("utf-8")
+
+
+def test_frappe_report_on_a_bad_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    assert main(["report", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "JSON invalide" in err
+
+
+def test_write_report_is_private(tmp_path: Path, make_record: RecordFactory) -> None:
+    record = make_record(REFERENCE, TYPED)
+    path = write_report(record, typing_score(record), tmp_path / "x.md")
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,390 @@
+"""The typing session state machine: clock, backspace policy, dead keys, paste, bursts,
+focus, completion, resume, and the record it builds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from frappe.exercises.record import Candidate, EndReason, RecordSettings, ResultRecord
+from frappe.exercises.session import (
+    CopyProgress,
+    Edit,
+    Session,
+    SessionConfig,
+    SessionState,
+    compose_dead_key,
+)
+from frappe.scoring import Keystroke, replay, scoring_profile
+from frappe.tui.runner import typing_score
+
+REFERENCE = "La fête est prête.\n\nÀ demain, Émile."
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self, start: float = 500.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Recorder:
+    """A SessionListener that keeps what it hears."""
+
+    def __init__(self) -> None:
+        self.started: list[int] = []
+        self.strokes: list[Keystroke] = []
+        self.events: list[dict[str, Any]] = []
+        self.finished: list[tuple[EndReason, int]] = []
+
+    def session_started(self, started_at: datetime, t_ms: int) -> None:
+        self.started.append(t_ms)
+
+    def keystroke(self, stroke: Keystroke) -> None:
+        self.strokes.append(stroke)
+
+    def event(self, event: Mapping[str, Any]) -> None:
+        self.events.append(dict(event))
+
+    def session_finished(self, reason: EndReason, t_ms: int) -> None:
+        self.finished.append((reason, t_ms))
+
+
+def make_config(
+    reference: str = REFERENCE,
+    *,
+    limit: float | None = 60.0,
+    backspace: bool = True,
+    end_when_complete: bool = True,
+) -> SessionConfig:
+    return SessionConfig(
+        candidate=Candidate("Martin Claire", "C-7"),
+        exercise_id="t00",
+        exercise_title="Essai",
+        reference=reference,
+        settings=RecordSettings(limit, backspace, scoring_profile(), live_feedback=False),
+        end_when_complete=end_when_complete,
+    )
+
+
+KEY_NAMES = {" ": "space", "^": "circumflex_accent", "¨": "diaeresis", "\n": "enter"}
+
+
+def type_text(session: Session, clock: FakeClock, text: str, step: float = 0.2) -> None:
+    for char in text:
+        clock.advance(step)
+        if char == "\n":
+            session.press("enter", None)
+        elif char == "\b":
+            session.press("backspace", None)
+        else:
+            session.press(KEY_NAMES.get(char, char), char)
+
+
+def test_clock_starts_on_first_key_and_counts_down() -> None:
+    clock = FakeClock()
+    session = Session(make_config(), clock=clock)
+    clock.advance(30)  # reading the text before starting costs nothing
+    assert session.state is SessionState.READY
+    assert session.remaining_s == 60.0
+    session.press("L", "L")
+    assert session.state is SessionState.RUNNING
+    assert session.elapsed_ms == 0
+    clock.advance(12.5)
+    assert session.elapsed_ms == 12_500
+    assert session.remaining_s == pytest.approx(47.5)
+
+
+def test_time_out_ends_the_session_and_refuses_later_keys() -> None:
+    clock = FakeClock()
+    recorder = Recorder()
+    session = Session(make_config(limit=10.0), clock=clock, listener=recorder)
+    type_text(session, clock, "La f", step=1.0)
+    clock.advance(9.0)
+    assert session.tick() is True
+    assert session.state is SessionState.FINISHED
+    assert session.end_reason == "timeout"
+    result = session.press("e", "e")
+    assert result.refused == "finished"
+    assert session.typed == "La f"
+    record = session.to_record()
+    assert record.duration_s == 10.0  # exactly the limit, not the late tick
+    assert recorder.finished == [("timeout", 10_000)]
+
+
+def test_key_after_the_limit_is_refused_even_without_a_tick() -> None:
+    clock = FakeClock()
+    session = Session(make_config(limit=5.0), clock=clock)
+    session.press("L", "L")
+    clock.advance(6)
+    result = session.press("a", "a")
+    assert result.finished and result.refused == "finished"
+    assert session.typed == "L"
+
+
+def test_backspace_allowed_erases_and_is_logged() -> None:
+    clock = FakeClock()
+    session = Session(make_config(), clock=clock)
+    type_text(session, clock, "Lx\ba")
+    assert session.typed == "La"
+    assert [k.op for k in session.keystrokes] == ["insert", "insert", "delete", "insert"]
+    assert replay(session.keystrokes) == "La"
+
+
+def test_backspace_disabled_is_refused_and_logged() -> None:
+    clock = FakeClock()
+    session = Session(make_config(backspace=False), clock=clock)
+    type_text(session, clock, "Lx")
+    result = session.press("backspace", None)
+    assert result.refused == "backspace-disabled"
+    assert session.typed == "Lx"
+    assert session.keystrokes[-1].op == "none" and session.keystrokes[-1].key == "backspace"
+
+
+def test_backspace_on_empty_text_has_no_effect() -> None:
+    session = Session(make_config(), clock=FakeClock())
+    assert session.press("backspace", None).refused == "empty"
+    assert session.typed == ""
+
+
+@pytest.mark.parametrize(
+    ("dead", "letter", "expected"),
+    [("^", "e", "ê"), ("^", "a", "â"), ("¨", "e", "ë"), ("¨", "i", "ï"), ("^", "E", "Ê")],
+)
+def test_compose_dead_key(dead: str, letter: str, expected: str) -> None:
+    assert compose_dead_key(dead, letter) == expected
+
+
+def test_compose_dead_key_refuses_impossible_pairs() -> None:
+    assert compose_dead_key("^", "x") is None
+    assert compose_dead_key("^", "1") is None
+    assert compose_dead_key("?", "e") is None
+
+
+def test_dead_key_composition_is_one_character_and_no_error() -> None:
+    clock = FakeClock()
+    session = Session(make_config("La fête est prête."), clock=clock)
+    type_text(session, clock, "La f")
+    pending = session.press("circumflex_accent", "^")
+    assert pending.pending == "^" and not pending.edits
+    assert session.typed == "La f"
+    result = session.press("e", "e")
+    assert result.edits == (Edit(4, "", "ê"),)
+    assert session.typed == "La fê"
+    assert session.progress is not None and session.progress.wrong_positions() == []
+    inserts = [k for k in session.keystrokes if k.op == "insert"]
+    assert inserts[-1] == Keystroke(inserts[-1].t_ms, "^+e", "insert", 4, "ê")
+
+
+def test_dead_key_then_space_gives_the_accent_and_then_other_key_gives_both() -> None:
+    clock = FakeClock()
+    session = Session(make_config("^ ^x"), clock=clock)
+    session.press("circumflex_accent", "^")
+    session.press("space", " ")
+    assert session.typed == "^"
+    session.press("space", " ")
+    session.press("circumflex_accent", "^")
+    session.press("x", "x")
+    assert session.typed == "^ ^x"
+
+
+def test_backspace_cancels_a_pending_dead_key() -> None:
+    session = Session(make_config(), clock=FakeClock())
+    session.press("L", "L")
+    session.press("circumflex_accent", "^")
+    session.press("backspace", None)
+    assert session.pending == "" and session.typed == "L"
+
+
+def test_decomposed_character_is_normalised_to_one() -> None:
+    session = Session(make_config(), clock=FakeClock())
+    session.press("e", "e\u0302")
+    assert session.typed == "ê"
+
+
+def test_paste_is_refused_and_logged() -> None:
+    clock = FakeClock()
+    recorder = Recorder()
+    session = Session(make_config(), clock=clock, listener=recorder)
+    type_text(session, clock, "La")
+    session.paste("fête est prête")
+    assert session.typed == "La"
+    assert recorder.events[-1]["type"] == "paste_refused"
+    assert recorder.events[-1]["chars"] == 14
+    assert session.events[-1]["t_ms"] == session.elapsed_ms
+
+
+def test_focus_events_are_logged() -> None:
+    clock = FakeClock()
+    session = Session(make_config(), clock=clock)
+    session.press("L", "L")
+    clock.advance(2)
+    session.focus_lost()
+    clock.advance(3)
+    session.focus_gained()
+    assert [(e["type"], e["t_ms"]) for e in session.events] == [
+        ("focus_lost", 2000),
+        ("focus_gained", 5000),
+    ]
+
+
+def test_fast_run_is_flagged_as_a_burst() -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    type_text(session, clock, "La ", step=0.2)
+    type_text(session, clock, "fête est pr", step=0.005)  # 5 ms apart: implausible
+    type_text(session, clock, "ête", step=0.2)
+    bursts = [e for e in session.events if e["type"] == "burst"]
+    assert len(bursts) == 1
+    assert bursts[0]["kind"] == "fast-run"
+    assert bursts[0]["chars"] >= 10
+
+
+def test_normal_typing_is_not_a_burst() -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    type_text(session, clock, "La fête est prête.", step=0.12)
+    assert not [e for e in session.events if e["type"] == "burst"]
+
+
+def test_many_characters_in_one_event_are_flagged() -> None:
+    session = Session(make_config(), clock=FakeClock())
+    session.press("x", "fête")
+    assert session.events[0]["kind"] == "single-event"
+    assert session.typed == "fête"
+
+
+def test_enter_keeps_paragraph_structure() -> None:
+    clock = FakeClock()
+    session = Session(make_config(), clock=clock)
+    type_text(session, clock, "La fête est prête.\n\nÀ")
+    assert session.typed == "La fête est prête.\n\nÀ"
+    assert session.progress is not None
+    assert session.progress.marker() == REFERENCE.index("À") + 1
+
+
+def test_text_completed_ends_the_session() -> None:
+    clock = FakeClock()
+    session = Session(make_config("Il va bien."), clock=clock)
+    type_text(session, clock, "Il va bien")
+    assert not session.finished
+    result = session.press(".", ".")
+    assert result.finished
+    assert session.end_reason == "completed"
+
+
+def test_stop_ends_with_stopped_and_builds_a_valid_record() -> None:
+    clock = FakeClock()
+    wall = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    session = Session(make_config(), clock=clock, wall_clock=lambda: wall)
+    type_text(session, clock, "La fte est prête.\n\nA")
+    session.stop()
+    record = session.to_record()
+    assert record.end_reason == "stopped"
+    assert record.duration_s == pytest.approx(session.elapsed_s)
+    again = ResultRecord.from_dict(record.to_dict())
+    assert again.typed == record.typed
+    score = typing_score(record)
+    assert [e.ref for e in score.comparison.errors] == ["fête"]
+
+
+def test_record_before_the_end_is_an_error() -> None:
+    session = Session(make_config(), clock=FakeClock())
+    with pytest.raises(ValueError, match="pas terminée"):
+        session.to_record()
+
+
+def test_generic_edits_for_a_transcription_editor() -> None:
+    config = SessionConfig(
+        candidate=Candidate("X"),
+        exercise_id="d01",
+        exercise_title="Dictée",
+        reference="Le patient va bien.",
+        settings=RecordSettings(None, True, scoring_profile("dictee")),
+        kind="transcription",
+    )
+    session = Session(config, clock=FakeClock())
+    session.edit(0, 0, "Le patent va bien.")
+    session.edit(6, 0, "i")  # cursor moved back into the text
+    session.edit(0, 2, "Ce", key="replace")
+    assert session.typed == "Ce patient va bien."
+    assert replay(session.keystrokes) == session.typed
+    assert session.progress is None
+    with pytest.raises(ValueError, match="hors du texte"):
+        session.edit(99, 0, "x")
+
+
+def test_restore_rebuilds_text_and_time_and_waits_for_a_key() -> None:
+    clock = FakeClock()
+    first = Session(make_config(limit=60.0), clock=clock)
+    type_text(first, clock, "La fê", step=1.0)  # 4 s used (clock starts at the first key)
+    recorder = Recorder()
+    clock2 = FakeClock(9000.0)
+    resumed = Session.restore(
+        make_config(limit=60.0),
+        keystrokes=first.keystrokes,
+        events=first.events,
+        elapsed_ms=first.elapsed_ms,
+        started_at=first.started_at,
+        clock=clock2,
+        listener=recorder,
+    )
+    assert resumed.state is SessionState.RESUMED
+    assert resumed.typed == "La fê"
+    assert resumed.remaining_s == pytest.approx(56.0)
+    clock2.advance(100)  # the clock waits for the candidate
+    assert resumed.remaining_s == pytest.approx(56.0)
+    resumed.press("t", "t")
+    clock2.advance(2)
+    assert resumed.elapsed_ms == 6000
+    assert recorder.events[0]["type"] == "resumed"
+    assert recorder.started == [4000]
+
+
+def test_copy_progress_marks_only_the_wrong_word() -> None:
+    progress = CopyProgress("Le chat dort bien.", scoring_profile().normalization)
+    typed = "Le chta dort"
+    progress.apply(Edit(0, "", typed))
+    wrong = progress.wrong_positions()
+    assert wrong == [typed.index("ta"), typed.index("ta") + 1]
+    assert progress.marker() == len("Le chat dort")
+
+
+def test_copy_progress_accepts_tolerated_forms() -> None:
+    progress = CopyProgress("C’est l’œuvre d’Émile.", scoring_profile().normalization)
+    progress.apply(Edit(0, "", "C'est l'oeuvre d'Emile."))
+    assert progress.wrong_positions() == []
+    assert progress.completed()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["a", "é", " ", "\n", "^", "e", "¨", "i", "x", "\b"]),
+        ),
+        max_size=60,
+    )
+)
+def test_any_key_sequence_replays_to_the_typed_text(keys: list[str]) -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False, limit=None), clock=clock)
+    type_text(session, clock, "".join(keys), step=0.05)
+    assert replay(session.keystrokes) == session.typed
+    progress = session.progress
+    assert progress is not None
+    fresh = CopyProgress(REFERENCE, scoring_profile().normalization)
+    fresh.apply(Edit(0, "", session.typed))
+    assert fresh.wrong_positions() == progress.wrong_positions()
+    assert fresh.marker() == progress.marker()
