@@ -143,18 +143,24 @@ class WrappedText:
         return first_changed
 
     def _rewrap_tail(self, line: int, *, whole: bool = False) -> int:
-        """Rewrap the last rows of the (last) logical line; the first row rewrapped.
+        """Rewrap the last rows of the (last) logical line; the first row that changed.
 
         After one character appended or erased at the end, greedy wrapping can only change
-        the last two rows; three are redone. Larger edits rewrap the whole line.
+        the last two rows; three are redone. Larger edits rewrap the whole line. Edits are at
+        the end of the line, so a row whose span is unchanged shows the same characters.
         """
         spans = self.spans[line]
         keep = 0 if whole else max(0, len(spans) - 3)
-        spans[keep:] = wrap_spans(self.lines[line], self.width, spans[keep][0] if keep else 0)
-        first = self.first_row[line]
-        del self.rows[first + keep :]
-        self.rows.extend((line, s, e) for s, e in spans[keep:])
-        return first + keep
+        old = spans[keep:]
+        new = wrap_spans(self.lines[line], self.width, spans[keep][0] if keep else 0)
+        same = 0
+        while same < min(len(old), len(new)) and old[same] == new[same]:
+            same += 1
+        spans[keep:] = new
+        first = self.first_row[line] + keep
+        del self.rows[first + same :]
+        self.rows.extend((line, s, e) for s, e in new[same:])
+        return first + same
 
 
 class TextView(Widget):
@@ -181,6 +187,7 @@ class TextView(Widget):
         self._strips: dict[int, Strip] = {}
         self.top_row = 0
         self.scroll_margin = 1
+        self._style_cache: dict[str, Style] = {}
 
     # -- what subclasses provide -------------------------------------------------------------
 
@@ -195,6 +202,28 @@ class TextView(Widget):
     def extra_cell(self, row: int) -> Segment | None:
         """Something to draw just after a row's text (the cursor), or None."""
         return None
+
+    def style_of(self, component: str) -> Style:
+        """A component class's style, cached until the CSS or theme changes."""
+        style = self._style_cache.get(component)
+        if style is None:
+            style = self.get_component_rich_style(component)
+            self._style_cache[component] = style
+        return style
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own style (colours), cached like ``style_of``."""
+        style = self._style_cache.get("")
+        if style is None:
+            style = self.rich_style
+            self._style_cache[""] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style_cache.clear()
+        self._strips.clear()
 
     # -- updates -----------------------------------------------------------------------------
 
@@ -230,19 +259,22 @@ class TextView(Widget):
                 self.refresh(Region(0, y, width, 1))
 
     def _follow(self, *, force: bool = False) -> bool:
-        """Scroll so the focus offset stays visible; True when everything was redrawn."""
+        """Scroll so the focus offset stays visible; True when everything was redrawn.
+
+        Going down, the view jumps so the focus row comes back to a third of the height:
+        a full redraw every few rows rather than at every row.
+        """
         height = self.size.height
         if height <= 0:
             return False
         row = self.wrapped.row_of(min(self.focus_offset(), self.wrapped.length))
-        total = len(self.wrapped.rows)
         top = self.top_row
         margin = min(self.scroll_margin, max(0, (height - 1) // 2))
         if row < top + margin:
-            top = max(0, row - margin)
+            top = max(0, row - max(margin, height // 3))
         elif row >= top + height - margin:
-            top = row - height + margin + 1
-        top = max(0, min(top, max(0, total - height + margin)))
+            top = row - max(margin, height // 3)
+        top = max(0, min(top, len(self.wrapped.rows) - 1))
         if top != self.top_row or force:
             self.top_row = top
             self.refresh()
@@ -266,7 +298,7 @@ class TextView(Widget):
         row = self.top_row + y
         width = self.size.width
         if row >= len(self.wrapped.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         strip = self._strips.get(row)
         if strip is None:
             strip = self._build_row(row, width)
@@ -278,7 +310,7 @@ class TextView(Widget):
         line, start, end = wrapped.rows[row]
         text = wrapped.lines[line]
         base = wrapped.line_starts[line]
-        base_style = self.rich_style
+        base_style = self.base_style
         segments: list[Segment] = []
         for run_start, run_end, style in self.runs(base + start, base + end):
             piece = text[run_start - base : run_end - base]

@@ -47,8 +47,8 @@ class ReferenceView(TextView):
         return self.marker
 
     def runs(self, start: int, end: int) -> Iterable[Run]:
-        done = self.get_component_rich_style("reference--done")
-        marker = self.get_component_rich_style("reference--marker")
+        done = self.style_of("reference--done")
+        marker = self.style_of("reference--marker")
         plain = Style()
         m = self.marker
         if end <= m:
@@ -70,7 +70,7 @@ class ReferenceView(TextView):
         if wrapped.line_starts[line] + end == self.marker and (
             row + 1 >= len(wrapped.rows) or wrapped.rows[row + 1][0] != line
         ):
-            return Segment("¶", self.get_component_rich_style("reference--marker"))
+            return Segment("¶", self.style_of("reference--marker"))
         return None
 
 
@@ -109,7 +109,7 @@ class TypedView(TextView):
         check = self.is_wrong
         if check is None:
             return [(start, end, plain)]
-        wrong = self.get_component_rich_style("typed--wrong")
+        wrong = self.style_of("typed--wrong")
         runs: list[Run] = []
         run_start = start
         run_wrong = False
@@ -127,5 +127,5 @@ class TypedView(TextView):
         if not self.show_cursor or row != len(self.wrapped.rows) - 1:
             return None
         if self.pending:
-            return Segment(self.pending, self.get_component_rich_style("typed--pending"))
-        return Segment(" ", self.get_component_rich_style("typed--cursor"))
+            return Segment(self.pending, self.style_of("typed--pending"))
+        return Segment(" ", self.style_of("typed--cursor"))

@@ -1,0 +1,125 @@
+"""Key handling in the typing screen: time to handle one key press and redraw, at the start of
+a 5,000-character text and around its 4,900th character (target p99 < 4 ms, no growth).
+
+Measured in the headless app, without pilot round trips (a pilot key press waits for the app
+to be idle twice, ~62 ms of waiting): each sample is the typing area's key handler (session,
+journal write, widget updates) plus the compositor update that paints the dirty lines, i.e.
+what Textual does for a key between two idle points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._common import Result, print_table
+from frappe.exercises.record import Candidate
+from frappe.exercises.texts import Text, list_texts
+from frappe.scoring.profiles import scoring_profile
+from frappe.tui.app import FrappeApp, make_app
+from frappe.tui.config import AppConfig, StartExam
+from frappe.tui.runner import StoragePaths, TestSpec
+from frappe.tui.screens.typing import TypingScreen
+
+LENGTH = 5000
+SAMPLE = 200
+TARGET_P99_MS = 4.0
+
+
+def long_text(length: int = LENGTH) -> str:
+    """At least ``length`` characters of the bundled texts, cut at a space."""
+    body = "\n\n".join(t.body for t in list_texts())
+    while len(body) < length + 100:
+        body += "\n\n" + body
+    return body[: body.index(" ", length)]
+
+
+def _key(char: str) -> tuple[str, str | None]:
+    if char == "\n":
+        return "enter", None
+    if char == " ":
+        return "space", " "
+    return char, char
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def _measure(live_feedback: bool) -> tuple[list[float], list[float]]:
+    text = long_text()
+    typed = text.replace("e", "r", 40)  # a few errors, as a real candidate makes
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        storage = StoragePaths(folder / "results", folder / "h.sqlite3", folder / "journals")
+        spec = TestSpec(
+            candidate=Candidate("Banc d'essai"),
+            text=Text(id="bench", title="Banc d'essai", level=0, theme="", body=text),
+            duration_s=None,
+            backspace_allowed=True,
+            profile=scoring_profile(),
+            live_feedback=live_feedback,
+        )
+        config = AppConfig(storage=storage, tick_interval=3600.0, check_journals=False)
+        app: FrappeApp = make_app(config, StartExam(spec, skip_instructions=True))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, TypingScreen)
+            area = screen.area
+            watched = (area.typed, area.reference)
+
+            def press_and_paint(char: str) -> float:
+                key, character = _key(char)
+                start = time.perf_counter()
+                area.type_key(key, character)
+                for widget in watched:
+                    if widget._repaint_required:
+                        widget._repaint_required = False
+                        screen._dirty_widgets.add(widget)
+                if screen._dirty_widgets:
+                    screen._compositor.update_widgets(screen._dirty_widgets)
+                    screen._compositor_refresh()
+                return time.perf_counter() - start
+
+            first = [press_and_paint(c) for c in typed[:SAMPLE]]
+            for char in typed[SAMPLE : 4900 - SAMPLE // 2]:
+                key, character = _key(char)
+                area.type_key(key, character)
+            await pilot.pause()
+            late = [press_and_paint(c) for c in typed[4900 - SAMPLE // 2 : 4900 + SAMPLE // 2]]
+            assert area.session.length == 4900 + SAMPLE // 2
+            screen.running.journal.close()
+    return first, late
+
+
+def run() -> Result:
+    """Run the benchmark, print a table, return the figures."""
+    results: Result = {}
+    rows: list[tuple[str, str, str]] = []
+    for live in (False, True):
+        first, late = asyncio.run(_measure(live))
+        label = "retour visuel" if live else "examen"
+        mode = "feedback" if live else "exam"
+        for where, place, samples in (("début", "start", first), ("4900e car.", "at4900", late)):
+            p50 = statistics.median(samples) * 1000
+            p99 = _percentile(samples, 0.99) * 1000
+            name = f"tui_key_{mode}_{place}"
+            results[f"{name}_p50"] = {"value": round(p50, 3), "unit": "ms"}
+            results[f"{name}_p99"] = {"value": round(p99, 3), "unit": "ms"}
+            verdict = "ok" if p99 < TARGET_P99_MS else f"> {TARGET_P99_MS} ms"
+            rows.append(
+                (f"touche, {label}, {where}", f"p50 {p50:.2f} ms", f"p99 {p99:.2f} ms {verdict}")
+            )
+    print_table(
+        "Frappe dans l'application (texte de 5 000 caractères, sans la boucle du pilote)", rows
+    )
+    return results
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,210 @@
+"""The real app in a real terminal (tmux): a short exam to its saved result, a time-out, and
+a crash (``kill -9`` mid-test) followed by a resume from the journal."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from frappe.storage.files import read_record
+from frappe.storage.history import open_history
+from frappe.storage.journal import read_journal
+
+FRAPPE = Path("/work/main/.venv/bin/frappe")
+TEXT = "Le patient va bien. Il sort demain."
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None or not FRAPPE.exists(), reason="tmux or the frappe script"
+)
+
+
+@dataclass
+class Tmux:
+    """One private tmux server (its own socket), killed at the end of the test."""
+
+    socket: str
+    env: dict[str, str]
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout
+
+    def start(self, name: str, command: list[str]) -> None:
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in self.env.items())
+        line = f"env {exports} {shlex.join(command)}"
+        subprocess.run(
+            [
+                "tmux",
+                "-L",
+                self.socket,
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "-s",
+                name,
+                line,
+            ],
+            check=True,
+        )
+
+    def screen(self, name: str) -> str:
+        return self.run("capture-pane", "-p", "-t", name)
+
+    def keys(self, name: str, *keys: str, literal: bool = False) -> None:
+        self.run("send-keys", "-t", name, *(["-l"] if literal else []), *keys)
+
+    def pane_pid(self, name: str) -> int:
+        return int(self.run("display-message", "-p", "-t", name, "#{pane_pid}").strip())
+
+    def alive(self, name: str) -> bool:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "has-session", "-t", name],
+            capture_output=True,
+            check=False,
+        )
+        return done.returncode == 0
+
+    def wait_for(self, name: str, text: str, timeout: float = 20.0) -> str:
+        return wait_until(lambda: text in self.screen(name), timeout, lambda: self.screen(name))
+
+
+def wait_until(
+    predicate: Callable[[], bool], timeout: float, show: Callable[[], str] = lambda: ""
+) -> str:
+    """Poll until ``predicate`` holds (the app runs in another process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return show()
+        time.sleep(0.1)
+    raise AssertionError(f"délai dépassé ; écran :\n{show()}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    env = {
+        "FRAPPE_DATA_DIR": str(tmp_path / "data"),
+        "FRAPPE_CONFIG_DIR": str(tmp_path / "config"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
+    server = Tmux(f"frappe-test-{uuid.uuid4().hex[:8]}", env)
+    yield server
+    server.run("kill-server")
+
+
+def exam_command(tmp_path: Path, *extra: str) -> list[str]:
+    text = tmp_path / "essai.txt"
+    text.write_text(TEXT + "\n", encoding="utf-8")
+    return [
+        str(FRAPPE),
+        "typing",
+        "--text",
+        str(text),
+        "--candidate",
+        "Martin Claire",
+        "--candidate-id",
+        "E2E-1",
+        "--results",
+        str(tmp_path / "results"),
+        "--db",
+        str(tmp_path / "history.sqlite3"),
+        *extra,
+    ]
+
+
+def test_short_exam_to_its_saved_result(tmux: Tmux, tmp_path: Path) -> None:
+    tmux.start("exam", exam_command(tmp_path, "--duration", "2m"))
+    tmux.wait_for("exam", "Commencer le test")
+    tmux.keys("exam", "Enter")
+    tmux.wait_for("exam", "Texte à copier")
+    screen = tmux.wait_for("exam", "le chrono démarre")
+    assert "Temps restant : 02:00" in screen
+    tmux.keys("exam", "Le patinet va bien. Il sort", literal=True)
+    tmux.wait_for("exam", "Votre frappe")
+    tmux.keys("exam", " demain.", literal=True)  # the text is finished: the test ends
+    screen = tmux.wait_for("exam", "Enregistré dans")
+    assert "Résultats — Martin Claire" in screen
+    assert "texte terminé" in screen
+    [result] = (tmp_path / "results").glob("*.json")
+    record = read_record(result)
+    assert record.typed == "Le patinet va bien. Il sort demain."
+    assert record.end_reason == "completed"
+    assert record.candidate.id == "E2E-1"
+    assert record.score is not None and record.score["faults"] == 1
+    with open_history(tmp_path / "history.sqlite3") as history:
+        [entry] = history.entries()
+    assert entry.result_path == str(result.resolve())
+    tmux.keys("exam", "C-q")
+    wait_until(lambda: not tmux.alive("exam"), 10)
+
+
+def test_time_out_in_the_real_app(tmux: Tmux, tmp_path: Path) -> None:
+    # Test-only clock scale: the 20 s test lasts one real second once started.
+    tmux.env["FRAPPE_TEST_CLOCK_SCALE"] = "20"
+    tmux.start("timeout", exam_command(tmp_path, "--duration", "20s", "--no-instructions"))
+    tmux.wait_for("timeout", "Texte à copier")
+    tmux.keys("timeout", "Le pat", literal=True)
+    screen = tmux.wait_for("timeout", "temps écoulé")
+    assert "Enregistré dans" in screen
+    [result] = (tmp_path / "results").glob("*.json")
+    record = read_record(result)
+    assert record.end_reason == "timeout" and record.duration_s == 20.0
+    assert record.typed == "Le pat"
+
+
+def test_kill_9_mid_test_then_resume_from_the_journal(tmux: Tmux, tmp_path: Path) -> None:
+    tmux.start("crash", exam_command(tmp_path, "--duration", "5m", "--no-instructions"))
+    tmux.wait_for("crash", "Texte à copier")
+    tmux.keys("crash", "Le patient va", literal=True)
+    journals = tmp_path / "data" / "journals"
+
+    def journal_has_text() -> bool:
+        found = list(journals.glob("*.jsonl"))
+        return bool(found) and read_journal(found[0]).typed == "Le patient va"
+
+    wait_until(journal_has_text, 10)
+    pid = tmux.pane_pid("crash")
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not tmux.alive("crash"), 10)
+    [journal] = journals.glob("*.jsonl")
+    contents = read_journal(journal)
+    assert contents.end_reason is None
+    assert contents.typed == "Le patient va"
+    assert not list((tmp_path / "results").glob("*.json"))
+
+    # Next start: the unfinished test is offered; the trainer resumes it.
+    tmux.start("again", [str(FRAPPE)])
+    screen = tmux.wait_for("again", "Tests non terminés")
+    assert "Martin Claire" in screen and "13 car. tapés" in screen
+    tmux.keys("again", "r")
+    screen = tmux.wait_for("again", "Test repris")
+    assert "Le patient va" in screen
+    tmux.keys("again", " bien. Il sort demain.", literal=True)
+    tmux.wait_for("again", "Enregistré dans")
+    [result] = (tmp_path / "results").glob("*.json")
+    record = read_record(result)
+    assert record.typed == TEXT
+    assert record.end_reason == "completed"
+    assert any(e["type"] == "resumed" for e in record.events)
+    assert not list(journals.glob("*.jsonl"))  # archived…
+    assert list((journals / "archive").glob("*.jsonl"))  # …not deleted
