@@ -21,7 +21,8 @@ How ``script.txt`` is read:
   is spelled letter by letter, with a pause between letters.
 
 Before the text reaches Pico, a few spellings the voice mispronounces are replaced
-(``PRONUNCIATIONS``: Pico reads « œ » as « o », so « sœur » would sound like « sour »).
+(``PRONUNCIATIONS``: Pico reads « œ » as « o », so « sœur » would sound like « sour »; it
+reads some acronyms such as « MDPH » as a word).
 ``script.txt`` itself stays correct French.
 
 Requires ``pico2wave`` (Debian package ``libttspico-utils``, in the non-free component), plus
@@ -118,6 +119,9 @@ PRONUNCIATIONS = {
     "fœtus": "fétus",
     "fœtal": "fétal",
     "Lefebvre": "Lefèvre",
+    # Acronyms said letter by letter that Pico would read as a word.
+    "MDPH": "M D P H",
+    "MMSE": "M M S E",
 }
 
 
