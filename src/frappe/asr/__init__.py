@@ -1,0 +1,1 @@
+"""Speech recognition (optional extra ``frappe[asr]``): drafts of reference texts from audio."""
