@@ -4,15 +4,18 @@ database is damaged or locked (and the result file is written anyway)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import RecordFactory
 from frappe.errors import StorageError
+from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record
 from frappe.storage.history import HISTORY_SCHEMA, open_history
 from frappe.tui.runner import save_result
+
+RecordFactory = Callable[..., ResultRecord]
 
 
 def test_add_and_list_entries(tmp_path: Path, make_record: RecordFactory) -> None:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from conftest import RecordFactory
 from frappe.cli import main
+from frappe.exercises.record import ResultRecord
 from frappe.report import highlight_typed, render_report, report_markdown, write_report
 from frappe.storage.files import write_record
 from frappe.tui.runner import typing_score
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
 TYPED = "Le Patient est sorti ce matn. Il va"
+
+RecordFactory = Callable[..., ResultRecord]
 
 
 def test_highlight_marks_each_error_with_its_class_style(make_record: RecordFactory) -> None:

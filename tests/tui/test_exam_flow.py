@@ -4,29 +4,35 @@ backspace policy; paste refused; dead keys; time-out; a killed session resumed."
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
+import pytest
 from textual import events
 from textual.widgets import Button
-
-from conftest import (
+from tui_support import (
     SHORT_TEXT,
-    AppFactory,
-    FakeClock,
+    TuiEnv,
+    asynctest,
     exam_spec,
     settle,
     start_exam,
     type_keys,
 )
+
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import StartExam
-from frappe.tui.runner import StoragePaths
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.exam_setup import InstructionsScreen
 from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.resume import ResumeScreen
 from frappe.tui.screens.typing import TypingScreen
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> TuiEnv:
+    return TuiEnv.create(tmp_path)
 
 
 def typing_screen(app: object) -> TypingScreen:
@@ -35,16 +41,15 @@ def typing_screen(app: object) -> TypingScreen:
     return screen
 
 
-async def test_exam_with_errors_is_scored_saved_and_in_the_history(
-    app_factory: AppFactory, clock: FakeClock, storage: StoragePaths
-) -> None:
-    app = app_factory(StartExam(exam_spec()))
+@asynctest
+async def test_exam_with_errors_is_scored_saved_and_in_the_history(env: TuiEnv) -> None:
+    app = env.app(StartExam(exam_spec()))
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, InstructionsScreen)
         await pilot.click("#start")
         await pilot.pause()
         screen = typing_screen(app)
-        await type_keys(pilot, clock, "La fete est prete.\n\nLe medecin arive")
+        await type_keys(pilot, env.clock, "La fete est prete.\n\nLe medecin arive")
         session = screen.running.session
         assert session.typed == "La fete est prete.\n\nLe medecin arive"
         # Live feedback off: no character is drawn as wrong.
@@ -63,39 +68,39 @@ async def test_exam_with_errors_is_scored_saved_and_in_the_history(
     assert record.duration_s == 35 * 0.2 and record.settings.live_feedback is False
     classes = sorted(e.error_class for e in saved.score.comparison.errors)
     assert classes == ["accent", "accent", "accent", "spelling"]
-    assert saved.path.parent == storage.results_dir
+    assert saved.path.parent == env.storage.results_dir
     assert stat.S_IMODE(saved.path.stat().st_mode) == 0o600
-    with open_history(storage.db_path) as history:
+    with open_history(env.storage.db_path) as history:
         entries = history.entries()
     assert len(entries) == 1
     assert entries[0].result_path == str(saved.path.resolve())
     assert entries[0].faults == saved.score.metrics.faults
     assert entries[0].mode == "exam"
     # The journal was archived, not deleted.
-    assert unfinished_journals(storage.journal_dir) == []
-    assert len(list((storage.journal_dir / "archive").glob("*.jsonl"))) == 1
+    assert unfinished_journals(env.storage.journal_dir) == []
+    assert len(list((env.storage.journal_dir / "archive").glob("*.jsonl"))) == 1
 
 
-async def test_cancelled_confirmation_keeps_the_test_running(
-    app_factory: AppFactory, clock: FakeClock
-) -> None:
-    app = app_factory(start_exam())
+@asynctest
+async def test_cancelled_confirmation_keeps_the_test_running(env: TuiEnv) -> None:
+    app = env.app(start_exam())
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La")
+        await type_keys(pilot, env.clock, "La")
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("escape")  # cancel the dialog
         await pilot.pause()
         screen = typing_screen(app)
         assert not screen.running.session.finished
-        await type_keys(pilot, clock, " f")
+        await type_keys(pilot, env.clock, " f")
         assert screen.running.session.typed == "La f"
 
 
-async def test_completing_the_text_ends_the_exam(app_factory: AppFactory, clock: FakeClock) -> None:
-    app = app_factory(start_exam())
+@asynctest
+async def test_completing_the_text_ends_the_exam(env: TuiEnv) -> None:
+    app = env.app(start_exam())
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, SHORT_TEXT.body, step=0.15)
+        await type_keys(pilot, env.clock, SHORT_TEXT.body, step=0.15)
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen)
         saved = app.screen.saved
@@ -104,10 +109,11 @@ async def test_completing_the_text_ends_the_exam(app_factory: AppFactory, clock:
     assert saved.record.typed == SHORT_TEXT.body
 
 
-async def test_backspace_refused_when_disabled(app_factory: AppFactory, clock: FakeClock) -> None:
-    app = app_factory(start_exam(exam_spec(backspace=False)))
+@asynctest
+async def test_backspace_refused_when_disabled(env: TuiEnv) -> None:
+    app = env.app(start_exam(exam_spec(backspace=False)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "Lx\b\ba")
+        await type_keys(pilot, env.clock, "Lx\b\ba")
         screen = typing_screen(app)
         assert screen.running.session.typed == "Lxa"
         notice = screen.status.query_one("#notice")
@@ -116,19 +122,19 @@ async def test_backspace_refused_when_disabled(app_factory: AppFactory, clock: F
         assert [k.op for k in refused] == ["none", "none"]
 
 
-async def test_backspace_allowed_erases(app_factory: AppFactory, clock: FakeClock) -> None:
-    app = app_factory(start_exam(exam_spec(backspace=True)))
+@asynctest
+async def test_backspace_allowed_erases(env: TuiEnv) -> None:
+    app = env.app(start_exam(exam_spec(backspace=True)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "Lx\ba")
+        await type_keys(pilot, env.clock, "Lx\ba")
         assert typing_screen(app).running.session.typed == "La"
 
 
-async def test_paste_is_refused_and_logged(
-    app_factory: AppFactory, clock: FakeClock, storage: StoragePaths
-) -> None:
-    app = app_factory(start_exam())
+@asynctest
+async def test_paste_is_refused_and_logged(env: TuiEnv) -> None:
+    app = env.app(start_exam())
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La")
+        await type_keys(pilot, env.clock, "La")
         app.post_message(events.Paste("fête est prête."))
         await pilot.pause()
         screen = typing_screen(app)
@@ -140,10 +146,11 @@ async def test_paste_is_refused_and_logged(
         assert journal.events[-1]["chars"] == len("fête est prête.")
 
 
-async def test_focus_loss_is_logged(app_factory: AppFactory, clock: FakeClock) -> None:
-    app = app_factory(start_exam())
+@asynctest
+async def test_focus_loss_is_logged(env: TuiEnv) -> None:
+    app = env.app(start_exam())
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La")
+        await type_keys(pilot, env.clock, "La")
         app.post_message(events.AppBlur())
         await pilot.pause()
         app.post_message(events.AppFocus())
@@ -152,15 +159,16 @@ async def test_focus_loss_is_logged(app_factory: AppFactory, clock: FakeClock) -
         assert types == ["focus_lost", "focus_gained"]
 
 
-async def test_dead_keys_compose_one_character(app_factory: AppFactory, clock: FakeClock) -> None:
-    app = app_factory(start_exam(exam_spec(live_feedback=True)))
+@asynctest
+async def test_dead_keys_compose_one_character(env: TuiEnv) -> None:
+    app = env.app(start_exam(exam_spec(live_feedback=True)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La f")
+        await type_keys(pilot, env.clock, "La f")
         await pilot.press("^")
         screen = typing_screen(app)
         assert screen.area.typed.pending == "^"
         await pilot.press("e")
-        await type_keys(pilot, clock, "te est pr^ete.")
+        await type_keys(pilot, env.clock, "te est pr^ete.")
         session = screen.running.session
         assert session.typed == "La fête est prête."
         assert session.progress is not None and session.progress.wrong_positions() == []
@@ -168,28 +176,26 @@ async def test_dead_keys_compose_one_character(app_factory: AppFactory, clock: F
         assert len(composed) == 2
 
 
-async def test_live_feedback_marks_wrong_characters(
-    app_factory: AppFactory, clock: FakeClock
-) -> None:
-    app = app_factory(start_exam(exam_spec(live_feedback=True)))
+@asynctest
+async def test_live_feedback_marks_wrong_characters(env: TuiEnv) -> None:
+    app = env.app(start_exam(exam_spec(live_feedback=True)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La fxte")
+        await type_keys(pilot, env.clock, "La fxte")
         view = typing_screen(app).area.typed
         assert view.is_wrong is not None
         assert [p for p in range(7) if view.is_wrong(p)] == [4, 5, 6]
 
 
-async def test_time_out_ends_the_test(
-    app_factory: AppFactory, clock: FakeClock, storage: StoragePaths
-) -> None:
-    app = app_factory(start_exam(exam_spec(duration_s=60.0)))
+@asynctest
+async def test_time_out_ends_the_test(env: TuiEnv) -> None:
+    app = env.app(start_exam(exam_spec(duration_s=60.0)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La fête")
+        await type_keys(pilot, env.clock, "La fête")
         screen = typing_screen(app)
-        clock.advance(30)
+        env.clock.advance(30)
         screen.check_time()
         assert "00:29" in str(screen.status.query_one("#countdown").render())
-        clock.advance(30)
+        env.clock.advance(30)
         screen.check_time()
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen)
@@ -199,22 +205,21 @@ async def test_time_out_ends_the_test(
     assert saved.record.typed == "La fête"
 
 
-async def test_killed_session_resumes_with_typed_text_and_remaining_time(
-    app_factory: AppFactory, clock: FakeClock, storage: StoragePaths
-) -> None:
-    app = app_factory(start_exam(exam_spec(duration_s=60.0)))
+@asynctest
+async def test_killed_session_resumes_with_typed_text_and_remaining_time(env: TuiEnv) -> None:
+    app = env.app(start_exam(exam_spec(duration_s=60.0)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La fête est", step=1.0)  # 10 s used
+        await type_keys(pilot, env.clock, "La fête est", step=1.0)  # 10 s used
         screen = typing_screen(app)
         journal = screen.running.journal
     # The app is gone without finishing: a crash. The kernel closes the file (and its lock).
     journal.close()
-    [contents] = unfinished_journals(storage.journal_dir)
+    [contents] = unfinished_journals(env.storage.journal_dir)
     assert contents.typed == "La fête est"
     assert contents.remaining_s == 50.0
 
-    clock.advance(500)  # the machine restarts: real time passes, typing time does not
-    app2 = app_factory(check_journals=True)
+    env.clock.advance(500)  # the machine restarts: real time passes, typing time does not
+    app2 = env.app(check_journals=True)
     async with app2.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app2.screen, ResumeScreen)
@@ -225,8 +230,8 @@ async def test_killed_session_resumes_with_typed_text_and_remaining_time(
         assert session.typed == "La fête est"
         assert session.remaining_s == 50.0
         assert screen.area.typed.wrapped.text == "La fête est"
-        await type_keys(pilot, clock, " prête.", step=1.0)
-        assert session.remaining_s == 44.0  # the clock restarts at the first key
+        await type_keys(pilot, env.clock, " prête.", step=1.0)
+        assert session.remaining_s == 44.0  # the env.clock restarts at the first key
         await pilot.press("escape")
         await pilot.pause()
         await pilot.click("#confirm")
@@ -237,20 +242,19 @@ async def test_killed_session_resumes_with_typed_text_and_remaining_time(
     assert record.typed == "La fête est prête."
     assert record.duration_s == 16.0
     assert [e["type"] for e in record.events] == ["resumed"]
-    with open_history(storage.db_path) as history:
+    with open_history(env.storage.db_path) as history:
         assert len(history.entries()) == 1
-    assert unfinished_journals(storage.journal_dir) == []
+    assert unfinished_journals(env.storage.journal_dir) == []
 
 
-async def test_unfinished_test_closed_as_interrupted_from_the_prompt(
-    app_factory: AppFactory, clock: FakeClock, storage: StoragePaths
-) -> None:
-    app = app_factory(start_exam())
+@asynctest
+async def test_unfinished_test_closed_as_interrupted_from_the_prompt(env: TuiEnv) -> None:
+    app = env.app(start_exam())
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La fê")
+        await type_keys(pilot, env.clock, "La fê")
         journal = typing_screen(app).running.journal
     journal.close()
-    app2 = app_factory(check_journals=True)
+    app2 = env.app(check_journals=True)
     async with app2.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app2.screen, ResumeScreen)
@@ -259,33 +263,31 @@ async def test_unfinished_test_closed_as_interrupted_from_the_prompt(
         assert isinstance(app2.screen, ConfirmScreen)
         await pilot.click("#confirm")
         await settle(pilot)
-    results = list(storage.results_dir.glob("*.json"))
+    results = list(env.storage.results_dir.glob("*.json"))
     assert len(results) == 1
     record = read_record(results[0])
     assert record.end_reason == "interrupted" and record.typed == "La fê"
-    assert unfinished_journals(storage.journal_dir) == []
+    assert unfinished_journals(env.storage.journal_dir) == []
 
 
-async def test_quit_during_a_test_asks_and_keeps_the_journal(
-    app_factory: AppFactory, clock: FakeClock, storage: StoragePaths
-) -> None:
-    app = app_factory(start_exam())
+@asynctest
+async def test_quit_during_a_test_asks_and_keeps_the_journal(env: TuiEnv) -> None:
+    app = env.app(start_exam())
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_keys(pilot, clock, "La")
+        await type_keys(pilot, env.clock, "La")
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.click("#confirm")
         await pilot.pause()
     assert app.return_value == 0
-    [contents] = unfinished_journals(storage.journal_dir)
+    [contents] = unfinished_journals(env.storage.journal_dir)
     assert contents.typed == "La"
 
 
-async def test_exam_setup_identification_and_instructions(
-    app_factory: AppFactory, clock: FakeClock, storage: StoragePaths
-) -> None:
-    app = app_factory()
+@asynctest
+async def test_exam_setup_identification_and_instructions(env: TuiEnv) -> None:
+    app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("a")
         await pilot.pause()
@@ -297,7 +299,7 @@ async def test_exam_setup_identification_and_instructions(
         setup.query_one("#backspace").value = False  # type: ignore[attr-defined]
         setup.query_one("#preset-name").value = "Admission mars"  # type: ignore[attr-defined]
         setup.action_save_preset()
-        assert (storage.presets_dir / "admission-mars.toml").exists()
+        assert (env.storage.presets_dir / "admission-mars.toml").exists()
         setup.action_continue()
         await pilot.pause()
         assert isinstance(app.screen, IdentifyScreen)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -196,6 +197,18 @@ class CopyProgress:
     def is_wrong(self, pos: int) -> bool:
         """Whether the typed character at ``pos`` departs from the reference word."""
         return 0 <= pos < len(self._wrong) and self._wrong[pos] == 1
+
+    def expected_at(self, pos: int) -> str | None:
+        """The (normalised) reference character expected where the typed character at ``pos``
+        stands in its word; None for spaces and characters beyond the reference word."""
+        if not 0 <= pos < len(self._typed) or self._typed[pos].isspace():
+            return None
+        index = bisect_right(self._word_starts, pos) - 1
+        if not 0 <= index < len(self._ref_words):
+            return None
+        offset = pos - self._word_starts[index]
+        word = self._ref_words[index]
+        return word[offset] if offset < len(word) else None
 
     def wrong_positions(self) -> list[int]:
         """All wrong typed positions (for tests and full redraws)."""

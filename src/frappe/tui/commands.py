@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -164,11 +165,11 @@ def run_typing(args: argparse.Namespace) -> int:
 def run_texts(args: argparse.Namespace) -> int:
     """``frappe texts``: the bundled texts as a table."""
     texts = list_texts(args.dir)
-    table = Table(title="Textes fournis", header_style="bold")
+    table = Table(title="Textes fournis", header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("Identifiant", no_wrap=True)
-    table.add_column("Titre", min_width=20, ratio=1)
-    table.add_column("Niveau", justify="right")
-    table.add_column("Caractères", justify="right")
+    table.add_column("Titre", overflow="fold")
+    table.add_column("Niveau", justify="right", no_wrap=True)
+    table.add_column("Caractères", justify="right", no_wrap=True)
     for text in texts:
         table.add_row(text.id, text.title, str(text.level), str(text.characters))
     Console().print(table)
@@ -224,28 +225,24 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_history(args: argparse.Namespace) -> int:
     """``frappe history [--candidate NAME]``."""
-    from frappe.tui.screens.history import entry_cells  # noqa: PLC0415
+    from frappe.tui.screens.history import END_NAMES, entry_cells  # noqa: PLC0415
 
     with open_history(args.db or default_db_path()) as history:
         entries = history.entries(candidate=args.candidate, limit=args.limit)
     if not entries:
         print("Aucun résultat enregistré.")
         return 0
-    table = Table(title="Historique des résultats", header_style="bold")
-    for column in (
-        "Date",
-        "Candidat",
-        "Exercice",
-        "Mode",
-        "Vitesse",
-        "Fautes",
-        "Note",
-        "Résultat",
-        "Fin",
-        "Fichier",
-    ):
-        table.add_column(column)
+    table = Table(title="Historique des résultats", header_style="bold", box=box.SIMPLE_HEAD)
+    for column in ("Date", "Candidat", "Exercice", "Mode", "Vitesse", "Fautes", "Note"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Résultat", no_wrap=True)
+    table.add_column("Fin", no_wrap=True)
     for entry in entries:
-        table.add_row(*entry_cells(entry), entry.result_path)
-    Console().print(table)
+        end = END_NAMES.get(entry.end_reason, entry.end_reason)
+        table.add_row(*entry_cells(entry), end)
+    console = Console()
+    console.print(table)
+    console.print("Fichiers de résultat (pour « frappe report ») :", style="bold")
+    for entry in entries:
+        console.print(f"  {entry.result_path}", soft_wrap=True, highlight=False)
     return 0

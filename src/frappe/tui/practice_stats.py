@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from frappe.exercises.record import ResultRecord
+from frappe.exercises.session import CopyProgress, Edit
 from frappe.exercises.texts import Text
 from frappe.scoring.classify import ScoringError
 
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 _PAUSE_MS = 2000  # a longer gap is a pause, not the time of a bigram
+_FOLD = {ord("’"): "'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,29 +62,35 @@ class BigramTime:
     count: int
 
 
-def _inserts(record: ResultRecord) -> Iterable[tuple[int, int, str]]:
-    """(t_ms, pos, char) of single-character insertions."""
+def _judged_inserts(record: ResultRecord) -> Iterable[tuple[int, int, str, str | None, bool]]:
+    """(t_ms, pos, char, expected, first_departure) for each character typed, judged word by
+    word as the live feedback does: ``expected`` is the reference character at that place of
+    the word, ``first_departure`` whether this character is where the word went wrong."""
+    progress = CopyProgress(record.reference, record.settings.profile.normalization)
     for t_ms, _key, op, pos, text in record.keystrokes:
-        if op == "insert" and len(text) == 1:
-            yield t_ms, pos, text
+        if op == "insert":
+            progress.apply(Edit(pos, "", text))
+            if len(text) == 1:
+                wrong = progress.is_wrong(pos)
+                first = wrong and not (pos > 0 and progress.is_wrong(pos - 1))
+                yield t_ms, pos, text, progress.expected_at(pos), first
+        elif op == "delete":
+            progress.apply(Edit(pos, text, ""))
 
 
 def weakest_keys(
     records: Sequence[ResultRecord], *, top: int = 8, min_attempts: int = 3
 ) -> list[KeyErrors]:
-    """Characters most often mistyped (expected character at the typed position)."""
+    """Characters most often mistyped: the expected character where a word went wrong, over
+    every time that character was expected (corrected mistakes count too)."""
     attempts: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for record in records:
-        reference = record.reference
-        for _t, pos, char in _inserts(record):
-            if pos >= len(reference):
-                continue
-            expected = reference[pos]
-            if expected.isspace():
+        for _t, _pos, _char, expected, first_departure in _judged_inserts(record):
+            if expected is None:
                 continue
             attempts[expected] += 1
-            if char != expected:
+            if first_departure:
                 errors[expected] += 1
     found = [
         KeyErrors(char, attempts[char], errors[char])
@@ -99,10 +107,10 @@ def slowest_bigrams(
     """Pairs of correct consecutive characters typed with the longest interval."""
     times: dict[str, list[int]] = defaultdict(list)
     for record in records:
-        reference = record.reference
         previous: tuple[int, int, str] | None = None
-        for t_ms, pos, char in _inserts(record):
-            right = pos < len(reference) and reference[pos] == char
+        for t_ms, pos, char, expected, _first in _judged_inserts(record):
+            right = expected is not None or char == " "
+            right = right and (expected is None or char.translate(_FOLD) == expected)
             if (
                 right
                 and previous is not None
@@ -110,7 +118,7 @@ def slowest_bigrams(
                 and 0 < t_ms - previous[0] <= _PAUSE_MS
             ):
                 pair = previous[2] + char
-                if not pair.isspace():
+                if "\n" not in pair and not pair.isspace():
                     times[pair].append(t_ms - previous[0])
             previous = (t_ms, pos, char) if right else None
     found = [

@@ -18,9 +18,14 @@ from frappe.storage.history import HistoryEntry, open_history
 from frappe.tui.config import AppConfig
 from frappe.tui.runner import SavedResult, typing_score
 
-__all__ = ["HistoryScreen", "entry_cells"]
+__all__ = ["END_NAMES", "HistoryScreen", "entry_cells"]
 
-_ENDS = {"completed": "fini", "timeout": "temps", "stopped": "arrêté", "interrupted": "interrompu"}
+END_NAMES = {
+    "completed": "fini",
+    "timeout": "temps",
+    "stopped": "arrêté",
+    "interrupted": "interrompu",
+}
 
 
 def entry_cells(entry: HistoryEntry) -> tuple[str, ...]:
@@ -30,18 +35,8 @@ def entry_cells(entry: HistoryEntry) -> tuple[str, ...]:
     faults = "—" if entry.faults is None else f"{entry.faults:g}".replace(".", ",")
     mark = "—" if entry.mark_20 is None else f"{entry.mark_20:.1f}".replace(".", ",")
     passed = "—" if entry.passed is None else ("réussi" if entry.passed else "non")
-    mode = "examen" if entry.mode == "exam" else "entraîn."
-    return (
-        date,
-        entry.candidate_name,
-        entry.exercise_id[:18],
-        mode,
-        speed,
-        faults,
-        mark,
-        passed,
-        _ENDS.get(entry.end_reason, entry.end_reason),
-    )
+    mode = "examen" if entry.mode == "exam" else "entr."
+    return (date, entry.candidate_name, entry.exercise_id[:12], mode, speed, faults, mark, passed)
 
 
 class HistoryScreen(Screen[None]):
@@ -73,7 +68,7 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(
-            "Date", "Candidat", "Exercice", "Mode", "Vitesse", "Fautes", "Note", "Résultat", "Fin"
+            "Date", "Candidat", "Exercice", "Mode", "Vitesse", "Fautes", "Note", "Résultat"
         )
         self.reload()
         table.focus()

@@ -12,7 +12,13 @@ __all__ = ["ProgressChart"]
 
 
 class ProgressChart(PlotextPlot):
-    """Two series over the session number: speed (profile unit) and final-text accuracy (%)."""
+    """Two series over the session number: speed (profile unit) and final-text accuracy (%).
+
+    Attributes:
+        entries_shown: Sessions plotted.
+    """
+
+    entries_shown = 0
 
     def show_entries(self, entries: Sequence[HistoryEntry]) -> None:
         """Plot the entries, oldest first."""
@@ -20,6 +26,7 @@ class ProgressChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         points = [e for e in entries if e.speed is not None]
+        self.entries_shown = len(points)
         if not points:
             plt.title("Pas encore de séance enregistrée")
             self.refresh()

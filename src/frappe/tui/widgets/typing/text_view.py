@@ -234,9 +234,10 @@ class TextView(Widget):
         self._follow(force=True)
 
     def append_edit(self, removed: int, inserted: str) -> None:
-        """An edit at the end of the text: redraw only the rows it changed."""
+        """An edit at the end of the text: redraw only the rows it changed (and the former
+        last row, which may carry something drawn after the text, such as a cursor)."""
         rows_before = len(self.wrapped.rows)
-        first = self.wrapped.edit_at_end(removed, inserted)
+        first = min(self.wrapped.edit_at_end(removed, inserted), rows_before - 1)
         for row in range(first, max(rows_before, len(self.wrapped.rows))):
             self._strips.pop(row, None)
         if not self._follow():

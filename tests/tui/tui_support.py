@@ -1,13 +1,19 @@
-"""Helpers for the app's pilot tests: a fake clock, isolated storage, a short text."""
+"""Helpers for the app's pilot tests: a fake clock, isolated storage, a short text, and a
+decorator running ``async def`` tests (no async pytest plugin needed).
+
+Not a conftest: ``tests/conftest.py`` is imported by name elsewhere, and a second module named
+``conftest`` would shadow it.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ParamSpec
 
-import pytest
 from textual.pilot import Pilot
 
 from frappe.exercises.record import Candidate
@@ -17,15 +23,17 @@ from frappe.tui.app import FrappeApp, make_app
 from frappe.tui.config import AppConfig, StartExam, StartScreen
 from frappe.tui.runner import StoragePaths, TestSpec
 
+P = ParamSpec("P")
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run ``async def`` tests in a fresh event loop (no async plugin needed)."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
-    return True
+
+def asynctest(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
+    """Run an ``async def`` test in a fresh event loop; fixtures are resolved as usual."""
+
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
 
 
 SHORT_TEXT = Text(
@@ -50,36 +58,33 @@ class FakeClock:
         self.now += seconds
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+@dataclass
+class TuiEnv:
+    """A fake clock, private folders, and a factory of apps using them."""
 
+    clock: FakeClock
+    storage: StoragePaths
 
-@pytest.fixture
-def storage(tmp_path: Path) -> StoragePaths:
-    return StoragePaths(
-        results_dir=tmp_path / "results",
-        db_path=tmp_path / "history.sqlite3",
-        journal_dir=tmp_path / "journals",
-        presets_dir=tmp_path / "presets",
-    )
+    @classmethod
+    def create(cls, folder: Path) -> TuiEnv:
+        return cls(
+            FakeClock(),
+            StoragePaths(
+                results_dir=folder / "results",
+                db_path=folder / "history.sqlite3",
+                journal_dir=folder / "journals",
+                presets_dir=folder / "presets",
+            ),
+        )
 
-
-AppFactory = Callable[..., FrappeApp]
-
-
-@pytest.fixture
-def app_factory(storage: StoragePaths, clock: FakeClock) -> AppFactory:
-    def build(start: StartScreen = None, *, check_journals: bool = False) -> FrappeApp:
+    def app(self, start: StartScreen = None, *, check_journals: bool = False) -> FrappeApp:
         config = AppConfig(
-            storage=storage,
-            clock=clock,
+            storage=self.storage,
+            clock=self.clock,
             tick_interval=3600.0,  # tests call check_time() themselves
             check_journals=check_journals,
         )
         return make_app(config, start)
-
-    return build
 
 
 def exam_spec(
