@@ -317,3 +317,67 @@ async def test_exam_setup_identification_and_instructions(env: TuiEnv) -> None:
         await pilot.pause()
         screen = typing_screen(app)
         assert screen.running.session.config.settings.time_limit_s == 300
+
+
+@asynctest
+async def test_resume_a_given_journal_and_export_the_report(env: TuiEnv) -> None:
+    app = env.app(start_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_keys(pilot, env.clock, "La fête est prête.\n\nLe")
+        journal = typing_screen(app).running.journal
+    journal.close()
+    from frappe.tui.config import StartResume  # noqa: PLC0415
+
+    app2 = env.app(StartResume(journal.path))
+    async with app2.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app2.screen, ResumeScreen)
+        assert [c.path for c in app2.screen.journals] == [journal.path]
+        await pilot.press("enter")  # choosing the journal resumes it
+        await pilot.pause()
+        await type_keys(pilot, env.clock, " médecin arrive à midi.")
+        await settle(pilot)
+        assert isinstance(app2.screen, ResultsScreen)
+        saved = app2.screen.saved
+        await pilot.press("e")
+        await settle(pilot)
+    report = saved.path.with_suffix(".md")
+    assert report.exists()
+    assert "Aucune erreur." in report.read_text("utf-8")
+
+
+@asynctest
+async def test_command_palette_opens_practice(env: TuiEnv) -> None:
+    from frappe.tui.screens.practice import PracticeSetupScreen  # noqa: PLC0415
+
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Entraîn")
+        from textual.command import CommandList  # noqa: PLC0415
+
+        for _ in range(100):  # the palette searches in the background
+            if app.screen.query_one(CommandList).option_count:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PracticeSetupScreen)
+
+
+@asynctest
+async def test_time_out_while_the_end_dialog_is_open(env: TuiEnv) -> None:
+    app = env.app(start_exam(exam_spec(duration_s=60.0)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_keys(pilot, env.clock, "La")
+        screen = typing_screen(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        env.clock.advance(120)
+        screen.check_time()
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen)
+        assert app.screen.saved.record.end_reason == "timeout"
+        assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)

@@ -170,6 +170,9 @@ class TypingScreen(Screen[None]):
             self.saved = saved
             from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
 
+            # A dialog left open when the time ran out (end early? quit?) has no object now.
+            while self.app.screen is not self and len(self.app.screen_stack) > 1:
+                self.app.pop_screen()
             self.app.switch_screen(ResultsScreen(saved, self.config))
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
