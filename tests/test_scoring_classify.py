@@ -177,3 +177,12 @@ def test_empty_typed_text_and_empty_reference() -> None:
     both = compare_texts("", "", profile.normalization)
     assert both.words.wer == 0.0
     assert both.errors == ()
+
+
+def test_timed_copy_stopping_right_after_a_split_word_does_not_omit_the_next() -> None:
+    reference = "Votre rendez-vous est fixé au lundi 3 mars à 9 h."
+    comparison = compare_texts(
+        reference, "Votre rendez vous", normalization_profile("frappe"), only_reached=True
+    )
+    assert comparison.ref_words_reached == 2
+    assert [(e.error_class, e.detail) for e in comparison.errors] == [("punctuation", "hyphen")]

@@ -114,7 +114,20 @@ def reached_reference_words(ref: Sequence[str], hyp: Sequence[str]) -> int:
     margin = max(30, len(hyp) // 4)
     window = ref[: len(hyp) + margin]
     reached = 0
+    anchor_ref = anchor_hyp = 0
     for op in Levenshtein.opcodes(window, hyp):
         if op.tag != "delete":
             reached = op.src_end
-    return reached
+        if op.tag == "equal" and op.dest_end < len(hyp):
+            anchor_ref, anchor_hyp = op.src_end, op.dest_end
+        elif op.tag == "equal":
+            return reached  # the typed text ends on a matched word: no doubt where it stopped
+    # Word counts mislead at the end when a word was split or joined ("rendez vous" for
+    # "rendez-vous"): settle the stopping point on characters after the last matched word.
+    tail = " ".join(hyp[anchor_hyp:])
+    best, best_distance = reached, None
+    for end in range(anchor_ref, min(len(window), reached + 2) + 1):
+        distance = Levenshtein.distance(" ".join(window[anchor_ref:end]), tail)
+        if best_distance is None or distance <= best_distance:
+            best, best_distance = end, distance
+    return best
