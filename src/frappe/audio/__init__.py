@@ -1,0 +1,36 @@
+"""Dictation playback: decoding, pitch-kept speed, the PortAudio player and foot pedals.
+
+Importing this package needs neither PortAudio nor a pedal: ``sounddevice`` is imported when a
+:class:`Player` is created or devices are listed.
+"""
+
+from __future__ import annotations
+
+from frappe.audio.player import (
+    ListeningStats,
+    OutputDevice,
+    PlaybackAction,
+    Player,
+    PlayerState,
+    list_output_devices,
+)
+from frappe.audio.source import AudioClip, AudioInfo, load_audio, read_info, resample
+from frappe.audio.stretch import MAX_SPEED, MIN_SPEED, clamp_speed, time_stretch
+
+__all__ = [
+    "MAX_SPEED",
+    "MIN_SPEED",
+    "AudioClip",
+    "AudioInfo",
+    "ListeningStats",
+    "OutputDevice",
+    "PlaybackAction",
+    "Player",
+    "PlayerState",
+    "clamp_speed",
+    "list_output_devices",
+    "load_audio",
+    "read_info",
+    "resample",
+    "time_stretch",
+]
