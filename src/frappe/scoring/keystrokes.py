@@ -78,7 +78,7 @@ def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
     strokes: list[Keystroke] = []
     valid = set(map(type, raw)) <= {list} and set(map(len, raw)) <= {5}  # type: ignore[arg-type]
     if valid and raw:
-        t_ms, keys, ops, positions, texts = zip(*raw, strict=True)  # type: ignore[call-overload]
+        t_ms, keys, ops, positions, texts = zip(*raw, strict=True)
         valid = (
             set(map(type, t_ms)) == {int}
             and min(t_ms) >= 0
@@ -91,7 +91,7 @@ def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
         if valid:
             # tuple.__new__ through map stays in C: a generated NamedTuple __new__ per entry
             # would cost more than all of the checks above.
-            strokes = list(map(tuple.__new__, repeat(Keystroke), raw))
+            strokes = list(map(tuple.__new__, repeat(Keystroke), raw))  # type: ignore[arg-type]
     if valid:
         return strokes
     for index, item in enumerate(raw):
