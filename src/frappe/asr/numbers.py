@@ -353,6 +353,8 @@ def _date(tokens: Sequence[Tok], i: int, style: DateStyle) -> tuple[list[Tok], i
     key = tokens[i].key
     if key in ("premier", "1er"):
         day, after_day = 1, i + 1
+    elif key in ("un", "une"):
+        return None  # « une février » is a misheard « en février »; day one is « premier »
     else:
         number = _number_at(tokens, i)
         if number is None or not 1 <= number.value <= 31:
@@ -403,7 +405,7 @@ def _wants_digits(tokens: Sequence[Tok], i: int, number: _Number) -> bool:
     following = _next_word_key(tokens, number.end)
     counted = following in _COUNTED or _unit_at(tokens, number.end) is not None
     if tokens[i].key in ("un", "une") and number.end == i + 1:
-        return following in _DOSE_NOUNS or (
+        return following in _DOSE_NOUNS or _unit_at(tokens, number.end) is not None or (
             following == "fois" and _next_word_key(tokens, number.end + 1) == "par"
         )
     if tokens[i].key == "zero" and number.end == i + 1:

@@ -84,6 +84,7 @@ def _commands() -> dict[tuple[str, ...], _Out]:
         "point à la ligne": (("mark", "."), ("break", BREAK)),
         "poin à la ligne": (("mark", "."), ("break", BREAK)),
         "poing à la ligne": (("mark", "."), ("break", BREAK)),
+        "points à la ligne": (("mark", "."), ("break", BREAK)),
         "point retour à la ligne": (("mark", "."), ("break", BREAK)),
         "point nouveau paragraphe": (("mark", "."), ("break", BREAK * 2)),
         "à la ligne": (("break", BREAK),),
@@ -144,6 +145,12 @@ _ACCENTS = {
     "cedille": "\u0327",
 }
 _SPELLED_NAME_SIMILARITY = 55.0
+_FUNCTION_WORDS = frozenset(
+    """
+    a au aux avec ce cette ces dans de des du elle elles en et il ils je la le les leur mais
+    nous on ou par pour puis qui que sa sans se ses son sur un une vous
+    """.split()
+)
 
 
 # --- command matching -------------------------------------------------------------------------
@@ -317,6 +324,18 @@ def _absorb_before(out: list[Tok], marks: _Out) -> None:
             break
 
 
+def _mid_sentence(out: Sequence[Tok]) -> bool:
+    return bool(out) and out[-1].kind != "break" and out[-1].text not in _SENTENCE_MARKS
+
+
+def _lowercase_function_word(tok: Tok) -> Tok:
+    """Whisper capitalises after its own full stop; once that stop is gone (replaced by a
+    dictated comma, or dropped), a capitalised function word is lowercased again."""
+    if tok.text[:1].isupper() and not tok.text.isupper() and tok.key in _FUNCTION_WORDS:
+        return replace(tok, text=tok.text[:1].lower() + tok.text[1:])
+    return tok
+
+
 def _emit(out: list[Tok], marks: _Out, source: Sequence[Tok]) -> None:
     for kind, text in marks:
         if kind == "break":
@@ -339,6 +358,7 @@ def _dictated_pass(
 ) -> list[Tok]:
     tokens = _split_glued_spell(tokens)
     out: list[Tok] = []
+    whisper_stop_gone = False  # Whisper's capital after its removed full stop may follow
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -347,6 +367,7 @@ def _dictated_pass(
             if (after_mark and tok.text in _ABSORBED) or (
                 not keep_asr_punctuation and tok.text in _DROPPABLE
             ):
+                whisper_stop_gone = whisper_stop_gone or tok.text in _SENTENCE_MARKS
                 i += 1  # Whisper's echo of a dictated mark, or Whisper punctuation not wanted
                 continue
             out.append(tok)
@@ -370,6 +391,7 @@ def _dictated_pass(
             ):
                 _absorb_before(out, marks)
                 _emit(out, marks, tokens[i:end])
+                whisper_stop_gone = True
                 i = end
                 continue
         run = _letter_run(tokens, i)
@@ -378,6 +400,9 @@ def _dictated_pass(
             out.append(merge(tokens[i:end], "".join(letters).upper()))
             i = end
             continue
+        if whisper_stop_gone and _mid_sentence(out):
+            tok = _lowercase_function_word(tok)
+        whisper_stop_gone = False
         out.append(tok)
         i += 1
     return capitalize_sentences(out)

@@ -1,0 +1,325 @@
+"""``frappe reference`` (speech-recognition drafts) and ``frappe asr install-model|status``.
+
+``reference`` never writes ``reference.txt``: a trainer reviews ``draft.txt`` and saves it as the
+reference. An existing draft is replaced only with ``--force``. Each input gets its own result
+line; a failed input prints one line on stderr and the batch goes on (exit 1 at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from frappe.asr.model import (
+    BASE_DISTRIBUTIONS,
+    ENV_MODEL,
+    INSTALL_HINT,
+    LoadedModel,
+    default_model_dir,
+    ensure_packaged_base_model,
+    file_sha256,
+    find_packaged_model,
+    is_complete_model_dir,
+    load_model,
+    resolve_model,
+)
+from frappe.asr.punctuation import postprocess_draft
+from frappe.asr.transcribe import Draft, transcribe_file, write_timings
+from frappe.errors import AsrError, FrappeError
+
+__all__ = [
+    "ReferenceJob",
+    "plan_job",
+    "register",
+    "run_install_model",
+    "run_reference",
+    "run_status",
+]
+
+_AUDIO_SUFFIXES = (".ogg", ".oga", ".opus", ".flac", ".wav", ".mp3", ".m4a", ".webm")
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceJob:
+    """One input of ``frappe reference`` and where its results go.
+
+    Attributes:
+        label: Shown in messages (exercise id or audio file name).
+        audio: Audio file to transcribe.
+        draft: Where the post-processed text goes.
+        timings: Where the timed words go.
+        reference: The reviewed reference this draft must never replace (if any).
+        hotwords: Exercise terminology, passed as hotwords.
+        dictated_punctuation: Every mark is said aloud: Whisper's own punctuation is dropped.
+    """
+
+    label: str
+    audio: Path
+    draft: Path
+    timings: Path
+    reference: Path | None
+    hotwords: tuple[str, ...]
+    dictated_punctuation: bool
+
+
+def plan_job(item: str, out: Path | None) -> ReferenceJob:
+    """Where ``item`` (an exercise folder or id, or an audio file) is read and written."""
+    path = Path(item)
+    if path.is_file():
+        if path.suffix.lower() not in _AUDIO_SUFFIXES:
+            raise AsrError(f"{path} : format audio non reconnu ({', '.join(_AUDIO_SUFFIXES)})")
+        folder = out or path.parent
+        return ReferenceJob(
+            label=path.name,
+            audio=path,
+            draft=folder / f"{path.stem}.draft.txt",
+            timings=folder / f"{path.stem}.timings.json",
+            reference=path.parent / "reference.txt",
+            hotwords=(),
+            dictated_punctuation=False,
+        )
+    from frappe.exercises.dictations import find_dictation  # noqa: PLC0415 - core, heavy import
+
+    if path.suffix.lower() in _AUDIO_SUFFIXES:
+        raise AsrError(f"fichier audio introuvable : {path}")
+    if not path.is_dir() and len(path.parts) > 1:
+        raise AsrError(f"{item} : dossier introuvable")
+    try:
+        dictation = find_dictation(item)
+    except FrappeError as error:
+        raise AsrError(f"{item} : {error}") from error
+    folder = out / dictation.id if out else dictation.folder
+    return ReferenceJob(
+        label=dictation.id,
+        audio=dictation.audio,
+        draft=folder / "draft.txt",
+        timings=folder / "timings.json",
+        reference=dictation.reference,
+        hotwords=dictation.terminology,
+        dictated_punctuation=dictation.dictation_style == "dictated-punctuation",
+    )
+
+
+def _same_file(a: Path, b: Path | None) -> bool:
+    if b is None:
+        return False
+    with contextlib.suppress(OSError):
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    return False
+
+
+def _check_targets(job: ReferenceJob, force: bool) -> None:
+    for target in (job.draft, job.timings):
+        if _same_file(target, job.reference) or target.name == "reference.txt":
+            raise AsrError(f"{target} : c'est la référence relue, elle n'est jamais remplacée")
+        if (target.exists() or target.is_symlink()) and not force:
+            raise AsrError(f"{target} existe déjà (--force pour le remplacer)")
+    if not job.audio.is_file():
+        raise AsrError(f"fichier audio introuvable : {job.audio}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Atomic write: a temporary file renamed over the target (a symlink is replaced, never
+    followed, so nothing is written through it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError as error:
+        raise AsrError(f"{path} : écriture impossible ({error.strerror})") from error
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _progress(console: Console) -> Iterator[Progress | None]:
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        yield progress
+
+
+def _transcribe_job(job: ReferenceJob, model: LoadedModel, progress: Progress | None) -> Draft:
+    if progress is None:
+        return transcribe_file(job.audio, model, hotwords=list(job.hotwords) or None)
+    task = progress.add_task(job.label, total=None)
+
+    def report(done: float, total: float) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return transcribe_file(job.audio, model, hotwords=list(job.hotwords) or None, progress=report)
+
+
+def run_reference(args: argparse.Namespace) -> int:
+    """``frappe reference``: a draft reference text for each audio file or exercise."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    out_dir: Path | None = args.out
+    jobs: list[ReferenceJob] = []
+    failed = 0
+    for item in args.inputs:
+        try:
+            job = plan_job(item, out_dir)
+            _check_targets(job, args.force)
+            jobs.append(job)
+        except FrappeError as error:
+            print(f"frappe : {error}", file=sys.stderr)
+            failed += 1
+    if not jobs:
+        return 1
+    try:
+        model = load_model(args.model)
+    except FrappeError as error:
+        print(f"frappe : {error}", file=sys.stderr)
+        return 1
+    with _progress(err) as progress:
+        for job in jobs:
+            try:
+                _check_targets(job, args.force)  # again: the batch may have taken minutes
+                draft = _transcribe_job(job, model, progress)
+                text = postprocess_draft(
+                    draft.text, keep_asr_punctuation=not job.dictated_punctuation
+                )
+                job.timings.parent.mkdir(parents=True, exist_ok=True)
+                write_timings(draft, job.timings)  # temporary file renamed: links replaced
+                _write_text(job.draft, text + "\n")
+            except (FrappeError, OSError) as error:
+                print(f"frappe : {job.label} : {error}", file=sys.stderr)
+                failed += 1
+                continue
+            print(f"{job.label} : {job.draft} (RTF {draft.rtf:.2f}, {draft.duration_s:.0f} s)")
+    return 1 if failed else 0
+
+
+def run_install_model(args: argparse.Namespace) -> int:
+    """``frappe asr install-model``: assemble (or re-check) the packaged base model."""
+    folder = ensure_packaged_base_model(args.dest, verify=True)
+    print(folder)
+    print(f"sha256 model.bin : {file_sha256(folder / 'model.bin')}")
+    return 0
+
+
+def _distribution_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def status_lines(model_spec: str | None) -> tuple[list[str], bool]:
+    """The lines ``frappe asr status`` prints, and whether a model is usable offline."""
+    lines: list[str] = []
+    whisper = _distribution_version("faster-whisper")
+    lines.append(
+        f"faster-whisper : {whisper}" if whisper else f"faster-whisper : absent — {INSTALL_HINT}"
+    )
+    try:
+        find_packaged_model()
+        parts = ", ".join(f"{d} {_distribution_version(d)}" for d in BASE_DISTRIBUTIONS)
+        lines.append(f"modèle base hors ligne : installé ({parts})")
+        packaged = True
+    except AsrError as error:
+        lines.append(f"modèle base hors ligne : {error}")
+        packaged = False
+    cache = default_model_dir()
+    assembled = is_complete_model_dir(cache)
+    lines.append(f"cache : {cache} ({'assemblé' if assembled else 'pas encore assemblé'})")
+    try:
+        choice = resolve_model(model_spec)
+    except AsrError as error:
+        lines.append(f"modèle choisi : {error}")
+        return lines, False
+    origin = {"option": "--model", "environment": ENV_MODEL, "default": "par défaut"}
+    lines.append(f"modèle choisi : {choice.label} ({origin[choice.origin]}) → {choice.value}")
+    if choice.kind == "packaged":
+        usable = assembled or packaged
+    elif choice.kind == "path":
+        usable = (Path(choice.value) / "model.bin").is_file()
+    else:
+        usable = False
+        lines.append(
+            "  (un nom de modèle se télécharge : il faut internet à la première utilisation)"
+        )
+    return lines, usable and whisper is not None
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """``frappe asr status``: is the extra installed, which model would be used, is it there."""
+    lines, usable = status_lines(args.model)
+    print("\n".join(lines))
+    print("reconnaissance vocale : prête" if usable else "reconnaissance vocale : indisponible")
+    return 0 if usable else 1
+
+
+def register(subparsers: Any) -> None:
+    """Add ``reference`` and ``asr`` to the ``frappe`` command line."""
+    reference = subparsers.add_parser(
+        "reference",
+        help="brouillon de texte de référence par reconnaissance vocale (à relire)",
+        description=(
+            "Transcrit chaque fichier audio ou exercice de dictée (dossier avec exercise.toml, "
+            "ou identifiant) et écrit draft.txt et timings.json, sans jamais toucher à "
+            "reference.txt. Nécessite frappe[asr]."
+        ),
+    )
+    reference.add_argument(
+        "inputs", nargs="+", metavar="AUDIO_OU_EXERCICE", help="fichier audio, dossier ou id"
+    )
+    reference.add_argument(
+        "--model",
+        metavar="NOM_OU_DOSSIER",
+        help=f"modèle (défaut : ${ENV_MODEL}, sinon le modèle base hors ligne)",
+    )
+    reference.add_argument("--out", type=Path, metavar="DOSSIER", help="dossier de sortie")
+    reference.add_argument(
+        "--force", action="store_true", help="remplacer un brouillon existant (jamais la référence)"
+    )
+    reference.set_defaults(func=run_reference)
+
+    asr = subparsers.add_parser(
+        "asr",
+        help="modèle de reconnaissance vocale",
+        description="Modèle de reconnaissance vocale.",
+    )
+    commands = asr.add_subparsers(dest="asr_command", metavar="COMMANDE", required=True)
+    install = commands.add_parser(
+        "install-model",
+        help="assembler le modèle base hors ligne dans le cache",
+        description="Assemble le modèle Whisper base fourni par frappe[asr] et vérifie son sha256.",
+    )
+    install.add_argument("--dest", type=Path, metavar="DOSSIER", help="ailleurs que le cache")
+    install.set_defaults(func=run_install_model)
+    status = commands.add_parser(
+        "status",
+        help="extra installé ? modèle trouvé où ?",
+        description="État de la reconnaissance vocale.",
+    )
+    status.add_argument("--model", metavar="NOM_OU_DOSSIER", help="modèle à vérifier")
+    status.set_defaults(func=run_status)
