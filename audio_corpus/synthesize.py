@@ -8,6 +8,8 @@ Usage (from the top of the repository)::
 For each folder of ``audio_corpus/`` holding ``script.txt`` and ``exercise.toml``, the script is
 spoken by ``pico2wave -l fr-FR``, the pieces are joined with silences, the result is written as
 ``audio.ogg`` (Ogg Vorbis, mono, 16 kHz) and ``duration_s`` is updated in ``exercise.toml``.
+An existing ``audio.ogg`` that decodes to the same samples is left untouched (each encoding
+draws a new Ogg serial number, so the bytes would change for nothing).
 
 How ``script.txt`` is read:
 
@@ -250,7 +252,12 @@ def render(exercise_dir: Path) -> float:
     peak = float(np.max(np.abs(audio))) or 1.0
     audio = (audio * (0.9 / peak)).astype(np.float32)
     target = exercise_dir / meta.get("audio", "audio.ogg")
-    write_ogg(target, audio)
+    fresh = target.with_name(target.name + ".new")
+    write_ogg(fresh, audio)
+    if target.is_file() and same_samples(target, fresh):
+        fresh.unlink()  # only the Ogg stream's random serial number would change
+    else:
+        fresh.replace(target)
     duration = float(sf.info(target).duration)
     update_duration(exercise_dir / "exercise.toml", duration)
     return duration
@@ -265,6 +272,13 @@ def write_ogg(target: Path, audio: npt.NDArray[np.float32]) -> None:
     with sf.SoundFile(target, "w", SAMPLE_RATE, 1, format="OGG", subtype="VORBIS") as out:
         for start in range(0, audio.size, SAMPLE_RATE):
             out.write(audio[start : start + SAMPLE_RATE])
+
+
+def same_samples(first: Path, second: Path) -> bool:
+    """True when two audio files decode to exactly the same samples."""
+    a, rate_a = sf.read(first, dtype="float32")
+    b, rate_b = sf.read(second, dtype="float32")
+    return bool(rate_a == rate_b and a.shape == b.shape and np.array_equal(a, b))
 
 
 def update_duration(toml_path: Path, duration: float) -> None:
