@@ -182,6 +182,7 @@ _NUMBER_SOUND_ALIKES: dict[str, str] = {
     "mille": "mil",
 }
 
+_ELISION = re.compile(r"(?:[cdjlmnst]|qu)['’](?=\w)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _PUNCT = re.compile(r"[,;:.](?=\s|$)")
 _NUMBER = re.compile(r"\d+")
@@ -299,16 +300,20 @@ def _candidates(reference: str, terms: frozenset[str], rng: random.Random) -> li
     for index, match in enumerate(words):
         word = match.group()
         start, end = match.span()
-        found: list[tuple[ErrorKind, str | None]] = [
-            ("homophone", _homophone(word, rng)),
-            ("term", _term(word, terms)),
-            ("split", _split(word) if len(word) >= 8 or "-" in word else None),
-            ("number", _number(word, rng)),
+        # Terms and splits look past an elided article: « l'échographie ».
+        elided = _ELISION.match(word)
+        head = start + (elided.end() if elided else 0)
+        stem = reference[head:end]
+        found: list[tuple[ErrorKind, int, str, str | None]] = [
+            ("homophone", start, word, _homophone(word, rng)),
+            ("number", start, word, _number(word, rng)),
+            ("term", head, stem, _term(stem, terms)),
+            ("split", head, stem, _split(stem) if len(stem) >= 8 or "-" in stem else None),
         ]
         edits.extend(
-            _Edit(kind, start, end, replacement)
-            for kind, replacement in found
-            if replacement is not None and replacement != word
+            _Edit(kind, begin, end, replacement)
+            for kind, begin, original, replacement in found
+            if replacement is not None and replacement != original
         )
         following = words[index + 1] if index + 1 < len(words) else None
         if (

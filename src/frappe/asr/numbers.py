@@ -401,12 +401,27 @@ def _decimal(tokens: Sequence[Tok], i: int, whole: _Number) -> tuple[Tok, int] |
     return merge(tokens[i : fraction.end], f"{whole.text},{digits}"), fraction.end
 
 
+def _pressure_second(tokens: Sequence[Tok], i: int, out: Sequence[Tok]) -> _Number | None:
+    """The « 88 » of « 152 sur 88 » (``i`` at « sur ») with a pressure unit after it or a
+    pressure word just before: a blood pressure, written ``152/88``."""
+    if _next_word_key(tokens, i) != "sur":
+        return None
+    second = _number_at(tokens, i + 1)
+    if second is None:
+        return None
+    unit = _unit_at(tokens, second.end)
+    near = {t.key for t in out[-6:]}
+    return second if (unit and unit[0] == "mmHg") or near & _PRESSURE_WORDS else None
+
+
 def _wants_digits(tokens: Sequence[Tok], i: int, number: _Number) -> bool:
     following = _next_word_key(tokens, number.end)
     counted = following in _COUNTED or _unit_at(tokens, number.end) is not None
     if tokens[i].key in ("un", "une") and number.end == i + 1:
-        return following in _DOSE_NOUNS or _unit_at(tokens, number.end) is not None or (
-            following == "fois" and _next_word_key(tokens, number.end + 1) == "par"
+        return (
+            following in _DOSE_NOUNS
+            or _unit_at(tokens, number.end) is not None
+            or (following == "fois" and _next_word_key(tokens, number.end + 1) == "par")
         )
     if tokens[i].key == "zero" and number.end == i + 1:
         return counted
@@ -454,7 +469,9 @@ def normalise_number_tokens(tokens: list[Tok], *, date_style: DateStyle = "numer
         else:
             end = number.end
             labelled = previous_key in _LABELS and not tokens[i].key.startswith("un")
-            if number.spoken and not labelled and not _wants_digits(tokens, i, number):
+            pressure = _pressure_second(tokens, end, out) is not None
+            wanted = labelled or pressure or _wants_digits(tokens, i, number)
+            if number.spoken and not wanted:
                 out.extend(tokens[i:end])
                 i = end
                 continue
@@ -462,17 +479,12 @@ def normalise_number_tokens(tokens: list[Tok], *, date_style: DateStyle = "numer
             value_tok = merge(tokens[i:end], text)
             out.append(value_tok)
             i = end
-        # « 152 sur 88 » with a pressure unit or word nearby → 152/88.
-        if _next_word_key(tokens, i) == "sur":
-            second = _number_at(tokens, i + 1)
-            if second is not None:
-                unit = _unit_at(tokens, second.end)
-                near = {t.key for t in out[-6:]}
-                if (unit and unit[0] == "mmHg") or near & _PRESSURE_WORDS:
-                    second_text = str(second.value) if second.spoken else second.text
-                    pair = f"{value_tok.text}/{second_text}"
-                    out[-1] = merge([value_tok, *tokens[i : second.end]], pair)
-                    i = second.end
+        second = _pressure_second(tokens, i, out)
+        if second is not None:
+            second_text = str(second.value) if second.spoken else second.text
+            pair = f"{value_tok.text}/{second_text}"
+            out[-1] = merge([value_tok, *tokens[i : second.end]], pair)
+            i = second.end
         unit = _unit_at(tokens, i)
         if unit is not None:
             abbreviation, after = unit

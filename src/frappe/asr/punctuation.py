@@ -62,6 +62,7 @@ _ABSORBED = frozenset({",", ".", ";", ":", "…"})
 _SENTENCE_MARKS = frozenset({".", "?", "!", "…"})
 _DROPPABLE = frozenset({",", ".", ";", ":", "…", "?", "!"})
 _OPENERS = frozenset({"(", "«", "-"})
+_NOT_AT_LINE_START = frozenset({",", ".", ";", ":", "…"})
 
 _Out = tuple[tuple[Literal["mark", "break"], str], ...]
 _SPELL = "\x00spell"
@@ -133,7 +134,7 @@ _MAX_COMMAND = max(len(k) for k in _COMMANDS)
 _NOUN_BEFORE = frozenset(
     """
     a au le un ce du quel chaque mon ton son notre votre leur premier dernier seul meme bon
-    mauvais petit gros tout dernier""".split()
+    mauvais petit gros tout par""".split()
 )
 _NOUN_AFTER = frozenset({"de", "du", "par", "d'"})
 _GLUED_SPELL = re.compile(r"^(.+?)-(?:g-?pel+e?s?|j'?e?pel+e?s?)$")
@@ -350,6 +351,10 @@ def _emit(out: list[Tok], marks: _Out, source: Sequence[Tok]) -> None:
             mark = "-" if at_line_start else HYPHEN
         if out and out[-1].kind == "mark" and out[-1].text == mark:
             continue  # « virgule virgule » or Whisper's echo: one mark
+        if mark in _NOT_AT_LINE_START and (not out or out[-1].kind == "break"):
+            continue  # « à la ligne virgule »: a slip, there is nothing to punctuate
+        if mark in _SENTENCE_MARKS and out and out[-1].text in (",", ";", ":"):
+            out.pop()  # « virgule point »: the stronger mark wins, never « ,. »
         out.append(merge(source, mark, "mark"))
 
 
