@@ -447,14 +447,18 @@ class Player:
             raise AudioError("Aucun fichier audio chargé.")
         with self._lock:
             restart = self._stream_stopping or not stream.active
-            self._stream_stopping = False
             self._idle_blocks = 0
-        if not restart:
-            return
-        try:
+            # Stopping calls the finished callback, which must not read it as a loss.
+            self._stream_stopping = True
+        if restart:
             # After a callback-requested stop the stream is inactive but not yet stopped:
             # PortAudio refuses to start it again until it is.
             stream.stop(ignore_errors=True)
+        with self._lock:
+            self._stream_stopping = False
+        if not restart:
+            return
+        try:
             stream.start()
         except self._sd.PortAudioError as error:
             raise self._lost_error() from error
