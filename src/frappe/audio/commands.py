@@ -241,7 +241,8 @@ def run_pedal_test(args: argparse.Namespace) -> int:
             if isinstance(item, PedalError):
                 return _fail(item.message)
             role = profile.roles.get(item.pedal, PedalRole.NONE)
-            held = ", ".join(pedal_label(p) for p in sorted(reader.held)) or "aucune"
+            down = reader.held
+            held = ", ".join(pedal_label(p) for p in profile.buttons if p in down) or "aucune"
             verb = "appuyée" if item.pressed else "relâchée"
             print(
                 f"{pedal_label(item.pedal)} ({_ROLE_LABELS[role]}) : {verb} — enfoncées : {held}",
