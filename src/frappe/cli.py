@@ -21,6 +21,7 @@ __all__ = ["build_parser", "main"]
 # optional dependencies are missing still registers: its commands explain what to install.
 _COMMAND_MODULES = (
     "frappe.tui.commands",
+    "frappe.dictation_commands",
     "frappe.batch",
     "frappe.audio.commands",
     "frappe.asr.commands",

@@ -23,6 +23,7 @@ class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "choose('exam')", "Test d'admission", id="home.exam"),
         Binding("e", "choose('practice')", "Entraînement", id="home.practice"),
+        Binding("d", "choose('dictation')", "Dictée", id="home.dictation"),
         Binding("r", "choose('results')", "Résultats", id="home.results"),
     ]
 
@@ -43,16 +44,19 @@ class HomeScreen(Screen[None]):
             yield OptionList(
                 Option("Test d'admission  (a)", id="exam"),
                 Option("Entraînement  (e)", id="practice"),
-                Option(
-                    "Dictée — bientôt disponible (module en préparation)",
-                    id="dictation",
-                    disabled=True,
-                ),
+                Option("Dictée (transcription audio)  (d)", id="dictation"),
                 Option("Résultats et historique  (r)", id="results"),
                 Option("Quitter  (ctrl+q)", id="quit"),
                 id="home-menu",
             )
         yield Footer()
+
+    def on_home_screen_chosen(self, message: Chosen) -> None:
+        if message.choice == "dictation":  # the dictation area opens its own picker
+            message.stop()
+            from frappe.tui.screens.dictation_picker import open_dictation_picker  # noqa: PLC0415
+
+            open_dictation_picker(self.app)
 
     def on_mount(self) -> None:
         self.query_one("#home-menu", OptionList).focus()

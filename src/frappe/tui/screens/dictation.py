@@ -1,0 +1,609 @@
+"""The dictation screen: the recording driven by hotkeys (or a pedal), the candidate's document
+in a multi-line editor, the player status and the countdown.
+
+Every edit of the document goes to the session (and its journal) as ``(pos, removed,
+inserted)``; every playback action is journaled as a ``playback`` event. The player never
+brings the exercise down: no device, PortAudio missing or a headset unplugged is a French line in
+the status bar, the text stays, and Esc tries again (``Player.recover``). Loading the audio,
+recovering the device and saving run in worker threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from frappe.audio.player import PlaybackAction
+from frappe.errors import AudioError, FrappeError, PedalError
+from frappe.exercises.session import SessionState
+from frappe.tui.config import AppConfig
+from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.widgets.dictation.editor import DocumentEditor
+from frappe.tui.widgets.dictation.keys import hotkey_bindings
+from frappe.tui.widgets.dictation.playback import (
+    PlayerControls,
+    PlayerFactory,
+    PlayerPort,
+    real_player_factory,
+)
+from frappe.tui.widgets.dictation.run import (
+    DictationSpec,
+    RunningDictation,
+    SavedTranscription,
+    last_playback,
+    start_dictation,
+)
+from frappe.tui.widgets.dictation.status import DictationStatus
+
+__all__ = [
+    "DictationOptions",
+    "DictationScreen",
+    "PedalFactory",
+    "PedalPort",
+    "dictation_options",
+    "launch_dictation",
+]
+
+_NO_AUDIO_HINT = "la saisie reste possible ; Échap pour réessayer"
+_DEVICE_LOST = (
+    "Sortie audio perdue (casque débranché ?) : rebranchez-le puis Échap pour reprendre — "
+    "votre texte est conservé"
+)
+
+
+class PedalPort(Protocol):
+    """What the screen needs of a running pedal link (``widgets.dictation.pedal.PedalLink``).
+
+    A pedal factory receives the player and two callbacks, callable from any thread:
+    ``on_state(text)`` (pedal pressed, released, reconnected) and ``on_error(error)`` (the pedal
+    unplugged: ``PedalError``; the player failing on a pedal action: ``AudioError``).
+    """
+
+    @property
+    def name(self) -> str:
+        """The pedal's name for the status bar."""
+        ...
+
+    def retry(self) -> None:
+        """Reopen an unplugged pedal (PedalError while it is still away)."""
+
+    def close(self) -> None:
+        """Stop reading the pedal."""
+
+
+PedalFactory = Callable[
+    [PlayerPort, Callable[[str], None], Callable[[FrappeError], None]], PedalPort
+]
+# How often an unplugged pedal is looked for again, seconds.
+PEDAL_RETRY_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class DictationOptions:
+    """How the dictation screen reaches the audio hardware.
+
+    Attributes:
+        device: Output device (index or name), None for the default.
+        pedal: The pedal's ``/dev/hidraw*``; None looks for a known pedal plugged in.
+        auto_pedal: Without ``pedal``, look for one (no message when there is none).
+        player_factory: Builds the player (None: the real one on ``device``); tests pass a fake.
+        pedal_factory: Starts the pedal link (None: the real one on ``pedal``).
+    """
+
+    device: int | str | None = None
+    pedal: Path | None = None
+    auto_pedal: bool = True
+    player_factory: PlayerFactory | None = None
+    pedal_factory: PedalFactory | None = None
+
+    @property
+    def wants_pedal(self) -> bool:
+        """A pedal was asked for: its absence is worth a message."""
+        return self.pedal is not None or self.pedal_factory is not None
+
+    def pedals(self) -> PedalFactory | None:
+        """The pedal factory to use (None: no pedal)."""
+        if self.pedal_factory is not None:
+            return self.pedal_factory
+        if self.pedal is None and not self.auto_pedal:
+            return None
+        from frappe.tui.widgets.dictation.pedal import real_pedal_factory  # noqa: PLC0415
+
+        return real_pedal_factory(self.pedal)
+
+    def players(self) -> PlayerFactory:
+        """The player factory to use."""
+        return self.player_factory or real_player_factory(self.device)
+
+
+def dictation_options(app: App[Any]) -> DictationOptions:
+    """The app's dictation options (an app started by ``frappe dictation`` carries some)."""
+    options = getattr(app, "dictation_options", None)
+    return options if isinstance(options, DictationOptions) else DictationOptions()
+
+
+class DictationScreen(Screen[None]):
+    """One transcription, until it ends; then it is saved and the results are shown."""
+
+    DEFAULT_CSS = """
+    #dictation-title {
+        height: 1;
+        width: 100%;
+        background: $primary;
+        color: $text;
+        text-style: bold;
+        padding: 0 1;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = list(hotkey_bindings())
+
+    class PlayerReported(Message):
+        """The player reported a playback action (posted from any thread)."""
+
+        def __init__(self, action: PlaybackAction) -> None:
+            super().__init__()
+            self.action = action
+
+    class PedalChanged(Message):
+        """The pedal reader reported its state or an error (posted from any thread)."""
+
+        def __init__(self, text: str, error: FrappeError | None = None) -> None:
+            super().__init__()
+            self.text = text
+            self.error = error
+
+    def __init__(
+        self,
+        running: RunningDictation,
+        config: AppConfig,
+        options: DictationOptions | None = None,
+    ) -> None:
+        super().__init__()
+        self.running = running
+        self.config = config
+        self.options = options or DictationOptions()
+        session = running.session
+        self.editor = DocumentEditor(dead_keys=session.config.dead_keys, id="dictation-editor")
+        self.status = DictationStatus(id="dictation-status")
+        self.controls: PlayerControls | None = None
+        self.pedal: PedalPort | None = None
+        self.saved: SavedTranscription | None = None
+        self._saving = False
+        self._loading = False
+        self._device_lost_noted = False
+        self._pedal_missing = False
+        self._pedal_tried = 0.0
+
+    @property
+    def session_running(self) -> bool:
+        """The transcription is not finished yet."""
+        return not self.running.session.finished
+
+    def compose(self) -> ComposeResult:
+        config = self.running.session.config
+        mode = "Dictée (évaluation)" if self.running.mode == "exam" else "Dictée"
+        yield Static(
+            f"{mode} — {config.candidate.name} — {config.exercise_title}", id="dictation-title"
+        )
+        yield self.status
+        yield self.editor
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        session = self.running.session
+        if session.typed:
+            self.editor.load_document(session.typed)
+        self.editor.focus()
+        self.set_interval(self.config.tick_interval, self.tick)
+        if session.state is SessionState.RESUMED:
+            self.status.show_notice("Dictée reprise : votre texte est rétabli, le temps continue")
+        else:
+            self.status.show_notice(
+                "Échap : lecture/pause · F1/F2 : reculer/avancer · F3/F4 : ralentir/accélérer"
+            )
+        self.tick()
+        self.load_audio()
+        self._start_pedal()
+
+    def on_unmount(self) -> None:
+        if self.controls is not None:
+            self._close_player(self.controls.player)
+            self.controls = None
+        self._stop_pedal()
+        if self.session_running and not self._saving:
+            self.running.journal.close()  # left without a result: the journal stays to resume
+
+    # -- audio -------------------------------------------------------------------------------
+
+    def load_audio(self) -> None:
+        """Create the player and load the recording (in a worker)."""
+        if self._loading or self._saving:
+            return
+        self._loading = True
+        self.status.show_player(None, "Chargement de l'audio…")
+        self._load_player()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-load")
+    def _load_player(self) -> PlayerPort:
+        dictation = self.running.dictation
+        if dictation is None:
+            raise AudioError(
+                f"« {self.running.session.config.exercise_id} » n'est plus dans le corpus : "
+                "pas d'enregistrement"
+            )
+        player = self.options.players()(self._report_action)
+        try:
+            player.load(dictation.audio)
+            resumed_at = last_playback(self.running.session.events)
+            if resumed_at is not None:
+                position, speed = resumed_at
+                player.seek(position)
+                if speed != player.speed:
+                    player.set_speed(speed)
+        except BaseException:
+            self._close_player(player)
+            raise
+        return player
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-recover")
+    def _recover_player(self, controls: PlayerControls) -> None:
+        controls.player.recover()
+        controls.player.play()
+
+    def _report_action(self, action: PlaybackAction) -> None:
+        """The player's ``on_action`` callback (any thread)."""
+        self.post_message(self.PlayerReported(action))
+
+    @staticmethod
+    def _close_player(player: PlayerPort) -> None:
+        try:
+            player.close()
+        except Exception:
+            return
+
+    def on_dictation_screen_player_reported(self, message: PlayerReported) -> None:
+        message.stop()
+        controls = self.controls
+        if controls is None:
+            return  # actions while loading (the seek to the resume position) are not the user's
+        self.running.log_playback(message.action)
+        self.tick()
+
+    def _audio_problem(self, error: BaseException, *, log: bool = True) -> None:
+        message = str(error)
+        self.status.show_notice(f"Audio : {message}", "error")
+        if log:
+            self.running.log_event("audio_problem", message=message)
+
+    def _run_player(self, action: str) -> None:
+        if not self.session_running or self._saving:
+            return
+        controls = self.controls
+        if controls is None:
+            if action == "play_pause" and not self._loading:
+                self.status.show_notice("Nouvel essai de l'audio…")
+                self.load_audio()
+            elif not self._loading:
+                self.status.show_notice(f"Pas d'audio : {_NO_AUDIO_HINT}", "warning")
+            return
+        try:
+            if controls.device_lost:
+                if action == "play_pause":
+                    self.status.show_notice("Reconnexion de la sortie audio…")
+                    self._recover_player(controls)
+                else:
+                    self.status.show_notice(_DEVICE_LOST, "error")
+                return
+            controls.run(action)
+        except FrappeError as error:
+            self._audio_problem(error)
+        self.tick()
+
+    def action_play_pause(self) -> None:
+        self._run_player("play_pause")
+
+    def action_back(self) -> None:
+        self._run_player("back")
+
+    def action_forward(self) -> None:
+        self._run_player("forward")
+
+    def action_slower(self) -> None:
+        self._run_player("slower")
+
+    def action_faster(self) -> None:
+        self._run_player("faster")
+
+    def action_back_long(self) -> None:
+        self._run_player("back_long")
+
+    def action_forward_long(self) -> None:
+        self._run_player("forward_long")
+
+    def action_back_slower(self) -> None:
+        self._run_player("back_slower")
+
+    def action_loop(self) -> None:
+        self._run_player("loop")
+
+    def action_go_to_start(self) -> None:
+        self._run_player("go_to_start")
+
+    def action_volume_up(self) -> None:
+        self._run_player("volume_up")
+
+    def action_volume_down(self) -> None:
+        self._run_player("volume_down")
+
+    # -- pedal -------------------------------------------------------------------------------
+
+    def _start_pedal(self) -> None:
+        """Start the pedal link once the player exists (retried while the pedal is away)."""
+        if self.pedal is not None or self.controls is None or not self.session_running:
+            return
+        factory = self.options.pedals()
+        if factory is None:
+            return
+        self._pedal_tried = self.config.clock()
+        try:
+            self.pedal = factory(self.controls.player, self._pedal_state, self._pedal_error)
+        except PedalError as error:
+            if self.options.wants_pedal:
+                self._pedal_lost(str(error), log=not self._pedal_missing)
+                self._pedal_missing = True
+            return
+        self._pedal_missing = False
+        self.status.show_pedal(self.pedal.name)
+
+    def _pedal_state(self, text: str) -> None:
+        """The pedal link's state callback (any thread)."""
+        self.post_message(self.PedalChanged(text))
+
+    def _pedal_error(self, error: FrappeError) -> None:
+        """The pedal link's error callback (any thread)."""
+        self.post_message(self.PedalChanged(str(error), error))
+
+    def _stop_pedal(self) -> None:
+        if self.pedal is not None:
+            with contextlib.suppress(Exception):
+                self.pedal.close()
+            self.pedal = None
+
+    def _pedal_lost(self, text: str, *, log: bool = True) -> None:
+        self.status.show_pedal("débranchée", ok=False)
+        self.status.show_notice(
+            f"Pédale : {text} — rebranchez-la ; Échap et F1–F4 restent actives", "warning"
+        )
+        if log:
+            self.running.log_event("pedal_problem", message=text)
+
+    def _retry_pedal(self) -> None:
+        """Look for an unplugged (or missing) pedal again, every few seconds."""
+        if not self._pedal_missing or self.config.clock() - self._pedal_tried < PEDAL_RETRY_S:
+            return
+        if self.pedal is None:
+            self._start_pedal()
+            return
+        self._pedal_tried = self.config.clock()
+        try:
+            self.pedal.retry()
+        except PedalError:
+            return
+        self._pedal_missing = False
+        self.status.show_pedal(self.pedal.name)
+        self.status.show_notice("Pédale rebranchée")
+
+    def on_dictation_screen_pedal_changed(self, message: PedalChanged) -> None:
+        message.stop()
+        error = message.error
+        if isinstance(error, PedalError):
+            self._pedal_missing = True
+            self._pedal_tried = self.config.clock()
+            self._pedal_lost(message.text)
+        elif error is not None:
+            self._audio_problem(error)
+        elif not self._pedal_missing:
+            self.status.show_pedal(message.text)
+
+    # -- clock -------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Countdown, journal heartbeat, player status; ends the exercise at the deadline."""
+        session = self.running.session
+        if self._saving:
+            return
+        if session.finished or session.tick():
+            self._finish()
+            return
+        running = session.state is SessionState.RUNNING
+        if running:
+            self.running.journal.heartbeat(session.elapsed_ms)
+        self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self._retry_pedal()
+        controls = self.controls
+        if controls is None:
+            return
+        try:
+            snapshot = controls.snapshot()
+        except Exception as error:
+            self.status.show_player(None, f"Lecteur en panne : {error}")
+            return
+        self.status.show_player(snapshot)
+        lost = snapshot.state == "device_lost"
+        if lost and not self._device_lost_noted:
+            self.status.show_notice(_DEVICE_LOST, "error")
+            self.running.log_event("audio_problem", message="sortie audio perdue")
+        elif not lost and self._device_lost_noted:
+            self.status.show_notice("Sortie audio rétablie")
+        self._device_lost_noted = lost
+
+    # -- editor ------------------------------------------------------------------------------
+
+    def on_document_editor_edited(self, message: DocumentEditor.Edited) -> None:
+        message.stop()
+        session = self.running.session
+        if session.finished:
+            return
+        typed = session.typed
+        if typed[message.pos : message.pos + len(message.removed)] != message.removed:
+            # The editor and the session disagree (never expected): the editor wins, as one edit.
+            session.edit(0, len(typed), self.editor.text, key="resync")
+        else:
+            session.edit(message.pos, len(message.removed), message.inserted, key=message.key)
+        if session.finished:
+            self._finish()
+        elif message.inserted and self.status.notice and self.status.notice_severity == "info":
+            self.status.show_notice("")
+
+    def on_document_editor_paste_refused(self, message: DocumentEditor.PasteRefused) -> None:
+        message.stop()
+        self.running.session.paste("x" * message.chars)
+        self.status.show_notice(
+            f"Collage refusé ({message.chars} caractères) : noté dans le résultat", "warning"
+        )
+
+    def on_document_editor_dead_key(self, message: DocumentEditor.DeadKey) -> None:
+        message.stop()
+        self.status.show_pending(message.pending)
+
+    # -- ending ------------------------------------------------------------------------------
+
+    def action_finish(self) -> None:
+        session = self.running.session
+        if session.finished or self._saving:
+            return
+
+        def confirmed(answer: bool | None) -> None:
+            if answer and not session.finished:
+                session.stop()
+            if session.finished:
+                self._finish()
+            else:
+                self.editor.focus()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Rendre la transcription maintenant ?\nElle sera notée telle qu'elle est.",
+                confirm="Rendre",
+                cancel="Continuer",
+            ),
+            confirmed,
+        )
+
+    def _finish(self) -> None:
+        if self._saving:
+            return
+        self._saving = True
+        self.editor.read_only = True
+        if self.controls is not None:
+            with contextlib.suppress(FrappeError):
+                self.controls.pause()
+        self._stop_pedal()
+        session = self.running.session
+        self.status.show_time(session.remaining_s, session.elapsed_s, True)
+        self.status.show_notice("Enregistrement…")
+        self._save()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def _save(self) -> SavedTranscription:
+        return self.running.save()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if group == "audio-load":
+            self._loaded(event)
+        elif group == "audio-recover":
+            if event.state is WorkerState.SUCCESS:
+                self.status.show_notice("Sortie audio rétablie")
+                self.tick()
+            elif event.state is WorkerState.ERROR and event.worker.error is not None:
+                self._audio_problem(event.worker.error)
+        elif group == "save":
+            self._saved(event)
+
+    def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.SUCCESS:
+            self._loading = False
+            player = event.worker.result
+            if self._saving or not self.is_mounted:
+                self._close_player(player)  # type: ignore[arg-type]
+                return
+            self.controls = PlayerControls(player)  # type: ignore[arg-type]
+            if self.running.session.state is SessionState.RESUMED:
+                self.status.show_notice(
+                    "Dictée reprise : texte rétabli, lecture à l'endroit quitté — Échap pour "
+                    "écouter"
+                )
+            else:
+                self.status.show_notice(
+                    "Audio prêt : Échap pour écouter · F1/F2 reculer/avancer · F3/F4 vitesse"
+                )
+            self._start_pedal()
+            self.tick()
+        elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._loading = False
+            error = event.worker.error
+            text = str(error) if isinstance(error, FrappeError) else f"audio illisible ({error})"
+            self.status.show_player(None, "Pas d'audio")
+            self.status.show_notice(f"Audio : {text} — {_NO_AUDIO_HINT}", "error")
+            if error is not None:
+                self.running.log_event("audio_problem", message=text)
+
+    def _saved(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.SUCCESS:
+            saved = event.worker.result
+            assert isinstance(saved, SavedTranscription)
+            self.saved = saved
+            controls, self.controls = self.controls, None  # the results screen plays passages
+            from frappe.tui.screens.dictation_results import (  # noqa: PLC0415 - cycle
+                DictationResultsScreen,
+            )
+
+            self.app.switch_screen(
+                DictationResultsScreen(saved, self.config, controls=controls, options=self.options)
+            )
+        elif event.state is WorkerState.ERROR:
+            self.status.show_notice("Échec de l'enregistrement", "error")
+            self.notify(
+                f"{event.worker.error}\nLe journal est conservé : la dictée pourra être close "
+                "plus tard.",
+                title="Résultat non enregistré",
+                severity="error",
+                timeout=30,
+            )
+
+
+def launch_dictation(
+    app: App[Any],
+    spec: DictationSpec,
+    config: AppConfig,
+    options: DictationOptions | None = None,
+    *,
+    replace: bool = False,
+) -> bool:
+    """Open a transcription session and its journal, and show the dictation screen. False
+    (with a notification) when it cannot start."""
+    try:
+        running = start_dictation(
+            spec, config.storage, clock=config.clock, sync_interval=config.sync_interval
+        )
+    except FrappeError as error:
+        app.notify(str(error), title="Impossible de commencer", severity="error")
+        return False
+    screen = DictationScreen(running, config, options or dictation_options(app))
+    if replace:
+        app.switch_screen(screen)
+    else:
+        app.push_screen(screen)
+    return True

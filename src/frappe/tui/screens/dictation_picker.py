@@ -1,0 +1,315 @@
+"""Choosing a dictation: who transcribes, which recording, with which deadline; and the
+dictations left unfinished (a crash, a closed terminal), to resume or close."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    Switch,
+)
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from frappe.dictation_commands import DOCUMENT_TYPES
+from frappe.errors import FrappeError
+from frappe.exercises.dictations import Dictation, list_dictations
+from frappe.exercises.record import Candidate
+from frappe.storage.journal import JournalContents
+from frappe.tui.config import AppConfig
+from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.screens.dictation import (
+    DictationOptions,
+    DictationScreen,
+    dictation_options,
+    launch_dictation,
+)
+from frappe.tui.screens.resume import describe_journal
+from frappe.tui.widgets.dictation.run import (
+    DictationSpec,
+    SavedTranscription,
+    close_dictation_journal,
+    resume_dictation,
+    unfinished_dictations,
+)
+from frappe.tui.widgets.dictation.status import format_position
+
+__all__ = [
+    "DictationPickerScreen",
+    "deadline_label",
+    "open_dictation_picker",
+    "resume_dictation_screen",
+]
+
+SUGGESTED = -1.0
+NO_DEADLINE = 0.0
+
+
+def deadline_label(minutes: float | None) -> str:
+    """``20 min`` or ``—``."""
+    return "—" if minutes is None else f"{minutes:g} min"
+
+
+def open_dictation_picker(app: App[Any]) -> None:
+    """Show the picker (the home menu's "Dictée" entry), with the app's configuration."""
+    config = getattr(app, "config", None)
+    app.push_screen(DictationPickerScreen(config if isinstance(config, AppConfig) else AppConfig()))
+
+
+def resume_dictation_screen(
+    contents: JournalContents, config: AppConfig, options: DictationOptions | None = None
+) -> DictationScreen:
+    """The dictation screen going on with an unfinished journal (FrappeError if it cannot)."""
+    running = resume_dictation(
+        contents, config.storage, clock=config.clock, sync_interval=config.sync_interval
+    )
+    return DictationScreen(running, config, options)
+
+
+class DictationPickerScreen(Screen[None]):
+    """The dictations of the corpus, the candidate's name, the deadline."""
+
+    DEFAULT_CSS = """
+    #picker-title {
+        height: 1;
+        width: 100%;
+        background: $primary;
+        color: $text;
+        text-style: bold;
+        padding: 0 1;
+    }
+    #picker-unfinished {
+        height: auto;
+        max-height: 5;
+        margin: 0 1;
+    }
+    #picker-table {
+        height: 1fr;
+        margin: 0 1;
+    }
+    #picker-buttons {
+        height: auto;
+        align-horizontal: right;
+        margin: 0 1;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Retour", id="dictation_picker.back"),
+        Binding("ctrl+r", "resume", "Reprendre", id="dictation_picker.resume"),
+        Binding("ctrl+k", "close_unfinished", "Clore", id="dictation_picker.close"),
+    ]
+
+    def __init__(self, config: AppConfig, *, name: str = "") -> None:
+        super().__init__()
+        self.config = config
+        self.default_name = name
+        self.dictations: list[Dictation] = []
+        self.unfinished: list[JournalContents] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Dictées — transcription audio", id="picker-title")
+        with Vertical(id="picker-form"):
+            with Horizontal(classes="form-row"):
+                yield Label("Nom du candidat", classes="form-label")
+                yield Input(self.default_name, id="picker-name", placeholder="Nom Prénom")
+            with Horizontal(classes="form-row"):
+                yield Label("Temps limite", classes="form-label")
+                yield Select(
+                    [("Temps conseillé de la dictée", SUGGESTED), ("Sans limite", NO_DEADLINE)]
+                    + [(f"{m} min", float(m)) for m in (10, 15, 20, 30, 45)],
+                    value=SUGGESTED,
+                    allow_blank=False,
+                    id="picker-deadline",
+                )
+                yield Label("Évaluation", classes="form-label")
+                yield Switch(False, id="picker-exam")
+        yield OptionList(id="picker-unfinished")
+        yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="picker-buttons"):
+            yield Button("Retour", id="back")
+            yield Button("Commencer", id="start", variant="primary")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#picker-table", DataTable)
+        table.add_columns("Dictée", "Titre", "Type", "Durée", "Temps")
+        try:
+            self.dictations = list_dictations()
+        except FrappeError as error:
+            self.notify(str(error), title="Dictées introuvables", severity="error")
+        for dictation in self.dictations:
+            table.add_row(
+                dictation.id[:3],
+                dictation.title,
+                DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),
+                format_position(dictation.duration_s),
+                deadline_label(dictation.deadline_min),
+                key=dictation.id,
+            )
+        self._fill_unfinished()
+        self.query_one("#picker-name", Input).focus()
+
+    def _fill_unfinished(self) -> None:
+        option_list = self.query_one("#picker-unfinished", OptionList)
+        option_list.clear_options()
+        try:
+            self.unfinished = unfinished_dictations(self.config.storage.journal_dir)
+        except FrappeError:
+            self.unfinished = []
+        option_list.display = bool(self.unfinished)
+        for index, contents in enumerate(self.unfinished):
+            option_list.add_option(
+                Option(f"⚠ Non terminée : {describe_journal(contents)}", id=str(index))
+            )
+        if self.unfinished:
+            option_list.highlighted = 0
+            option_list.border_title = "Dictées non terminées : Ctrl+R reprendre · Ctrl+K clore"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("resume", "close_unfinished"):
+            return bool(self.unfinished)
+        return True
+
+    # -- choosing ----------------------------------------------------------------------------
+
+    def selected(self) -> Dictation | None:
+        """The dictation under the cursor."""
+        table = self.query_one("#picker-table", DataTable)
+        row = table.cursor_row
+        if not self.dictations or row is None or not 0 <= row < len(self.dictations):
+            return None
+        return self.dictations[row]
+
+    def _read_name(self) -> str | None:
+        name = " ".join(self.query_one("#picker-name", Input).value.split())
+        if not name:
+            self.notify("Saisissez le nom du candidat.", title="Dictée", severity="error")
+            self.query_one("#picker-name", Input).focus()
+            return None
+        return name
+
+    def deadline_s(self, dictation: Dictation) -> float | None:
+        """The deadline chosen for ``dictation``, in seconds (None: none)."""
+        value = self.query_one("#picker-deadline", Select).value
+        if value == SUGGESTED:
+            return None if dictation.deadline_min is None else dictation.deadline_min * 60.0
+        if not isinstance(value, float) or value <= 0:
+            return None
+        return value * 60.0
+
+    @on(Input.Submitted, "#picker-name")
+    def _name_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#picker-table", DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_start()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_resume()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "start":
+            self.action_start()
+        else:
+            self.action_back()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_start(self) -> None:
+        """Start the selected dictation for the candidate."""
+        name = self._read_name()
+        dictation = self.selected()
+        if name is None or dictation is None:
+            return
+        exam = self.query_one("#picker-exam", Switch).value
+        spec = DictationSpec(
+            candidate=Candidate(name),
+            dictation=dictation,
+            deadline_s=self.deadline_s(dictation),
+            mode="exam" if exam else "practice",
+        )
+        launch_dictation(self.app, spec, self.config, dictation_options(self.app))
+
+    # -- unfinished dictations ---------------------------------------------------------------
+
+    def _unfinished_selected(self) -> JournalContents | None:
+        index = self.query_one("#picker-unfinished", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.unfinished):
+            return None
+        return self.unfinished[index]
+
+    def action_resume(self) -> None:
+        """Go on with the highlighted unfinished dictation."""
+        contents = self._unfinished_selected()
+        if contents is None:
+            return
+        if contents.end_reason is not None:
+            self.notify(
+                "Cette dictée était terminée : la clore pour enregistrer son résultat.",
+                title="Reprise impossible",
+                severity="warning",
+            )
+            return
+        try:
+            screen = resume_dictation_screen(contents, self.config, dictation_options(self.app))
+        except FrappeError as error:
+            self.notify(str(error), title="Reprise impossible", severity="error")
+            return
+        self.unfinished.remove(contents)
+        self.app.push_screen(screen)
+
+    def action_close_unfinished(self) -> None:
+        """Close the highlighted unfinished dictation as interrupted (after confirmation)."""
+        contents = self._unfinished_selected()
+        if contents is None:
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._close(contents)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Clore cette dictée comme interrompue ?\n{describe_journal(contents)}\n"
+                "Elle ne pourra plus être reprise ; le résultat sera enregistré.",
+                confirm="Clore",
+                cancel="Annuler",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="close")
+    def _close(self, contents: JournalContents) -> SavedTranscription:
+        return close_dictation_journal(contents, self.config.storage)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "close":
+            return
+        if event.state is WorkerState.SUCCESS:
+            saved = event.worker.result
+            assert isinstance(saved, SavedTranscription)
+            self._fill_unfinished()
+            self.notify(f"Résultat enregistré : {saved.path}", title="Dictée close")
+        elif event.state is WorkerState.ERROR:
+            self.notify(str(event.worker.error), title="Clôture impossible", severity="error")
+
+    def on_screen_resume(self) -> None:
+        self._fill_unfinished()

@@ -1,0 +1,109 @@
+"""The foot pedal behind the dictation screen: ``frappe.audio.pedal``'s reader and controller
+driving the player, reporting its state and problems to the screen.
+
+The reader thread calls the player directly (hold-to-play needs press and release, which only
+the pedal itself tells), and the screen hears about it through the player's actions, like for a
+hotkey. An unplugged pedal is a message in the status bar, and ``retry`` reopens it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from frappe.audio.pedal import (
+    PedalController,
+    PedalEvent,
+    PedalProfile,
+    PedalReader,
+    find_pedal,
+    pedal_label,
+)
+from frappe.errors import FrappeError, PedalError
+from frappe.tui.widgets.dictation.playback import PlayerPort
+
+__all__ = ["PedalLink", "real_pedal_factory"]
+
+StateCallback = Callable[[str], None]
+ErrorCallback = Callable[[FrappeError], None]
+
+
+class PedalLink:
+    """A pedal read in the background and mapped to the player.
+
+    Args:
+        path: The ``/dev/hidraw*`` node; None finds the first known pedal plugged in.
+        player: What the pedal drives.
+        on_state: Hears the pedal's state line (name, pedals held), from any thread.
+        on_error: Hears pedal problems (``PedalError``) and the player's own failures on a
+            pedal action (``AudioError``), from any thread.
+        profiles: Known pedal profiles by USB id (None: built-in and the user's own).
+
+    Raises:
+        PedalError: No pedal (or not readable).
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        player: PlayerPort,
+        on_state: StateCallback,
+        on_error: ErrorCallback,
+        *,
+        profiles: Mapping[str, PedalProfile] | None = None,
+    ) -> None:
+        node, profile = find_pedal(profiles, path=path)
+        self.profile = profile
+        self._on_state = on_state
+        self._on_error = on_error
+        self.controller = PedalController(
+            player, profile.roles, profile.play_mode, on_error=on_error
+        )
+        self.reader = PedalReader(
+            profile, node, self._event, self._reader_error, rediscover=path is None
+        )
+        try:
+            self.reader.start()
+        except PedalError:
+            self.controller.close()
+            raise
+
+    @property
+    def name(self) -> str:
+        """The pedal's name."""
+        return self.profile.name
+
+    def describe(self) -> str:
+        """``VEC Infinity IN-USB`` or ``VEC Infinity IN-USB (gauche)`` while a pedal is held."""
+        held = sorted(self.reader.held)
+        if not held:
+            return self.name
+        return f"{self.name} ({', '.join(pedal_label(p) for p in held)})"
+
+    def _event(self, event: PedalEvent) -> None:
+        self.controller.handle(event)
+        self._on_state(self.describe())
+
+    def _reader_error(self, error: PedalError) -> None:
+        self._on_error(error)
+
+    def retry(self) -> None:
+        """Reopen an unplugged pedal (PedalError while it is still away)."""
+        self.reader.reconnect()
+        self._on_state(self.describe())
+
+    def close(self) -> None:
+        """Stop the reader and the controller."""
+        self.reader.stop()
+        self.controller.close()
+
+
+def real_pedal_factory(
+    path: Path | None, profiles: Mapping[str, PedalProfile] | None = None
+) -> Callable[[PlayerPort, StateCallback, ErrorCallback], PedalLink]:
+    """A factory of ``PedalLink`` on ``path`` (None: the first known pedal plugged in)."""
+
+    def build(player: PlayerPort, on_state: StateCallback, on_error: ErrorCallback) -> PedalLink:
+        return PedalLink(path, player, on_state, on_error, profiles=profiles)
+
+    return build

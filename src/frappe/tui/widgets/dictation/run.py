@@ -1,0 +1,391 @@
+"""Running a dictation from start to saved result, without any UI: session + journal + result
+file + history, exactly as the typing test does (``frappe.tui.runner``), for ``transcription``
+records scored under the dictée barème.
+
+The session and journal are the typing test's: the editor feeds arbitrary edits
+(``Session.edit``), and playback actions are journaled as events as they happen, so a crash loses
+neither the text nor how the recording was listened to. On finish the result file is written
+first, its path noted in the journal, the journal archived, then the history row added.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from frappe.audio.player import PlaybackAction
+from frappe.errors import ExerciseError, FrappeError, JournalError, StorageError
+from frappe.exercises.dictations import Dictation, find_dictation
+from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.results import score_record
+from frappe.exercises.session import Session, SessionConfig, SessionState
+from frappe.scoring.profiles import ScoringProfile, scoring_profile
+from frappe.scoring.transcription import TranscriptionScore
+from frappe.storage.files import read_record, write_record
+from frappe.storage.history import open_history
+from frappe.storage.journal import (
+    JournalContents,
+    JournalHeader,
+    JournalWriter,
+    create_journal,
+    interrupted_record,
+    reopen_journal,
+    restore_session,
+    unfinished_journals,
+)
+from frappe.tui.runner import Mode, StoragePaths, result_file_name
+from frappe.tui.widgets.dictation.listening import (
+    PLAYBACK_EVENT,
+    ListeningSummary,
+    listening_summary,
+    playback_event,
+)
+
+__all__ = [
+    "DICTATION_PROFILE",
+    "DictationSpec",
+    "RunningDictation",
+    "SavedTranscription",
+    "close_dictation_journal",
+    "last_playback",
+    "load_saved_transcription",
+    "resume_dictation",
+    "save_transcription",
+    "start_dictation",
+    "transcription_score",
+    "unfinished_dictations",
+]
+
+DICTATION_PROFILE = "dictee"
+
+
+@dataclass(frozen=True, slots=True)
+class DictationSpec:
+    """A dictation about to start.
+
+    Attributes:
+        candidate: Who transcribes.
+        dictation: The exercise.
+        deadline_s: Time allowed (None: none); the clock starts at the first key or play.
+        profile: The barème (``dictee`` by default).
+        mode: ``exam`` or ``practice`` (where the result file goes, history mode).
+    """
+
+    candidate: Candidate
+    dictation: Dictation
+    deadline_s: float | None
+    profile: ScoringProfile = field(default_factory=lambda: scoring_profile(DICTATION_PROFILE))
+    mode: Mode = "exam"
+
+    def session_config(self) -> SessionConfig:
+        """The session configuration: a transcription with the exercise's scoring keys."""
+        dictation = self.dictation
+        keys = dictation.keys()
+        return SessionConfig(
+            candidate=self.candidate,
+            exercise_id=dictation.id,
+            exercise_title=dictation.title,
+            reference=dictation.reference_text(),
+            settings=RecordSettings(
+                time_limit_s=self.deadline_s,
+                backspace_allowed=True,
+                profile=self.profile,
+                live_feedback=False,
+                terminology=keys.terminology,
+                identity=keys.identity,
+            ),
+            kind="transcription",
+            end_when_complete=False,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SavedTranscription:
+    """A finished transcription, saved.
+
+    Attributes:
+        record: The result record (with its score).
+        score: Its score under the record's barème.
+        listening: How the recording was listened to.
+        path: The result file.
+        mode: ``exam`` or ``practice``.
+        dictation: The exercise, when it is still in the corpus (audio, word timings).
+        history_error: Why the history could not be updated (the file is saved anyway).
+        journal_error: Why the journal could not be archived, if so.
+    """
+
+    record: ResultRecord
+    score: TranscriptionScore
+    listening: ListeningSummary
+    path: Path
+    mode: str = "exam"
+    dictation: Dictation | None = None
+    history_error: str | None = None
+    journal_error: str | None = None
+
+
+@dataclass(slots=True)
+class RunningDictation:
+    """A transcription being typed, its journal, its exercise and where its result goes.
+
+    Attributes:
+        session: The session (its clock starts at the first key or the first playback action).
+        journal: Its journal.
+        results_dir: Folder of the result file.
+        db_path: History database.
+        mode: ``exam`` or ``practice``.
+        dictation: The exercise (None when a resumed journal's exercise left the corpus).
+        extra_events: Events logged by the screen during this run (playback, audio problems).
+    """
+
+    session: Session
+    journal: JournalWriter
+    results_dir: Path
+    db_path: Path
+    mode: str
+    dictation: Dictation | None
+    extra_events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def session_id(self) -> str:
+        """The session id (end of the journal's name)."""
+        return self.journal.path.stem.rsplit("-", 1)[-1]
+
+    def start_clock(self) -> None:
+        """Start the session clock if it is not running (the first playback action counts
+        as the start of the exercise, like the first key)."""
+        if self.session.state in (SessionState.READY, SessionState.RESUMED):
+            # An empty edit starts the clock and logs no keystroke.
+            self.session.edit(self.session.length, 0, "", key="start")
+
+    def log_event(self, event_type: str, **data: Any) -> dict[str, Any] | None:
+        """Log a timestamped event in the journal now (None once the session is finished)."""
+        if self.session.finished:
+            return None
+        event: dict[str, Any] = {"t_ms": self.session.elapsed_ms, "type": event_type}
+        event.update(data)
+        self._keep(event)
+        return event
+
+    def log_playback(self, action: PlaybackAction) -> dict[str, Any] | None:
+        """Log one playback action (starting the clock if needed)."""
+        if self.session.finished:
+            return None
+        self.start_clock()
+        if self.session.finished:  # the deadline had passed
+            return None
+        event = playback_event(self.session.elapsed_ms, action)
+        self._keep(event)
+        return event
+
+    def _keep(self, event: dict[str, Any]) -> None:
+        self.extra_events.append(event)
+        self.journal.event(event)
+
+    def record(self) -> ResultRecord:
+        """The record of the finished session, with this run's events merged in order."""
+        record = self.session.to_record()
+        events = sorted([*record.events, *self.extra_events], key=lambda e: int(e.get("t_ms", 0)))
+        return replace(record, events=tuple(events))
+
+    def save(self) -> SavedTranscription:
+        """Save the finished session (blocking: call it from a worker thread)."""
+        return save_transcription(
+            self.record(),
+            results_dir=self.results_dir,
+            db_path=self.db_path,
+            mode=self.mode,
+            journal=self.journal,
+            session_id=self.session_id,
+            dictation=self.dictation,
+        )
+
+
+def _results_dir(storage: StoragePaths, mode: str) -> Path:
+    return storage.results_dir / "practice" if mode == "practice" else storage.results_dir
+
+
+def start_dictation(
+    spec: DictationSpec,
+    storage: StoragePaths,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sync_interval: float = 0.5,
+) -> RunningDictation:
+    """A new transcription session, journaled from its first line. ExerciseError when the
+    exercise has no reference yet, JournalError when the journal cannot be created."""
+    config = spec.session_config()
+    results_dir = _results_dir(storage, spec.mode)
+    header = JournalHeader(
+        session_id=secrets.token_hex(4),
+        created_at=datetime.now(UTC),
+        config=config,
+        mode=spec.mode,
+        results_dir=str(results_dir),
+        db_path=str(storage.db_path),
+    )
+    journal = create_journal(header, storage.journal_dir, sync_interval=min(1.0, sync_interval))
+    session = Session(config, clock=clock, listener=journal)
+    return RunningDictation(
+        session, journal, results_dir, storage.db_path, spec.mode, spec.dictation
+    )
+
+
+def _destinations(contents: JournalContents, storage: StoragePaths | None) -> tuple[Path, Path]:
+    header = contents.header
+    storage = storage or StoragePaths.default()
+    results_dir = Path(header.results_dir) if header.results_dir else storage.results_dir
+    db_path = Path(header.db_path) if header.db_path else storage.db_path
+    return results_dir, db_path
+
+
+def _find(exercise_id: str) -> Dictation | None:
+    try:
+        return find_dictation(exercise_id)
+    except ExerciseError:
+        return None
+
+
+def resume_dictation(
+    contents: JournalContents,
+    storage: StoragePaths | None = None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sync_interval: float = 0.5,
+) -> RunningDictation:
+    """Go on with a journaled transcription: same text, the time left, same exercise."""
+    if contents.header.config.kind != "transcription":
+        raise JournalError(f"{contents.path} : ce journal n'est pas celui d'une dictée")
+    if contents.end_reason is not None:
+        raise JournalError(
+            f"{contents.path} : cette dictée est terminée, elle ne peut qu'être close"
+        )
+    journal = reopen_journal(contents.path, sync_interval=min(1.0, sync_interval))
+    try:
+        session = restore_session(contents, clock=clock, listener=journal)
+    except ValueError as error:
+        journal.close()
+        raise JournalError(f"{contents.path} : journal incohérent ({error})") from error
+    results_dir, db_path = _destinations(contents, storage)
+    return RunningDictation(
+        session,
+        journal,
+        results_dir,
+        db_path,
+        contents.header.mode,
+        _find(contents.header.config.exercise_id),
+    )
+
+
+def last_playback(events: tuple[Mapping[str, Any], ...]) -> tuple[float, float] | None:
+    """Position and speed after the last playback event (to resume there)."""
+    for event in reversed(events):
+        if event.get("type") == PLAYBACK_EVENT:
+            position = event.get("target_s", event.get("position_s"))
+            speed = event.get("speed")
+            if isinstance(position, int | float) and isinstance(speed, int | float):
+                return float(position), float(speed)
+    return None
+
+
+def unfinished_dictations(journal_dir: Path | None = None) -> list[JournalContents]:
+    """Unfinished transcription journals (typing tests left out), oldest first."""
+    return [
+        contents
+        for contents in unfinished_journals(journal_dir)
+        if contents.header.config.kind == "transcription"
+    ]
+
+
+def transcription_score(record: ResultRecord) -> TranscriptionScore:
+    """The score of a transcription record (FrappeError for another kind)."""
+    score = score_record(record)
+    if not isinstance(score, TranscriptionScore):
+        raise FrappeError(f"« {record.exercise_id} » n'est pas une transcription")
+    return score
+
+
+def _listening(record: ResultRecord, dictation: Dictation | None) -> ListeningSummary:
+    duration = dictation.duration_s if dictation is not None and dictation.duration_s else None
+    return listening_summary(
+        record.events, end_ms=round(record.duration_s * 1000), duration_s=duration
+    )
+
+
+def save_transcription(
+    record: ResultRecord,
+    *,
+    results_dir: Path,
+    db_path: Path,
+    mode: str = "exam",
+    journal: JournalWriter | None = None,
+    session_id: str = "",
+    dictation: Dictation | None = None,
+) -> SavedTranscription:
+    """Score, write the result file, archive the journal, add to the history.
+
+    Raises FrappeError only when the result file itself cannot be written (the journal is
+    then kept, so nothing is lost).
+    """
+    score = transcription_score(record)
+    listening = _listening(record, dictation)
+    metrics: dict[str, Any] = score.metrics_dict()
+    metrics["errors"] = [flagged.to_dict() for flagged in score.errors]
+    metrics["listening"] = listening.to_dict()
+    record = replace(record, score=metrics)
+    try:
+        path = write_record(record, results_dir / result_file_name(record, session_id))
+    except OSError as error:
+        raise FrappeError(
+            f"{results_dir} : résultat impossible à écrire ({error.strerror})",
+            title="Résultat non enregistré",
+        ) from error
+    journal_error: str | None = None
+    if journal is not None:
+        journal.result_saved(path)
+        try:
+            journal.archive()
+        except JournalError as error:
+            journal_error = str(error)
+    history_error: str | None = None
+    try:
+        with open_history(db_path) as history:
+            history.add(record, score.metrics_dict(), path, mode=mode)
+    except StorageError as error:
+        history_error = str(error)
+    return SavedTranscription(
+        record, score, listening, path, mode, dictation, history_error, journal_error
+    )
+
+
+def close_dictation_journal(
+    contents: JournalContents, storage: StoragePaths | None = None
+) -> SavedTranscription:
+    """Close an unfinished transcription journal without resuming: saved as interrupted."""
+    header = contents.header
+    results_dir, db_path = _destinations(contents, storage)
+    record = interrupted_record(contents)
+    journal = reopen_journal(contents.path)
+    return save_transcription(
+        record,
+        results_dir=results_dir,
+        db_path=db_path,
+        mode=header.mode,
+        journal=journal,
+        session_id=header.session_id,
+        dictation=_find(header.config.exercise_id),
+    )
+
+
+def load_saved_transcription(path: Path, mode: str = "exam") -> SavedTranscription:
+    """A saved transcription read back (the history browser opens it)."""
+    record = read_record(path)
+    dictation = _find(record.exercise_id)
+    return SavedTranscription(
+        record, transcription_score(record), _listening(record, dictation), path, mode, dictation
+    )

@@ -1,0 +1,144 @@
+"""The player status bar above the transcription: state, position / duration, speed, volume,
+loop, pedal, countdown, and a line for notices (no audio device, pedal unplugged…)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rich.text import Text
+from textual.widgets import Static
+
+from frappe.tui.widgets.dictation.playback import PlayerSnapshot
+from frappe.tui.widgets.typing.status import format_clock
+
+__all__ = ["DictationStatus", "format_position", "format_speed"]
+
+Severity = Literal["info", "warning", "error"]
+
+_STATES = {
+    "playing": ("▶", "Lecture", "bold green"),
+    "paused": ("⏸", "Pause", "bold yellow"),
+    "stopped": ("■", "Arrêt", "bold"),
+    "ended": ("■", "Fin de l'enregistrement", "bold"),
+    "device_lost": ("⚠", "Sortie audio perdue", "bold red"),
+}
+_NOTICE_STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
+
+
+def format_position(seconds: float) -> str:
+    """``m:ss`` (a position is shown truncated, unlike a countdown)."""
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def format_speed(speed: float) -> str:
+    """``×0,75``."""
+    return f"×{speed:.2f}".rstrip("0").rstrip(",.").replace(".", ",")
+
+
+class DictationStatus(Static):
+    """Two lines: the player and the clock, then a notice. The screen sets the values; the
+    widget redraws only when the text changes."""
+
+    DEFAULT_CSS = """
+    DictationStatus {
+        height: 2;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.player: PlayerSnapshot | None = None
+        self.player_message = "Chargement de l'audio…"
+        self.pedal: str | None = None
+        self.pedal_ok = True
+        self.clock = ""
+        self.clock_urgent = False
+        self.notice = ""
+        self.notice_severity: Severity = "info"
+        self.pending = ""
+        self._shown: Text | None = None
+
+    # -- values ------------------------------------------------------------------------------
+
+    def show_player(self, snapshot: PlayerSnapshot | None, message: str = "") -> None:
+        """The player's state (None: no player, ``message`` says why)."""
+        self.player = snapshot
+        self.player_message = message
+        self._refresh()
+
+    def show_pedal(self, text: str | None, *, ok: bool = True) -> None:
+        """Pedal state (None: no pedal configured)."""
+        self.pedal = text
+        self.pedal_ok = ok
+        self._refresh()
+
+    def show_time(self, remaining: float | None, elapsed: float, running: bool) -> None:
+        """Countdown (or elapsed time without a deadline)."""
+        if remaining is None:
+            text = f"Temps {format_clock(elapsed)}"
+        else:
+            text = f"Reste {format_clock(remaining)}"
+        if not running:
+            text += " (départ à la 1re touche ou lecture)"
+        self.clock = text
+        self.clock_urgent = remaining is not None and remaining <= 60
+        self._refresh()
+
+    def show_notice(self, text: str, severity: Severity = "info") -> None:
+        """A notice on the second line (empty: none)."""
+        self.notice = text
+        self.notice_severity = severity
+        self._refresh()
+
+    def show_pending(self, dead_key: str) -> None:
+        """A dead key waiting for its letter."""
+        self.pending = dead_key
+        self._refresh()
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def render_text(self) -> Text:
+        """The two lines (also used by tests)."""
+        line = Text()
+        snapshot = self.player
+        if snapshot is None:
+            line.append(f"♪ {self.player_message or 'Pas de lecteur'}", style="bold red")
+        else:
+            icon, label, style = _STATES.get(snapshot.state, ("?", snapshot.state, "bold"))
+            line.append(f"{icon} {label}", style=style)
+            line.append(
+                f"  {format_position(snapshot.position_s)} / {format_position(snapshot.duration_s)}"
+            )
+            line.append(f"  {format_speed(snapshot.speed)}", style="bold")
+            line.append(f"  Vol {round(snapshot.volume * 100)} %")
+            if snapshot.looping:
+                line.append("  ⟲ boucle", style="bold magenta")
+        if self.pedal is not None:
+            line.append("  │ Pédale : ")
+            line.append(self.pedal, style="" if self.pedal_ok else "bold red")
+        if self.clock:
+            line.append("  │ ")
+            line.append(self.clock, style="bold red" if self.clock_urgent else "bold")
+        notice = Text()
+        if self.pending:
+            notice.append(f"« {self.pending} » en attente de sa lettre  ", style="bold cyan")
+        if self.notice:
+            notice.append(self.notice, style=_NOTICE_STYLES[self.notice_severity])
+        line.append("\n")
+        line.append_text(notice)
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        return line
+
+    def _refresh(self) -> None:
+        text = self.render_text()
+        if (
+            self._shown is None
+            or text.plain != self._shown.plain
+            or text.spans != self._shown.spans
+        ):
+            self._shown = text
+            self.update(text)
