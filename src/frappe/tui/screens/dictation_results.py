@@ -66,11 +66,7 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
         rows.append(
             (
                 "Identitovigilance",
-                Text(
-                    f"⚠ {score.critical_errors} erreur(s) critique(s) : identité, date, nombre "
-                    "ou dose",
-                    style="bold red",
-                ),
+                Text(f"⚠ {score.critical_errors} erreur(s) critique(s)", style="bold red"),
             )
         )
     else:
@@ -85,7 +81,7 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
     rows += [
         ("Résultat", verdict),
         ("Note", Text(f"{_number(score.mark_20, 2)} / 20", style="bold")),
-        ("Fautes (barème dictée)", Text(_number(faults, 1 if faults % 1 else 0))),
+        ("Fautes (dictée)", Text(_number(faults, 1 if faults % 1 else 0))),
         ("Terminologie", Text(f"{score.terminology_errors} erreur(s) sur des termes médicaux")),
         (
             "Fidélité",

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
@@ -53,9 +56,24 @@ def text_diff(old: str, new: str, hint: int | None = None) -> tuple[int, str, st
     return prefix, removed, inserted
 
 
-class DocumentEditor(TextArea):
+# F6 (select line) and F7 (select all) belong to the player here (the screen's hotkeys).
+_PLAYER_KEYS = frozenset(("f6", "f7"))
+
+
+class DocumentEditor(TextArea, inherit_bindings=False):
     """The candidate's document. Posts ``Edited`` for every change, ``PasteRefused`` for a
-    paste from outside, ``DeadKey`` when a dead key waits for its letter (or stops waiting)."""
+    paste from outside, ``DeadKey`` when a dead key waits for its letter (or stops waiting).
+
+    The editor's keys are the ``TextArea``'s, less the F-keys the player uses, so the footer
+    lists the player's keys in their order.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        binding
+        for cls in (ScrollView, TextArea)
+        for binding in cls.BINDINGS
+        if isinstance(binding, Binding) and binding.key not in _PLAYER_KEYS
+    ]
 
     DEFAULT_CSS = """
     DocumentEditor {
