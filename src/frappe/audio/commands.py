@@ -25,7 +25,7 @@ from frappe.audio.pedal import (
     pedal_label,
     save_user_profile,
 )
-from frappe.errors import FrappeError, PedalError
+from frappe.errors import FrappeError
 
 __all__ = [
     "format_duration",
@@ -223,7 +223,7 @@ def run_play(args: argparse.Namespace) -> int:
 
 
 def run_pedal_test(args: argparse.Namespace) -> int:
-    events: queue.Queue[PedalEvent | PedalError] = queue.Queue()
+    events: queue.Queue[PedalEvent | FrappeError] = queue.Queue()
     reader: PedalReader | None = None
     try:
         profiles = load_profiles()
@@ -238,7 +238,7 @@ def run_pedal_test(args: argparse.Namespace) -> int:
         print(f"Pédale : {profile.name} ({path}). Appuyez sur les pédales ; Ctrl-C pour quitter.")
         while True:
             item = events.get()
-            if isinstance(item, PedalError):
+            if isinstance(item, FrappeError):
                 return _fail(item.message)
             role = profile.roles.get(item.pedal, PedalRole.NONE)
             down = reader.held

@@ -432,7 +432,8 @@ class PedalReader:
 
     When the pedal is unplugged or unreadable, held pedals are released (so hold-to-play
     pauses), ``on_error`` receives a :class:`PedalError`, and the thread ends; call
-    :meth:`reconnect` once it is back.
+    :meth:`reconnect` once it is back. A :class:`FrappeError` raised by ``on_event`` (the
+    player's, say) also goes to ``on_error``, and reading goes on.
     """
 
     def __init__(
@@ -440,7 +441,7 @@ class PedalReader:
         profile: PedalProfile,
         path: str | Path,
         on_event: Callable[[PedalEvent], None],
-        on_error: Callable[[PedalError], None] | None = None,
+        on_error: Callable[[FrappeError], None] | None = None,
         *,
         rediscover: bool = False,
     ) -> None:
@@ -458,7 +459,7 @@ class PedalReader:
     def autodetect(
         cls,
         on_event: Callable[[PedalEvent], None],
-        on_error: Callable[[PedalError], None] | None = None,
+        on_error: Callable[[FrappeError], None] | None = None,
         profiles: Mapping[str, PedalProfile] | None = None,
     ) -> PedalReader:
         path, profile = find_pedal(profiles)
@@ -482,6 +483,16 @@ class PedalReader:
         )
         self._thread.start()
 
+    def _deliver(self, event: PedalEvent) -> None:
+        try:
+            self.on_event(event)
+        except FrappeError as error:
+            # The handler's failure (say, the audio device is gone) is not the pedal's: report
+            # it and keep reading.
+            if self.on_error is None:
+                raise
+            self.on_error(error)
+
     def _run(self, source: ReportSource) -> None:
         try:
             while True:
@@ -489,10 +500,10 @@ class PedalReader:
                 if report is None:
                     return
                 for event in self._tracker.feed(report):
-                    self.on_event(event)
+                    self._deliver(event)
         except PedalError as error:
             for event in self._tracker.release_all():
-                self.on_event(event)
+                self._deliver(event)
             self.error = error
             if self.on_error is not None:
                 self.on_error(error)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import importlib
 import itertools
+import logging
 import math
 import threading
 import time
@@ -47,6 +48,8 @@ from frappe.audio.stretch import (
     make_stretcher,
 )
 from frappe.errors import AudioError
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "ListeningStats",
@@ -85,7 +88,10 @@ class PlaybackAction:
 
     Attributes:
         t_monotonic_ms: ``time.monotonic()`` in milliseconds when it happened.
-        action: ``play``, ``resume``, ``pause``, ``seek``, ``skip``, ``speed``, ``ended``…
+        action: ``load``, ``play``, ``resume`` (play after a pause, with the rewind),
+            ``pause``, ``stop``, ``seek``, ``skip``, ``go_to_start``, ``speed``,
+            ``back_and_slower``, ``loop_set``, ``loop_clear``, ``loop`` (a wrap), ``volume``,
+            ``tick``, ``ended``, ``device_lost``, ``recover``.
         position_s: where playback was (source seconds) when it happened.
         speed: speed in force after it.
         target_s: position right after it (differs from ``position_s`` for moves).
@@ -573,7 +579,11 @@ class Player:
                 loop = self._loop
                 first = produced == 0
             if events:
-                self._dispatch(events)
+                try:
+                    self._dispatch(events)
+                except Exception:
+                    # A faulty on_action/on_error must not silence the player.
+                    _log.exception("on_action/on_error a échoué")
             if check:
                 next_check = time.monotonic() + 0.25
                 self._check_stream_alive()
@@ -622,18 +632,24 @@ class Player:
 
     def _check_stream_alive(self) -> None:
         # PortAudio's JACK back end never calls the finished callback when the server dies:
-        # the stream just goes inactive.
-        stream = self._stream
-        with self._lock:
-            suspicious = (
-                self._state is PlayerState.PLAYING
-                and not self._stream_stopping
-                and stream is not None
-            )
-        if suspicious and not stream.active:
+        # the stream just goes inactive. The control lock keeps a concurrent load() or
+        # recover() from closing the stream under our feet; if it is busy, check next time.
+        if not self._control.acquire(blocking=False):
+            return
+        try:
+            stream = self._stream
             with self._lock:
-                if self._state is PlayerState.PLAYING and not self._stream_stopping:
-                    self._lost_pending = True
+                suspicious = (
+                    self._state is PlayerState.PLAYING
+                    and not self._stream_stopping
+                    and stream is not None
+                )
+            if suspicious and not stream.active:
+                with self._lock:
+                    if self._state is PlayerState.PLAYING and not self._stream_stopping:
+                        self._lost_pending = True
+        finally:
+            self._control.release()
 
     def _dispatch(self, events: list[str]) -> None:
         for name in events:

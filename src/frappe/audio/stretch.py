@@ -1,15 +1,18 @@
 """Time-stretch with the pitch kept, 0.5–1.5×: a streaming WSOLA in numpy.
 
-Why this one. Three candidates were measured on this project's 2-core machine (numbers from
-``benchmarks/bench_audio.py``; speech = the corpus' Pico dictation at 16 kHz, speed 0.75×):
+Why this one. Three candidates were measured on this project's 2-core machine, in the same run
+of ``benchmarks/bench_audio.py`` (one pass at 0.75× over the corpus' first dictation, 157 s of
+Pico speech at 16 kHz; pitch = dominant frequency of a 440 Hz tone after 0.75×):
 
-=======================  ==============  ===========================  =====================
-method                   × real time     440 Hz tone after 0.5–1.5×   streaming
-=======================  ==============  ===========================  =====================
-frappe WSOLA (numpy)     ~700×           440.0 Hz (0.00 %)            yes, state carried
-python-stretch 0.3.1     ~330×           440.0 Hz (0.00 %)            no: one-shot only
-audiotsm 0.1.2 WSOLA     ~250×           440.0 Hz (0.00 %)            yes (2017, unmaintained)
-=======================  ==============  ===========================  =====================
+=======================  ==============  =====================  ===========================
+method                   × real time     440 Hz tone error      streaming
+=======================  ==============  =====================  ===========================
+frappe WSOLA (numpy)     ~790×           0.00 %                 yes, state carried
+python-stretch 0.3.1     ~375×           0.00 %                 no: one-shot ``process()``
+audiotsm 0.1.2 WSOLA     ~270–300×       0.003 %                yes (last release 2017)
+=======================  ==============  =====================  ===========================
+
+(At 48 kHz our WSOLA still runs ~600× real time: the correlation search is decimated.)
 
 All three keep the pitch (the 2 % quality bar) and all are far above the 20× target, so the
 choice rests on design: python-stretch 0.3.1 only offers ``process()``, which seeks, flushes
@@ -20,7 +23,8 @@ it copies real waveform periods, so voices keep their timbre with no phasiness. 
 about 100 lines, needs nothing beyond numpy, and streams: the player renders ~1 s ahead in a
 background thread and the audio callback only copies samples (see ``player.py``). Pre-rendering
 the whole file per speed change was rejected: 30 minutes at 0.5× is 230 MB at 16 kHz (690 MB at
-48 kHz) and several seconds of wait before the first sound.
+48 kHz) and about 4 s of rendering (5 s with python-stretch) before the first sound, where
+streaming gives the first stretched block ~9 ms after the pedal press (benchmark, median).
 
 Mapping to source time: each output block of ``hop`` samples corresponds to ``hop·speed``
 source frames starting at the nominal analysis position, so the player can report the position
