@@ -200,14 +200,23 @@ class DictationResultsScreen(Screen[None]):
         self.config = config
         self.controls = controls
         self.options = options
-        self.passages: PassageFinder | None = None
         dictation = saved.dictation
-        if dictation is not None:
-            timings = load_timings(dictation.folder)
-            if timings is not None:
-                self.passages = PassageFinder(saved.record.reference, timings)
+        self._timings = load_timings(dictation.folder) if dictation is not None else None
+        self._passages: PassageFinder | None = None
         self._passage_end: float | None = None
         self._pending_start: float | None = None
+
+    @property
+    def has_timings(self) -> bool:
+        """Word timings are known: errors can be played."""
+        return self._timings is not None
+
+    @property
+    def passages(self) -> PassageFinder | None:
+        """The reference's passages in the recording (aligned on first use)."""
+        if self._passages is None and self._timings is not None:
+            self._passages = PassageFinder(self.saved.record.reference, self._timings)
+        return self._passages
 
     def compose(self) -> ComposeResult:
         record = self.saved.record
@@ -311,7 +320,7 @@ class DictationResultsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("listen", "pause"):
-            return self.passages is not None and bool(self.saved.score.errors)
+            return self.has_timings and bool(self.saved.score.errors)
         return True
 
     def action_home(self) -> None:
@@ -339,10 +348,10 @@ class DictationResultsScreen(Screen[None]):
     def action_listen(self) -> None:
         """Play the recording where the selected error is ("play this passage")."""
         flagged = self.selected_error()
-        if self.passages is None or flagged is None:
+        passages = self.passages
+        if passages is None or flagged is None:
             return
-        span = flagged.error.ref_span
-        passage = self.passages.passage(*span)
+        passage = passages.passage(*flagged.error.ref_span)
         if passage is None:
             self.notify("Passage introuvable dans l'enregistrement.", severity="warning")
             return

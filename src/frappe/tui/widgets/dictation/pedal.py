@@ -84,7 +84,7 @@ class PedalLink:
         self.controller.handle(event)
         self._on_state(self.describe())
 
-    def _reader_error(self, error: PedalError) -> None:
+    def _reader_error(self, error: FrappeError) -> None:
         self._on_error(error)
 
     def retry(self) -> None:

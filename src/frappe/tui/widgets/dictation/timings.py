@@ -3,8 +3,8 @@
 ``timings.json`` (written beside an exercise by speech recognition) lists the recognised words
 with their start and end times. Recognised words are not the reference words (dictated
 punctuation, numbers said in words, recognition errors), so the two word lists are aligned
-(Levenshtein on normalised words) and a reference span is mapped to the times of the recognised
-words aligned with it, or of its nearest aligned neighbours.
+(edit distance on normalised words, a substitution costing the words' dissimilarity) and a
+reference span is mapped to the time between the recognised words of its neighbours.
 
 Pure: no Textual, no audio. Without the file (or with an unreadable one) there are no passages,
 and the results screen hides "play this passage".
@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import fuzz, process
 
 from frappe.scoring.normalize import strip_punctuation
 
@@ -30,6 +30,9 @@ _WORD = re.compile(r"\S+")
 # Margin played before and after a passage, seconds.
 _LEAD_S = 0.6
 _TAIL_S = 0.4
+# Cost of a word said but not in the reference, or written but not heard (a substitution costs
+# the two words' dissimilarity, 0–1).
+_GAP = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,50 @@ def _token(word: str) -> str:
     return "".join(ch for ch in plain if not unicodedata.combining(ch))
 
 
+def _align(tokens: list[str], heard: list[str]) -> list[int]:
+    """For each reference token, the recognised token aligned with it, or -1.
+
+    A word alignment whose substitution cost is the words' dissimilarity: « marchal » goes
+    with « marchand » rather than with the « virgule » said after it.
+    """
+    n, m = len(tokens), len(heard)
+    if not n or not m:
+        return [-1] * n
+    similarity = process.cdist(tokens, heard, scorer=fuzz.ratio)
+    width = m + 1
+    # 0: diagonal (aligned), 1: reference word not heard, 2: recognised word not in the reference
+    moves = bytearray((n + 1) * width)
+    previous = [j * _GAP for j in range(width)]
+    for j in range(1, width):
+        moves[j] = 2
+    for i in range(1, n + 1):
+        row = similarity[i - 1]
+        current = [i * _GAP] + [0.0] * m
+        moves[i * width] = 1
+        for j in range(1, width):
+            best = previous[j - 1] + 1.0 - float(row[j - 1]) / 100.0
+            move = 0
+            if previous[j] + _GAP < best:
+                best, move = previous[j] + _GAP, 1
+            if current[j - 1] + _GAP < best:
+                best, move = current[j - 1] + _GAP, 2
+            current[j] = best
+            moves[i * width + j] = move
+        previous = current
+    match = [-1] * n
+    i, j = n, m
+    while i > 0 and j > 0:
+        move = moves[i * width + j]
+        if move == 0:
+            match[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        elif move == 1:
+            i -= 1
+        else:
+            j -= 1
+    return match
+
+
 class PassageFinder:
     """Maps reference character spans to times in the recording."""
 
@@ -81,34 +128,25 @@ class PassageFinder:
                 self._ends.append(match.end())
                 tokens.append(token)
         heard = [_token(w.text) for w in timings]
-        # For each reference word, the index of the recognised word aligned with it, or -1.
-        self._match = [-1] * len(tokens)
-        for opcode in Levenshtein.opcodes(tokens, heard):
-            if opcode.tag not in ("equal", "replace"):
-                continue
-            a0, a1 = opcode.src_start, opcode.src_end
-            b0, b1 = opcode.dest_start, opcode.dest_end
-            for offset in range(a1 - a0):
-                self._match[a0 + offset] = b0 + min(offset * (b1 - b0) // (a1 - a0), b1 - b0 - 1)
+        self._match = _align(tokens, heard)
 
     def passage(self, start: int, end: int) -> tuple[float, float] | None:
         """Start and end times (seconds, with a little margin) of the reference characters
-        ``[start, end)``; an empty span (an insertion) gives the words around it."""
+        ``[start, end)``: everything said between the reference words around them (dictated
+        punctuation and a date said in words included). An empty span (an insertion) gives
+        the words around it."""
         if not self._starts or not self._timings:
             return None
         first = bisect_right(self._ends, start)  # first word ending after start
         last = bisect_left(self._starts, max(end, start + 1))  # words starting before end
         first = min(first, len(self._starts) - 1)
         last = max(last, first + 1)
-        times = [self._match[i] for i in range(first, last) if self._match[i] >= 0]
-        if times:
-            begin = self._timings[min(times)].start_s
-            finish = self._timings[max(times)].end_s
-        else:
-            before = [m for m in self._match[:first] if m >= 0]
-            after = [m for m in self._match[last:] if m >= 0]
-            if not before and not after:
-                return None
-            begin = self._timings[before[-1]].start_s if before else 0.0
-            finish = self._timings[after[0]].end_s if after else self._timings[-1].end_s
+        before = [m for m in self._match[:first] if m >= 0]
+        after = [m for m in self._match[last:] if m >= 0]
+        low = before[-1] + 1 if before else 0
+        high = after[0] - 1 if after else len(self._timings) - 1
+        if low > high:  # nothing said in between: the neighbours themselves
+            low, high = max(0, low - 1), min(len(self._timings) - 1, high + 1)
+        begin = self._timings[low].start_s
+        finish = self._timings[high].end_s
         return max(0.0, begin - _LEAD_S), finish + _TAIL_S

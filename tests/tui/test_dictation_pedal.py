@@ -1,0 +1,76 @@
+"""A foot pedal on the dictation screen: the real pedal reader and controller (a FIFO stands in
+for ``/dev/hidraw*`` and receives a VEC Infinity pedal's report bytes) drive the player; hold to
+play, release to pause, left pedal back; the actions land in the record's events; the pedal
+unplugged is a status bar message."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from test_dictation_screen import Players, make_app, screen_of, spec
+from tui_support import TuiEnv, asynctest, settle
+
+from frappe.audio.pedal import builtin_profiles
+from frappe.audio.player import PlayerState
+from frappe.tui.widgets.dictation.app import DictationLaunch
+from frappe.tui.widgets.dictation.pedal import real_pedal_factory
+
+VEC = "05f3:00ff"
+
+
+async def until(pilot: object, check: object, what: str) -> None:
+    for _ in range(400):
+        if check():  # type: ignore[operator]
+            return
+        await pilot.pause(0.01)  # type: ignore[attr-defined]
+    raise AssertionError(f"never happened: {what}")
+
+
+@asynctest
+async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path: Path) -> None:
+    env = TuiEnv.create(tmp_path)
+    fifo = tmp_path / "hidraw-test"
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR)  # never blocks, and keeps the FIFO open for the reader
+    players = Players()
+    pedals = real_pedal_factory(fifo, {VEC: builtin_profiles()[VEC]})
+    app = make_app(env, players, DictationLaunch(spec()), pedal_factory=pedals)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = screen_of(app)
+            player = players.last
+            assert "Pédale : VEC" in screen.status.render_text().plain
+            os.write(writer, b"\x02\x00")  # middle pedal held: play
+            await until(pilot, lambda: player.state is PlayerState.PLAYING, "play")
+            player.advance(6.0)
+            os.write(writer, b"\x00\x00")  # released: pause
+            await until(pilot, lambda: player.state is PlayerState.PAUSED, "pause")
+            os.write(writer, b"\x01\x00")  # left pedal: back one step
+            await until(pilot, lambda: "skip" in player.calls, "skip back")
+            os.write(writer, b"\x00\x00")
+            await until(
+                pilot,
+                lambda: (
+                    [e.get("action") for e in screen.running.extra_events][-3:]
+                    == ["play", "pause", "skip"]
+                ),
+                "the actions in the record's events",
+            )
+            os.close(writer)  # the pedal is unplugged
+            writer = -1
+            await until(
+                pilot,
+                lambda: "Pédale : débranchée" in screen.status.render_text().plain,
+                "the unplugged message",
+            )
+            assert any(e["type"] == "pedal_problem" for e in screen.running.extra_events)
+            # Typing and hotkeys go on.
+            await pilot.press("O", "escape")
+            await pilot.pause()
+            assert screen.running.session.typed == "O"
+            assert player.state is PlayerState.PLAYING
+    finally:
+        if writer >= 0:
+            os.close(writer)
