@@ -12,7 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_helpers import AlsaFile, child_env, nonzero_signal, tone, write_wav
+from audio_helpers import (  # noqa: F401 - fixtures, registered under their names
+    AlsaFile,
+    alsa_file_fixture,
+    child_env,
+    jack_server_fixture,
+    nonzero_signal,
+    tone,
+    write_wav,
+)
 
 from frappe.audio.commands import format_duration, parse_duration
 from frappe.audio.pedal import PedalButton, load_profiles

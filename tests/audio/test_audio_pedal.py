@@ -11,12 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audio_helpers import Probe, child_env, tone, write_wav
+from audio_helpers import (  # noqa: F401 - fixtures, registered under their names
+    Probe,
+    child_env,
+    jack_server_fixture,
+    tone,
+    write_wav,
+)
 
 from frappe.audio.pedal import (
     PedalButton,
     PedalController,
-    PedalError,
     PedalEvent,
     PedalProfile,
     PedalReader,
@@ -33,7 +38,7 @@ from frappe.audio.pedal import (
     profile_to_toml,
     save_user_profile,
 )
-from frappe.errors import AudioError, FrappeError
+from frappe.errors import AudioError, FrappeError, PedalError
 
 VEC, PHILIPS, PHILIPS_2330, OLYMPUS = "05f3:00ff", "0911:1844", "0911:091a", "07b4:0218"
 UDEV_RULES = Path(__file__).resolve().parents[2] / "packaging/udev/70-frappe-pedals.rules"
@@ -188,7 +193,7 @@ def fifo_pedal(tmp_path: Path) -> Iterator[FifoPedal]:
 class Collector:
     def __init__(self) -> None:
         self.events: queue.Queue[PedalEvent] = queue.Queue()
-        self.errors: queue.Queue[PedalError] = queue.Queue()
+        self.errors: queue.Queue[FrappeError] = queue.Queue()
 
     def next(self) -> tuple[str, bool]:
         event = self.events.get(timeout=EVENT_TIMEOUT)

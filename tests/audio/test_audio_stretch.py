@@ -22,7 +22,7 @@ RATE = 16000
 def _voice_like(f0: float, seconds: float, rate: int) -> np.ndarray:
     """A harmonic series with falling amplitudes: a crude steady vowel."""
     t = np.arange(round(seconds * rate)) / rate
-    wave = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 12))
+    wave: np.ndarray = np.sum([np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 12)], axis=0)
     return (0.3 * wave / np.max(np.abs(wave))).astype(np.float32)
 
 
@@ -34,7 +34,7 @@ def _fundamental(samples: np.ndarray, rate: int, lo: float = 60.0, hi: float = 4
     k = int(lags[np.argmax(corr[lags])])
     a, b, c = corr[k - 1], corr[k], corr[k + 1]
     shift = 0.5 * (a - c) / (a - 2 * b + c)
-    return rate / (k + shift)
+    return float(rate / (k + shift))
 
 
 @pytest.mark.parametrize("speed", [0.5, 0.75, 0.9, 1.25, 1.5])
