@@ -23,7 +23,8 @@ def _voice_like(f0: float, seconds: float, rate: int) -> np.ndarray:
     """A harmonic series with falling amplitudes: a crude steady vowel."""
     t = np.arange(round(seconds * rate)) / rate
     wave: np.ndarray = np.sum([np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 12)], axis=0)
-    return (0.3 * wave / np.max(np.abs(wave))).astype(np.float32)
+    out: np.ndarray = (0.3 * wave / np.max(np.abs(wave))).astype(np.float32)
+    return out
 
 
 def _fundamental(samples: np.ndarray, rate: int, lo: float = 60.0, hi: float = 400.0) -> float:

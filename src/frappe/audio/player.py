@@ -259,10 +259,13 @@ class Player:
     """Plays one dictation file with the controls transcription needs.
 
     ``on_action`` and ``on_error`` may be called from the caller's thread or from the player's
-    background thread: keep them short and thread-safe (a Textual app should use
-    ``call_from_thread``). ``blocksize`` is the number of frames per device callback;
-    ``buffer_s`` is how much stretched output is kept ready ahead of the playhead (at speed 1
-    the file itself is played, nothing is copied).
+    background thread, never with a lock held: keep them short, thread-safe and non-blocking
+    (a Textual app should ``post_message``; ``call_from_thread`` waits for the UI thread).
+
+    ``blocksize`` is the number of frames per device callback; ``buffer_s`` is how much
+    stretched output is kept ready ahead of the playhead (at speed 1 the file itself is played,
+    nothing is copied). Creating a player raises :class:`AudioError` when PortAudio or the
+    output device is missing.
     """
 
     def __init__(
@@ -666,7 +669,7 @@ class Player:
                 self._last_error = error
                 if self.on_error is not None:
                     self.on_error(error)
-            self._notify(action)
+        self._notify(action)
 
     # ----------------------------------------------------------------- helpers
     def _position_locked(self) -> float:
@@ -715,18 +718,17 @@ class Player:
         self._wake.notify_all()
 
     def _move(self, name: str, target_s: float) -> PlaybackAction:
-        with self._control:
-            with self._lock:
-                clip = self._require_clip()
-                before = self._position_locked()
-                target = min(max(0.0, target_s), clip.duration_s)
-                if self._state is PlayerState.ENDED and target < clip.duration_s:
-                    self._state = PlayerState.PAUSED
-                    self._changed.notify_all()
-                self._restart_at_locked(target * clip.sample_rate)
-                action = self._make_action_locked(name, before)
-            self._notify(action)
-            return action
+        with self._control, self._lock:
+            clip = self._require_clip()
+            before = self._position_locked()
+            target = min(max(0.0, target_s), clip.duration_s)
+            if self._state is PlayerState.ENDED and target < clip.duration_s:
+                self._state = PlayerState.PAUSED
+                self._changed.notify_all()
+            self._restart_at_locked(target * clip.sample_rate)
+            action = self._make_action_locked(name, before)
+        self._notify(action)
+        return action
 
     # ----------------------------------------------------------------- public controls
     def load(self, path: str | Path) -> None:
@@ -759,7 +761,7 @@ class Player:
                 self._ended_event_reset_locked()
                 action = self._make_action_locked("load", 0.0)
             self._start_renderer()
-            self._notify(action)
+        self._notify(action)
 
     def _ended_event_reset_locked(self) -> None:
         self._ended_pending = False
@@ -779,7 +781,7 @@ class Player:
                 if state is PlayerState.PLAYING:
                     return
                 if state is PlayerState.DEVICE_LOST:
-                    raise self._last_error or self._lost_error()
+                    raise self._lost_error()
                 before = self._position_locked()
                 resuming = state in (PlayerState.PAUSED, PlayerState.ENDED)
                 self._state = PlayerState.PLAYING
@@ -801,7 +803,7 @@ class Player:
                     self._changed.notify_all()
                 self._last_error = error
                 raise
-            self._notify(action)
+        self._notify(action)
 
     def pause(self) -> None:
         """Silence at once; the position stays where the device got to."""
@@ -823,17 +825,16 @@ class Player:
 
     def stop(self) -> None:
         """Stop and go back to the start (no rewind-on-resume afterwards)."""
-        with self._control:
-            with self._lock:
-                if self._clip is None:
-                    return
-                before = self._position_locked()
-                if self._state is not PlayerState.DEVICE_LOST:
-                    self._state = PlayerState.STOPPED
-                self._restart_at_locked(0.0)
-                self._changed.notify_all()
-                action = self._make_action_locked("stop", before)
-            self._notify(action)
+        with self._control, self._lock:
+            if self._clip is None:
+                return
+            before = self._position_locked()
+            if self._state is not PlayerState.DEVICE_LOST:
+                self._state = PlayerState.STOPPED
+            self._restart_at_locked(0.0)
+            self._changed.notify_all()
+            action = self._make_action_locked("stop", before)
+        self._notify(action)
 
     def seek(self, seconds: float) -> None:
         self._move("seek", float(seconds))
@@ -862,19 +863,18 @@ class Player:
         self._set_speed("speed", clamp_speed(speed), 0.0)
 
     def _set_speed(self, name: str, speed: float, move_s: float) -> None:
-        with self._control:
-            with self._lock:
-                clip = self._require_clip()
-                before = self._position_locked()
-                if speed == self._speed and move_s == 0.0:
-                    return
-                self._speed = speed
-                target = min(max(0.0, before + move_s), clip.duration_s)
-                if self._state is PlayerState.ENDED and target < clip.duration_s:
-                    self._state = PlayerState.PAUSED
-                self._restart_at_locked(target * clip.sample_rate)
-                action = self._make_action_locked(name, before)
-            self._notify(action)
+        with self._control, self._lock:
+            clip = self._require_clip()
+            before = self._position_locked()
+            if speed == self._speed and move_s == 0.0:
+                return
+            self._speed = speed
+            target = min(max(0.0, before + move_s), clip.duration_s)
+            if self._state is PlayerState.ENDED and target < clip.duration_s:
+                self._state = PlayerState.PAUSED
+            self._restart_at_locked(target * clip.sample_rate)
+            action = self._make_action_locked(name, before)
+        self._notify(action)
 
     def faster(self) -> None:
         self.set_speed(min(MAX_SPEED, self._speed + self.speed_step))
@@ -889,34 +889,32 @@ class Player:
 
     def set_loop(self, start_s: float, end_s: float) -> None:
         """Repeat ``[start_s, end_s)`` until :meth:`clear_loop`; jumps in if outside it."""
-        with self._control:
-            with self._lock:
-                clip = self._require_clip()
-                start = min(max(0.0, float(start_s)), clip.duration_s)
-                end = min(max(0.0, float(end_s)), clip.duration_s)
-                if end - start < _MIN_LOOP_S:
-                    raise AudioError(
-                        f"Boucle trop courte : au moins {_MIN_LOOP_S:.1f} s entre début et fin."
-                    )
-                before = self._position_locked()
-                rate = clip.sample_rate
-                self._loop = (round(start * rate), round(end * rate))
-                if self._state is PlayerState.ENDED:
-                    self._state = PlayerState.PAUSED
-                self._restart_at_locked(self._pos)
-                action = self._make_action_locked("loop_set", before)
-            self._notify(action)
+        with self._control, self._lock:
+            clip = self._require_clip()
+            start = min(max(0.0, float(start_s)), clip.duration_s)
+            end = min(max(0.0, float(end_s)), clip.duration_s)
+            if end - start < _MIN_LOOP_S:
+                raise AudioError(
+                    f"Boucle trop courte : au moins {_MIN_LOOP_S:.1f} s entre début et fin."
+                )
+            before = self._position_locked()
+            rate = clip.sample_rate
+            self._loop = (round(start * rate), round(end * rate))
+            if self._state is PlayerState.ENDED:
+                self._state = PlayerState.PAUSED
+            self._restart_at_locked(self._pos)
+            action = self._make_action_locked("loop_set", before)
+        self._notify(action)
 
     def clear_loop(self) -> None:
-        with self._control:
-            with self._lock:
-                if self._loop is None or self._clip is None:
-                    return
-                before = self._position_locked()
-                self._loop = None
-                self._restart_at_locked(self._pos)
-                action = self._make_action_locked("loop_clear", before)
-            self._notify(action)
+        with self._control, self._lock:
+            if self._loop is None or self._clip is None:
+                return
+            before = self._position_locked()
+            self._loop = None
+            self._restart_at_locked(self._pos)
+            action = self._make_action_locked("loop_clear", before)
+        self._notify(action)
 
     def loop_current_section(self, length_s: float = 5.0) -> None:
         """Loop the ``length_s`` seconds just heard (the sentence being typed)."""
@@ -927,11 +925,10 @@ class Player:
         self.set_loop(start, end)
 
     def set_volume(self, volume: float) -> None:
-        with self._control:
-            with self._lock:
-                self._volume = min(1.0, max(0.0, float(volume)))
-                action = self._make_action_locked("volume", self._position_locked())
-            self._notify(action)
+        with self._control, self._lock:
+            self._volume = min(1.0, max(0.0, float(volume)))
+            action = self._make_action_locked("volume", self._position_locked())
+        self._notify(action)
 
     def tick(self) -> PlaybackAction:
         """Record the current position (for :class:`ListeningStats`) and return it."""
@@ -983,7 +980,7 @@ class Player:
                 self._changed.notify_all()
                 action = self._make_action_locked("recover", before)
             self._last_error = None
-            self._notify(action)
+        self._notify(action)
 
     def close(self) -> None:
         """Stop sound and release the device; the player cannot be used afterwards."""
