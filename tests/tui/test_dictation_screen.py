@@ -375,7 +375,7 @@ async def test_deadline_ends_the_dictation(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
-        assert "départ à la 1re touche" in screen.status.render_text().plain
+        assert "démarre à la 1re touche" in screen.status.render_text().plain
         await type_text(pilot, env.clock, "Objet : ")
         env.clock.advance(125.0)
         screen.tick()

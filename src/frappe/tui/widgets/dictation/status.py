@@ -45,6 +45,8 @@ class DictationStatus(Static):
         height: 2;
         padding: 0 1;
         background: $boost;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -82,7 +84,7 @@ class DictationStatus(Static):
         else:
             text = f"Reste {format_clock(remaining)}"
         if not running:
-            text += " (départ à la 1re touche ou lecture)"
+            text += " (démarre à la 1re touche)"
         self.clock = text
         self.clock_urgent = remaining is not None and remaining <= 60
         self._refresh()
