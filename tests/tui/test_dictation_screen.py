@@ -559,3 +559,36 @@ async def test_home_menu_opens_the_picker_and_starts_a_dictation(tmp_path: Path)
     suggested = find_dictation("d03").deadline_min
     assert suggested is not None and config.settings.time_limit_s == suggested * 60
     assert players.last.loaded == find_dictation("d03").audio
+
+
+@asynctest
+async def test_picker_offers_unfinished_dictations_to_resume_or_close(tmp_path: Path) -> None:
+    from frappe.tui.widgets.dictation.run import start_dictation  # noqa: PLC0415
+
+    env = TuiEnv.create(tmp_path)
+    for name in ("Durand Léa", "Petit Marc"):
+        left = start_dictation(
+            DictationSpec(Candidate(name), dictation(), None), env.storage, clock=env.clock
+        )
+        left.session.edit(0, 0, f"Texte de {name}")
+        left.journal.close()  # the terminal was closed
+    players = Players()
+    app = make_app(env, players)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, DictationPickerScreen)
+        assert len(picker.unfinished) == 2 and picker.check_action("resume", ()) is True
+        await pilot.press("ctrl+o")  # close the first one as interrupted
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert [c.header.config.candidate.name for c in picker.unfinished] == ["Petit Marc"]
+        await pilot.press("ctrl+r")  # resume the other one
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.editor.text == "Texte de Petit Marc"
+    with open_history(env.storage.db_path) as history:
+        (entry,) = history.entries()
+    assert entry.candidate_name == "Durand Léa" and entry.end_reason == "interrupted"

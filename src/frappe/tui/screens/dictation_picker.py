@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 SUGGESTED = -1.0
+TITLE_WIDTH = 34
 NO_DEADLINE = 0.0
 
 
@@ -100,6 +101,13 @@ class DictationPickerScreen(Screen[None]):
         height: 1fr;
         margin: 0 1;
     }
+    #picker-deadline {
+        width: 30;
+    }
+    #picker-exam-label {
+        width: auto;
+        padding: 1 1 0 2;
+    }
     #picker-buttons {
         height: auto;
         align-horizontal: right;
@@ -108,8 +116,8 @@ class DictationPickerScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="dictation_picker.back"),
-        Binding("ctrl+r", "resume", "Reprendre", id="dictation_picker.resume"),
-        Binding("ctrl+k", "close_unfinished", "Clore", id="dictation_picker.close"),
+        Binding("ctrl+r", "resume", "Reprendre", id="dictation_picker.resume", priority=True),
+        Binding("ctrl+o", "close_unfinished", "Clore", id="dictation_picker.close", priority=True),
     ]
 
     def __init__(self, config: AppConfig, *, name: str = "") -> None:
@@ -128,13 +136,13 @@ class DictationPickerScreen(Screen[None]):
             with Horizontal(classes="form-row"):
                 yield Label("Temps limite", classes="form-label")
                 yield Select(
-                    [("Temps conseillé de la dictée", SUGGESTED), ("Sans limite", NO_DEADLINE)]
+                    [("Temps conseillé", SUGGESTED), ("Sans limite", NO_DEADLINE)]
                     + [(f"{m} min", float(m)) for m in (10, 15, 20, 30, 45)],
                     value=SUGGESTED,
                     allow_blank=False,
                     id="picker-deadline",
                 )
-                yield Label("Évaluation", classes="form-label")
+                yield Label("Évaluation", id="picker-exam-label")
                 yield Switch(False, id="picker-exam")
         yield OptionList(id="picker-unfinished")
         yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
@@ -151,11 +159,12 @@ class DictationPickerScreen(Screen[None]):
         except FrappeError as error:
             self.notify(str(error), title="Dictées introuvables", severity="error")
         for dictation in self.dictations:
+            title = dictation.title
             table.add_row(
                 dictation.id[:3],
-                dictation.title,
+                title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…",
                 DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),
-                format_position(dictation.duration_s),
+                format_position(round(dictation.duration_s)),
                 deadline_label(dictation.deadline_min),
                 key=dictation.id,
             )
@@ -176,7 +185,7 @@ class DictationPickerScreen(Screen[None]):
             )
         if self.unfinished:
             option_list.highlighted = 0
-            option_list.border_title = "Dictées non terminées : Ctrl+R reprendre · Ctrl+K clore"
+            option_list.border_title = "Dictées non terminées : Ctrl+R reprendre · Ctrl+O clore"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("resume", "close_unfinished"):
