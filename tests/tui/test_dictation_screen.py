@@ -396,7 +396,7 @@ async def test_no_audio_device_is_a_message_and_typing_goes_on(tmp_path: Path) -
         await settle(pilot)
         screen = screen_of(app)
         status = screen.status.render_text().plain
-        assert "Aucune sortie audio" in status and "la saisie reste possible" in status
+        assert "Aucune sortie audio" in status and "la saisie continue" in status
         await type_text(pilot, env.clock, "Objet")
         assert screen.running.session.typed == "Objet"
         # The headset is plugged in: Esc loads the audio again, and then plays.

@@ -55,7 +55,7 @@ __all__ = [
     "launch_dictation",
 ]
 
-_NO_AUDIO_HINT = "la saisie reste possible ; Échap pour réessayer"
+_NO_AUDIO = "Pas d'audio — la saisie continue ; Échap pour réessayer"
 _DEVICE_LOST = (
     "Sortie audio perdue (casque débranché ?) : rebranchez-le puis Échap pour reprendre — "
     "votre texte est conservé"
@@ -295,7 +295,7 @@ class DictationScreen(Screen[None]):
                 self.status.show_notice("Nouvel essai de l'audio…")
                 self.load_audio()
             elif not self._loading:
-                self.status.show_notice(f"Pas d'audio : {_NO_AUDIO_HINT}", "warning")
+                self.status.show_notice(_NO_AUDIO, "warning")
             return
         try:
             if controls.device_lost:
@@ -555,8 +555,8 @@ class DictationScreen(Screen[None]):
             self._loading = False
             error = event.worker.error
             text = str(error) if isinstance(error, FrappeError) else f"audio illisible ({error})"
-            self.status.show_player(None, "Pas d'audio")
-            self.status.show_notice(f"Audio : {text} — {_NO_AUDIO_HINT}", "error")
+            self.status.show_player(None, _NO_AUDIO)
+            self.status.show_notice(f"Audio : {text}", "error")
             if error is not None:
                 self.running.log_event("audio_problem", message=text)
 

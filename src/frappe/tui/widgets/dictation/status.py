@@ -106,6 +106,7 @@ class DictationStatus(Static):
         """The two lines (also used by tests)."""
         line = Text()
         snapshot = self.player
+        # Most important first: the line is cut at the right edge of narrow terminals.
         if snapshot is None:
             line.append(f"♪ {self.player_message or 'Pas de lecteur'}", style="bold red")
         else:
@@ -115,15 +116,16 @@ class DictationStatus(Static):
                 f"  {format_position(snapshot.position_s)} / {format_position(snapshot.duration_s)}"
             )
             line.append(f"  {format_speed(snapshot.speed)}", style="bold")
-            line.append(f"  Vol {round(snapshot.volume * 100)} %")
+        if self.clock:
+            line.append("  │ ")
+            line.append(self.clock, style="bold red" if self.clock_urgent else "bold")
+        if snapshot is not None:
+            line.append(f"  │ Vol {round(snapshot.volume * 100)} %")
             if snapshot.looping:
                 line.append("  ⟲ boucle", style="bold magenta")
         if self.pedal is not None:
             line.append("  │ Pédale : ")
             line.append(self.pedal, style="" if self.pedal_ok else "bold red")
-        if self.clock:
-            line.append("  │ ")
-            line.append(self.clock, style="bold red" if self.clock_urgent else "bold")
         notice = Text()
         if self.pending:
             notice.append(f"« {self.pending} » en attente de sa lettre  ", style="bold cyan")
