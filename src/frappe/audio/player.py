@@ -322,6 +322,9 @@ class Player:
         self._buffered = 0
         self._closing = False
         self._last_error: AudioError | None = None
+        self._outbox: deque[PlaybackAction] = deque()
+        self._outbox_lock = threading.Lock()
+        self._delivering = False
         # Stream objects: touched only by control methods, never under ``_lock``.
         self._stream: Any = None
         self._stream_rate = 0
@@ -661,15 +664,15 @@ class Player:
                 if name == "loop" and self._loop is not None and self._clip is not None:
                     before = self._loop[1] / self._clip.sample_rate
                     after = self._loop[0] / self._clip.sample_rate
-                    action = self._make_action_locked(name, before, target=after)
+                    self._make_action_locked(name, before, target=after)
                 else:
-                    action = self._make_action_locked(name, pos)
+                    self._make_action_locked(name, pos)
             if name == "device_lost":
                 error = self._lost_error()
                 self._last_error = error
                 if self.on_error is not None:
                     self.on_error(error)
-        self._notify(action)
+        self._flush_actions()
 
     # ----------------------------------------------------------------- helpers
     def _position_locked(self) -> float:
@@ -681,7 +684,12 @@ class Player:
     def _make_action_locked(
         self, name: str, before_s: float, *, target: float | None = None
     ) -> PlaybackAction:
-        return PlaybackAction(
+        """The action for what just changed, queued for :meth:`_flush_actions`.
+
+        Queued under ``_lock``, so the log follows the order of the state changes even when
+        several threads act at once.
+        """
+        action = PlaybackAction(
             t_monotonic_ms=time.monotonic_ns() // 1_000_000,
             action=name,
             position_s=round(before_s, 4),
@@ -689,10 +697,32 @@ class Player:
             target_s=round(self._position_locked() if target is None else target, 4),
             playing=self._state is PlayerState.PLAYING,
         )
+        self._outbox.append(action)
+        return action
 
-    def _notify(self, action: PlaybackAction) -> None:
-        if self.on_action is not None:
-            self.on_action(action)
+    def _flush_actions(self) -> None:
+        """Deliver queued actions in the order they happened, without holding any lock.
+
+        Whichever thread finds the outbox idle delivers everything queued, including what
+        other threads add meanwhile; the others return at once instead of waiting.
+        """
+        with self._outbox_lock:
+            if self._delivering:
+                return
+            self._delivering = True
+        while True:
+            with self._outbox_lock:
+                if not self._outbox:
+                    self._delivering = False
+                    return
+                action = self._outbox.popleft()
+            if self.on_action is not None:
+                try:
+                    self.on_action(action)
+                except BaseException:
+                    with self._outbox_lock:
+                        self._delivering = False
+                    raise
 
     def _require_clip(self) -> AudioClip:
         clip = self._clip
@@ -727,7 +757,7 @@ class Player:
                 self._changed.notify_all()
             self._restart_at_locked(target * clip.sample_rate)
             action = self._make_action_locked(name, before)
-        self._notify(action)
+        self._flush_actions()
         return action
 
     # ----------------------------------------------------------------- public controls
@@ -759,9 +789,9 @@ class Player:
                 self._loop = None
                 self._restart_at_locked(0.0)
                 self._ended_event_reset_locked()
-                action = self._make_action_locked("load", 0.0)
+                self._make_action_locked("load", 0.0)
             self._start_renderer()
-        self._notify(action)
+        self._flush_actions()
 
     def _ended_event_reset_locked(self) -> None:
         self._ended_pending = False
@@ -794,7 +824,7 @@ class Player:
                     self._restart_at_locked(max(0.0, target) * clip.sample_rate)
                 self._await_sound = True
                 self._changed.notify_all()
-                action = self._make_action_locked("resume" if resuming else "play", before)
+                self._make_action_locked("resume" if resuming else "play", before)
             try:
                 self._ensure_running()
             except AudioError as error:
@@ -803,7 +833,7 @@ class Player:
                     self._changed.notify_all()
                 self._last_error = error
                 raise
-        self._notify(action)
+        self._flush_actions()
 
     def pause(self) -> None:
         """Silence at once; the position stays where the device got to."""
@@ -814,8 +844,8 @@ class Player:
             self._idle_blocks = 0
             self._changed.notify_all()
             pos = self._position_locked()
-            action = self._make_action_locked("pause", pos)
-        self._notify(action)
+            self._make_action_locked("pause", pos)
+        self._flush_actions()
 
     def toggle(self) -> None:
         if self._state is PlayerState.PLAYING:
@@ -833,8 +863,8 @@ class Player:
                 self._state = PlayerState.STOPPED
             self._restart_at_locked(0.0)
             self._changed.notify_all()
-            action = self._make_action_locked("stop", before)
-        self._notify(action)
+            self._make_action_locked("stop", before)
+        self._flush_actions()
 
     def seek(self, seconds: float) -> None:
         self._move("seek", float(seconds))
@@ -873,8 +903,8 @@ class Player:
             if self._state is PlayerState.ENDED and target < clip.duration_s:
                 self._state = PlayerState.PAUSED
             self._restart_at_locked(target * clip.sample_rate)
-            action = self._make_action_locked(name, before)
-        self._notify(action)
+            self._make_action_locked(name, before)
+        self._flush_actions()
 
     def faster(self) -> None:
         self.set_speed(min(MAX_SPEED, self._speed + self.speed_step))
@@ -903,8 +933,8 @@ class Player:
             if self._state is PlayerState.ENDED:
                 self._state = PlayerState.PAUSED
             self._restart_at_locked(self._pos)
-            action = self._make_action_locked("loop_set", before)
-        self._notify(action)
+            self._make_action_locked("loop_set", before)
+        self._flush_actions()
 
     def clear_loop(self) -> None:
         with self._control, self._lock:
@@ -913,8 +943,8 @@ class Player:
             before = self._position_locked()
             self._loop = None
             self._restart_at_locked(self._pos)
-            action = self._make_action_locked("loop_clear", before)
-        self._notify(action)
+            self._make_action_locked("loop_clear", before)
+        self._flush_actions()
 
     def loop_current_section(self, length_s: float = 5.0) -> None:
         """Loop the ``length_s`` seconds just heard (the sentence being typed)."""
@@ -927,14 +957,14 @@ class Player:
     def set_volume(self, volume: float) -> None:
         with self._control, self._lock:
             self._volume = min(1.0, max(0.0, float(volume)))
-            action = self._make_action_locked("volume", self._position_locked())
-        self._notify(action)
+            self._make_action_locked("volume", self._position_locked())
+        self._flush_actions()
 
     def tick(self) -> PlaybackAction:
         """Record the current position (for :class:`ListeningStats`) and return it."""
         with self._lock:
             action = self._make_action_locked("tick", self._position_locked())
-        self._notify(action)
+        self._flush_actions()
         return action
 
     def wait(self, timeout_s: float | None = None) -> PlayerState:
@@ -978,9 +1008,9 @@ class Player:
                 self._stream_stopping = False
                 self._restart_at_locked(before * clip.sample_rate)
                 self._changed.notify_all()
-                action = self._make_action_locked("recover", before)
+                self._make_action_locked("recover", before)
             self._last_error = None
-        self._notify(action)
+        self._flush_actions()
 
     def close(self) -> None:
         """Stop sound and release the device; the player cannot be used afterwards."""
