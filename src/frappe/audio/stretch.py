@@ -2,14 +2,15 @@
 
 Why this one. Three candidates were measured on this project's 2-core machine, in the same run
 of ``benchmarks/bench_audio.py`` (one pass at 0.75× over the corpus' first dictation, 157 s of
-Pico speech at 16 kHz; pitch = dominant frequency of a 440 Hz tone after 0.75×):
+Pico speech at 16 kHz, several runs on a shared machine; pitch = dominant frequency of a
+440 Hz tone after 0.75×):
 
 =======================  ==============  =====================  ===========================
 method                   × real time     440 Hz tone error      streaming
 =======================  ==============  =====================  ===========================
-frappe WSOLA (numpy)     ~790×           0.00 %                 yes, state carried
-python-stretch 0.3.1     ~375×           0.00 %                 no: one-shot ``process()``
-audiotsm 0.1.2 WSOLA     ~270–300×       0.003 %                yes (last release 2017)
+frappe WSOLA (numpy)     700–790×        0.00 %                 yes, state carried
+python-stretch 0.3.1     325–375×        0.00 %                 no: one-shot ``process()``
+audiotsm 0.1.2 WSOLA     245–300×        0.00–0.003 %                yes (last release 2017)
 =======================  ==============  =====================  ===========================
 
 (At 48 kHz our WSOLA still runs ~600× real time: the correlation search is decimated.)
