@@ -10,7 +10,7 @@ method                   × real time     440 Hz tone error      streaming
 =======================  ==============  =====================  ===========================
 frappe WSOLA (numpy)     700–790×        0.00 %                 yes, state carried
 python-stretch 0.3.1     325–375×        0.00 %                 no: one-shot ``process()``
-audiotsm 0.1.2 WSOLA     245–300×        0.00–0.003 %                yes (last release 2017)
+audiotsm 0.1.2 WSOLA     245–300×        0.00–0.003 %           yes (last release 2017)
 =======================  ==============  =====================  ===========================
 
 (At 48 kHz our WSOLA still runs ~600× real time: the correlation search is decimated.)
