@@ -198,3 +198,14 @@ def test_dictation_command_errors_are_one_line(
     assert main(args) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_only_the_trainees_own_actions_start_the_clock(storage: StoragePaths) -> None:
+    running = start_dictation(spec(600.0), storage, clock=Clock())
+    assert running.log_playback(action("load", 0.0, 0.0, 1.0, False)) is None  # not recorded
+    running.log_playback(action("ended", 66.0, 66.0, 1.0, False))
+    assert running.session.state.value == "ready"
+    running.log_playback(action("skip", 0.0, 2.0, 1.0, False))
+    assert running.session.state.value == "running"
+    assert [e["action"] for e in running.extra_events] == ["ended", "skip"]
+    running.journal.close()

@@ -62,6 +62,9 @@ __all__ = [
 ]
 
 DICTATION_PROFILE = "dictee"
+# Player actions that are not the trainee's doing, and those not worth a line in the record.
+_PASSIVE = frozenset(("load", "ended", "loop", "device_lost", "recover", "tick"))
+_UNLOGGED = frozenset(("load", "tick"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,10 +176,12 @@ class RunningDictation:
         return event
 
     def log_playback(self, action: PlaybackAction) -> dict[str, Any] | None:
-        """Log one playback action (starting the clock if needed)."""
-        if self.session.finished:
+        """Log one playback action; the trainee's own actions start the clock if needed
+        (loading a file, the end of the recording or a device lost do not)."""
+        if self.session.finished or action.action in _UNLOGGED:
             return None
-        self.start_clock()
+        if action.action not in _PASSIVE:
+            self.start_clock()
         if self.session.finished:  # the deadline had passed
             return None
         event = playback_event(self.session.elapsed_ms, action)
