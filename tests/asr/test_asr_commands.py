@@ -241,3 +241,34 @@ def test_status_reports_a_usable_model() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "faster-whisper : 1." in result.stdout and "prête" in result.stdout
+
+
+# --- frappe asr inject ------------------------------------------------------------------------
+
+
+def test_inject_for_an_exercise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = make_exercise(tmp_path)
+    long_text = "Elle a une pneumopathie et son traitement est à poursuivre, dit-il. " * 5
+    (folder / "reference.txt").write_text(long_text, encoding="utf-8")
+    assert main(["asr", "inject", str(folder), "--seed", "4", "--rate", "0.2"]) == 0
+    draft = (folder / "draft.txt").read_text("utf-8")
+    errors = json.loads((folder / "draft.errors.json").read_text("utf-8"))
+    assert draft != long_text and errors["seed"] == 4 and errors["errors"]
+    for error in errors["errors"]:
+        start, end, text = error["draft"]
+        assert draft[start:end] == text
+    assert (folder / "reference.txt").read_text("utf-8") == long_text
+    assert main(["asr", "inject", str(folder)]) == 1  # draft exists: --force needed
+    assert "--force" in capsys.readouterr().err
+    assert main(["asr", "inject", str(folder), "--seed", "4", "--rate", "0.2", "--force"]) == 0
+    assert (folder / "draft.txt").read_text("utf-8") == draft  # same seed, same draft
+
+
+def test_inject_text_file_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "lettre.txt"
+    source.write_text("Il a mal et il est fatigué.\n", encoding="utf-8")
+    assert main(["asr", "inject", str(source), "--rate", "0.5", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out and out != source.read_text("utf-8")
+    assert main(["asr", "inject", str(source), "--out", str(source)]) == 1
+    assert main(["asr", "inject", str(source), "--rate", "3"]) == 1

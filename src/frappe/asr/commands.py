@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from frappe.asr.inject import InjectedDraft, inject_errors
 from frappe.asr.model import (
     BASE_DISTRIBUTIONS,
     ENV_MODEL,
@@ -48,6 +50,7 @@ __all__ = [
     "ReferenceJob",
     "plan_job",
     "register",
+    "run_inject",
     "run_install_model",
     "run_reference",
     "run_status",
@@ -278,6 +281,56 @@ def run_status(args: argparse.Namespace) -> int:
     return 0 if usable else 1
 
 
+def _errors_json(injected: InjectedDraft) -> str:
+    data = {
+        "seed": injected.seed,
+        "errors": [
+            {
+                "kind": e.kind,
+                "reference": [e.ref_start, e.ref_end, e.ref_text],
+                "draft": [e.draft_start, e.draft_end, e.draft_text],
+            }
+            for e in injected.errors
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def run_inject(args: argparse.Namespace) -> int:
+    """``frappe asr inject``: a draft with typical recognition errors, from a reviewed text."""
+    source = Path(args.source)
+    terms: tuple[str, ...] = ()
+    out: Path | None = args.out
+    if source.is_file():
+        reference = source
+    else:
+        job = plan_job(args.source, None)
+        if job.reference is None or not job.reference.is_file():
+            raise AsrError(f"{args.source} : pas de reference.txt relue")
+        reference, terms = job.reference, job.hotwords
+        out = out or job.draft
+    try:
+        text = reference.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AsrError(f"{reference} : illisible ({error})") from error
+    if not 0.0 <= args.rate <= 1.0:
+        raise AsrError(f"--rate doit être entre 0 et 1 (reçu {args.rate})")
+    injected = inject_errors(text, seed=args.seed, rate=args.rate, terminology=terms)
+    if out is None:
+        sys.stdout.write(injected.text)
+        return 0
+    errors_path = out.with_name(out.stem + ".errors.json")
+    for target in (out, errors_path):
+        if _same_file(target, reference) or target.name == "reference.txt":
+            raise AsrError(f"{target} : c'est la référence relue, elle n'est jamais remplacée")
+        if target.exists() and not args.force:
+            raise AsrError(f"{target} existe déjà (--force pour le remplacer)")
+    _write_text(out, injected.text)
+    _write_text(errors_path, _errors_json(injected))
+    print(f"{out} : {len(injected.errors)} erreurs injectées (graine {injected.seed})")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add ``reference`` and ``asr`` to the ``frappe`` command line."""
     reference = subparsers.add_parser(
@@ -323,3 +376,19 @@ def register(subparsers: Any) -> None:
     )
     status.add_argument("--model", metavar="NOM_OU_DOSSIER", help="modèle à vérifier")
     status.set_defaults(func=run_status)
+    inject = commands.add_parser(
+        "inject",
+        help="brouillon « reconnaissance vocale » simulé à partir d'un texte relu",
+        description=(
+            "Crée un brouillon avec des erreurs typiques de reconnaissance vocale (homophones, "
+            "mots coupés ou collés, termes médicaux mal entendus, ponctuation, nombres), "
+            "reproductible avec --seed, pour un exercice de correction. Exercice : écrit "
+            "draft.txt et draft.errors.json ; fichier texte : le brouillon sur la sortie."
+        ),
+    )
+    inject.add_argument("source", metavar="TEXTE_OU_EXERCICE")
+    inject.add_argument("--seed", type=int, default=1, help="graine (défaut : 1)")
+    inject.add_argument("--rate", type=float, default=0.06, help="erreurs par mot (défaut : 0,06)")
+    inject.add_argument("--out", type=Path, metavar="FICHIER", help="fichier du brouillon")
+    inject.add_argument("--force", action="store_true", help="remplacer un brouillon existant")
+    inject.set_defaults(func=run_inject)
