@@ -7,6 +7,7 @@ run the real command in a subprocess on the committed clip.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from asr_support import CLIP, CLIP_REFERENCE, CLIP_TERMS, asr_env
+from rich.console import Console
 
 from frappe.asr import commands
 from frappe.asr.model import ENV_MODEL, LoadedModel, ModelChoice
@@ -43,6 +45,9 @@ class FakeTranscriber:
         if path.name.startswith("broken"):
             raise AsrError(f"{path} : transcription impossible (fichier abîmé)")
         self.calls.append((path, hotwords))
+        if progress is not None:
+            for done in (0.0, 6.0, 12.0):
+                progress(done, 12.0)
         words = tuple(DraftWord(w, i, i + 0.5, 0.9) for i, w in enumerate(SPOKEN.split()))
         return Draft(SPOKEN, words, 12.0, "fr", "fake", 0.1)
 
@@ -241,6 +246,19 @@ def test_status_reports_a_usable_model() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "faster-whisper : 1." in result.stdout and "prête" in result.stdout
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path, fake: FakeTranscriber) -> None:
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=100)
+    job = commands.plan_job(str(make_exercise(tmp_path)), None)
+    model = LoadedModel("fake", ModelChoice("name", "fake", "option"), None, 0.0, 2, "int8")
+    with commands._progress(console) as progress:
+        assert progress is not None
+        commands._transcribe_job(job, model, progress)
+    assert "12/12 s" in stream.getvalue()
+    with commands._progress(Console(file=io.StringIO())) as progress:
+        assert progress is None  # not a terminal: no bar
 
 
 # --- frappe asr inject ------------------------------------------------------------------------

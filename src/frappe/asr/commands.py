@@ -173,7 +173,7 @@ def _progress(console: Console) -> Iterator[Progress | None]:
 def _transcribe_job(job: ReferenceJob, model: LoadedModel, progress: Progress | None) -> Draft:
     if progress is None:
         return transcribe_file(job.audio, model, hotwords=list(job.hotwords) or None)
-    task = progress.add_task(job.label, total=None)
+    task = progress.add_task(job.label, total=0.0)  # the total comes with the first report
 
     def report(done: float, total: float) -> None:
         progress.update(task, completed=done, total=total)
