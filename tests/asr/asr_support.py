@@ -13,6 +13,8 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"  # read by huggingface_hub at import time: set it first
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+import atexit
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -41,8 +43,11 @@ _MISSING = (
 
 @cache
 def model_cache_dir() -> Path:
-    """A cache folder for this test run (``FRAPPE_CACHE_DIR`` of the asr tests)."""
-    return Path(tempfile.mkdtemp(prefix="frappe-asr-cache-"))
+    """A cache folder for this test run (``FRAPPE_CACHE_DIR`` of the asr tests), removed at
+    exit: the assembled model weighs 145 MB."""
+    folder = Path(tempfile.mkdtemp(prefix="frappe-asr-cache-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 @cache
