@@ -22,8 +22,8 @@ define apt_install
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "frappe: installation des paquets système :$$missing"; \
-		(apt-get install -y -qq $$missing >/dev/null 2>&1 || \
-		 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing)) || \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+		 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing)) || \
 		{ echo "frappe: échec de 'apt-get install$$missing'"; exit 1; }; \
 	elif command -v dpkg >/dev/null 2>&1; then \
 		echo "frappe: paquets système manquants :$$missing — installez-les : sudo apt-get install$$missing"; \
