@@ -20,6 +20,7 @@ from frappe.errors import FrappeError
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import AppConfig, StartExam, StartResume, StartScreen
 from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.home import HomeScreen
@@ -109,10 +110,7 @@ class FrappeApp(App[int]):
 
     def go_home(self) -> None:
         """Back to the home screen (a running test is never left this way)."""
-        if any(
-            isinstance(s, TypingScreen) and not s.running.session.finished
-            for s in self.screen_stack
-        ):
+        if any(_test_running(s) for s in self.screen_stack):
             return
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -147,11 +145,7 @@ class FrappeApp(App[int]):
     # -- quitting ----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        running = [
-            s
-            for s in self.screen_stack
-            if isinstance(s, TypingScreen) and not s.running.session.finished
-        ]
+        running = [s for s in self.screen_stack if _test_running(s)]
         if not running:
             self.exit(0)
             return
@@ -159,7 +153,9 @@ class FrappeApp(App[int]):
         def answered(confirmed: bool | None) -> None:
             if confirmed:
                 for screen in running:
-                    screen.abandon()
+                    if isinstance(screen, TypingScreen):
+                        screen.abandon()
+                    # a DictationScreen closes its journal on unmount (it stays resumable)
                 self.exit(0)
 
         self.push_screen(
@@ -171,6 +167,13 @@ class FrappeApp(App[int]):
             ),
             answered,
         )
+
+
+def _test_running(screen: Screen[object]) -> bool:
+    """A typing test or a dictation is under way on this screen."""
+    if isinstance(screen, TypingScreen):
+        return not screen.running.session.finished
+    return isinstance(screen, DictationScreen) and screen.session_running
 
 
 def make_app(config: AppConfig | None = None, start: StartScreen = None) -> FrappeApp:

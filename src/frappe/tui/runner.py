@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from frappe.errors import FrappeError, JournalError, StorageError
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
@@ -37,6 +37,9 @@ from frappe.storage.journal import (
     restore_session,
     slugify,
 )
+
+if TYPE_CHECKING:
+    from frappe.tui.widgets.dictation.run import SavedTranscription
 
 __all__ = [
     "Mode",
@@ -309,10 +312,22 @@ def save_session(
     )
 
 
-def close_journal(contents: JournalContents, storage: StoragePaths | None = None) -> SavedResult:
+def close_journal(
+    contents: JournalContents, storage: StoragePaths | None = None
+) -> SavedResult | SavedTranscription:
     """Close an unfinished journal without resuming: its record is saved as interrupted
-    (where the test meant to save it) and the journal archived."""
+    (where the test meant to save it) and the journal archived. A transcription journal is
+    closed the dictation way (scored and saved as a transcription)."""
     header = contents.header
+    if header.config.kind == "transcription":
+        from frappe.tui.widgets.dictation.run import (  # noqa: PLC0415 - cycle
+            close_dictation_journal,
+        )
+
+        try:
+            return close_dictation_journal(contents, storage)
+        except JournalError as error:
+            raise FrappeError(str(error)) from error
     results_dir, db_path = _destinations(contents, storage)
     record = interrupted_record(contents)
     try:

@@ -17,6 +17,7 @@ from frappe.storage.files import read_record
 from frappe.storage.history import HistoryEntry, open_history
 from frappe.tui.config import AppConfig
 from frappe.tui.runner import SavedResult, typing_score
+from frappe.tui.widgets.dictation.run import SavedTranscription, load_saved_transcription
 
 __all__ = ["END_NAMES", "HistoryScreen", "entry_cells"]
 
@@ -130,8 +131,10 @@ class HistoryScreen(Screen[None]):
             self._open(Path(entry.result_path), entry.mode)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
-    def _open(self, path: Path, mode: str) -> SavedResult:
+    def _open(self, path: Path, mode: str) -> SavedResult | SavedTranscription:
         record = read_record(path)
+        if record.kind == "transcription":
+            return load_saved_transcription(path, mode)
         return SavedResult(record, typing_score(record), path, mode)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -139,6 +142,13 @@ class HistoryScreen(Screen[None]):
             return
         if event.state is WorkerState.SUCCESS:
             saved = event.worker.result
+            if isinstance(saved, SavedTranscription):
+                from frappe.tui.screens.dictation_results import (  # noqa: PLC0415 - cycle
+                    DictationResultsScreen,
+                )
+
+                self.app.push_screen(DictationResultsScreen(saved, self.config))
+                return
             assert isinstance(saved, SavedResult)
             from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
 

@@ -3,7 +3,7 @@ interrupted. Nothing is deleted; "later" leaves the journal where it is."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,6 +20,9 @@ from frappe.tui.config import AppConfig
 from frappe.tui.runner import SavedResult, close_journal, resume_test
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.widgets.typing.status import format_clock
+
+if TYPE_CHECKING:
+    from frappe.tui.widgets.dictation.run import SavedTranscription
 
 __all__ = ["ResumeScreen", "describe_journal"]
 
@@ -120,6 +123,9 @@ class ResumeScreen(Screen[None]):
                 severity="warning",
             )
             return
+        if contents.header.config.kind == "transcription":
+            self._resume_dictation(contents)
+            return
         from frappe.tui.screens.typing import TypingScreen  # noqa: PLC0415 - cycle
 
         try:
@@ -134,6 +140,20 @@ class ResumeScreen(Screen[None]):
             return
         self.journals.remove(contents)
         self.app.push_screen(TypingScreen(running, self.config))
+
+    def _resume_dictation(self, contents: JournalContents) -> None:
+        from frappe.tui.screens.dictation import dictation_options  # noqa: PLC0415 - cycle
+        from frappe.tui.screens.dictation_picker import (  # noqa: PLC0415 - cycle
+            resume_dictation_screen,
+        )
+
+        try:
+            screen = resume_dictation_screen(contents, self.config, dictation_options(self.app))
+        except FrappeError as error:
+            self.notify(str(error), title="Reprise impossible", severity="error")
+            return
+        self.journals.remove(contents)
+        self.app.push_screen(screen)
 
     def action_close(self) -> None:
         contents = self.selected()
@@ -155,7 +175,10 @@ class ResumeScreen(Screen[None]):
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="close")
-    def _close(self, contents: JournalContents) -> tuple[JournalContents, SavedResult]:
+    def _close(
+        self, contents: JournalContents
+    ) -> tuple[JournalContents, SavedResult | SavedTranscription]:
+        # close_journal closes a transcription journal the dictation way
         return contents, close_journal(contents, self.config.storage)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
