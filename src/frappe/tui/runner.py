@@ -259,7 +259,39 @@ def save_result(
     """
     score = typing_score(record)
     record = _with_score(record, score)
-    path = write_record(record, results_dir / result_file_name(record, session_id))
+    path, history_error, journal_error = persist_record(
+        record,
+        score.metrics_dict(),
+        results_dir=results_dir,
+        db_path=db_path,
+        mode=mode,
+        journal=journal,
+        session_id=session_id,
+    )
+    return SavedResult(record, score, path, mode, history_error, journal_error)
+
+
+def persist_record(
+    record: ResultRecord,
+    metrics: dict[str, object],
+    *,
+    results_dir: Path,
+    db_path: Path,
+    mode: str,
+    journal: JournalWriter | None,
+    session_id: str,
+) -> tuple[Path, str | None, str | None]:
+    """The save order shared by every exercise: result file first, then the journal is
+    archived, then the history row. Returns the file path and the history and journal
+    problems (as messages); only a result file that cannot be written raises (FrappeError),
+    and then the journal is kept, so nothing is lost."""
+    try:
+        path = write_record(record, results_dir / result_file_name(record, session_id))
+    except OSError as error:
+        raise FrappeError(
+            f"{results_dir} : résultat impossible à écrire ({error.strerror})",
+            title="Résultat non enregistré",
+        ) from error
     journal_error: str | None = None
     if journal is not None:
         journal.result_saved(path)
@@ -270,10 +302,10 @@ def save_result(
     history_error: str | None = None
     try:
         with open_history(db_path) as history:
-            history.add(record, score.metrics_dict(), path, mode=mode)
+            history.add(record, metrics, path, mode=mode)
     except StorageError as error:
         history_error = str(error)
-    return SavedResult(record, score, path, mode, history_error, journal_error)
+    return path, history_error, journal_error
 
 
 def typing_score(record: ResultRecord) -> TypingScore:

@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from frappe.audio.player import PlaybackAction
-from frappe.errors import ExerciseError, FrappeError, JournalError, StorageError
+from frappe.errors import ExerciseError, FrappeError, JournalError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig, SessionState
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.scoring.transcription import TranscriptionScore
-from frappe.storage.files import read_record, write_record
-from frappe.storage.history import open_history
+from frappe.storage.files import read_record
 from frappe.storage.journal import (
     JournalContents,
     JournalHeader,
@@ -38,7 +37,7 @@ from frappe.storage.journal import (
     restore_session,
     unfinished_journals,
 )
-from frappe.tui.runner import Mode, StoragePaths, result_file_name
+from frappe.tui.runner import Mode, StoragePaths, persist_record
 from frappe.tui.widgets.dictation.listening import (
     PLAYBACK_EVENT,
     ListeningSummary,
@@ -343,26 +342,15 @@ def save_transcription(
     metrics["errors"] = [flagged.to_dict() for flagged in score.errors]
     metrics["listening"] = listening.to_dict()
     record = replace(record, score=metrics)
-    try:
-        path = write_record(record, results_dir / result_file_name(record, session_id))
-    except OSError as error:
-        raise FrappeError(
-            f"{results_dir} : résultat impossible à écrire ({error.strerror})",
-            title="Résultat non enregistré",
-        ) from error
-    journal_error: str | None = None
-    if journal is not None:
-        journal.result_saved(path)
-        try:
-            journal.archive()
-        except JournalError as error:
-            journal_error = str(error)
-    history_error: str | None = None
-    try:
-        with open_history(db_path) as history:
-            history.add(record, score.metrics_dict(), path, mode=mode)
-    except StorageError as error:
-        history_error = str(error)
+    path, history_error, journal_error = persist_record(
+        record,
+        score.metrics_dict(),
+        results_dir=results_dir,
+        db_path=db_path,
+        mode=mode,
+        journal=journal,
+        session_id=session_id,
+    )
     return SavedTranscription(
         record, score, listening, path, mode, dictation, history_error, journal_error
     )
