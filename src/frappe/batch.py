@@ -25,6 +25,7 @@ from rich.table import Table
 
 from frappe.errors import FrappeError, InputFileError, ProfileError
 from frappe.exercises.results import score_record
+from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
 from frappe.scoring.score import compare_texts, count_faults, score_typing
 from frappe.scoring.transcription import TranscriptionScore
@@ -78,6 +79,7 @@ def _score_in_worker(path: str) -> dict[str, Any]:
 def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
     """Score one input; never raises for bad input (the reason goes in the entry)."""
     entry: dict[str, Any] = {"file": str(path)}
+    recognition: dict[str, list[dict[str, object]]] | None = None
     try:
         profile = ScoringProfile.from_dict(settings.profile) if settings.profile else None
         if settings.reference is None:
@@ -87,8 +89,11 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
             metrics["kind"] = record.kind
             metrics["candidate"] = record.candidate.name
             metrics["exercise"] = record.exercise_id
-            if isinstance(score, TranscriptionScore):
-                entry_errors: list[dict[str, object]] = [f.to_dict() for f in score.errors]
+            if isinstance(score, CorrectionScore):
+                entry_errors: list[dict[str, object]] = [f.to_dict() for f in score.final.errors]
+                recognition = score.errors_dict()
+            elif isinstance(score, TranscriptionScore):
+                entry_errors = [f.to_dict() for f in score.errors]
             else:
                 entry_errors = [e.to_dict() for e in score.comparison.errors]
         else:
@@ -128,6 +133,8 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
     entry.update(ok=True, metrics=metrics)
     if settings.include_errors:
         entry["errors"] = entry_errors
+        if recognition is not None:
+            entry["recognition"] = recognition
     return entry
 
 
@@ -204,16 +211,21 @@ def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
     table.add_column("candidat")
     for _key, label, _fmt in _TABLE_COLUMNS:
         table.add_column(label, justify="right")
+    corrections = any(e["ok"] and "fixed" in e["metrics"] for e in entries)
+    if corrections:
+        table.add_column("brouillon", justify="right", no_wrap=True)
     for entry in entries:
         name = Path(entry["file"]).name
         if not entry["ok"]:
-            table.add_row(name, "[red]erreur ↓[/red]", *[""] * 5)
+            table.add_row(name, "[red]erreur ↓[/red]", *[""] * (len(_TABLE_COLUMNS) + corrections))
             continue
         metrics = entry["metrics"]
         cells = []
         for key, _label, fmt in _TABLE_COLUMNS:
             value = metrics.get(key)
             cells.append(fmt.format(value) if isinstance(value, int | float) else "—")
+        if corrections:
+            cells.append(_draft_cell(metrics))
         table.add_row(name, str(metrics.get("candidate", "")), *cells)
     console.print(table)
     failed = sum(1 for e in entries if not e["ok"])
@@ -221,6 +233,14 @@ def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
         if not entry["ok"]:
             console.print(f"[red]✗[/red] {entry['error']}", highlight=False, soft_wrap=True)
     console.print(f"{len(entries) - failed} notés, {failed} en erreur")
+
+
+def _draft_cell(metrics: dict[str, Any]) -> str:
+    """``12/15 +1``: recognition errors fixed out of the draft's, then errors introduced (the
+    missed ones are the difference; the table must fit 80 columns)."""
+    if "fixed" not in metrics:
+        return "—"
+    return f"{metrics['fixed']}/{metrics['recognition_errors']} +{metrics['introduced']}"
 
 
 _CSV_METRICS = (
@@ -243,6 +263,12 @@ _CSV_METRICS = (
     "keystroke_accuracy",
     "mark_20",
     "passed",
+    # Correction of a speech-recognition draft (empty for the other kinds).
+    "recognition_errors",
+    "fixed",
+    "missed",
+    "introduced",
+    "fix_rate",
 )
 
 

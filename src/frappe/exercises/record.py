@@ -1,4 +1,5 @@
-"""The result record: one finished (or interrupted) typing test or transcription.
+"""The result record: one finished (or interrupted) typing test, transcription or correction
+of a speech-recognition draft.
 
 Versioned JSON (``"schema": 1``), documented in ``docs/result-format.md``. ``from_dict`` checks
 everything a scorer relies on and raises ``RecordError`` with a one-line reason otherwise.
@@ -19,6 +20,7 @@ from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
     "END_REASONS",
+    "RECORD_KINDS",
     "SCHEMA_VERSION",
     "Candidate",
     "EndReason",
@@ -31,7 +33,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-RecordKind = Literal["typing", "transcription"]
+RecordKind = Literal["typing", "transcription", "correction"]
+RECORD_KINDS: tuple[RecordKind, ...] = ("typing", "transcription", "correction")
 EndReason = Literal["completed", "timeout", "stopped", "interrupted"]
 END_REASONS: tuple[EndReason, ...] = ("completed", "timeout", "stopped", "interrupted")
 
@@ -98,7 +101,7 @@ class ResultRecord:
     """One test, as written to a result file.
 
     Attributes:
-        kind: ``typing`` or ``transcription``.
+        kind: ``typing``, ``transcription`` or ``correction`` (of a speech-recognition draft).
         candidate: Who took it.
         exercise_id: Text or dictation identifier.
         exercise_title: Human title of the exercise.
@@ -116,6 +119,10 @@ class ResultRecord:
         app_version: frappe version that wrote the record.
         score: Metrics computed when the record was written (informative; re-scoring uses
             the stored profile).
+        draft: For a correction, the draft the trainee started from (the keystrokes edit it);
+            None for the other kinds.
+        draft_source: Where the draft came from (``asr``: the speech-recognition model,
+            ``injected``: typical errors injected by a tool), None when unknown.
     """
 
     kind: RecordKind
@@ -133,6 +140,14 @@ class ResultRecord:
     events: tuple[Mapping[str, Any], ...] = ()
     app_version: str = __version__
     score: Mapping[str, Any] | None = field(default=None)
+    draft: str | None = None
+    draft_source: str | None = None
+
+    def __post_init__(self) -> None:
+        # A correction scored without its draft, or a draft on another kind, would replay its
+        # keystrokes from the wrong text: refuse such a record at once.
+        if (self.kind == "correction") != (self.draft is not None):
+            raise ValueError("un brouillon accompagne un exercice de correction, et lui seul")
 
     @property
     def reference_sha256(self) -> str:
@@ -141,13 +156,14 @@ class ResultRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (schema 1)."""
-        return {
+        data: dict[str, Any] = {
             "schema": SCHEMA_VERSION,
             "kind": self.kind,
             "app_version": self.app_version,
             "candidate": {"name": self.candidate.name, "id": self.candidate.id},
             "exercise": {"id": self.exercise_id, "title": self.exercise_title},
             "reference": {"text": self.reference, "sha256": self.reference_sha256},
+            "draft": None,
             "typed": self.typed,
             "started_at": format_timestamp(self.started_at),
             "ended_at": format_timestamp(self.ended_at),
@@ -166,6 +182,14 @@ class ResultRecord:
             "events": [dict(event) for event in self.events],
             "score": dict(self.score) if self.score is not None else None,
         }
+        if self.draft is None:
+            del data["draft"]  # the key is kept in place above only for the key order
+        else:
+            draft: dict[str, Any] = {"text": self.draft, "sha256": sha256_text(self.draft)}
+            if self.draft_source is not None:
+                draft["source"] = self.draft_source
+            data["draft"] = draft
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> ResultRecord:
@@ -177,7 +201,7 @@ class ResultRecord:
             raise RecordError(
                 f"version de format inconnue : {schema!r} (attendue : {SCHEMA_VERSION})"
             )
-        kind = _choice(data, "kind", ("typing", "transcription"))
+        kind = _choice(data, "kind", RECORD_KINDS)
         candidate = _object(data, "candidate")
         exercise = _object(data, "exercise")
         reference = _object(data, "reference")
@@ -186,6 +210,7 @@ class ResultRecord:
         stored_sha = _string(reference, "reference.sha256")
         if stored_sha != sha256_text(reference_text):
             raise RecordError("l'empreinte sha256 ne correspond pas au texte de référence")
+        draft_text, draft_source = _draft(data, kind)
         typed = _string(data, "typed")
         started_at = parse_timestamp(data.get("started_at"), "started_at")
         ended_at = parse_timestamp(data.get("ended_at"), "ended_at")
@@ -209,7 +234,7 @@ class ResultRecord:
         keystrokes = _keystrokes(data.get("keystrokes", []))
         if keystrokes:
             try:
-                rebuilt = replay(keystrokes)
+                rebuilt = replay(keystrokes, draft_text or "")
             except ValueError as error:
                 raise RecordError(f"journal de frappe incohérent : {error}") from error
             if rebuilt != typed:
@@ -250,7 +275,25 @@ class ResultRecord:
             events=tuple(events),
             app_version=str(data.get("app_version", "")),
             score=score if isinstance(score, dict) else None,
+            draft=draft_text,
+            draft_source=draft_source,
         )
+
+
+def _draft(data: Mapping[str, Any], kind: str) -> tuple[str | None, str | None]:
+    """The draft of a correction record (text, source); None for the other kinds."""
+    if kind != "correction":
+        if data.get("draft") is not None:
+            raise RecordError(f"« draft » n'a pas de sens pour un résultat « {kind} »")
+        return None, None
+    draft = _object(data, "draft")
+    text = _string(draft, "draft.text")
+    if _string(draft, "draft.sha256") != sha256_text(text):
+        raise RecordError("l'empreinte sha256 ne correspond pas au texte du brouillon")
+    source = draft.get("source")
+    if source is not None and not isinstance(source, str):
+        raise RecordError("« draft.source » doit être un texte")
+    return text, source
 
 
 def _object(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -88,7 +88,11 @@ class SessionConfig:
         exercise_title: Its title.
         reference: The text to produce.
         settings: Time limit, backspace policy, scoring profile, live feedback.
-        kind: ``typing`` (copy test) or ``transcription``.
+        kind: ``typing`` (copy test), ``transcription`` or ``correction`` (of a
+            speech-recognition draft).
+        initial_text: The text the document starts with: empty, or for a correction the draft
+            to correct (the keystrokes edit it, and replay from it).
+        draft_source: For a correction, where the draft came from (``asr``, ``injected``).
         dead_keys: Spacing accents treated as dead keys (empty: none); a composed character is
             one character and one insertion.
         end_when_complete: A copy test ends by itself once the last reference word is typed.
@@ -103,11 +107,24 @@ class SessionConfig:
     reference: str
     settings: RecordSettings
     kind: RecordKind = "typing"
+    initial_text: str = ""
+    draft_source: str | None = None
     dead_keys: str = "^¨"
     end_when_complete: bool = True
     burst_gap_ms: int = 15
     burst_min_run: int = 10
     burst_single_event: int = 3
+
+    def __post_init__(self) -> None:
+        # Only a correction starts from a text: its record carries that text as the draft the
+        # keystrokes replay from; any other record replays from an empty text.
+        if self.initial_text and self.kind != "correction":
+            raise ValueError("seul un exercice de correction part d'un texte")
+
+    @property
+    def draft(self) -> str | None:
+        """The draft of a correction (None for the other kinds)."""
+        return self.initial_text if self.kind == "correction" else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +337,7 @@ class Session:
         self._wall = wall_clock or (lambda: datetime.now(UTC))
         self.listener = listener
         self.state = SessionState.READY
-        self._typed: list[str] = []
+        self._typed: list[str] = list(config.initial_text)
         self._keystrokes: list[Keystroke] = []
         self._events: list[dict[str, Any]] = []
         self._offset_ms = 0  # typing time used before the current run (resume)
@@ -360,7 +377,7 @@ class Session:
         do not replay (a corrupt log).
         """
         session = cls(config, clock=clock, wall_clock=wall_clock, listener=None)
-        typed = replay(keystrokes)
+        typed = replay(keystrokes, config.initial_text)
         session._keystrokes = list(keystrokes)
         session._events = [dict(e) for e in events]
         session._typed = list(typed)
@@ -562,6 +579,8 @@ class Session:
             settings=self.config.settings,
             keystrokes=tuple(self._keystrokes),
             events=tuple(self._events),
+            draft=self.config.draft,
+            draft_source=self.config.draft_source if self.config.kind == "correction" else None,
         )
 
     # -- internals ---------------------------------------------------------------------------

@@ -41,6 +41,28 @@ class CorrectionScore:
         total = len(self.fixed) + len(self.missed)
         return len(self.fixed) / total if total else 1.0
 
+    def final_errors_at(self, error: ScoringError) -> tuple[ScoringError, ...]:
+        """The final text's errors on the reference words of a draft error: what a missed
+        recognition error became in the trainee's text."""
+        return tuple(
+            e for e in self.final.comparison.errors if _touches(e.ref_words, error.ref_words)
+        )
+
+    def errors_dict(self) -> dict[str, list[dict[str, object]]]:
+        """The three lists for JSON: ``fixed`` and ``missed`` are draft errors (``hyp`` is the
+        draft's text; a missed one adds ``final``, the final text there), ``introduced`` are
+        errors of the final text."""
+        missed: list[dict[str, object]] = []
+        for error in self.missed:
+            entry = error.to_dict()
+            entry["final"] = " ".join(e.hyp for e in self.final_errors_at(error) if e.hyp)
+            missed.append(entry)
+        return {
+            "fixed": [e.to_dict() for e in self.fixed],
+            "missed": missed,
+            "introduced": [e.to_dict() for e in self.introduced],
+        }
+
     def metrics_dict(self) -> dict[str, object]:
         """Flat metrics: the final text's, plus the three counts."""
         data = self.final.metrics_dict()

@@ -102,12 +102,13 @@ def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
     raise AssertionError("unreachable: a bulk check failed but no entry is invalid")
 
 
-def replay(keystrokes: Iterable[Keystroke]) -> str:
-    """The typed text that the log's edits build, in order.
+def replay(keystrokes: Iterable[Keystroke], initial: str = "") -> str:
+    """The typed text that the log's edits build, in order, from ``initial`` (empty for a
+    typing test or a transcription, the speech-recognition draft for a correction exercise).
 
     Raises ValueError when an edit does not fit the text built so far (a corrupt log).
     """
-    buffer: list[str] = []
+    buffer: list[str] = list(initial)
     for _t, _key, op, pos, text in keystrokes:
         if op == "insert":
             if pos == len(buffer) and len(text) == 1:

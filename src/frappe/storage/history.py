@@ -68,7 +68,15 @@ _COLUMNS = (
     "id, candidate_name, candidate_id, exercise_id, exercise_title, kind, mode, started_at, "
     "ended_at, duration_s, end_reason, profile, speed, speed_unit, faults, accuracy, "
     "keystroke_accuracy, error_rate, mark_20, passed, gross_wpm, net_wpm, characters, "
-    "result_path"
+    "result_path, recognition_errors, fixed, missed, introduced"
+)
+# Columns added after schema 1 shipped: nullable and added in place (no version bump), so an
+# older frappe sharing the database still reads and writes it (it names its columns).
+_ADDED_COLUMNS = (
+    ("recognition_errors", "INTEGER"),
+    ("fixed", "INTEGER"),
+    ("missed", "INTEGER"),
+    ("introduced", "INTEGER"),
 )
 
 
@@ -87,7 +95,7 @@ class HistoryEntry:
         candidate_id: Optional identifier.
         exercise_id: Text or dictation id.
         exercise_title: Its title.
-        kind: ``typing`` or ``transcription``.
+        kind: ``typing``, ``transcription`` or ``correction``.
         mode: ``exam`` or ``practice``.
         started_at: First key press (UTC).
         ended_at: End (UTC).
@@ -106,6 +114,10 @@ class HistoryEntry:
         net_wpm: Net words per minute.
         characters: Characters typed.
         result_path: The result file.
+        recognition_errors: For a correction, the draft's recognition errors (else None)…
+        fixed: …those the trainee fixed…
+        missed: …those left wrong…
+        introduced: …and the errors the trainee added where the draft was right.
     """
 
     id: int
@@ -132,6 +144,10 @@ class HistoryEntry:
     net_wpm: float | None
     characters: int | None
     result_path: str
+    recognition_errors: int | None = None
+    fixed: int | None = None
+    missed: int | None = None
+    introduced: int | None = None
 
     @classmethod
     def _from_row(cls, row: tuple[Any, ...]) -> HistoryEntry:
@@ -140,6 +156,10 @@ class HistoryEntry:
         values[8] = _parse_date(values[8])
         values[19] = None if values[19] is None else bool(values[19])
         return cls(*values)
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _real(value: object) -> float | None:
@@ -215,6 +235,10 @@ class History:
                     f"{self.path} : base d'historique d'une version plus récente de frappe "
                     f"(schéma {version}, connu : {HISTORY_SCHEMA})"
                 )
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
+            for name, sql_type in _ADDED_COLUMNS:
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {sql_type}")
 
     def close(self) -> None:
         """Close the connection."""
@@ -230,8 +254,8 @@ class History:
     ) -> int:
         """Record a result (again: the row of the same result file is replaced); its row id.
 
-        ``metrics`` is the score's ``metrics_dict()`` (typing or transcription): missing
-        metrics are stored as NULL.
+        ``metrics`` is the score's ``metrics_dict()`` (typing, transcription or correction):
+        missing metrics are stored as NULL.
         """
         profile = record.settings.profile
         passed = metrics.get("passed")
@@ -259,6 +283,10 @@ class History:
             "net_wpm": _real(metrics.get("net_wpm")),
             "characters": metrics.get("characters"),
             "result_path": str(result_path.resolve()),
+            "recognition_errors": _integer(metrics.get("recognition_errors")),
+            "fixed": _integer(metrics.get("fixed")),
+            "missed": _integer(metrics.get("missed")),
+            "introduced": _integer(metrics.get("introduced")),
             "recorded_at": format_timestamp(datetime.now(UTC)),
         }
         names = ", ".join(values)

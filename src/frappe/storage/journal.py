@@ -1,7 +1,8 @@
 """Session journals: every key event of a running test, appended as JSON lines.
 
 A journal lets a test survive a crash, ``kill -9`` or a power cut. Its first line is a header
-(candidate, exercise, reference text and SHA-256, settings, where the result goes); then one
+(candidate, exercise, reference text and SHA-256, for a correction the draft the keystrokes
+edit, settings, where the result goes); then one
 line per keystroke (``{"k": [t_ms, key, op, pos, text]}``), per event (``{"e": {...}}``), per
 clock start (``{"start": date, "t": t_ms}``) and a heartbeat (``{"t": t_ms}``) while the clock
 runs, so the time used is known even if the candidate stopped typing; ``{"end": reason}`` and
@@ -33,6 +34,7 @@ from typing import Any
 from frappe.errors import JournalError, ProfileError
 from frappe.exercises.record import (
     END_REASONS,
+    RECORD_KINDS,
     Candidate,
     EndReason,
     RecordSettings,
@@ -93,7 +95,7 @@ class JournalHeader:
     Attributes:
         session_id: Random identifier of the session.
         created_at: When the journal was created (UTC).
-        config: The session configuration (candidate, exercise, reference, settings).
+        config: The session configuration (candidate, exercise, reference, draft, settings).
         mode: ``exam`` or ``practice``.
         results_dir: Where the result file goes (None: the default).
         db_path: The history database (None: the default).
@@ -110,7 +112,7 @@ class JournalHeader:
         """The JSON header."""
         config = self.config
         settings = config.settings
-        return {
+        data: dict[str, Any] = {
             "frappe_journal": JOURNAL_VERSION,
             "session_id": self.session_id,
             "created_at": format_timestamp(self.created_at),
@@ -134,6 +136,13 @@ class JournalHeader:
             "results_dir": self.results_dir,
             "db": self.db_path,
         }
+        if config.kind == "correction":
+            data["draft"] = {
+                "text": config.initial_text,
+                "sha256": sha256_text(config.initial_text),
+                "source": config.draft_source,
+            }
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> JournalHeader:
@@ -152,8 +161,15 @@ class JournalHeader:
             candidate = data["candidate"]
             exercise = data["exercise"]
             kind = data.get("kind", "typing")
-            if kind not in ("typing", "transcription"):
+            if kind not in RECORD_KINDS:
                 raise JournalError(f"{where} : type d'exercice inconnu {kind!r}")
+            draft, draft_source = "", None
+            if kind == "correction":
+                draft = data["draft"]["text"]
+                if not isinstance(draft, str) or data["draft"].get("sha256") != sha256_text(draft):
+                    raise JournalError(f"{where} : le brouillon ne correspond pas à son empreinte")
+                source = data["draft"].get("source")
+                draft_source = source if isinstance(source, str) else None
             limit = settings.get("time_limit_s")
             config = SessionConfig(
                 candidate=Candidate(str(candidate["name"]), candidate.get("id")),
@@ -169,6 +185,8 @@ class JournalHeader:
                     identity=tuple(str(t) for t in settings.get("identity", ())),
                 ),
                 kind=kind,
+                initial_text=draft,
+                draft_source=draft_source,
                 dead_keys=str(options.get("dead_keys", "^¨")),
                 end_when_complete=bool(options.get("end_when_complete", True)),
             )
@@ -390,8 +408,8 @@ class JournalContents:
 
     @property
     def typed(self) -> str:
-        """The typed text rebuilt from the keystrokes."""
-        return replay(self.keystrokes)
+        """The typed text rebuilt from the keystrokes (from the draft, for a correction)."""
+        return replay(self.keystrokes, self.header.config.initial_text)
 
     @property
     def remaining_s(self) -> float | None:
@@ -467,7 +485,7 @@ def read_journal(path: Path) -> JournalContents:
             warnings.append(f"ligne {number} invalide ignorée ({error})")
     if header is None:
         raise JournalError(f"{path} : journal vide")
-    keystrokes = _consistent_prefix(keystrokes, warnings)
+    keystrokes = _consistent_prefix(keystrokes, header.config.initial_text, warnings)
     limit = header.config.settings.time_limit_s
     if limit is not None:
         elapsed = min(elapsed, round(limit * 1000))
@@ -485,10 +503,12 @@ def read_journal(path: Path) -> JournalContents:
     )
 
 
-def _consistent_prefix(strokes: list[Keystroke], warnings: list[str]) -> list[Keystroke]:
-    """The keystrokes that replay, up to the first inconsistent one."""
+def _consistent_prefix(
+    strokes: list[Keystroke], initial: str, warnings: list[str]
+) -> list[Keystroke]:
+    """The keystrokes that replay (from ``initial``), up to the first inconsistent one."""
     try:
-        replay(strokes)
+        replay(strokes, initial)
         return strokes
     except ValueError:
         pass
@@ -496,7 +516,7 @@ def _consistent_prefix(strokes: list[Keystroke], warnings: list[str]) -> list[Ke
     while low < high:
         middle = (low + high + 1) // 2
         try:
-            replay(strokes[:middle])
+            replay(strokes[:middle], initial)
             low = middle
         except ValueError:
             high = middle - 1

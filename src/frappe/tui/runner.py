@@ -348,10 +348,10 @@ def close_journal(
     contents: JournalContents, storage: StoragePaths | None = None
 ) -> SavedResult | SavedTranscription:
     """Close an unfinished journal without resuming: its record is saved as interrupted
-    (where the test meant to save it) and the journal archived. A transcription journal is
-    closed the dictation way (scored and saved as a transcription)."""
+    (where the test meant to save it) and the journal archived. A transcription (or
+    correction) journal is closed the dictation way (scored and saved as such)."""
     header = contents.header
-    if header.config.kind == "transcription":
+    if header.config.kind in ("transcription", "correction"):
         from frappe.tui.widgets.dictation.run import (  # noqa: PLC0415 - cycle
             close_dictation_journal,
         )

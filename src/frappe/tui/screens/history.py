@@ -19,7 +19,9 @@ from frappe.tui.config import AppConfig
 from frappe.tui.runner import SavedResult, typing_score
 from frappe.tui.widgets.dictation.run import SavedTranscription, load_saved_transcription
 
-__all__ = ["END_NAMES", "HistoryScreen", "entry_cells"]
+__all__ = ["END_NAMES", "KIND_NAMES", "HistoryScreen", "entry_cells"]
+
+KIND_NAMES = {"typing": "frappe", "transcription": "dictée", "correction": "correction"}
 
 END_NAMES = {
     "completed": "fini",
@@ -37,7 +39,20 @@ def entry_cells(entry: HistoryEntry) -> tuple[str, ...]:
     mark = "—" if entry.mark_20 is None else f"{entry.mark_20:.1f}".replace(".", ",")
     passed = "—" if entry.passed is None else ("réussi" if entry.passed else "non")
     mode = "examen" if entry.mode == "exam" else "entr."
-    return (date, entry.candidate_name, entry.exercise_id[:12], mode, speed, faults, mark, passed)
+    kind = KIND_NAMES.get(entry.kind, entry.kind)
+    if entry.fixed is not None and entry.recognition_errors is not None:
+        kind = f"{kind} {entry.fixed}/{entry.recognition_errors}"
+    return (
+        date,
+        entry.candidate_name,
+        entry.exercise_id[:12],
+        kind,
+        mode,
+        speed,
+        faults,
+        mark,
+        passed,
+    )
 
 
 class HistoryScreen(Screen[None]):
@@ -69,7 +84,7 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(
-            "Date", "Candidat", "Exercice", "Mode", "Vitesse", "Fautes", "Note", "Résultat"
+            "Date", "Candidat", "Exercice", "Type", "Mode", "Vitesse", "Fautes", "Note", "Résultat"
         )
         self.reload()
         table.focus()
@@ -133,7 +148,7 @@ class HistoryScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
     def _open(self, path: Path, mode: str) -> SavedResult | SavedTranscription:
         record = read_record(path)
-        if record.kind == "transcription":
+        if record.kind in ("transcription", "correction"):
             return load_saved_transcription(path, mode)
         return SavedResult(record, typing_score(record), path, mode)
 

@@ -30,14 +30,19 @@ __all__ = ["ResumeScreen", "describe_journal"]
 def describe_journal(contents: JournalContents) -> str:
     """One line for a trainer: who, what, how far, time left, when."""
     config = contents.header.config
-    typed = len(contents.typed)
+    if config.kind == "correction":
+        # The document starts as the draft: its length says nothing of the work done.
+        edits = sum(1 for stroke in contents.keystrokes if stroke.op != "none")
+        done = f"correction du brouillon, {edits} modification(s)"
+    else:
+        done = f"{len(contents.typed)} car. tapés"
     remaining = contents.remaining_s
     left = "sans limite" if remaining is None else f"reste {format_clock(remaining)}"
     when = contents.last_written.astimezone().strftime("%d/%m %H:%M")
     state = " — terminé, résultat non enregistré" if contents.end_reason else ""
     return (
         f"{config.candidate.name} — {config.exercise_title or config.exercise_id} — "
-        f"{typed} car. tapés — {left} — {when}{state}"
+        f"{done} — {left} — {when}{state}"
     )
 
 
@@ -123,7 +128,7 @@ class ResumeScreen(Screen[None]):
                 severity="warning",
             )
             return
-        if contents.header.config.kind == "transcription":
+        if contents.header.config.kind in ("transcription", "correction"):
             self._resume_dictation(contents)
             return
         from frappe.tui.screens.typing import TypingScreen  # noqa: PLC0415 - cycle

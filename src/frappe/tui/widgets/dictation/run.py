@@ -1,6 +1,7 @@
 """Running a dictation from start to saved result, without any UI: session + journal + result
 file + history, exactly as the typing test does (``frappe.tui.runner``), for ``transcription``
-records scored under the dictée barème.
+records scored under the dictée barème, and ``correction`` records (the trainee corrects the
+speech-recognition draft while listening; the document starts as the draft).
 
 The session and journal are the typing test's: the editor feeds arbitrary edits
 (``Session.edit``), and playback actions are journaled as events as they happen, so a crash loses
@@ -16,14 +17,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from frappe.audio.player import PlaybackAction
 from frappe.errors import ExerciseError, FrappeError, JournalError
 from frappe.exercises.dictations import Dictation, find_dictation
+from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig, SessionState
+from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.files import read_record
@@ -46,11 +49,14 @@ from frappe.tui.widgets.dictation.listening import (
 )
 
 __all__ = [
+    "DICTATION_KINDS",
     "DICTATION_PROFILE",
+    "DictationExercise",
     "DictationSpec",
     "RunningDictation",
     "SavedTranscription",
     "close_dictation_journal",
+    "dictation_scores",
     "last_playback",
     "load_saved_transcription",
     "resume_dictation",
@@ -61,6 +67,9 @@ __all__ = [
 ]
 
 DICTATION_PROFILE = "dictee"
+DictationExercise = Literal["transcription", "correction"]
+# Record kinds run by the dictation screen (same player, journal, results screen).
+DICTATION_KINDS: tuple[DictationExercise, ...] = ("transcription", "correction")
 # Player actions that are not the trainee's doing, and those not worth a line in the record.
 _PASSIVE = frozenset(("load", "ended", "loop", "device_lost", "recover", "tick"))
 _UNLOGGED = frozenset(("load", "tick"))
@@ -76,6 +85,8 @@ class DictationSpec:
         deadline_s: Time allowed (None: none); the clock starts at the first key or play.
         profile: The barème (``dictee`` by default).
         mode: ``exam`` or ``practice`` (where the result file goes, history mode).
+        exercise: ``transcription`` (type the document from nothing) or ``correction`` (correct
+            the exercise's speech-recognition draft).
     """
 
     candidate: Candidate
@@ -83,16 +94,21 @@ class DictationSpec:
     deadline_s: float | None
     profile: ScoringProfile = field(default_factory=lambda: scoring_profile(DICTATION_PROFILE))
     mode: Mode = "exam"
+    exercise: DictationExercise = "transcription"
 
     def session_config(self) -> SessionConfig:
-        """The session configuration: a transcription with the exercise's scoring keys."""
+        """The session configuration: a transcription with the exercise's scoring keys, or a
+        correction starting from the draft. ExerciseError when the reference (or, for a
+        correction, the draft) is missing."""
         dictation = self.dictation
         keys = dictation.keys()
+        reference = dictation.reference_text()
+        draft = read_draft(dictation) if self.exercise == "correction" else None
         return SessionConfig(
             candidate=self.candidate,
             exercise_id=dictation.id,
             exercise_title=dictation.title,
-            reference=dictation.reference_text(),
+            reference=reference,
             settings=RecordSettings(
                 time_limit_s=self.deadline_s,
                 backspace_allowed=True,
@@ -101,24 +117,27 @@ class DictationSpec:
                 terminology=keys.terminology,
                 identity=keys.identity,
             ),
-            kind="transcription",
+            kind=self.exercise,
+            initial_text=draft.text if draft is not None else "",
+            draft_source=draft.source if draft is not None else None,
             end_when_complete=False,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class SavedTranscription:
-    """A finished transcription, saved.
+    """A finished transcription (or correction of a draft), saved.
 
     Attributes:
         record: The result record (with its score).
-        score: Its score under the record's barème.
+        score: Its score under the record's barème (for a correction, the final text's).
         listening: How the recording was listened to.
         path: The result file.
         mode: ``exam`` or ``practice``.
         dictation: The exercise, when it is still in the corpus (audio, word timings).
         history_error: Why the history could not be updated (the file is saved anyway).
         journal_error: Why the journal could not be archived, if so.
+        correction: For a correction, the recognition errors fixed, missed and introduced.
     """
 
     record: ResultRecord
@@ -129,11 +148,13 @@ class SavedTranscription:
     dictation: Dictation | None = None
     history_error: str | None = None
     journal_error: str | None = None
+    correction: CorrectionScore | None = None
 
 
 @dataclass(slots=True)
 class RunningDictation:
-    """A transcription being typed, its journal, its exercise and where its result goes.
+    """A transcription (or correction) being typed, its journal, its exercise and where its
+    result goes.
 
     Attributes:
         session: The session (its clock starts at the first key or the first playback action).
@@ -221,8 +242,9 @@ def start_dictation(
     clock: Callable[[], float] = time.monotonic,
     sync_interval: float = 0.5,
 ) -> RunningDictation:
-    """A new transcription session, journaled from its first line. ExerciseError when the
-    exercise has no reference yet, JournalError when the journal cannot be created."""
+    """A new transcription (or correction) session, journaled from its first line.
+    ExerciseError when the exercise has no reference yet (or no draft, for a correction),
+    JournalError when the journal cannot be created."""
     config = spec.session_config()
     results_dir = _results_dir(storage, spec.mode)
     header = JournalHeader(
@@ -262,8 +284,9 @@ def resume_dictation(
     clock: Callable[[], float] = time.monotonic,
     sync_interval: float = 0.5,
 ) -> RunningDictation:
-    """Go on with a journaled transcription: same text, the time left, same exercise."""
-    if contents.header.config.kind != "transcription":
+    """Go on with a journaled transcription or correction: same text, the time left, same
+    exercise (a correction's draft comes from the journal, not from the corpus)."""
+    if contents.header.config.kind not in DICTATION_KINDS:
         raise JournalError(f"{contents.path} : ce journal n'est pas celui d'une dictée")
     if contents.end_reason is not None:
         raise JournalError(
@@ -298,20 +321,30 @@ def last_playback(events: tuple[Mapping[str, Any], ...]) -> tuple[float, float] 
 
 
 def unfinished_dictations(journal_dir: Path | None = None) -> list[JournalContents]:
-    """Unfinished transcription journals (typing tests left out), oldest first."""
+    """Unfinished transcription and correction journals (typing tests left out), oldest
+    first."""
     return [
         contents
         for contents in unfinished_journals(journal_dir)
-        if contents.header.config.kind == "transcription"
+        if contents.header.config.kind in DICTATION_KINDS
     ]
 
 
-def transcription_score(record: ResultRecord) -> TranscriptionScore:
-    """The score of a transcription record (FrappeError for another kind)."""
+def dictation_scores(record: ResultRecord) -> tuple[TranscriptionScore, CorrectionScore | None]:
+    """The final text's score and, for a correction, the three-way comparison with the draft
+    (FrappeError for a typing test)."""
     score = score_record(record)
+    if isinstance(score, CorrectionScore):
+        return score.final, score
     if not isinstance(score, TranscriptionScore):
         raise FrappeError(f"« {record.exercise_id} » n'est pas une transcription")
-    return score
+    return score, None
+
+
+def transcription_score(record: ResultRecord) -> TranscriptionScore:
+    """The score of a transcription record, or of a correction's final text (FrappeError for
+    another kind)."""
+    return dictation_scores(record)[0]
 
 
 def _listening(record: ResultRecord, dictation: Dictation | None) -> ListeningSummary:
@@ -336,15 +369,18 @@ def save_transcription(
     Raises FrappeError only when the result file itself cannot be written (the journal is
     then kept, so nothing is lost).
     """
-    score = transcription_score(record)
+    score, correction = dictation_scores(record)
     listening = _listening(record, dictation)
-    metrics: dict[str, Any] = score.metrics_dict()
+    flat = (correction or score).metrics_dict()
+    metrics: dict[str, Any] = dict(flat)
     metrics["errors"] = [flagged.to_dict() for flagged in score.errors]
+    if correction is not None:
+        metrics["recognition"] = correction.errors_dict()
     metrics["listening"] = listening.to_dict()
     record = replace(record, score=metrics)
     path, history_error, journal_error = persist_record(
         record,
-        score.metrics_dict(),
+        flat,
         results_dir=results_dir,
         db_path=db_path,
         mode=mode,
@@ -352,14 +388,15 @@ def save_transcription(
         session_id=session_id,
     )
     return SavedTranscription(
-        record, score, listening, path, mode, dictation, history_error, journal_error
+        record, score, listening, path, mode, dictation, history_error, journal_error, correction
     )
 
 
 def close_dictation_journal(
     contents: JournalContents, storage: StoragePaths | None = None
 ) -> SavedTranscription:
-    """Close an unfinished transcription journal without resuming: saved as interrupted."""
+    """Close an unfinished transcription (or correction) journal without resuming: saved as
+    interrupted."""
     header = contents.header
     results_dir, db_path = _destinations(contents, storage)
     record = interrupted_record(contents)
@@ -376,9 +413,16 @@ def close_dictation_journal(
 
 
 def load_saved_transcription(path: Path, mode: str = "exam") -> SavedTranscription:
-    """A saved transcription read back (the history browser opens it)."""
+    """A saved transcription or correction read back (the history browser opens it)."""
     record = read_record(path)
     dictation = _find(record.exercise_id)
+    score, correction = dictation_scores(record)
     return SavedTranscription(
-        record, transcription_score(record), _listening(record, dictation), path, mode, dictation
+        record,
+        score,
+        _listening(record, dictation),
+        path,
+        mode,
+        dictation,
+        correction=correction,
     )
