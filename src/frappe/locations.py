@@ -13,6 +13,7 @@ import platformdirs
 __all__ = [
     "bundled_audio_corpus_dir",
     "bundled_texts_dir",
+    "user_audio_corpus_dir",
     "user_cache_dir",
     "user_config_dir",
     "user_data_dir",
@@ -46,6 +47,13 @@ def user_data_dir() -> Path:
     """History database, results and journals (``FRAPPE_DATA_DIR`` overrides)."""
     override = os.environ.get("FRAPPE_DATA_DIR")
     return Path(override) if override else Path(platformdirs.user_data_dir(_APP))
+
+
+def user_audio_corpus_dir() -> Path:
+    """Dictation exercises made by trainers from their own recordings: beside the user data,
+    since the bundled corpus may be read-only (``FRAPPE_USER_AUDIO_CORPUS_DIR`` overrides)."""
+    override = os.environ.get("FRAPPE_USER_AUDIO_CORPUS_DIR")
+    return Path(override) if override else user_data_dir() / "audio_corpus"
 
 
 def user_config_dir() -> Path:

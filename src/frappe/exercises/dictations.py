@@ -1,4 +1,8 @@
-"""Dictation exercises: ``audio_corpus/<id>/`` with ``exercise.toml``, audio and reference."""
+"""Dictation exercises: ``audio_corpus/<id>/`` with ``exercise.toml``, audio and reference.
+
+The corpus is the bundled one plus the exercises trainers make from their own recordings
+(``frappe.locations.user_audio_corpus_dir``, see ``frappe.exercises.authoring``).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,19 @@ from importlib import resources
 from pathlib import Path
 
 from frappe.errors import ExerciseError, InputFileError
-from frappe.locations import bundled_audio_corpus_dir
+from frappe.locations import bundled_audio_corpus_dir, user_audio_corpus_dir
 from frappe.scoring.transcription import ExerciseKeys
 from frappe.textio import read_text_file
 
-__all__ = ["Dictation", "find_dictation", "list_dictations", "load_dictation", "medical_lexicon"]
+__all__ = [
+    "Corpus",
+    "Dictation",
+    "find_dictation",
+    "list_dictations",
+    "load_corpus",
+    "load_dictation",
+    "medical_lexicon",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +110,63 @@ def load_dictation(folder: Path) -> Dictation:
     )
 
 
+def _exercise_folders(folder: Path) -> list[Path]:
+    # Hidden folders are exercises being created (renamed into place when complete).
+    return [
+        p.parent
+        for p in sorted(folder.glob("*/exercise.toml"))
+        if not p.parent.name.startswith(".")
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The exercises offered, and the trainers' exercises left out (one French line each)."""
+
+    dictations: list[Dictation]
+    problems: list[str]
+
+
+def load_corpus(folder: Path | None = None) -> Corpus:
+    """The exercises of ``folder``, or by default the bundled corpus followed by the trainers'
+    exercises (``user_audio_corpus_dir``), sorted by id within each.
+
+    A bundled exercise that cannot be read is an error (frappe is broken); a trainer's exercise
+    that cannot be read, or whose id is already taken, is left out with a problem line, so one
+    bad folder never hides the whole corpus from trainees.
+    """
+    if folder is not None:
+        if not folder.is_dir():
+            raise ExerciseError(f"dossier de dictées introuvable : {folder}")
+        return Corpus([load_dictation(p) for p in _exercise_folders(folder)], [])
+    bundled = bundled_audio_corpus_dir()
+    if not bundled.is_dir():
+        raise ExerciseError(f"dossier de dictées introuvable : {bundled}")
+    dictations = [load_dictation(p) for p in _exercise_folders(bundled)]
+    problems: list[str] = []
+    user = user_audio_corpus_dir()
+    if user.is_dir() and user.resolve() != bundled.resolve():
+        seen = {d.id: d.folder for d in dictations}
+        for path in _exercise_folders(user):
+            try:
+                dictation = load_dictation(path)
+            except ExerciseError as error:
+                problems.append(str(error))
+                continue
+            if dictation.id in seen:
+                problems.append(
+                    f"{path} : identifiant « {dictation.id} » déjà pris par {seen[dictation.id]}"
+                    " — exercice ignoré"
+                )
+                continue
+            seen[dictation.id] = path
+            dictations.append(dictation)
+    return Corpus(dictations, problems)
+
+
 def list_dictations(folder: Path | None = None) -> list[Dictation]:
-    """Every exercise of the corpus (the bundled one by default), sorted by id."""
-    folder = folder or bundled_audio_corpus_dir()
-    if not folder.is_dir():
-        raise ExerciseError(f"dossier de dictées introuvable : {folder}")
-    return [load_dictation(p.parent) for p in sorted(folder.glob("*/exercise.toml"))]
+    """Every exercise of ``folder``, or of the bundled corpus then the trainers' exercises."""
+    return load_corpus(folder).dictations
 
 
 def find_dictation(id_or_path: str, folder: Path | None = None) -> Dictation:

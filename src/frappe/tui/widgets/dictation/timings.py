@@ -130,6 +130,18 @@ class PassageFinder:
         heard = [_token(w.text) for w in timings]
         self._match = _align(tokens, heard)
 
+    def text_span(self, heard: int) -> tuple[int, int] | None:
+        """Characters ``[start, end)`` of the reference word aligned with recognised word
+        number ``heard``; a word left unaligned (dictated punctuation, an extra word) gives the
+        closest aligned word before it. None when nothing before it is aligned."""
+        best = -1
+        for index, match in enumerate(self._match):
+            if 0 <= match <= heard and (best < 0 or match >= self._match[best]):
+                best = index
+        if best < 0:
+            return None
+        return self._starts[best], self._ends[best]
+
     def passage(self, start: int, end: int) -> tuple[float, float] | None:
         """Start and end times (seconds, with a little margin) of the reference characters
         ``[start, end)``: everything said between the reference words around them (dictated

@@ -1,0 +1,350 @@
+"""Trainers' exercises: a new recording becomes an exercise folder, its speech-recognition
+draft is reviewed, and the reviewed text is accepted as the reference.
+
+Files of an exercise folder, by who writes them:
+
+* ``audio.*``, ``exercise.toml``: ``create_exercise`` (the folder is built hidden, then renamed
+  into the user corpus: a half-made exercise is never listed);
+* ``draft.txt``, ``timings.json``: speech recognition (``frappe.asr.reference``). ``draft.txt``
+  stays the raw recognition draft, which the trainee correction exercise also uses;
+* ``draft.review.txt``: the trainer's review in progress, saved as they edit, so nothing typed
+  is lost when the app is left or killed;
+* ``reference.txt``: only ``accept_reference``, on the trainer's explicit acceptance; a
+  reference it replaces is kept as ``reference.txt.bak``.
+
+No Textual and no faster-whisper here: the app and tests use it directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from frappe.audio.source import read_info
+from frappe.errors import AudioError, ExerciseError, InputFileError
+from frappe.exercises.dictations import Dictation, load_dictation
+from frappe.locations import user_audio_corpus_dir
+from frappe.storage.files import write_atomic
+from frappe.textio import read_text_file
+
+__all__ = [
+    "BACKUP_FILE",
+    "DOCUMENT_TYPES",
+    "REVIEW_FILE",
+    "AcceptedReference",
+    "ExerciseState",
+    "NewExercise",
+    "ReviewText",
+    "accept_reference",
+    "create_exercise",
+    "discard_review",
+    "exercise_state",
+    "is_user_exercise",
+    "normalise_reference",
+    "review_text",
+    "save_review",
+    "suggested_deadline_min",
+]
+
+REVIEW_FILE = "draft.review.txt"
+BACKUP_FILE = "reference.txt.bak"
+TIMINGS_FILE = "timings.json"
+# Document types of the bundled corpus, with the label the form shows.
+DOCUMENT_TYPES: dict[str, str] = {
+    "lettre": "Lettre",
+    "compte-rendu-hospitalisation": "Compte rendu d'hospitalisation",
+    "compte-rendu-operatoire": "Compte rendu opératoire",
+    "ordonnance": "Ordonnance",
+    "lettre-de-liaison": "Lettre de liaison",
+    "rapport-social": "Rapport social",
+    "certificat": "Certificat médical",
+}
+ID_PREFIX = "f"  # « formateur »: bundled exercises are d01–d08, the picker shows 3 characters
+_NUMBERED = re.compile(rf"{ID_PREFIX}(\d+)-")
+_SLUG_LENGTH = 40
+# The bundled deadlines are 8–10 times the audio length (typing, listening again, checking).
+_DEADLINE_FACTOR = 9.0
+_DEADLINE_STEP_MIN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseState:
+    """What an exercise folder holds, for the trainer's list."""
+
+    reference: bool
+    draft: bool
+    timings: bool
+    review: bool
+    editable: bool
+
+
+def is_user_exercise(dictation: Dictation) -> bool:
+    """The exercise is a trainer's (in the user corpus), not one shipped with frappe."""
+    with contextlib.suppress(OSError, ValueError):
+        return dictation.folder.resolve().is_relative_to(user_audio_corpus_dir().resolve())
+    return False
+
+
+def exercise_state(dictation: Dictation) -> ExerciseState:
+    """Which of reference, draft, timings and review in progress exist."""
+    folder = dictation.folder
+    return ExerciseState(
+        reference=dictation.reference.is_file(),
+        draft=dictation.draft.is_file(),
+        timings=(folder / TIMINGS_FILE).is_file(),
+        review=(folder / REVIEW_FILE).is_file(),
+        editable=is_user_exercise(dictation),
+    )
+
+
+# --- a new exercise -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewExercise:
+    """What the « new recording » form asks.
+
+    Attributes:
+        audio: The recording to copy into the exercise.
+        title: Title shown to trainees.
+        document_type: A key of ``DOCUMENT_TYPES``.
+        dictated_punctuation: Punctuation is said aloud (« virgule », « point à la ligne »).
+        terminology: Medical terms, passed to speech recognition and used in scoring.
+    """
+
+    audio: Path
+    title: str
+    document_type: str
+    dictated_punctuation: bool
+    terminology: tuple[str, ...] = ()
+
+
+def suggested_deadline_min(duration_s: float) -> int:
+    """A suggested time to transcribe, in whole steps of 5 minutes (5 at least)."""
+    minutes = duration_s * _DEADLINE_FACTOR / 60.0
+    return max(_DEADLINE_STEP_MIN, math.ceil(minutes / _DEADLINE_STEP_MIN) * _DEADLINE_STEP_MIN)
+
+
+def _slug(title: str) -> str:
+    plain = unicodedata.normalize("NFKD", title.replace("œ", "oe").replace("æ", "ae"))
+    ascii_only = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    return slug[:_SLUG_LENGTH].rstrip("-") or "enregistrement"
+
+
+def _next_number(corpus: Path) -> int:
+    numbers = [0]
+    if corpus.is_dir():
+        for child in corpus.iterdir():
+            match = _NUMBERED.match(child.name)
+            if match:
+                numbers.append(int(match.group(1)))
+    return max(numbers) + 1
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string is a valid TOML basic string (same escapes; non-ASCII kept as is).
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _exercise_toml(
+    exercise_id: str, new: NewExercise, audio_name: str, duration_s: float, source: str
+) -> str:
+    terms = ", ".join(_toml_string(t) for t in new.terminology)
+    style = "dictated-punctuation" if new.dictated_punctuation else "plain"
+    lines = [
+        "# Exercice créé dans frappe à partir d'un enregistrement du formateur.",
+        "# À compléter à la main si besoin : level (1 à 3), deadline_min, terminology, et",
+        "# [identity] (noms, dates, numéros, doses : une erreur dessus est critique).",
+        f"id = {_toml_string(exercise_id)}",
+        f"title = {_toml_string(new.title)}",
+        f"document_type = {_toml_string(new.document_type)}",
+        "level = 2",
+        f"dictation_style = {_toml_string(style)}",
+        'speaker = ""',
+        f"audio = {_toml_string(audio_name)}",
+        f"duration_s = {duration_s:.1f}",
+        f"deadline_min = {suggested_deadline_min(duration_s)}",
+        'author = "formateur"',
+        f"source_file = {_toml_string(source)}",
+        f"terminology = [{terms}]",
+        "",
+        "[identity]",
+        "names = []",
+        "dates = []",
+        "numbers = []",
+        "doses = []",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _check_new(new: NewExercise) -> float:
+    """The recording's duration; ExerciseError (one line) on a bad form."""
+    if not str(new.audio).strip():
+        raise ExerciseError("indiquez le fichier audio")
+    if not new.title.strip():
+        raise ExerciseError("donnez un titre à l'exercice")
+    if new.document_type not in DOCUMENT_TYPES:
+        raise ExerciseError(f"type de document inconnu : {new.document_type}")
+    audio = new.audio
+    if audio.is_dir():
+        raise ExerciseError(f"{audio} : c'est un dossier, pas un fichier audio")
+    if not audio.exists():
+        raise ExerciseError(f"fichier audio introuvable : {audio}")
+    try:
+        info = read_info(audio)
+    except AudioError as error:
+        raise ExerciseError(str(error)) from error
+    if info.frames <= 0 or info.sample_rate <= 0:
+        raise ExerciseError(f"{audio} : l'enregistrement ne contient aucun son")
+    return info.frames / info.sample_rate
+
+
+def create_exercise(new: NewExercise, corpus: Path | None = None) -> Dictation:
+    """Make an exercise folder for ``new`` in ``corpus`` (the user corpus by default).
+
+    The recording is copied (the original may be on a USB stick), ``exercise.toml`` is written
+    with the measured duration, and the folder is renamed into place when complete.
+    """
+    duration_s = _check_new(new)
+    new = NewExercise(
+        new.audio.expanduser(),
+        " ".join(new.title.split()),
+        new.document_type,
+        new.dictated_punctuation,
+        tuple(t for t in (" ".join(t.split()) for t in new.terminology) if t),
+    )
+    corpus = corpus or user_audio_corpus_dir()
+    audio_name = "audio" + new.audio.suffix.lower()
+    try:
+        corpus.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".new-", dir=corpus))
+    except OSError as error:
+        raise ExerciseError(f"{corpus} : dossier inutilisable ({error.strerror})") from error
+    try:
+        try:
+            shutil.copyfile(new.audio, building / audio_name)
+        except OSError as error:
+            raise ExerciseError(f"{new.audio} : copie impossible ({error.strerror})") from error
+        # Another trainer may take a number meanwhile: the rename fails, the next one is tried.
+        for _attempt in range(20):
+            exercise_id = f"{ID_PREFIX}{_next_number(corpus):02d}-{_slug(new.title)}"
+            toml = _exercise_toml(exercise_id, new, audio_name, duration_s, new.audio.name)
+            target = corpus / exercise_id
+            try:
+                write_atomic(building / "exercise.toml", toml.encode("utf-8"), mode=0o644)
+                building.chmod(0o755)
+                if target.exists():
+                    continue
+                building.rename(target)
+            except OSError as error:
+                if target.exists():
+                    continue
+                raise ExerciseError(f"{target} : création impossible ({error.strerror})") from error
+            return load_dictation(target)
+        raise ExerciseError(f"{corpus} : aucun identifiant libre pour « {new.title} »")
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+
+
+# --- review and acceptance ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewText:
+    """The text the review starts from.
+
+    Attributes:
+        text: The text.
+        origin: ``review`` (work in progress, reloaded), ``draft`` (the recognition draft),
+            ``reference`` (no draft: the current reference) or ``empty``.
+    """
+
+    text: str
+    origin: str
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return read_text_file(path).rstrip("\n")
+    except InputFileError:
+        return None
+
+
+def review_text(dictation: Dictation, *, include_review: bool = True) -> ReviewText:
+    """Work in progress first (unless ``include_review`` is false), else the draft, else the
+    current reference, else nothing."""
+    folder = dictation.folder
+    for path, origin in (
+        (folder / REVIEW_FILE, "review"),
+        (dictation.draft, "draft"),
+        (dictation.reference, "reference"),
+    ):
+        if origin == "review" and not include_review:
+            continue
+        if path.is_file():
+            text = _read(path)
+            if text is not None:
+                return ReviewText(text, origin)
+    return ReviewText("", "empty")
+
+
+def save_review(dictation: Dictation, text: str) -> None:
+    """Keep the review in progress beside the draft (never over it)."""
+    path = dictation.folder / REVIEW_FILE
+    try:
+        write_atomic(path, text.encode("utf-8"), mode=0o644)
+    except OSError as error:
+        raise ExerciseError(f"{path} : sauvegarde impossible ({error.strerror})") from error
+
+
+def discard_review(dictation: Dictation) -> None:
+    """Forget the review in progress."""
+    with contextlib.suppress(FileNotFoundError):
+        (dictation.folder / REVIEW_FILE).unlink()
+
+
+def normalise_reference(text: str) -> str:
+    """The corpus format: LF line ends, no trailing spaces, no blank lines at either end,
+    one final newline."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    body = "\n".join(lines).strip("\n")
+    if not body.strip():
+        raise ExerciseError("la référence est vide : rien n'a été enregistré")
+    return body + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedReference:
+    """Where the reference went, and the copy of the one it replaced (if any)."""
+
+    path: Path
+    backup: Path | None
+
+
+def accept_reference(dictation: Dictation, text: str) -> AcceptedReference:
+    """Write ``text`` as the exercise's ``reference.txt`` (atomically); a different reference
+    already there is kept as ``reference.txt.bak``; the review in progress is then removed."""
+    content = normalise_reference(text).encode("utf-8")
+    path = dictation.reference
+    backup: Path | None = None
+    try:
+        if path.is_file():
+            old = path.read_bytes()
+            if old != content:
+                backup = path.with_name(BACKUP_FILE)
+                write_atomic(backup, old, mode=0o644)
+        write_atomic(path, content, mode=0o644)
+    except OSError as error:
+        raise ExerciseError(f"{path} : écriture impossible ({error.strerror})") from error
+    discard_review(dictation)
+    return AcceptedReference(path, backup)
