@@ -43,6 +43,11 @@ class FrappeCommands(Provider):
             ("Entraînement", "S'entraîner sur un texte", partial(app.open_menu, "practice")),
             ("Résultats", "Historique des résultats", partial(app.open_menu, "results")),
             ("Tests non terminés", "Reprendre ou clore un test", app.check_unfinished),
+            (
+                "Formateur",
+                "Brouillons de reconnaissance vocale et références des dictées",
+                partial(app.open_menu, "trainer"),
+            ),
         ]
 
     async def search(self, query: str) -> Hits:
@@ -105,6 +110,10 @@ class FrappeApp(App[int]):
             self.push_screen(PracticeSetupScreen(self.config))
         elif choice == "results":
             self.push_screen(HistoryScreen(self.config))
+        elif choice == "trainer":
+            from frappe.tui.screens.trainer import TrainerScreen  # noqa: PLC0415 - rarely used
+
+            self.push_screen(TrainerScreen())
         elif choice == "quit":
             self.exit(0)
 

@@ -25,6 +25,7 @@ class HomeScreen(Screen[None]):
         Binding("e", "choose('practice')", "Entraînement", id="home.practice"),
         Binding("d", "choose('dictation')", "Dictée", id="home.dictation"),
         Binding("r", "choose('results')", "Résultats", id="home.results"),
+        Binding("f", "choose('trainer')", "Formateur", id="home.trainer"),
     ]
 
     class Chosen(Message):
@@ -46,6 +47,7 @@ class HomeScreen(Screen[None]):
                 Option("Entraînement  (e)", id="practice"),
                 Option("Dictée (transcription audio)  (d)", id="dictation"),
                 Option("Résultats et historique  (r)", id="results"),
+                Option("Formateur : brouillons et références  (f)", id="trainer"),
                 Option("Quitter  (ctrl+q)", id="quit"),
                 id="home-menu",
             )
