@@ -1,5 +1,6 @@
 """The dictation subcommands: ``dictations`` (the corpus as a table) and ``dictation`` (straight
-into a transcription exercise, as a trainer launches it in the training room)."""
+into a transcription exercise, or the correction of its speech-recognition draft, as a trainer
+launches it in the training room)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ def register(subparsers: Any) -> None:
     )
     start.add_argument(
         "--practice", action="store_true", help="entraînement (par défaut : évaluation)"
+    )
+    start.add_argument(
+        "--correction",
+        action="store_true",
+        help="corriger le brouillon de reconnaissance vocale (draft.txt) au lieu de tout taper",
     )
     start.add_argument("--results", type=Path, default=None, help="dossier des résultats")
     start.add_argument("--db", type=Path, default=None, help="base d'historique SQLite")
@@ -151,6 +157,7 @@ def run_dictation(args: argparse.Namespace) -> int:
     from frappe.tui.screens.dictation import DictationOptions  # noqa: PLC0415
     from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch  # noqa: PLC0415
     from frappe.tui.widgets.dictation.run import (  # noqa: PLC0415
+        DictationExercise,
         DictationSpec,
         unfinished_dictations,
     )
@@ -159,13 +166,15 @@ def run_dictation(args: argparse.Namespace) -> int:
     if not name:
         raise ExerciseError("le nom du candidat est vide")
     dictation = find_dictation(args.exercise)
-    dictation.reference_text()  # fail before the app starts when there is no reference
+    exercise: DictationExercise = "correction" if args.correction else "transcription"
     spec = DictationSpec(
         candidate=Candidate(name, args.candidate_id or None),
         dictation=dictation,
         deadline_s=_deadline(args.deadline, dictation.deadline_min),
         mode="practice" if args.practice else "exam",
+        exercise=exercise,
     )
+    spec.session_config()  # fail before the app starts without a reference (or a draft)
     storage = StoragePaths.default(results_dir=args.results, db_path=args.db)
     # Other unfinished tests are offered by « frappe » and « frappe resume », not here.
     config = AppConfig(storage=storage, check_journals=False)
@@ -175,12 +184,14 @@ def run_dictation(args: argparse.Namespace) -> int:
             header = contents.header.config
             if (
                 header.exercise_id == dictation.id
+                and header.kind == exercise
                 and header.candidate.name.casefold() == name.casefold()
                 and contents.end_reason is None
             ):
                 resume = contents
                 print(
-                    f"frappe : reprise de la dictée interrompue ({contents.path.name})",
+                    f"frappe : reprise de la {'correction' if args.correction else 'dictée'} "
+                    f"interrompue ({contents.path.name})",
                     file=sys.stderr,
                 )
                 break

@@ -15,7 +15,14 @@ from frappe.errors import ExerciseError, InputFileError
 from frappe.exercises.dictations import Dictation
 from frappe.textio import read_text_file
 
-__all__ = ["DRAFT_SOURCES", "DictationDraft", "draft_source", "has_draft", "read_draft"]
+__all__ = [
+    "DRAFT_SOURCES",
+    "DictationDraft",
+    "draft_source",
+    "has_draft",
+    "no_draft_message",
+    "read_draft",
+]
 
 # French labels of where a draft comes from.
 DRAFT_SOURCES = {"asr": "reconnaissance vocale", "injected": "erreurs injectées"}
@@ -53,7 +60,8 @@ def draft_source(dictation: Dictation) -> str:
     return "asr"
 
 
-def _no_draft(dictation: Dictation) -> str:
+def no_draft_message(dictation: Dictation) -> str:
+    """Why the exercise cannot be corrected, and how to make its draft (one French line)."""
     return (
         f"Pas de brouillon pour cette dictée : générez-le avec « frappe reference "
         f"{dictation.id} » ou « frappe asr inject {dictation.id} »"
@@ -65,7 +73,7 @@ def read_draft(dictation: Dictation) -> DictationDraft:
     unusable."""
     path = dictation.draft
     if not path.is_file():
-        raise ExerciseError(_no_draft(dictation))
+        raise ExerciseError(no_draft_message(dictation))
     try:
         raw = read_text_file(path)
     except InputFileError as error:

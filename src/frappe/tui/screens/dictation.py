@@ -1,5 +1,6 @@
 """The dictation screen: the recording driven by hotkeys (or a pedal), the candidate's document
-in a multi-line editor, the player status and the countdown.
+in a multi-line editor, the player status and the countdown. The same screen runs the
+correction exercise: the document then starts as the speech-recognition draft.
 
 Every edit of the document goes to the session (and its journal) as ``(pos, removed,
 inserted)``; every playback action is journaled as a ``playback`` event. The player never
@@ -134,7 +135,8 @@ def dictation_options(app: App[Any]) -> DictationOptions:
 
 
 class DictationScreen(Screen[None]):
-    """One transcription, until it ends; then it is saved and the results are shown."""
+    """One transcription (or correction of a draft), until it ends; then it is saved and the
+    results are shown."""
 
     DEFAULT_CSS = """
     #dictation-title {
@@ -190,9 +192,19 @@ class DictationScreen(Screen[None]):
         """The transcription is not finished yet."""
         return not self.running.session.finished
 
+    @property
+    def correction(self) -> bool:
+        """The trainee corrects a speech-recognition draft (rather than typing from nothing)."""
+        return self.running.session.config.kind == "correction"
+
+    def _resumed_notice(self, detail: str) -> str:
+        what = "Correction reprise" if self.correction else "Dictée reprise"
+        return f"{what} : {detail}"
+
     def compose(self) -> ComposeResult:
         config = self.running.session.config
-        mode = "Dictée (évaluation)" if self.running.mode == "exam" else "Dictée"
+        name = "Correction du brouillon" if self.correction else "Dictée"
+        mode = f"{name} (évaluation)" if self.running.mode == "exam" else name
         yield Static(
             f"{mode} — {config.candidate.name} — {config.exercise_title}", id="dictation-title"
         )
@@ -204,10 +216,21 @@ class DictationScreen(Screen[None]):
         session = self.running.session
         if session.typed:
             self.editor.load_document(session.typed)
+            if self.correction and session.state is SessionState.READY:
+                # A fresh draft is read from its first line, in step with the recording.
+                self.editor.move_cursor((0, 0))
+                self.editor.scroll_home(animate=False)
         self.editor.focus()
         self.set_interval(self.config.tick_interval, self.tick)
         if session.state is SessionState.RESUMED:
-            self.status.show_notice("Dictée reprise : votre texte est rétabli, le temps continue")
+            self.status.show_notice(
+                self._resumed_notice("votre texte est rétabli, le temps continue")
+            )
+        elif self.correction:
+            self.status.show_notice(
+                "Corrigez le brouillon en écoutant · Échap : lecture/pause · F1/F2 : "
+                "reculer/avancer"
+            )
         else:
             self.status.show_notice(
                 "Échap : lecture/pause · F1/F2 : reculer/avancer · F3/F4 : ralentir/accélérer"
@@ -492,9 +515,10 @@ class DictationScreen(Screen[None]):
             else:
                 self.editor.focus()
 
+        what = "la correction" if self.correction else "la transcription"
         self.app.push_screen(
             ConfirmScreen(
-                "Rendre la transcription maintenant ?\nElle sera notée telle qu'elle est.",
+                f"Rendre {what} maintenant ?\nElle sera notée telle qu'elle est.",
                 confirm="Rendre",
                 cancel="Continuer",
             ),
@@ -542,8 +566,9 @@ class DictationScreen(Screen[None]):
             self.controls = PlayerControls(player)  # type: ignore[arg-type]
             if self.running.session.state is SessionState.RESUMED:
                 self.status.show_notice(
-                    "Dictée reprise : texte rétabli, lecture à l'endroit quitté — Échap pour "
-                    "écouter"
+                    self._resumed_notice(
+                        "texte rétabli, lecture à l'endroit quitté — Échap pour écouter"
+                    )
                 )
             else:
                 self.status.show_notice(
@@ -592,8 +617,8 @@ def launch_dictation(
     *,
     replace: bool = False,
 ) -> bool:
-    """Open a transcription session and its journal, and show the dictation screen. False
-    (with a notification) when it cannot start."""
+    """Open a transcription (or correction) session and its journal, and show the dictation
+    screen. False (with a notification) when it cannot start (no reference, no draft…)."""
     try:
         running = start_dictation(
             spec, config.storage, clock=config.clock, sync_interval=config.sync_interval

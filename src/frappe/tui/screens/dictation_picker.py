@@ -1,5 +1,6 @@
-"""Choosing a dictation: who transcribes, which recording, with which deadline; and the
-dictations left unfinished (a crash, a closed terminal), to resume or close."""
+"""Choosing a dictation: who transcribes, which recording, with which deadline, and whether to
+type it from nothing or correct its speech-recognition draft; and the dictations left
+unfinished (a crash, a closed terminal), to resume or close."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from textual.worker import Worker, WorkerState
 from frappe.dictation_commands import DOCUMENT_TYPES
 from frappe.errors import FrappeError
 from frappe.exercises.dictations import Dictation, list_dictations
+from frappe.exercises.drafts import has_draft, no_draft_message
 from frappe.exercises.record import Candidate
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
@@ -39,6 +41,7 @@ from frappe.tui.screens.dictation import (
 )
 from frappe.tui.screens.resume import describe_journal
 from frappe.tui.widgets.dictation.run import (
+    DictationExercise,
     DictationSpec,
     SavedTranscription,
     close_dictation_journal,
@@ -55,8 +58,13 @@ __all__ = [
 ]
 
 SUGGESTED = -1.0
-TITLE_WIDTH = 34
+# The table fits 80 columns with the draft column.
+TITLE_WIDTH = 26
 NO_DEADLINE = 0.0
+EXERCISES: list[tuple[str, DictationExercise]] = [
+    ("Transcription", "transcription"),
+    ("Correction du brouillon de reconnaissance vocale", "correction"),
+]
 
 
 def deadline_label(minutes: float | None) -> str:
@@ -81,7 +89,7 @@ def resume_dictation_screen(
 
 
 class DictationPickerScreen(Screen[None]):
-    """The dictations of the corpus, the candidate's name, the deadline."""
+    """The dictations of the corpus, the candidate's name, the deadline, the exercise type."""
 
     DEFAULT_CSS = """
     #picker-title {
@@ -144,6 +152,11 @@ class DictationPickerScreen(Screen[None]):
                 )
                 yield Label("Évaluation", id="picker-exam-label")
                 yield Switch(False, id="picker-exam")
+            with Horizontal(classes="form-row"):
+                yield Label("Exercice", classes="form-label")
+                yield Select(
+                    EXERCISES, value="transcription", allow_blank=False, id="picker-exercise"
+                )
         yield OptionList(id="picker-unfinished")
         yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="picker-buttons"):
@@ -153,7 +166,7 @@ class DictationPickerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#picker-table", DataTable)
-        table.add_columns("Dictée", "Titre", "Type", "Durée", "Temps")
+        table.add_columns("Dictée", "Titre", "Type", "Durée", "Temps", "Brouillon")
         try:
             self.dictations = list_dictations()
         except FrappeError as error:
@@ -166,6 +179,7 @@ class DictationPickerScreen(Screen[None]):
                 DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),
                 format_position(round(dictation.duration_s)),
                 deadline_label(dictation.deadline_min),
+                "✓" if has_draft(dictation) else "—",
                 key=dictation.id,
             )
         self._fill_unfinished()
@@ -210,6 +224,12 @@ class DictationPickerScreen(Screen[None]):
             return None
         return name
 
+    @property
+    def exercise(self) -> DictationExercise:
+        """The exercise chosen: ``transcription`` or ``correction`` of the draft."""
+        value = self.query_one("#picker-exercise", Select).value
+        return "correction" if value == "correction" else "transcription"
+
     def deadline_s(self, dictation: Dictation) -> float | None:
         """The deadline chosen for ``dictation``, in seconds (None: none)."""
         value = self.query_one("#picker-deadline", Select).value
@@ -248,12 +268,17 @@ class DictationPickerScreen(Screen[None]):
         dictation = self.selected()
         if name is None or dictation is None:
             return
+        exercise = self.exercise
+        if exercise == "correction" and not has_draft(dictation):
+            self.notify(no_draft_message(dictation), title="Correction", severity="error")
+            return
         exam = self.query_one("#picker-exam", Switch).value
         spec = DictationSpec(
             candidate=Candidate(name),
             dictation=dictation,
             deadline_s=self.deadline_s(dictation),
             mode="exam" if exam else "practice",
+            exercise=exercise,
         )
         launch_dictation(self.app, spec, self.config, dictation_options(self.app))
 

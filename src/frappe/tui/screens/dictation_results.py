@@ -1,7 +1,8 @@
 """The results of one transcription: identitovigilance first, the mark under the dictée barème,
 "validé" or not, fidelity (WER/CER), terminology, listening statistics, the document with each
 error highlighted by class, and the error list, with "play this passage" when the exercise has
-word timings (``timings.json``)."""
+word timings (``timings.json``). For a correction of a speech-recognition draft, the recognition
+errors fixed, missed and introduced come first, with the missed and introduced ones listed."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ from textual.worker import Worker, WorkerState
 
 from frappe.durations import format_duration
 from frappe.errors import FrappeError
+from frappe.exercises.drafts import DRAFT_SOURCES
 from frappe.report import CLASS_LABELS, CLASS_STYLES, END_LABELS, OP_LABELS
+from frappe.scoring.classify import ScoringError
+from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
@@ -34,6 +38,8 @@ from frappe.tui.widgets.dictation.timings import PassageFinder, load_timings
 
 __all__ = [
     "DictationResultsScreen",
+    "correction_summary",
+    "correction_tables",
     "highlight_transcription",
     "listening_rows",
     "transcription_rows",
@@ -95,6 +101,60 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
         ("Barème", Text(score.profile.name)),
     ]
     return rows
+
+
+def correction_summary(correction: CorrectionScore) -> Text:
+    """``Erreurs de reconnaissance corrigées : 12/15 · oubliées : 3 · introduites : 1``."""
+    total = len(correction.fixed) + len(correction.missed)
+    line = Text("Erreurs de reconnaissance corrigées : ", style="bold")
+    line.append(f"{len(correction.fixed)}/{total}", style="bold green" if total else "bold")
+    line.append(" · oubliées : ", style="bold")
+    line.append(str(len(correction.missed)), style="bold red" if correction.missed else "bold")
+    line.append(" · introduites : ", style="bold")
+    line.append(
+        str(len(correction.introduced)), style="bold red" if correction.introduced else "bold"
+    )
+    return line
+
+
+def _final_at(correction: CorrectionScore, error: ScoringError) -> str:
+    return " ".join(e.hyp for e in correction.final_errors_at(error) if e.hyp)
+
+
+def correction_tables(correction: CorrectionScore) -> list[Any]:
+    """The recognition errors left in the text (reference, draft, final text) and the errors
+    the trainee introduced where the draft was right (reference, final text)."""
+    parts: list[Any] = []
+    if correction.missed:
+        missed = Table(
+            title="Erreurs de reconnaissance oubliées",
+            title_justify="left",
+            title_style="bold red",
+            header_style="bold",
+        )
+        missed.add_column("Attendu")
+        missed.add_column("Brouillon")
+        missed.add_column("Texte rendu")
+        for error in correction.missed:
+            missed.add_row(
+                _shown(error.ref), _shown(error.hyp), _shown(_final_at(correction, error))
+            )
+        parts.append(missed)
+    if correction.introduced:
+        introduced = Table(
+            title="Erreurs introduites",
+            title_justify="left",
+            title_style="bold red",
+            header_style="bold",
+        )
+        introduced.add_column("Attendu (= brouillon)")
+        introduced.add_column("Texte rendu")
+        for error in correction.introduced:
+            introduced.add_row(_shown(error.ref), _shown(error.hyp))
+        parts.append(introduced)
+    if not parts:
+        parts.append(Text("Aucune erreur de reconnaissance oubliée ni introduite.", style="green"))
+    return parts
 
 
 def listening_rows(listening: ListeningSummary) -> list[tuple[str, str]]:
@@ -220,8 +280,9 @@ class DictationResultsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         record = self.saved.record
+        what = "de la correction du brouillon" if self.saved.correction else "de la dictée"
         yield Static(
-            f"Résultats de la dictée — {record.candidate.name} — "
+            f"Résultats {what} — {record.candidate.name} — "
             f"{record.exercise_title or record.exercise_id}",
             id="dictation-results-title",
         )
@@ -294,6 +355,11 @@ class DictationResultsScreen(Screen[None]):
         if saved.history_error:
             where.add_row("Historique", Text(saved.history_error, style="bold red"))
         parts: list[Any] = []
+        correction = saved.correction
+        if correction is not None:
+            source = DRAFT_SOURCES.get(saved.record.draft_source or "", "")
+            parts.append(correction_summary(correction))
+            parts.append(Text(f"Brouillon : {source}\n" if source else "", style="dim"))
         critical = [f for f in saved.score.errors if f.critical]
         if critical:
             lines = Text("Erreurs critiques (identitovigilance)\n", style="bold red")
@@ -305,7 +371,11 @@ class DictationResultsScreen(Screen[None]):
                     style="red",
                 )
             parts.append(lines)
-        parts += [table, Text("\nÉcoute de l'enregistrement", style="bold"), listening, Text()]
+        parts.append(table)
+        if correction is not None:
+            for part in correction_tables(correction):
+                parts += [Text(), part]
+        parts += [Text("\nÉcoute de l'enregistrement", style="bold"), listening, Text()]
         parts.append(where)
         return Group(*parts)
 
