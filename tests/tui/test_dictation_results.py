@@ -21,6 +21,7 @@ from frappe.tui.widgets.dictation.run import DictationSpec, start_dictation
 def corpus_copy(tmp_path: Path, *, timings: bool) -> Path:
     folder = tmp_path / "d08"
     shutil.copytree(find_dictation("d08").folder, folder)
+    (folder / "timings.json").unlink(missing_ok=True)  # the bundled one, from the real model
     if timings:  # what speech recognition writes: the words said, every 0.5 s
         words = load_dictation(folder).reference_text().split()
         (folder / "timings.json").write_text(
