@@ -240,13 +240,12 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
 
     DEFAULT_CSS = """
     NewRecordingScreen { align: center middle; }
-    #new-recording { width: 80; height: auto; border: thick $primary; padding: 0 2;
-                     background: $surface; }
-    #new-recording Label { margin-top: 1; }
-    #new-punctuation-row { height: auto; margin-top: 1; }
+    #new-recording { width: 80; height: auto; max-height: 100%; border: thick $primary;
+                     padding: 0 2; background: $surface; overflow-y: auto; }
+    #new-punctuation-row { height: auto; }
     #new-punctuation-row Label { margin: 1 1 0 0; }
-    #new-error { color: $error; height: auto; margin-top: 1; }
-    #new-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    #new-error { color: $error; height: auto; }
+    #new-buttons { height: auto; align-horizontal: right; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annuler", id="new_recording.cancel"),
