@@ -17,6 +17,7 @@ from rich.text import Text
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError
 from frappe.exercises.dictations import find_dictation, list_dictations
+from frappe.exercises.drafts import has_draft
 
 __all__ = [
     "DOCUMENT_TYPES",
@@ -46,7 +47,10 @@ def register(subparsers: Any) -> None:
     listing = subparsers.add_parser(
         "dictations",
         help="lister les dictées (exercices de transcription audio)",
-        description="Les dictées du corpus : identifiant, titre, type, style, durée, temps.",
+        description=(
+            "Les dictées du corpus : identifiant, titre, type, style, durée, temps, brouillon "
+            "de reconnaissance vocale (pour « frappe dictation --correction »)."
+        ),
     )
     listing.add_argument("--dir", type=Path, default=None, help="autre dossier de dictées")
     listing.add_argument(
@@ -115,6 +119,9 @@ def run_dictations(args: argparse.Namespace) -> int:
     for dictation in dictations:
         name = Text(dictation.id, style="bold")
         name.append(f"\n{dictation.title}", style="")
+        if has_draft(dictation):
+            # In this cell, not a column of its own: the table must stay readable on 80 columns.
+            name.append("\n✓ brouillon", style="green")
         table.add_row(
             name,
             DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),

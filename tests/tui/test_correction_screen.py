@@ -248,6 +248,10 @@ async def test_a_crashed_correction_resumes_from_its_journal_draft(
 
 
 def test_frappe_dictation_correction_needs_a_draft(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dictations"]) == 0
+    listing = capsys.readouterr().out
+    assert listing.count("✓ brouillon") == 1
+    assert listing.index(WITH_DRAFT) < listing.index("✓ brouillon") < listing.index("c02")
     code = main(["dictation", "c02", "--candidate", "Durand Léa", "--correction"])
     assert code == 1
     err = capsys.readouterr().err
