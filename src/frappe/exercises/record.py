@@ -163,7 +163,7 @@ class ResultRecord:
             "candidate": {"name": self.candidate.name, "id": self.candidate.id},
             "exercise": {"id": self.exercise_id, "title": self.exercise_title},
             "reference": {"text": self.reference, "sha256": self.reference_sha256},
-            "draft": None,
+            **self._draft_dict(),
             "typed": self.typed,
             "started_at": format_timestamp(self.started_at),
             "ended_at": format_timestamp(self.ended_at),
@@ -182,14 +182,17 @@ class ResultRecord:
             "events": [dict(event) for event in self.events],
             "score": dict(self.score) if self.score is not None else None,
         }
-        if self.draft is None:
-            del data["draft"]  # the key is kept in place above only for the key order
-        else:
-            draft: dict[str, Any] = {"text": self.draft, "sha256": sha256_text(self.draft)}
-            if self.draft_source is not None:
-                draft["source"] = self.draft_source
-            data["draft"] = draft
         return data
+
+    def _draft_dict(self) -> dict[str, Any]:
+        """``{"draft": {...}}`` for a correction, nothing for the other kinds (no key at all:
+        older readers of those records see the same document as before)."""
+        if self.draft is None:
+            return {}
+        draft: dict[str, Any] = {"text": self.draft, "sha256": sha256_text(self.draft)}
+        if self.draft_source is not None:
+            draft["source"] = self.draft_source
+        return {"draft": draft}
 
     @classmethod
     def from_dict(cls, data: object) -> ResultRecord:
