@@ -64,7 +64,7 @@ class Session:
             player.load(args["path"])
             return {}
         if op == "call":
-            result = getattr(player, args["name"])(*args.get("args", []))
+            result = getattr(player, args["name"])(*args.get("args", []), **args.get("kwargs", {}))
             plain = isinstance(result, (int, float, str, type(None)))
             return {"result": result if plain else None}
         if op == "wait_state":

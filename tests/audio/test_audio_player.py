@@ -98,6 +98,29 @@ def test_seek_and_rewind_on_resume_replay_the_right_samples(
 
 
 @pytest.mark.audio
+def test_play_without_rewind_starts_exactly_at_the_seek(
+    alsa_probe: Probe, alsa_file: AlsaFile, tmp_path: Path
+) -> None:
+    """"Play this word": a seek while paused, then play(rewind=False), starts at the word."""
+    signal = nonzero_signal(6 * RATE, seed=5)
+    path = write_wav(tmp_path / "sig.wav", signal, RATE)
+    alsa_probe.ok("new", rewind_on_resume_s=2.0)
+    alsa_probe.ok("load", path=str(path))
+    alsa_probe.ok("call", name="seek", args=[4.0])
+    alsa_probe.ok("call", name="play")
+    assert alsa_probe.ok("wait_state", states=["ended"])["reached"]
+    assert alsa_probe.ok("call", name="seek", args=[3.0])["state"] == "paused"
+    played = alsa_probe.ok("call", name="play", kwargs={"rewind": False})
+    last = _actions(played)[-1]
+    assert (last.action, last.position_s, last.target_s) == ("resume", 3.0, 3.0)
+    assert alsa_probe.ok("wait_state", states=["ended"])["reached"]
+    alsa_probe.ok("close")
+    captured = alsa_file.captured()
+    expected = np.concatenate([signal[4 * RATE :], signal[3 * RATE :]])
+    assert np.array_equal(captured[captured != 0], expected)
+
+
+@pytest.mark.audio
 def test_resume_at_the_end_replays_the_last_seconds(
     alsa_probe: Probe, alsa_file: AlsaFile, tmp_path: Path
 ) -> None:

@@ -81,12 +81,12 @@ class FakePlayer:
         self.loaded = Path(path)
         self._act("load", 0.0)
 
-    def play(self) -> None:
+    def play(self, *, rewind: bool = True) -> None:
         if self._state is PlayerState.DEVICE_LOST:
             raise AudioError("Sortie audio perdue : rebranchez le casque.")
         before = self._pos
         resuming = self._state is PlayerState.PAUSED
-        if resuming:
+        if resuming and rewind:
             self._pos = max(0.0, self._pos - 2.0)
         self._state = PlayerState.PLAYING
         self._act("resume" if resuming else "play", before)

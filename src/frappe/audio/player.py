@@ -801,8 +801,12 @@ class Player:
         if self._closing:
             raise AudioError("Le lecteur audio est fermé.")
 
-    def play(self) -> None:
-        """Start or resume; after a pause (or at the end) first go back ``rewind_on_resume_s``."""
+    def play(self, *, rewind: bool = True) -> None:
+        """Start or resume; after a pause (or at the end) first go back ``rewind_on_resume_s``.
+
+        ``rewind=False`` plays from exactly where the player stands: "play this word" after a
+        seek must start at the word, not two seconds before it.
+        """
         with self._control:
             self._check_open()
             with self._lock:
@@ -815,7 +819,8 @@ class Player:
                 before = self._position_locked()
                 resuming = state in (PlayerState.PAUSED, PlayerState.ENDED)
                 self._state = PlayerState.PLAYING
-                target = before - self.rewind_on_resume_s if resuming else before
+                back = self.rewind_on_resume_s if resuming and rewind else 0.0
+                target = before - back
                 if state is PlayerState.ENDED or self._pos >= clip.frames:
                     # At the end, rewinding by nothing would replay nothing: start over.
                     start = max(0.0, target) if target < clip.duration_s else 0.0
