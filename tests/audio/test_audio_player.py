@@ -101,7 +101,7 @@ def test_seek_and_rewind_on_resume_replay_the_right_samples(
 def test_play_without_rewind_starts_exactly_at_the_seek(
     alsa_probe: Probe, alsa_file: AlsaFile, tmp_path: Path
 ) -> None:
-    """"Play this word": a seek while paused, then play(rewind=False), starts at the word."""
+    """« Play this word »: a seek while paused, then play(rewind=False), starts at the word."""
     signal = nonzero_signal(6 * RATE, seed=5)
     path = write_wav(tmp_path / "sig.wav", signal, RATE)
     alsa_probe.ok("new", rewind_on_resume_s=2.0)
