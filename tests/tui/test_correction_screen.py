@@ -129,6 +129,25 @@ async def test_picker_offers_the_correction_only_with_a_draft(tmp_path: Path) ->
 
 
 @asynctest
+async def test_picker_leaves_out_a_recording_without_reviewed_reference(
+    tmp_path: Path, corpus: Path
+) -> None:
+    (corpus / WITHOUT_DRAFT / "reference.txt").unlink()
+    env = TuiEnv.create(tmp_path)
+    app = make_app(env, Players())
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, DictationPickerScreen)
+        table = picker.query_one("#picker-table", DataTable)
+        assert table.row_count == 1
+        assert [d.id for d in picker.dictations] == [WITH_DRAFT]
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("1 dictée(s) sans référence relue") for m in messages)
+
+
+@asynctest
 async def test_trainee_corrects_the_draft_and_sees_fixed_missed_introduced(
     tmp_path: Path,
 ) -> None:

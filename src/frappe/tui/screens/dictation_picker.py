@@ -168,9 +168,20 @@ class DictationPickerScreen(Screen[None]):
         table = self.query_one("#picker-table", DataTable)
         table.add_columns("Dictée", "Titre", "Type", "Durée", "Temps", "Brouillon")
         try:
-            self.dictations = list_dictations()
+            corpus = list_dictations()
         except FrappeError as error:
+            corpus = []
             self.notify(str(error), title="Dictées introuvables", severity="error")
+        # A trainer's new recording has no reviewed reference until it is accepted: it cannot
+        # be scored, so it is not offered to trainees yet.
+        self.dictations = [d for d in corpus if d.reference.is_file()]
+        waiting = len(corpus) - len(self.dictations)
+        if waiting:
+            self.notify(
+                f"{waiting} dictée(s) sans référence relue ne sont pas proposées : "
+                "relecture dans l'écran Formateur (touche f de l'accueil).",
+                title="Dictées à relire",
+            )
         for dictation in self.dictations:
             title = dictation.title
             table.add_row(
