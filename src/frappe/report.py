@@ -28,6 +28,7 @@ __all__ = [
     "END_LABELS",
     "OP_LABELS",
     "errors_by_class",
+    "header_line",
     "highlight_typed",
     "metric_rows",
     "render_report",
@@ -159,7 +160,8 @@ def _show(text: str) -> str:
     return shown if len(shown) <= 40 else shown[:37] + "…"
 
 
-def _header(record: ResultRecord) -> str:
+def header_line(record: ResultRecord) -> str:
+    """``Nom Prénom (id) — exercise title — date``."""
     who = record.candidate.name + (f" ({record.candidate.id})" if record.candidate.id else "")
     date = record.started_at.astimezone().strftime("%d/%m/%Y %H:%M")
     return f"{who} — {record.exercise_title or record.exercise_id} — {date}"
@@ -181,7 +183,7 @@ def render_report(
         for name, items in errors_by_class(score.comparison.errors).items()
     )
     parts: list[RenderableType] = [
-        Text(_header(record), style="bold"),
+        Text(header_line(record), style="bold"),
         Panel(metrics, title="Résultats", title_align="left"),
         Panel(
             highlight_typed(record.typed, score.comparison.errors),
@@ -214,7 +216,7 @@ def report_markdown(
     record: ResultRecord, score: TypingScore, result_path: Path | None = None
 ) -> str:
     """The summary as Markdown (errors in bold with their class in the text)."""
-    lines = [f"# Test de frappe — {_md_escape(_header(record))}", "", "| | |", "|---|---|"]
+    lines = [f"# Test de frappe — {_md_escape(header_line(record))}", "", "| | |", "|---|---|"]
     for label, value in metric_rows(score):
         lines.append(f"| {label} | {_md_escape(value)} |")
     lines.append(f"| Fin | {END_LABELS.get(record.end_reason, record.end_reason)} |")
@@ -267,7 +269,7 @@ def report_text(
         metrics.add_row(label, value)
     metrics.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
     metrics.add_row("Profil", score.profile.name)
-    console.print(Text(_header(record)))
+    console.print(Text(header_line(record)))
     console.print(metrics)
     console.print()
     console.print("Texte saisi (erreurs entre [crochets], omissions entre ⟨ ⟩) :")

@@ -209,17 +209,35 @@ def run_resume(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """``frappe report RESULT.json [--output FILE]``."""
+    """``frappe report RESULT.json [--output FILE]``: typing tests, dictations, corrections."""
     from frappe.report import render_report, write_report  # noqa: PLC0415
     from frappe.tui.runner import typing_score  # noqa: PLC0415
 
     record = read_record(args.result)
+    if record.kind != "typing":
+        return _dictation_report(args)
     score = typing_score(record)
     if args.output is not None:
         path = write_report(record, score, args.output, args.result)
         print(f"Compte rendu écrit : {path}")
         return 0
     Console().print(render_report(record, score, args.result))
+    return 0
+
+
+def _dictation_report(args: argparse.Namespace) -> int:
+    from frappe.dictation_report import (  # noqa: PLC0415
+        render_dictation_report,
+        write_dictation_report,
+    )
+    from frappe.tui.widgets.dictation.run import load_saved_transcription  # noqa: PLC0415
+
+    saved = load_saved_transcription(args.result)
+    if args.output is not None:
+        path = write_dictation_report(saved, args.output)
+        print(f"Compte rendu écrit : {path}")
+        return 0
+    Console().print(render_dictation_report(saved))
     return 0
 
 

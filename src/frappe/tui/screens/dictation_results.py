@@ -7,7 +7,6 @@ errors fixed, missed and introduced come first, with the missed and introduced o
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -21,211 +20,27 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from frappe.durations import format_duration
+from frappe.dictation_report import (
+    ERROR_COLUMNS,
+    correction_summary,
+    correction_tables,
+    critical_lines,
+    error_cells,
+    error_legend,
+    highlight_transcription,
+    listening_rows,
+    transcription_rows,
+)
 from frappe.errors import FrappeError
 from frappe.exercises.drafts import DRAFT_SOURCES
-from frappe.report import CLASS_LABELS, CLASS_STYLES, END_LABELS, OP_LABELS
-from frappe.scoring.classify import ScoringError
-from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
-from frappe.tui.widgets.dictation.listening import ListeningSummary
 from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
 from frappe.tui.widgets.dictation.run import SavedTranscription
-from frappe.tui.widgets.dictation.status import format_speed
 from frappe.tui.widgets.dictation.timings import PassageFinder, load_timings
 
-__all__ = [
-    "DictationResultsScreen",
-    "correction_summary",
-    "correction_tables",
-    "highlight_transcription",
-    "listening_rows",
-    "transcription_rows",
-]
-
-_CRITICAL_STYLE = "bold white on red"
-_REASONS = {"identité": "identité", "nombre": "nombre / date / dose", "unité": "unité"}
-
-
-def _number(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
-
-
-def _shown(text: str) -> str:
-    if not text:
-        return "—"
-    shown = text.replace("\n", "⏎")
-    return shown if len(shown) <= 40 else shown[:37] + "…"
-
-
-def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
-    """Metric rows, identitovigilance first (label, styled value)."""
-    score = saved.score
-    rows: list[tuple[str, Text]] = []
-    if score.critical_errors:
-        rows.append(
-            (
-                "Identitovigilance",
-                Text(f"⚠ {score.critical_errors} erreur(s) critique(s)", style="bold red"),
-            )
-        )
-    else:
-        rows.append(("Identitovigilance", Text("aucune erreur critique", style="green")))
-    if score.validated:
-        verdict = Text("VALIDÉ", style="bold green")
-    else:
-        why = "erreur critique" if score.critical_errors else "note inférieure à 10"
-        verdict = Text(f"NON VALIDÉ ({why})", style="bold red")
-    faults = score.faults
-    words = score.fidelity.words
-    rows += [
-        ("Résultat", verdict),
-        ("Note", Text(f"{_number(score.mark_20, 2)} / 20", style="bold")),
-        ("Fautes (dictée)", Text(_number(faults, 1 if faults % 1 else 0))),
-        ("Terminologie", Text(f"{score.terminology_errors} erreur(s) sur des termes médicaux")),
-        (
-            "Fidélité",
-            Text(
-                f"WER {_percent(words.wer)} · CER {_percent(score.fidelity.cer)} "
-                f"({words.ref_words} mots attendus, {words.hyp_words} saisis)"
-            ),
-        ),
-        ("Temps", Text(format_duration(saved.record.duration_s))),
-        ("Fin", Text(END_LABELS.get(saved.record.end_reason, saved.record.end_reason))),
-        ("Barème", Text(score.profile.name)),
-    ]
-    return rows
-
-
-def correction_summary(correction: CorrectionScore) -> Text:
-    """``Erreurs de reconnaissance corrigées : 12/15 · oubliées : 3 · introduites : 1``."""
-    total = len(correction.fixed) + len(correction.missed)
-    line = Text("Erreurs de reconnaissance corrigées : ", style="bold")
-    line.append(f"{len(correction.fixed)}/{total}", style="bold green" if total else "bold")
-    line.append(" · oubliées : ", style="bold")
-    line.append(str(len(correction.missed)), style="bold red" if correction.missed else "bold")
-    line.append(" · introduites : ", style="bold")
-    line.append(
-        str(len(correction.introduced)), style="bold red" if correction.introduced else "bold"
-    )
-    return line
-
-
-def _final_at(correction: CorrectionScore, error: ScoringError) -> str:
-    return " ".join(e.hyp for e in correction.final_errors_at(error) if e.hyp)
-
-
-def correction_tables(correction: CorrectionScore) -> list[Any]:
-    """The recognition errors left in the text (reference, draft, final text) and the errors
-    the trainee introduced where the draft was right (reference, final text)."""
-    parts: list[Any] = []
-    if correction.missed:
-        missed = Table(
-            title="Erreurs de reconnaissance oubliées",
-            title_justify="left",
-            title_style="bold red",
-            header_style="bold",
-        )
-        missed.add_column("Attendu")
-        missed.add_column("Brouillon")
-        missed.add_column("Texte rendu")
-        for error in correction.missed:
-            missed.add_row(
-                _shown(error.ref), _shown(error.hyp), _shown(_final_at(correction, error))
-            )
-        parts.append(missed)
-    if correction.introduced:
-        introduced = Table(
-            title="Erreurs introduites",
-            title_justify="left",
-            title_style="bold red",
-            header_style="bold",
-        )
-        introduced.add_column("Attendu (= brouillon)")
-        introduced.add_column("Texte rendu")
-        for error in correction.introduced:
-            introduced.add_row(_shown(error.ref), _shown(error.hyp))
-        parts.append(introduced)
-    if not parts:
-        parts.append(Text("Aucune erreur de reconnaissance oubliée ni introduite.", style="green"))
-    return parts
-
-
-def listening_rows(listening: ListeningSummary) -> list[tuple[str, str]]:
-    """Listening statistics as (label, value)."""
-    speeds = " · ".join(
-        f"{format_speed(speed)} : {format_duration(seconds)}"
-        for speed, seconds in sorted(listening.by_speed.items())
-        if seconds >= 0.5
-    )
-    rows = [
-        ("Temps d'écoute", format_duration(listening.listened_s)),
-        ("Par vitesse", speeds or "—"),
-        ("Pauses", str(listening.pauses)),
-        ("Retours en arrière", str(listening.replays)),
-    ]
-    if listening.heard_ratio is not None:
-        rows.append(
-            (
-                "Enregistrement",
-                f"entendu à {_percent(listening.heard_ratio)} "
-                f"({format_duration(listening.heard_s)}), réécouté à "
-                f"{_percent(listening.reheard_ratio)} ({format_duration(listening.reheard_s)})",
-            )
-        )
-    return rows
-
-
-def _error_style(flagged: FlaggedError) -> str:
-    if flagged.critical:
-        return _CRITICAL_STYLE
-    style = CLASS_STYLES.get(flagged.error.error_class, "reverse")
-    return f"{style} underline" if flagged.terminology else style
-
-
-def highlight_transcription(typed: str, errors: Sequence[FlaggedError]) -> Text:
-    """The document with each error styled by class; critical errors in white on red,
-    terminology errors underlined; an omission shows the missing text struck through."""
-    out = Text()
-    position = 0
-    for flagged in sorted(errors, key=lambda f: f.error.hyp_span):
-        error = flagged.error
-        start, end = error.hyp_span
-        if start < position:
-            continue  # overlapping spans: the first one wins
-        out.append(typed[position:start])
-        style = _error_style(flagged)
-        if start == end:
-            out.append(error.ref.strip() or "␣", style=f"{style} strike")
-        else:
-            out.append(typed[start:end], style=style)
-        position = end
-    out.append(typed[position:])
-    return out
-
-
-def _legend(errors: Sequence[FlaggedError]) -> Text:
-    if not errors:
-        return Text("Aucune erreur.", style="green")
-    legend = Text("Légende : ")
-    if any(f.critical for f in errors):
-        legend.append(" critique ", style=_CRITICAL_STYLE)
-        legend.append(" ")
-    if any(f.terminology and not f.critical for f in errors):
-        legend.append(" terminologie ", style="underline")
-        legend.append(" ")
-    classes = {f.error.error_class for f in errors if not f.critical}
-    for name in CLASS_LABELS:
-        if name in classes:
-            legend.append(f" {CLASS_LABELS[name]} ", style=CLASS_STYLES.get(name, ""))
-            legend.append(" ")
-    return legend
+__all__ = ["DictationResultsScreen"]
 
 
 class DictationResultsScreen(Screen[None]):
@@ -297,27 +112,9 @@ class DictationResultsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#dictation-errors", DataTable)
-        table.add_columns("", "Classe", "Type", "Attendu", "Saisi")
+        table.add_columns(*ERROR_COLUMNS)
         for index, flagged in enumerate(self.saved.score.errors):
-            error = flagged.error
-            if flagged.critical:
-                mark = Text(f"⚠ {_REASONS.get(flagged.reason or '', 'critique')}", style="bold red")
-            elif flagged.terminology:
-                mark = Text("terminologie", style="bold")
-            else:
-                mark = Text("")
-            label = Text(
-                CLASS_LABELS.get(error.error_class, error.error_class),
-                style=CLASS_STYLES.get(error.error_class, ""),
-            )
-            table.add_row(
-                mark,
-                label,
-                OP_LABELS.get(error.op, error.op),
-                _shown(error.ref),
-                _shown(error.hyp),
-                key=str(index),
-            )
+            table.add_row(*error_cells(flagged), key=str(index))
         self.set_interval(0.2, self._check_passage)
         if self.saved.history_error:
             self.notify(
@@ -360,16 +157,11 @@ class DictationResultsScreen(Screen[None]):
             source = DRAFT_SOURCES.get(saved.record.draft_source or "", "")
             parts.append(correction_summary(correction))
             parts.append(Text(f"Brouillon : {source}\n" if source else "", style="dim"))
-        critical = [f for f in saved.score.errors if f.critical]
+        critical = critical_lines(saved.score.errors)
         if critical:
             lines = Text("Erreurs critiques (identitovigilance)\n", style="bold red")
-            for flagged in critical:
-                error = flagged.error
-                lines.append(
-                    f"  ⚠ attendu « {_shown(error.ref)} », saisi « {_shown(error.hyp)} » "
-                    f"({_REASONS.get(flagged.reason or '', 'critique')})\n",
-                    style="red",
-                )
+            for line in critical:
+                lines.append(f"  ⚠ {line}\n", style="red")
             parts.append(lines)
         parts.append(table)
         if correction is not None:
@@ -383,7 +175,7 @@ class DictationResultsScreen(Screen[None]):
         """The document tab: the typed text, errors highlighted by class."""
         errors = self.saved.score.errors
         return Group(
-            _legend(errors), Text(), highlight_transcription(self.saved.record.typed, errors)
+            error_legend(errors), Text(), highlight_transcription(self.saved.record.typed, errors)
         )
 
     # -- actions -----------------------------------------------------------------------------

@@ -1,0 +1,410 @@
+"""A scored transcription or correction as a printable summary (terminal, Markdown or plain
+text), and the pieces the app's dictation results screen shows: identitovigilance first, the
+mark under the dictée barème, fidelity, terminology, listening statistics, the recognition
+errors fixed / missed / introduced of a correction, and the document with each error
+highlighted. Rendering only: functions return renderables or strings and never print.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from frappe.durations import format_duration
+from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.report import CLASS_LABELS, CLASS_STYLES, END_LABELS, OP_LABELS, header_line
+from frappe.scoring.classify import ScoringError
+from frappe.scoring.correction import CorrectionScore
+from frappe.scoring.transcription import FlaggedError
+from frappe.storage.files import write_atomic
+from frappe.tui.widgets.dictation.listening import ListeningSummary
+from frappe.tui.widgets.dictation.run import SavedTranscription
+from frappe.tui.widgets.dictation.status import format_speed
+
+__all__ = [
+    "ERROR_COLUMNS",
+    "correction_summary",
+    "correction_tables",
+    "critical_lines",
+    "dictation_report_markdown",
+    "dictation_report_text",
+    "error_cells",
+    "error_legend",
+    "highlight_transcription",
+    "listening_rows",
+    "render_dictation_report",
+    "transcription_rows",
+    "write_dictation_report",
+]
+
+CRITICAL_STYLE = "bold white on red"
+_REASONS = {"identité": "identité", "nombre": "nombre / date / dose", "unité": "unité"}
+
+
+def _number(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
+
+
+def _shown(text: str) -> str:
+    if not text:
+        return "—"
+    shown = text.replace("\n", "⏎")
+    return shown if len(shown) <= 40 else shown[:37] + "…"
+
+
+def _title(saved: SavedTranscription) -> str:
+    return "Correction du brouillon" if saved.correction is not None else "Dictée"
+
+
+def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
+    """Metric rows, identitovigilance first (label, styled value)."""
+    score = saved.score
+    rows: list[tuple[str, Text]] = []
+    if score.critical_errors:
+        rows.append(
+            (
+                "Identitovigilance",
+                Text(f"⚠ {score.critical_errors} erreur(s) critique(s)", style="bold red"),
+            )
+        )
+    else:
+        rows.append(("Identitovigilance", Text("aucune erreur critique", style="green")))
+    if score.validated:
+        verdict = Text("VALIDÉ", style="bold green")
+    else:
+        why = "erreur critique" if score.critical_errors else "note inférieure à 10"
+        verdict = Text(f"NON VALIDÉ ({why})", style="bold red")
+    faults = score.faults
+    words = score.fidelity.words
+    rows += [
+        ("Résultat", verdict),
+        ("Note", Text(f"{_number(score.mark_20, 2)} / 20", style="bold")),
+        ("Fautes (dictée)", Text(_number(faults, 1 if faults % 1 else 0))),
+        ("Terminologie", Text(f"{score.terminology_errors} erreur(s) sur des termes médicaux")),
+        (
+            "Fidélité",
+            Text(
+                f"WER {_percent(words.wer)} · CER {_percent(score.fidelity.cer)} "
+                f"({words.ref_words} mots attendus, {words.hyp_words} saisis)"
+            ),
+        ),
+        ("Temps", Text(format_duration(saved.record.duration_s))),
+        ("Fin", Text(END_LABELS.get(saved.record.end_reason, saved.record.end_reason))),
+        ("Barème", Text(score.profile.name)),
+    ]
+    return rows
+
+
+def correction_summary(correction: CorrectionScore) -> Text:
+    """``Erreurs de reconnaissance corrigées : 12/15 · oubliées : 3 · introduites : 1``."""
+    total = len(correction.fixed) + len(correction.missed)
+    line = Text("Erreurs de reconnaissance corrigées : ", style="bold")
+    line.append(f"{len(correction.fixed)}/{total}", style="bold green" if total else "bold")
+    line.append(" · oubliées : ", style="bold")
+    line.append(str(len(correction.missed)), style="bold red" if correction.missed else "bold")
+    line.append(" · introduites : ", style="bold")
+    line.append(
+        str(len(correction.introduced)), style="bold red" if correction.introduced else "bold"
+    )
+    return line
+
+
+def _final_at(correction: CorrectionScore, error: ScoringError) -> str:
+    return " ".join(e.hyp for e in correction.final_errors_at(error) if e.hyp)
+
+
+def _missed_rows(correction: CorrectionScore) -> list[tuple[str, str, str]]:
+    return [
+        (_shown(error.ref), _shown(error.hyp), _shown(_final_at(correction, error)))
+        for error in correction.missed
+    ]
+
+
+def _introduced_rows(correction: CorrectionScore) -> list[tuple[str, str]]:
+    return [(_shown(error.ref), _shown(error.hyp)) for error in correction.introduced]
+
+
+def correction_tables(correction: CorrectionScore) -> list[Any]:
+    """The recognition errors left in the text (reference, draft, final text) and the errors
+    the trainee introduced where the draft was right (reference, final text)."""
+    parts: list[Any] = []
+    if correction.missed:
+        missed = Table(
+            title="Erreurs de reconnaissance oubliées",
+            title_justify="left",
+            title_style="bold red",
+            header_style="bold",
+        )
+        missed.add_column("Attendu")
+        missed.add_column("Brouillon")
+        missed.add_column("Texte rendu")
+        for row in _missed_rows(correction):
+            missed.add_row(*row)
+        parts.append(missed)
+    if correction.introduced:
+        introduced = Table(
+            title="Erreurs introduites",
+            title_justify="left",
+            title_style="bold red",
+            header_style="bold",
+        )
+        introduced.add_column("Attendu (= brouillon)")
+        introduced.add_column("Texte rendu")
+        for pair in _introduced_rows(correction):
+            introduced.add_row(*pair)
+        parts.append(introduced)
+    if not parts:
+        parts.append(Text("Aucune erreur de reconnaissance oubliée ni introduite.", style="green"))
+    return parts
+
+
+def critical_lines(errors: Sequence[FlaggedError]) -> list[str]:
+    """One line per critical error: ``attendu « … », saisi « … » (identité)``."""
+    return [
+        f"attendu « {_shown(f.error.ref)} », saisi « {_shown(f.error.hyp)} » "
+        f"({_REASONS.get(f.reason or '', 'critique')})"
+        for f in errors
+        if f.critical
+    ]
+
+
+def listening_rows(listening: ListeningSummary) -> list[tuple[str, str]]:
+    """Listening statistics as (label, value)."""
+    speeds = " · ".join(
+        f"{format_speed(speed)} : {format_duration(seconds)}"
+        for speed, seconds in sorted(listening.by_speed.items())
+        if seconds >= 0.5
+    )
+    rows = [
+        ("Temps d'écoute", format_duration(listening.listened_s)),
+        ("Par vitesse", speeds or "—"),
+        ("Pauses", str(listening.pauses)),
+        ("Retours en arrière", str(listening.replays)),
+    ]
+    if listening.heard_ratio is not None:
+        rows.append(
+            (
+                "Enregistrement",
+                f"entendu à {_percent(listening.heard_ratio)} "
+                f"({format_duration(listening.heard_s)}), réécouté à "
+                f"{_percent(listening.reheard_ratio)} ({format_duration(listening.reheard_s)})",
+            )
+        )
+    return rows
+
+
+def _error_style(flagged: FlaggedError) -> str:
+    if flagged.critical:
+        return CRITICAL_STYLE
+    style = CLASS_STYLES.get(flagged.error.error_class, "reverse")
+    return f"{style} underline" if flagged.terminology else style
+
+
+def highlight_transcription(
+    typed: str, errors: Sequence[FlaggedError], *, brackets: bool = False
+) -> Text:
+    """The document with each error styled by class; critical errors in white on red,
+    terminology errors underlined; an omission shows the missing text struck through
+    (``⟨…⟩`` with ``brackets``, and ``[…]`` around the other errors, for plain text)."""
+    out = Text()
+    position = 0
+    for flagged in sorted(errors, key=lambda f: f.error.hyp_span):
+        error = flagged.error
+        start, end = error.hyp_span
+        if start < position:
+            continue  # overlapping spans: the first one wins
+        out.append(typed[position:start])
+        style = _error_style(flagged)
+        mark = "⚠" if brackets and flagged.critical else ""
+        if start == end:
+            shown = error.ref.strip() or "␣"
+            out.append(f"{mark}⟨{shown}⟩" if brackets else shown, style=f"{style} strike")
+        else:
+            segment = typed[start:end]
+            out.append(f"{mark}[{segment}]" if brackets else segment, style=style)
+        position = end
+    out.append(typed[position:])
+    return out
+
+
+def error_legend(errors: Sequence[FlaggedError]) -> Text:
+    """The colours used in the highlighted document."""
+    if not errors:
+        return Text("Aucune erreur.", style="green")
+    legend = Text("Légende : ")
+    if any(f.critical for f in errors):
+        legend.append(" critique ", style=CRITICAL_STYLE)
+        legend.append(" ")
+    if any(f.terminology and not f.critical for f in errors):
+        legend.append(" terminologie ", style="underline")
+        legend.append(" ")
+    classes = {f.error.error_class for f in errors if not f.critical}
+    for name in CLASS_LABELS:
+        if name in classes:
+            legend.append(f" {CLASS_LABELS[name]} ", style=CLASS_STYLES.get(name, ""))
+            legend.append(" ")
+    return legend
+
+
+def _grid(rows: Sequence[tuple[str, str | Text]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value)
+    return table
+
+
+def error_cells(flagged: FlaggedError) -> tuple[Text, Text, str, str, str]:
+    """One error as table cells: flag (critical and why, terminology), class, operation,
+    expected, typed."""
+    error = flagged.error
+    if flagged.critical:
+        mark = Text(f"⚠ {_REASONS.get(flagged.reason or '', 'critique')}", style="bold red")
+    elif flagged.terminology:
+        mark = Text("terminologie", style="bold")
+    else:
+        mark = Text("")
+    label = Text(
+        CLASS_LABELS.get(error.error_class, error.error_class),
+        style=CLASS_STYLES.get(error.error_class, ""),
+    )
+    return mark, label, OP_LABELS.get(error.op, error.op), _shown(error.ref), _shown(error.hyp)
+
+
+ERROR_COLUMNS = ("", "Classe", "Type", "Attendu", "Saisi")
+
+
+def _error_table(errors: Sequence[FlaggedError]) -> Table:
+    table = Table(show_header=True, header_style="bold", expand=False, box=None, pad_edge=False)
+    for column in ERROR_COLUMNS:
+        table.add_column(column)
+    for flagged in errors:
+        table.add_row(*error_cells(flagged))
+    return table
+
+
+def _parts(saved: SavedTranscription, *, brackets: bool) -> list[RenderableType]:
+    """Everything a report shows, in order, as rich renderables."""
+    errors = saved.score.errors
+    parts: list[RenderableType] = [
+        Text(f"{_title(saved)} — {header_line(saved.record)}", style="bold")
+    ]
+    correction = saved.correction
+    if correction is not None:
+        parts.append(correction_summary(correction))
+        source = DRAFT_SOURCES.get(saved.record.draft_source or "", "")
+        if source:
+            parts.append(Text(f"Brouillon : {source}", style="dim"))
+    critical = critical_lines(errors)
+    if critical:
+        lines = Text("Erreurs critiques (identitovigilance)\n", style="bold red")
+        for line in critical:
+            lines.append(f"  ⚠ {line}\n", style="red")
+        parts.append(lines)
+    parts += [Text(), _grid(transcription_rows(saved))]
+    if correction is not None:
+        for part in correction_tables(correction):
+            parts += [Text(), part]
+    parts += [
+        Text("\nÉcoute de l'enregistrement", style="bold"),
+        _grid(listening_rows(saved.listening)),
+        Text(),
+    ]
+    title = "Document rendu"
+    if brackets:
+        title += " (erreurs entre [crochets], omissions entre ⟨ ⟩, ⚠ critique)"
+    parts += [Text(title, style="bold"), error_legend(errors)]
+    parts.append(highlight_transcription(saved.record.typed, errors, brackets=brackets))
+    if errors:
+        parts += [Text("\nErreurs", style="bold"), _error_table(errors)]
+    parts.append(Text(f"\nRésultat enregistré : {saved.path}", style="dim"))
+    return parts
+
+
+def render_dictation_report(saved: SavedTranscription) -> RenderableType:
+    """The summary for a terminal."""
+    return Group(*_parts(saved, brackets=False))
+
+
+def dictation_report_text(saved: SavedTranscription, *, width: int = 100) -> str:
+    """The summary as plain text."""
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    for part in _parts(saved, brackets=True):
+        console.print(part)
+    return console.export_text()
+
+
+def _md(text: str) -> str:
+    for char in "\\`*_[]<>|#~^":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _md_document(typed: str, errors: Sequence[FlaggedError]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for flagged in sorted(errors, key=lambda f: f.error.hyp_span):
+        error = flagged.error
+        start, end = error.hyp_span
+        if start < position:
+            continue
+        label = "critique" if flagged.critical else CLASS_LABELS.get(error.error_class, "")
+        pieces.append(_md(typed[position:start]))
+        if start == end:
+            pieces.append(f"~~{_md(error.ref.strip() or ' ')}~~^{label}^")
+        else:
+            pieces.append(f"**{_md(typed[start:end])}**^{label}^")
+        position = end
+    pieces.append(_md(typed[position:]))
+    return "\n".join(line + "  " if line else "" for line in "".join(pieces).split("\n"))
+
+
+def dictation_report_markdown(saved: SavedTranscription) -> str:
+    """The summary as Markdown."""
+    record = saved.record
+    lines = [f"# {_title(saved)} — {_md(header_line(record))}", ""]
+    correction = saved.correction
+    if correction is not None:
+        lines += [_md(correction_summary(correction).plain), ""]
+    critical = critical_lines(saved.score.errors)
+    if critical:
+        lines += ["**Erreurs critiques (identitovigilance)**", ""]
+        lines += [f"- ⚠ {_md(line)}" for line in critical]
+        lines.append("")
+    lines += ["| | |", "|---|---|"]
+    lines += [f"| {label} | {_md(value.plain)} |" for label, value in transcription_rows(saved)]
+    if correction is not None:
+        if correction.missed:
+            lines += ["", "## Erreurs de reconnaissance oubliées", ""]
+            lines += ["| Attendu | Brouillon | Texte rendu |", "|---|---|---|"]
+            lines += [f"| {' | '.join(map(_md, row))} |" for row in _missed_rows(correction)]
+        if correction.introduced:
+            lines += ["", "## Erreurs introduites", ""]
+            lines += ["| Attendu (= brouillon) | Texte rendu |", "|---|---|"]
+            lines += [f"| {' | '.join(map(_md, row))} |" for row in _introduced_rows(correction)]
+    lines += ["", "## Écoute de l'enregistrement", "", "| | |", "|---|---|"]
+    lines += [f"| {label} | {_md(value)} |" for label, value in listening_rows(saved.listening)]
+    lines += ["", "## Document rendu", "", _md_document(record.typed, saved.score.errors)]
+    lines += ["", f"Résultat enregistré : `{saved.path}`"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_dictation_report(saved: SavedTranscription, output: Path) -> Path:
+    """Write the summary: Markdown for ``.md``, plain text otherwise (private, like results)."""
+    if output.suffix.lower() in (".md", ".markdown"):
+        content = dictation_report_markdown(saved)
+    else:
+        content = dictation_report_text(saved)
+    write_atomic(output, content.encode("utf-8"), mode=0o600)
+    return output
