@@ -3,11 +3,11 @@ errors, the critical name error) and a plain transcription, in the terminal, Mar
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from rich.console import Console
-from test_correction_exercise import FINAL, finished_record
 
 from frappe.cli import main
 from frappe.dictation_report import (
@@ -18,6 +18,7 @@ from frappe.dictation_report import (
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.scoring import scoring_profile
 from frappe.tui.widgets.dictation.run import SavedTranscription, save_transcription
+from test_correction_exercise import FINAL, finished_record
 
 
 def saved_correction(tmp_path: Path) -> SavedTranscription:
@@ -60,8 +61,6 @@ def test_markdown_report_escapes_and_lists_the_three_ways(tmp_path: Path) -> Non
 
 
 def transcription_record(typed: str) -> ResultRecord:
-    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
-
     started = datetime(2026, 11, 23, 9, tzinfo=UTC)
     return ResultRecord(
         kind="transcription",
