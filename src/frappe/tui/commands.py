@@ -179,7 +179,7 @@ def run_texts(args: argparse.Namespace) -> int:
 def run_resume(args: argparse.Namespace) -> int:
     """``frappe resume [JOURNAL] [--close|--list]``."""
     from frappe.tui.runner import close_journal  # noqa: PLC0415
-    from frappe.tui.screens.resume import describe_journal  # noqa: PLC0415
+    from frappe.tui.screens.unfinished import describe_journal  # noqa: PLC0415
 
     config = _config(args)
     if args.list or args.close:

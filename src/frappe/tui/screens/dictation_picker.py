@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
@@ -23,7 +22,6 @@ from textual.widgets import (
     Switch,
 )
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from frappe.dictation_commands import DOCUMENT_TYPES
 from frappe.errors import FrappeError
@@ -32,19 +30,16 @@ from frappe.exercises.drafts import has_draft, no_draft_message
 from frappe.exercises.record import Candidate
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import (
     DictationOptions,
     DictationScreen,
     dictation_options,
     launch_dictation,
 )
-from frappe.tui.screens.resume import describe_journal
+from frappe.tui.screens.unfinished import UnfinishedJournalScreen, describe_journal
 from frappe.tui.widgets.dictation.run import (
     DictationExercise,
     DictationSpec,
-    SavedTranscription,
-    close_dictation_journal,
     resume_dictation,
     unfinished_dictations,
 )
@@ -88,7 +83,7 @@ def resume_dictation_screen(
     return DictationScreen(running, config, options)
 
 
-class DictationPickerScreen(Screen[None]):
+class DictationPickerScreen(UnfinishedJournalScreen):
     """The dictations of the corpus, the candidate's name, the deadline, the exercise type."""
 
     DEFAULT_CSS = """
@@ -301,60 +296,22 @@ class DictationPickerScreen(Screen[None]):
             return None
         return self.unfinished[index]
 
+    def selected_journal(self) -> JournalContents | None:
+        return self._unfinished_selected()
+
+    def journal_resumed(self, contents: JournalContents) -> None:
+        self.unfinished.remove(contents)
+
+    def journal_closed(self, contents: JournalContents) -> None:
+        self._fill_unfinished()
+
     def action_resume(self) -> None:
         """Go on with the highlighted unfinished dictation."""
-        contents = self._unfinished_selected()
-        if contents is None:
-            return
-        if contents.end_reason is not None:
-            self.notify(
-                "Cette dictée était terminée : la clore pour enregistrer son résultat.",
-                title="Reprise impossible",
-                severity="warning",
-            )
-            return
-        try:
-            screen = resume_dictation_screen(contents, self.config, dictation_options(self.app))
-        except FrappeError as error:
-            self.notify(str(error), title="Reprise impossible", severity="error")
-            return
-        self.unfinished.remove(contents)
-        self.app.push_screen(screen)
+        self.resume_selected()
 
     def action_close_unfinished(self) -> None:
         """Close the highlighted unfinished dictation as interrupted (after confirmation)."""
-        contents = self._unfinished_selected()
-        if contents is None:
-            return
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._close(contents)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Clore cette dictée comme interrompue ?\n{describe_journal(contents)}\n"
-                "Elle ne pourra plus être reprise ; le résultat sera enregistré.",
-                confirm="Clore",
-                cancel="Annuler",
-            ),
-            answered,
-        )
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="close")
-    def _close(self, contents: JournalContents) -> SavedTranscription:
-        return close_dictation_journal(contents, self.config.storage)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "close":
-            return
-        if event.state is WorkerState.SUCCESS:
-            saved = event.worker.result
-            assert isinstance(saved, SavedTranscription)
-            self._fill_unfinished()
-            self.notify(f"Résultat enregistré : {saved.path}", title="Dictée close")
-        elif event.state is WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Clôture impossible", severity="error")
+        self.close_selected()
 
     def on_screen_resume(self) -> None:
         self._fill_unfinished()
