@@ -308,6 +308,24 @@ async def test_without_the_asr_extra_generation_says_so_and_review_still_plays(
     assert not created.draft.exists() and not (created.folder / "timings.json").exists()
 
 
+@asynctest
+async def test_the_trainer_list_fits_80_columns(tmp_path: Path) -> None:
+    env = TuiEnv.create(tmp_path)
+    created = exercise(draft=False)
+    app = make_app(env, Players())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f")
+        await settle(pilot)
+        trainer = app.screen
+        assert isinstance(trainer, TrainerScreen)
+        table = trainer.query_one("#trainer-table", DataTable)
+        assert table.virtual_size.width <= 80  # the state columns are visible
+        row = table.get_row(created.id)
+        assert row[0] == created.id[:3] and row[3:6] == ["—", "—", "—"]
+        help_line = str(trainer.query_one("#trainer-help").render())
+        assert "frappe[asr]" in help_line  # not eaten as markup
+
+
 # --- the real model ---------------------------------------------------------------------------
 
 

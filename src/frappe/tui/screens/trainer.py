@@ -60,6 +60,8 @@ from frappe.tui.widgets.dictation.status import format_position
 __all__ = ["GenerationScreen", "ModelCache", "NewRecordingScreen", "TrainerScreen"]
 
 _READ_ONLY = "dictée livrée avec frappe : lecture seule (créez un nouvel enregistrement, n)"
+# Title characters shown in the list (the state columns must fit 80 columns).
+TITLE_WIDTH = 24
 
 
 class ModelCache:
@@ -368,7 +370,7 @@ class TrainerScreen(Screen[None]):
         )
         yield Static(
             "Entrée/r : relire et accepter comme référence · g : générer le brouillon "
-            "(frappe[asr]) · n : nouvel enregistrement",
+            "(extra frappe\\[asr]) · n : nouvel enregistrement",
             id="trainer-help",
         )
         yield DataTable(id="trainer-table", cursor_type="row", zebra_stripes=True)
@@ -376,7 +378,8 @@ class TrainerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#trainer-table", DataTable)
-        table.add_columns("Dictée", "Titre", "Origine", "Référence", "Brouillon", "Minutage", "")
+        # Narrow headers and a shortened title: the state columns must fit 80 columns.
+        table.add_columns("Id", "Titre", "Origine", "Réf.", "Brouil.", "Minut.", "Relecture")
         self.refill()
         table.focus()
 
@@ -399,14 +402,15 @@ class TrainerScreen(Screen[None]):
         table.clear()
         for dictation in self.dictations:
             state = exercise_state(dictation)
+            title = dictation.title
             table.add_row(
-                dictation.id,
-                dictation.title,
+                dictation.id[:3],
+                title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…",
                 "formateur" if state.editable else "livrée",
                 _mark(state.reference),
                 _mark(state.draft),
                 _mark(state.timings),
-                "relecture en cours" if state.review else "",
+                "en cours" if state.review else "",
                 key=dictation.id,
             )
         if keep is not None and any(d.id == keep for d in self.dictations):
