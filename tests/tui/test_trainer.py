@@ -298,6 +298,8 @@ async def test_without_the_asr_extra_generation_says_so_and_review_still_plays(
         generation = app.screen
         assert isinstance(generation, GenerationScreen)
         assert generation.error is not None and "pip install 'frappe[asr]'" in generation.error
+        shown = str(generation.query_one("#generation-status").render())
+        assert "pip install 'frappe[asr]'" in shown and "Rien n'a été écrit." in shown
         await pilot.press("escape")
         await pilot.press("r")
         await settle(pilot)

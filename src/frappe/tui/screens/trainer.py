@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -147,7 +148,7 @@ class GenerationScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         self._generate()
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str | Text) -> None:
         self.query_one("#generation-status", Static).update(text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="asr-draft")
@@ -211,7 +212,8 @@ class GenerationScreen(ModalScreen[bool]):
             error = event.worker.error
             text = str(error) if isinstance(error, FrappeError) else f"échec ({error})"
             self.error = text
-            self._status(f"[b red]{text}[/]\nRien n'a été écrit.")
+            # Text, not markup: messages hold « frappe[asr] » and paths with brackets.
+            self._status(Text.assemble((text, "bold red"), "\nRien n'a été écrit."))
             self.query_one("#generation-bar", ProgressBar).display = False
             self.query_one("#generation-leave", Button).label = "Retour"
 
@@ -305,7 +307,7 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
         try:
             dictation = create_exercise(new, self.corpus)
         except FrappeError as error:
-            self.query_one("#new-error", Static).update(f"⚠ {error}")
+            self.query_one("#new-error", Static).update(Text(f"⚠ {error}"))
             return
         self.dismiss(dictation)
 
