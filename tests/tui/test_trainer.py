@@ -328,6 +328,18 @@ async def test_the_trainer_list_fits_80_columns(tmp_path: Path) -> None:
         assert "frappe[asr]" in help_line  # not eaten as markup
 
 
+@asynctest
+async def test_notifications_show_brackets_as_written(tmp_path: Path) -> None:
+    app = make_app(TuiEnv.create(tmp_path), Players())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.notify("installez frappe[asr] dans /salle [2]", title="Extra manquant")
+        await pilot.pause()
+        (notification,) = [n for n in app._notifications if n.title == "Extra manquant"]
+        # Textual's toast renders the message as markup unless told not to.
+        assert notification.markup is False
+        assert notification.message == "installez frappe[asr] dans /salle [2]"
+
+
 # --- the real model ---------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from textual import events
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
@@ -78,6 +79,19 @@ class FrappeApp(App[int]):
         super().__init__()
         self.config = config
         self.start = start
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Notifications carry error messages and paths, never markup: « frappe[asr] » or a
+        folder named « [salle 2] » must show as written (Textual would read them as tags)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_default_screen(self) -> Screen[None]:
         return HomeScreen()
