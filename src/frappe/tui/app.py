@@ -12,9 +12,9 @@ from typing import ClassVar
 
 from textual import events
 from textual.app import App
-from textual.notifications import SeverityLevel
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from frappe.errors import FrappeError
