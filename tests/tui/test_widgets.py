@@ -3,14 +3,17 @@ redrawn, one cursor, the reference marker follows the candidate."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.geometry import Region
-from tui_support import TuiEnv, asynctest, start_exam, type_keys
+from tui_support import TuiEnv, asynctest, exam_spec, start_exam, type_keys
 
+from frappe.exercises.record import Candidate
+from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.typing import TypingScreen
 from frappe.tui.widgets.typing.text_view import WrappedText, wrap_spans
 
@@ -109,3 +112,19 @@ async def test_reference_marker_follows_words(env: TuiEnv) -> None:
         assert reference.marker == body.index("est") + 3
         await type_keys(pilot, env.clock, " pr")
         assert reference.marker == body.index("prête") + 2
+
+
+@asynctest
+async def test_names_with_brackets_show_as_typed(env: TuiEnv) -> None:
+    """Candidate names and titles are data, not markup: « [groupe B] » stays on screen."""
+    spec = dataclasses.replace(exam_spec(), candidate=Candidate("Martin Claire [groupe B]"))
+    app = env.app(start_exam(spec))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TypingScreen)
+        title = str(screen.query_one("#typing-title").render())
+        assert "Martin Claire [groupe B]" in title
+        app.push_screen(ConfirmScreen("Clore [groupe B] ?", confirm="Oui", cancel="Non"))
+        await pilot.pause()
+        assert "Clore [groupe B] ?" in str(app.screen.query_one("#question").render())

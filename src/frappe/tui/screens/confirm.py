@@ -30,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.question, id="question")
+            yield Static(self.question, id="question", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button(self.cancel_label, id="cancel", variant="primary")
                 yield Button(self.confirm_label, id="confirm", variant="error")

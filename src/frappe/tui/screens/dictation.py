@@ -206,7 +206,9 @@ class DictationScreen(Screen[None]):
         name = "Correction du brouillon" if self.correction else "Dictée"
         mode = f"{name} (évaluation)" if self.running.mode == "exam" else name
         yield Static(
-            f"{mode} — {config.candidate.name} — {config.exercise_title}", id="dictation-title"
+            f"{mode} — {config.candidate.name} — {config.exercise_title}",
+            id="dictation-title",
+            markup=False,
         )
         yield self.status
         yield self.editor

@@ -100,6 +100,7 @@ class DictationResultsScreen(Screen[None]):
             f"Résultats {what} — {record.candidate.name} — "
             f"{record.exercise_title or record.exercise_id}",
             id="dictation-results-title",
+            markup=False,
         )
         with TabbedContent(id="dictation-results-tabs"):
             with TabPane("Résultats", id="tab-metrics"), VerticalScroll():

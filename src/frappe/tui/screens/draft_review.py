@@ -160,7 +160,9 @@ class DraftReviewScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         state = " (dictée livrée : lecture seule)" if self.read_only else ""
         yield Static(
-            f"Relecture — {self.dictation.id} — {self.dictation.title}{state}", id="review-title"
+            f"Relecture — {self.dictation.id} — {self.dictation.title}{state}",
+            id="review-title",
+            markup=False,
         )
         yield self.player_line
         with Horizontal(id="review-body"):

@@ -77,7 +77,7 @@ class HistoryScreen(Screen[None]):
             placeholder="Filtrer par candidat (Nom Prénom)",
             id="history-filter",
         )
-        yield Static("", id="history-message")
+        yield Static("", id="history-message", markup=False)
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.markup import escape
 from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
@@ -200,7 +201,7 @@ class ProgressScreen(Screen[None]):
         self.progress: _Progress | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Progression — {self.candidate}", id="progress-title")
+        yield Static(f"Progression — {self.candidate}", id="progress-title", markup=False)
         with TabbedContent(id="progress-tabs"):
             with TabPane("Progression", id="tab-chart"):
                 yield ProgressChart(id="progress-chart")
@@ -226,7 +227,7 @@ class ProgressScreen(Screen[None]):
             assert isinstance(progress, _Progress)
             self.show(progress)
         elif event.state is WorkerState.ERROR:
-            self.query_one("#keys", Static).update(f"⚠ {event.worker.error}")
+            self.query_one("#keys", Static).update(f"⚠ {escape(str(event.worker.error))}")
             self.notify(str(event.worker.error), title="Historique", severity="error")
 
     def show(self, progress: _Progress) -> None:

@@ -42,6 +42,7 @@ class ResultsScreen(Screen[None]):
         yield Static(
             f"Résultats — {who} — {record.exercise_title or record.exercise_id}",
             id="results-title",
+            markup=False,
         )
         with TabbedContent(id="results-tabs"):
             with TabPane("Résultats", id="tab-metrics"), VerticalScroll():

@@ -140,7 +140,9 @@ class GenerationScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="generation"):
-            yield Static(f"Brouillon de « {self.dictation.title} »", id="generation-title")
+            yield Static(
+                f"Brouillon de « {self.dictation.title} »", id="generation-title", markup=False
+            )
             yield ProgressBar(total=None, show_eta=False, id="generation-bar")
             yield Static("Chargement du modèle de reconnaissance vocale…", id="generation-status")
             yield Button("Abandonner", id="generation-leave", variant="error")

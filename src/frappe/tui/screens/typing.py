@@ -53,7 +53,7 @@ class TypingScreen(Screen[None]):
         config = self.running.session.config
         who = config.candidate.name
         mode = "Test d'admission" if self.is_exam else "Entraînement"
-        yield Static(f"{mode} — {who} — {config.exercise_title}", id="typing-title")
+        yield Static(f"{mode} — {who} — {config.exercise_title}", id="typing-title", markup=False)
         yield self.status
         yield self.area
         yield Footer()

@@ -27,7 +27,7 @@ class TypingStatus(Horizontal):
         super().__init__(id=id)
         self._countdown = Static("", id="countdown")
         self._progress = Static("", id="progress")
-        self._notice = Static("", id="notice")
+        self._notice = Static("", id="notice", markup=False)
         self._shown: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
