@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from frappe import __version__
 from frappe.errors import ProfileError, RecordError
-from frappe.scoring.keystrokes import Keystroke, parse_keystrokes, replay
+from frappe.scoring.keystrokes import Keystroke, parse_keystroke_log, replay
 from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
@@ -274,7 +274,7 @@ class ResultRecord:
                 terminology=_strings(settings, "terminology"),
                 identity=_strings(settings, "identity"),
             ),
-            keystrokes=tuple(keystrokes),
+            keystrokes=keystrokes,
             events=tuple(events),
             app_version=str(data.get("app_version", "")),
             score=score if isinstance(score, dict) else None,
@@ -327,10 +327,10 @@ def _choice(data: Mapping[str, Any], name: str, allowed: Sequence[str]) -> str:
     return str(value)
 
 
-def _keystrokes(raw: object) -> list[Keystroke]:
+def _keystrokes(raw: object) -> tuple[Keystroke, ...]:
     if not isinstance(raw, list):
         raise RecordError("« keystrokes » doit être une liste")
     try:
-        return parse_keystrokes(raw)
+        return parse_keystroke_log(raw)
     except ValueError as error:
         raise RecordError(str(error)) from error

@@ -9,8 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from functools import lru_cache
+from itertools import compress, repeat
 from typing import Literal, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "EditOp",
@@ -18,6 +22,7 @@ __all__ = [
     "KeystrokeStats",
     "keystroke_stats",
     "monkeytype_consistency",
+    "parse_keystroke_log",
     "parse_keystrokes",
     "replay",
 ]
@@ -70,12 +75,17 @@ _OPS = frozenset(("insert", "delete", "none"))
 
 
 def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
-    """Parse a JSON keystroke list; ValueError names the first bad entry.
+    """Parse a JSON keystroke list; ValueError names the first bad entry."""
+    return list(parse_keystroke_log(raw))
+
+
+def parse_keystroke_log(raw: list[object]) -> tuple[Keystroke, ...]:
+    """``parse_keystrokes`` as a tuple. The columns read while checking it are kept with it, so
+    ``replay`` and ``keystroke_stats`` called next on this same tuple do not read it again.
 
     The common case (all entries well formed) is checked in bulk, a few C-speed passes; the
     per-entry parser runs only to find and explain a bad entry.
     """
-    strokes: list[Keystroke] = []
     valid = set(map(type, raw)) <= {list} and set(map(len, raw)) <= {5}  # type: ignore[arg-type]
     if valid and raw:
         t_ms, keys, ops, positions, texts = zip(*raw, strict=True)
@@ -91,9 +101,11 @@ def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
         if valid:
             # tuple.__new__ through map stays in C: a generated NamedTuple __new__ per entry
             # would cost more than all of the checks above.
-            strokes = list(map(tuple.__new__, repeat(Keystroke), raw))  # type: ignore[arg-type]
+            strokes = tuple(map(tuple.__new__, repeat(Keystroke), raw))  # type: ignore[arg-type]
+            _remember(strokes, _Columns(t_ms, ops, positions, texts), None)
+            return strokes
     if valid:
-        return strokes
+        return ()
     for index, item in enumerate(raw):
         try:
             Keystroke.from_json(item)
@@ -102,12 +114,319 @@ def parse_keystrokes(raw: list[object]) -> list[Keystroke]:
     raise AssertionError("unreachable: a bulk check failed but no entry is invalid")
 
 
+# --- Vectorised fast path -------------------------------------------------------------------
+#
+# Almost every log only types at the end of the text and erases at the end (backspace): the
+# text is then a stack, and a character typed at position p is erased exactly when a later
+# deletion starts at or before p. That turns the replay and the keystroke statistics into a
+# few numpy passes. Any log outside that shape (an edit in the middle, a correction's draft
+# for the statistics, malformed entries) goes through the straightforward loops below, which
+# stay the specification: the property tests compare both on random logs.
+
+# Below this many strokes numpy's per-call overhead costs more than the Python loop.
+_VECTOR_MIN_STROKES = 32
+# t_ms and positions beyond this (35 years in ms) could overflow int64 sums: loop instead.
+_VECTOR_MAX_VALUE = 1 << 40
+_OP_CODES = {"insert": 1, "delete": 2, "none": 0}
+_UTF32 = "utf-32-le"
+
+Int64Array = npt.NDArray[np.int64]
+CodeArray = npt.NDArray[np.uint32]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class _Columns(NamedTuple):
+    """The columns of a log whose entries are all well typed (ints, strings, known ops)."""
+
+    t_ms: tuple[int, ...]
+    ops: tuple[str, ...]
+    positions: tuple[int, ...]
+    texts: tuple[str, ...]
+
+
+class _Arrays(NamedTuple):
+    """A log as numpy arrays, one entry per stroke."""
+
+    t_ms: Int64Array
+    positions: Int64Array
+    lengths: Int64Array
+    inserts: BoolArray
+    deletes: BoolArray
+    all_inserts: bool
+
+
+# The last log seen, by identity (a tuple of Keystroke is immutable, and holding it keeps its
+# id from being reused): record validation replays it, then scoring computes its statistics.
+_recent: tuple[tuple[Keystroke, ...], _Columns, _Arrays | None] | None = None
+
+
+def _remember(strokes: tuple[Keystroke, ...], columns: _Columns, arrays: _Arrays | None) -> None:
+    global _recent  # noqa: PLW0603 - a one-entry cache
+    _recent = (strokes, columns, arrays)
+
+
+def _columns(keystrokes: Sequence[Keystroke]) -> _Columns | None:
+    """The columns of a log, or None when an entry is not well typed (the loop decides)."""
+    try:
+        t_ms, _keys, ops, positions, texts = zip(*keystrokes, strict=True)
+        valid = (
+            set(map(type, t_ms)) == {int}
+            and set(map(type, positions)) == {int}
+            and min(positions) >= 0
+            and set(map(type, texts)) == {str}
+            and set(ops) <= _OPS
+        )
+    except (TypeError, ValueError):
+        return None
+    return _Columns(t_ms, ops, positions, texts) if valid else None
+
+
+def _arrays(keystrokes: Sequence[Keystroke]) -> tuple[_Columns, _Arrays] | None:
+    """Columns and arrays of a log (from the one-entry cache when it is the last one seen)."""
+    recent = _recent
+    if recent is not None and recent[0] is keystrokes:
+        columns, arrays = recent[1], recent[2]
+        if arrays is not None:
+            return columns, arrays
+    else:
+        found = _columns(keystrokes)
+        if found is None:
+            return None
+        columns = found
+    n = len(columns.t_ms)
+    if max(columns.t_ms) >= _VECTOR_MAX_VALUE or max(columns.positions) >= _VECTOR_MAX_VALUE:
+        return None
+    t_ms = np.fromiter(columns.t_ms, np.int64, n)
+    positions = np.fromiter(columns.positions, np.int64, n)
+    lengths = np.fromiter(map(len, columns.texts), np.int64, n)
+    all_inserts = columns.ops.count("insert") == n
+    if all_inserts:
+        inserts = np.ones(n, np.bool_)
+        deletes = np.zeros(n, np.bool_)
+    else:
+        codes = np.fromiter(map(_OP_CODES.__getitem__, columns.ops), np.int8, n)
+        inserts = codes == 1
+        deletes = codes == 2
+    arrays = _Arrays(t_ms, positions, lengths, inserts, deletes, all_inserts)
+    if type(keystrokes) is tuple:
+        _remember(keystrokes, columns, arrays)
+    return columns, arrays
+
+
+def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
+    """Whether every insertion is at the end of the text and every deletion erases its end."""
+    lengths = arrays.lengths
+    if arrays.all_inserts:
+        delta = lengths
+    else:
+        delta = np.where(arrays.inserts, lengths, np.where(arrays.deletes, -lengths, 0))
+    before = np.empty(len(lengths), np.int64)
+    before[0] = initial_length
+    np.cumsum(delta[:-1], out=before[1:])
+    before[1:] += initial_length
+    if arrays.all_inserts:
+        return bool(np.array_equal(arrays.positions, before))
+    at_end = np.where(arrays.deletes, arrays.positions + lengths, arrays.positions) == before
+    return bool((at_end | ~(arrays.inserts | arrays.deletes)).all())
+
+
+class _Typed(NamedTuple):
+    """The characters the log inserts, one entry per character, in order."""
+
+    codes: CodeArray
+    positions: Int64Array
+    strokes: Int64Array
+    erased: BoolArray | None  # None: nothing is ever erased
+
+
+def _typed_characters(columns: _Columns, arrays: _Arrays) -> _Typed:
+    """Each inserted character with its position and stroke, and whether a later deletion
+    erases it (valid for a log of appends only)."""
+    texts = columns.texts if arrays.all_inserts else compress(columns.texts, arrays.inserts)
+    codes = np.frombuffer("".join(texts).encode(_UTF32, "surrogatepass"), np.uint32)
+    strokes = np.flatnonzero(arrays.inserts)
+    positions = arrays.positions[strokes]
+    if len(codes) != len(strokes):  # some insertions are not one character
+        lengths = arrays.lengths[strokes]
+        starts = np.cumsum(lengths) - lengths
+        strokes = np.repeat(strokes, lengths)
+        positions = np.repeat(positions, lengths) + (
+            np.arange(len(codes)) - np.repeat(starts, lengths)
+        )
+    erased = None
+    if arrays.deletes.any():
+        # Lowest position a deletion starts at after each stroke (beyond the end: none).
+        starts_after = np.where(arrays.deletes, arrays.positions, _VECTOR_MAX_VALUE)
+        starts_after = np.minimum.accumulate(starts_after[::-1])[::-1]
+        starts_after = np.append(starts_after[1:], _VECTOR_MAX_VALUE)
+        erased = positions >= starts_after[strokes]
+    return _Typed(codes, positions, strokes, erased)
+
+
+def _replay_vectorized(keystrokes: Sequence[Keystroke], initial: str) -> str | None:
+    """``replay`` for a log of appends only; None when the log has another shape, or does not
+    fit its text (the loop then explains why)."""
+    found = _arrays(keystrokes)
+    if found is None:
+        return None
+    columns, arrays = found
+    if not _appends_only(arrays, len(initial)):
+        return None
+    if arrays.all_inserts:
+        return initial + "".join(columns.texts)
+    typed = _typed_characters(columns, arrays)
+    deletes = np.flatnonzero(arrays.deletes)
+    initial_codes = np.frombuffer(initial.encode(_UTF32, "surrogatepass"), np.uint32)
+    if not _deletions_match(columns, arrays, typed, deletes, initial_codes):
+        return None
+    first_deletion = int(arrays.positions[deletes].min()) if len(deletes) else len(initial)
+    kept = typed.codes if typed.erased is None else typed.codes[~typed.erased]
+    return initial[:first_deletion] + kept.tobytes().decode(_UTF32, "surrogatepass")
+
+
+def _deletions_match(
+    columns: _Columns,
+    arrays: _Arrays,
+    typed: _Typed,
+    deletes: Int64Array,
+    initial_codes: CodeArray,
+) -> bool:
+    """Whether each deletion erases the text it records.
+
+    With appends only, the character at position q when stroke j runs is the last one placed
+    at q before j: sort the characters by (position, stroke) and look each erased one up.
+    """
+    deleted = np.frombuffer(
+        "".join([columns.texts[j] for j in deletes.tolist()]).encode(_UTF32, "surrogatepass"),
+        np.uint32,
+    )
+    if not len(deleted):
+        return True
+    lengths = arrays.lengths[deletes]
+    starts = np.cumsum(lengths) - lengths
+    deleted_at = np.repeat(arrays.positions[deletes], lengths) + (
+        np.arange(len(deleted)) - np.repeat(starts, lengths)
+    )
+    span = len(arrays.lengths) + 2  # "stroke + 1" of a placed character: 0 for the initial text
+    placed_keys = np.concatenate(
+        (
+            np.arange(len(initial_codes), dtype=np.int64) * span,
+            typed.positions * span + typed.strokes + 1,
+        )
+    )
+    placed_codes = np.concatenate((initial_codes, typed.codes))
+    order = np.argsort(placed_keys, kind="stable")
+    placed_keys = placed_keys[order]
+    query = deleted_at * span + np.repeat(deletes, lengths) + 1
+    found = np.searchsorted(placed_keys, query) - 1
+    if found.min() < 0:
+        return False
+    return bool(
+        np.array_equal(placed_keys[found] // span, deleted_at)
+        and np.array_equal(placed_codes[order][found], deleted)
+    )
+
+
+@lru_cache(maxsize=8)
+def _fold_table(items: tuple[tuple[object, object], ...]) -> CodeArray | None:
+    """A code point lookup table doing what ``str.translate`` does with a one-for-one fold;
+    None when the fold is not one-for-one (the loop handles it)."""
+    if not items:
+        return np.zeros(0, np.uint32)  # no fold
+    table: dict[int, int] = {}
+    for code, value in items:
+        if not isinstance(code, int) or not 0 <= code < 0x110000:
+            return None
+        if not isinstance(value, str) or len(value) != 1:
+            return None
+        table[code] = ord(value)
+    lookup = np.arange(max(table) + 1, dtype=np.uint32)
+    lookup[list(table)] = list(table.values())
+    lookup.flags.writeable = False
+    return lookup
+
+
+def _fold_codes(codes: CodeArray, table: CodeArray) -> CodeArray:
+    size = len(table)
+    if not size:
+        return codes
+    return np.where(codes < size, table[np.minimum(codes, size - 1)], codes)
+
+
+@lru_cache(maxsize=8)
+def _reference_codes(reference: str, items: tuple[tuple[object, object], ...]) -> CodeArray:
+    """The folded reference as code points (the same reference serves a whole session)."""
+    table = _fold_table(items)
+    assert table is not None
+    codes = _fold_codes(np.frombuffer(reference.encode(_UTF32, "surrogatepass"), np.uint32), table)
+    codes.flags.writeable = False
+    return codes
+
+
+def _keystroke_stats_vectorized(
+    keystrokes: Sequence[Keystroke], reference: str, fold: dict[int, str]
+) -> KeystrokeStats | None:
+    """``keystroke_stats`` for a log of appends only from an empty text; None otherwise."""
+    items = tuple(fold.items())
+    table = _fold_table(items)
+    if table is None:
+        return None
+    found = _arrays(keystrokes)
+    if found is None:
+        return None
+    columns, arrays = found
+    if not _appends_only(arrays, 0):
+        return None
+    typed = _typed_characters(columns, arrays)
+    ref = _reference_codes(reference, items)
+    if len(ref):
+        right = (typed.positions < len(ref)) & (
+            ref[np.minimum(typed.positions, len(ref) - 1)] == _fold_codes(typed.codes, table)
+        )
+    else:
+        right = np.zeros(len(typed.codes), np.bool_)
+    t_ms = arrays.t_ms
+    waits = np.maximum(np.diff(t_ms, prepend=t_ms[:1]), 0)
+    correction_ms = 0
+    corrected = 0
+    if typed.erased is not None:
+        # A character's cost: its stroke's wait, shared among the characters it inserted.
+        lengths = arrays.lengths[typed.strokes]
+        costs = waits[typed.strokes] // np.maximum(lengths, 1)
+        correction_ms = int(waits[arrays.deletes].sum()) + int(costs[typed.erased].sum())
+        corrected = int(np.count_nonzero(typed.erased & ~right))
+    consistency = None
+    inserts = np.flatnonzero(arrays.inserts)
+    if len(inserts):
+        seconds = t_ms[inserts] // 1000
+        first = int(seconds.min())
+        counts = np.bincount(seconds - first, weights=arrays.lengths[inserts])
+        consistency = monkeytype_consistency(counts.tolist())
+    return KeystrokeStats(
+        keypresses=len(typed.codes),
+        correct_keypresses=int(np.count_nonzero(right)),
+        corrected_errors=corrected,
+        backspaces=int(np.count_nonzero(arrays.deletes)),
+        correction_time_s=correction_ms / 1000.0,
+        consistency=consistency,
+    )
+
+
 def replay(keystrokes: Iterable[Keystroke], initial: str = "") -> str:
     """The typed text that the log's edits build, in order, from ``initial`` (empty for a
     typing test or a transcription, the speech-recognition draft for a correction exercise).
 
     Raises ValueError when an edit does not fit the text built so far (a corrupt log).
     """
+    if isinstance(keystrokes, tuple | list) and len(keystrokes) >= _VECTOR_MIN_STROKES:
+        typed = _replay_vectorized(keystrokes, initial)
+        if typed is not None:
+            return typed
+    return replay_reference(keystrokes, initial)
+
+
+def replay_reference(keystrokes: Iterable[Keystroke], initial: str = "") -> str:
+    """``replay`` edit by edit: the specification the vectorised path is tested against."""
     buffer: list[str] = list(initial)
     for _t, _key, op, pos, text in keystrokes:
         if op == "insert":
@@ -170,6 +489,18 @@ def keystroke_stats(
     """Judge each key press against the reference character at the same place, as Monkeytype
     does; ``fold`` is the normalisation's one-for-one character table (’ typed as ' is right).
     """
+    if len(keystrokes) >= _VECTOR_MIN_STROKES:
+        stats = _keystroke_stats_vectorized(keystrokes, reference, fold)
+        if stats is not None:
+            return stats
+    return keystroke_stats_reference(keystrokes, reference, fold)
+
+
+def keystroke_stats_reference(
+    keystrokes: Sequence[Keystroke], reference: str, fold: dict[int, str]
+) -> KeystrokeStats:
+    """``keystroke_stats`` stroke by stroke: the specification the vectorised path is tested
+    against."""
     ref = reference.translate(fold)
     char_fold = {chr(code): value for code, value in fold.items() if len(value) == 1}
     # Mirrors the typed text: for each character, whether it was right and the time it cost.

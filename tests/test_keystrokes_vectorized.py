@@ -1,0 +1,231 @@
+"""The vectorised keystroke paths against the edit-by-edit reference, on random logs.
+
+``replay`` and ``keystroke_stats`` take a numpy path for logs that only type and erase at the
+end of the text; ``replay_reference`` and ``keystroke_stats_reference`` are the specification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from frappe.scoring import normalization_profile
+from frappe.scoring.keystrokes import (
+    Keystroke,
+    KeystrokeStats,
+    _keystroke_stats_vectorized,
+    _replay_vectorized,
+    keystroke_stats,
+    keystroke_stats_reference,
+    parse_keystroke_log,
+    replay,
+    replay_reference,
+)
+
+# Folded characters (’ « — É) and a lone surrogate among the usual ones.
+ALPHABET = "abcé ’'«»—-ÉE\n\ud800"
+FOLDS: list[dict[int, str]] = [
+    {},
+    normalization_profile("strict").translation(),
+    normalization_profile("frappe").translation(),
+    normalization_profile("wer").translation(),
+    {ord("’"): "'", ord("é"): "e"},
+    {0: "x", ord("a"): "b"},
+    # Not one-for-one: the loop decides.
+    {ord("a"): "bb"},
+    {ord("œ"): "oe"},
+]
+
+
+@dataclass
+class Edit:
+    kind: str  # "type", "backspace", "insert", "delete", "none"
+    text: str
+    where: float  # relative position for edits anywhere
+    size: int
+    wait: int
+
+
+edits = st.builds(
+    Edit,
+    st.sampled_from(["type"] * 12 + ["backspace"] * 3 + ["insert", "delete", "none", "cut"]),
+    st.text(alphabet=ALPHABET, min_size=0, max_size=4),
+    st.floats(min_value=0, max_value=1),
+    st.integers(min_value=0, max_value=4),
+    st.sampled_from([0, 0, 40, 180, 250, 999, 1000, 2500, -300]),
+)
+
+
+def build_log(initial: str, steps: list[Edit], *, anywhere: bool) -> list[Keystroke]:
+    """A consistent log made from ``steps``; without ``anywhere`` every edit is at the end."""
+    buffer = initial
+    t = 0
+    log: list[Keystroke] = []
+    for step in steps:
+        t = max(0, t + step.wait)
+        end = len(buffer)
+        if step.kind == "type" and step.text:
+            char = step.text[0]
+            log.append(Keystroke(t, char, "insert", end, char))
+            buffer += char
+        elif step.kind == "insert":
+            pos = int(step.where * end) if anywhere else end
+            log.append(Keystroke(t, "paste", "insert", pos, step.text))
+            buffer = buffer[:pos] + step.text + buffer[pos:]
+        elif step.kind in ("backspace", "cut") and buffer:
+            size = 1 if step.kind == "backspace" else min(step.size, end)
+            pos = end - size
+            if anywhere and step.kind == "cut":
+                pos = int(step.where * (end - size))
+            log.append(Keystroke(t, "backspace", "delete", pos, buffer[pos : pos + size]))
+            buffer = buffer[:pos] + buffer[pos + size :]
+        elif step.kind == "delete":
+            pos = int(step.where * end) if anywhere else end
+            size = min(step.size, end - pos)
+            log.append(Keystroke(t, "delete", "delete", pos, buffer[pos : pos + size]))
+            buffer = buffer[:pos] + buffer[pos + size :]
+        else:
+            log.append(Keystroke(t, "backspace", "none", int(step.where * 9), step.text))
+    return log
+
+
+logs = st.tuples(
+    st.text(alphabet=ALPHABET, max_size=30),
+    st.lists(edits, min_size=0, max_size=120),
+    st.booleans(),
+)
+references = st.text(alphabet=ALPHABET, max_size=150)
+folds = st.sampled_from(FOLDS)
+
+
+def outcome(func: object, *args: object) -> object:
+    """The value, or the exception type and message."""
+    try:
+        return func(*args)  # type: ignore[operator]
+    except ValueError as error:
+        return (type(error), str(error))
+
+
+@settings(max_examples=400, deadline=None)
+@given(logs)
+def test_replay_equals_the_reference(case: tuple[str, list[Edit], bool]) -> None:
+    initial, steps, anywhere = case
+    log = build_log(initial, steps, anywhere=anywhere)
+    expected = replay_reference(log, initial)
+    fast = _replay_vectorized(log, initial)
+    assert fast is None or fast == expected
+    if not anywhere and log:
+        assert fast is not None  # appends only: the vectorised path decides
+    assert replay(log, initial) == expected
+    assert replay(tuple(log), initial) == expected
+    assert replay(parse_keystroke_log([list(k) for k in log]), initial) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    logs,
+    st.integers(min_value=0),
+    st.sampled_from(["pos", "text", "char", "op", "initial", "initial_char"]),
+)
+def test_a_corrupt_log_fails_as_the_reference_does(
+    case: tuple[str, list[Edit], bool], index: int, damage: str
+) -> None:
+    initial, steps, anywhere = case
+    log = build_log(initial, steps, anywhere=anywhere)
+    if damage == "initial":
+        initial = initial[1:] if initial else "x"
+    elif damage == "initial_char" and initial:
+        i = index % len(initial)
+        initial = initial[:i] + ("b" if initial[i] != "b" else "c") + initial[i + 1 :]
+    elif log:
+        i = index % len(log)
+        t, key, op, pos, text = log[i]
+        if damage == "pos":
+            log[i] = Keystroke(t, key, op, pos + 1 + index % 3, text)
+        elif damage == "text":
+            log[i] = Keystroke(t, key, op, pos, text[::-1] + "z" if op == "delete" else text)
+        elif damage == "char":  # same length, another character: only the text check sees it
+            deletes = [j for j, k in enumerate(log) if k.op == "delete" and k.text]
+            if deletes:
+                i = deletes[index % len(deletes)]
+                t, key, op, pos, text = log[i]
+                j = index % len(text)
+                changed = text[:j] + ("b" if text[j] != "b" else "c") + text[j + 1 :]
+                log[i] = Keystroke(t, key, op, pos, changed)
+        else:
+            log[i] = Keystroke(t, key, "delete" if op == "insert" else "insert", pos, text)
+    expected = outcome(replay_reference, log, initial)
+    fast = _replay_vectorized(log, initial)
+    assert fast is None or fast == expected
+    assert outcome(replay, tuple(log), initial) == expected
+    assert outcome(replay, log, initial) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(logs, references, folds)
+def test_keystroke_stats_equal_the_reference(
+    case: tuple[str, list[Edit], bool], reference: str, fold: dict[int, str]
+) -> None:
+    _initial, steps, anywhere = case
+    log = build_log("", steps, anywhere=anywhere)
+    expected = keystroke_stats_reference(log, reference, fold)
+    fast = _keystroke_stats_vectorized(log, reference, fold)
+    if fast is not None:
+        assert_same_stats(fast, expected)
+    elif not anywhere and log and all(len(v) == 1 for v in fold.values()):
+        pytest.fail("appends only with a one-for-one fold: the vectorised path should decide")
+    assert_same_stats(keystroke_stats(log, reference, fold), expected)
+    parsed = parse_keystroke_log([list(k) for k in log])
+    assert_same_stats(keystroke_stats(parsed, reference, fold), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(logs, references, folds, st.lists(st.integers(min_value=0, max_value=10**6)))
+def test_keystroke_stats_with_any_times(
+    case: tuple[str, list[Edit], bool],
+    reference: str,
+    fold: dict[int, str],
+    times: list[int],
+) -> None:
+    """Times out of order, repeated or far apart (consistency spans every second between)."""
+    _initial, steps, anywhere = case
+    log = build_log("", steps, anywhere=anywhere)
+    log = [k._replace(t_ms=times[i] if i < len(times) else k.t_ms) for i, k in enumerate(log)]
+    expected = keystroke_stats_reference(log, reference, fold)
+    fast = _keystroke_stats_vectorized(log, reference, fold)
+    if fast is not None:
+        assert_same_stats(fast, expected)
+    assert_same_stats(keystroke_stats(log, reference, fold), expected)
+
+
+def assert_same_stats(got: KeystrokeStats, expected: KeystrokeStats) -> None:
+    """Equal, and of the same types (an int64 or float64 would change the JSON output)."""
+    assert got == expected
+    for name in KeystrokeStats.__slots__:
+        assert type(getattr(got, name)) is type(getattr(expected, name)), name
+
+
+def test_the_vectorised_paths_leave_other_shapes_to_the_loop() -> None:
+    typed = [Keystroke(i * 100, c, "insert", i, c) for i, c in enumerate("bonjour")]
+    middle = [*typed, Keystroke(800, "x", "insert", 2, "x")]
+    assert _replay_vectorized(typed, "") == "bonjour"
+    assert _replay_vectorized(middle, "") is None
+    assert replay(middle) == "boxnjour"
+    assert _keystroke_stats_vectorized(middle, "bonjour", {}) is None
+    assert _replay_vectorized([k._replace(t_ms=0.5) for k in typed], "") is None  # type: ignore[arg-type]
+    assert _replay_vectorized([*typed, Keystroke(900, "z", "mystery", 7, "z")], "") is None  # type: ignore[arg-type]
+    # A fold that is not one-for-one.
+    assert _keystroke_stats_vectorized(typed, "bonjour", {ord("o"): "oe"}) is None
+
+
+def test_a_log_changed_in_place_is_not_taken_from_the_cache() -> None:
+    log = [Keystroke(i * 100, c, "insert", i, c) for i, c in enumerate("a" * 40)]
+    assert replay(log) == "a" * 40
+    log[-1] = Keystroke(4000, "b", "insert", 39, "b")
+    assert replay(log) == "a" * 39 + "b"
+    frozen = tuple(log)
+    assert replay(frozen) == replay(frozen, "") == "a" * 39 + "b"
+    assert replay(frozen, "zz") == replay_reference(frozen, "zz")
