@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
-from frappe.scoring.align import align_tokens, reached_reference_words, tokenize
+from frappe.scoring.align import Tokens, align_tokens, reached_reference_words, tokenize
 from frappe.scoring.classify import ScoringError, classify_errors
 from frappe.scoring.keystrokes import Keystroke, KeystrokeStats, keystroke_stats
 from frappe.scoring.measures import WordMeasures, char_distance, word_measures
-from frappe.scoring.normalize import NormalizationProfile, normalize
+from frappe.scoring.normalize import NormalizationProfile, NormalizedText, normalize
 from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
@@ -58,6 +59,16 @@ class TextComparison:
     partial_last_word: bool
 
 
+@lru_cache(maxsize=16)
+def _reference_side(
+    reference: str, normalization: NormalizationProfile
+) -> tuple[NormalizedText, Tokens]:
+    """The normalised, tokenised reference. Cached: a batch scores a room's records against the
+    same reference, and this is as much work as the typed side. Callers only read the result."""
+    ref = normalize(reference, normalization)
+    return ref, tokenize(ref.text)
+
+
 def compare_texts(
     reference: str,
     typed: str,
@@ -71,9 +82,8 @@ def compare_texts(
     reached is compared: the unreached tail is not omissions, and a last word cut mid-way by the
     clock is not an error.
     """
-    ref = normalize(reference, normalization)
+    ref, ref_tokens = _reference_side(reference, normalization)
     hyp = normalize(typed, normalization)
-    ref_tokens = tokenize(ref.text)
     hyp_tokens = tokenize(hyp.text)
     ref_words, hyp_words = ref_tokens.words, hyp_tokens.words
     reached = len(ref_words)
