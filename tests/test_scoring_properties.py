@@ -162,3 +162,17 @@ def test_a_skipped_line_is_one_fault(lines: list[list[str]], data: st.DataObject
     comparison = compare_texts(reference, typed, normalization_profile("strict"))
     assert [(e.op, e.error_class) for e in comparison.errors] == [("omission", "line")]
     assert comparison.errors[0].ref == texts[skipped]
+
+
+@given(st.text(alphabet="aeÉéèçÇœ«».,;:!?()[]{}-–—…/\\*_'\"xZ \u0301\u0327", max_size=12))
+def test_strip_accents_and_punctuation_equal_their_definitions(word: str) -> None:
+    """The cached / translate-based versions against the character-by-character definitions."""
+    from frappe.scoring.normalize import (  # noqa: PLC0415
+        _PUNCTUATION_CHARS,
+        strip_accents,
+        strip_punctuation,
+    )
+
+    decomposed = unicodedata.normalize("NFD", word)
+    assert strip_accents(word) == "".join(c for c in decomposed if not unicodedata.combining(c))
+    assert strip_punctuation(word) == "".join(c for c in word if c not in _PUNCTUATION_CHARS)

@@ -54,8 +54,14 @@ _DASH_TRANSLATION = {
 _PUNCTUATION_CHARS = frozenset(".,;:!?'\"«»()[]{}-–—…/\\*_")
 
 
+@lru_cache(maxsize=4096)
 def strip_accents(text: str) -> str:
-    """Remove diacritics (accents, cédille, tréma) but keep letters: ``Ça été`` → ``Ca ete``."""
+    """Remove diacritics (accents, cédille, tréma) but keep letters: ``Ça été`` → ``Ca ete``.
+
+    Cached: scoring calls it on words, and a language has few of them.
+    """
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -358,4 +364,7 @@ def is_punctuation(token: str) -> bool:
 
 def strip_punctuation(token: str) -> str:
     """The token without its punctuation marks."""
-    return "".join(ch for ch in token if ch not in _PUNCTUATION_CHARS)
+    return token.translate(_PUNCTUATION_DELETION)
+
+
+_PUNCTUATION_DELETION: dict[int, None] = dict.fromkeys(map(ord, _PUNCTUATION_CHARS))
