@@ -229,3 +229,18 @@ def test_a_log_changed_in_place_is_not_taken_from_the_cache() -> None:
     frozen = tuple(log)
     assert replay(frozen) == replay(frozen, "") == "a" * 39 + "b"
     assert replay(frozen, "zz") == replay_reference(frozen, "zz")
+
+
+def test_empty_insertions_do_not_pass_for_one_character_each() -> None:
+    """Found by the property test: two empty insertions and one of three characters add up to
+    three characters for three insertions."""
+    log = [
+        Keystroke(0, "a", "insert", 1, ""),
+        Keystroke(1, "backspace", "delete", 0, "E"),
+        Keystroke(2, "a", "insert", 0, ""),
+        Keystroke(3, "paste", "insert", 0, "EEE"),
+    ]
+    assert _replay_vectorized(log, "E") == replay_reference(log, "E") == "EEE"
+    assert _keystroke_stats_vectorized(log[2:], "EEE", {}) == keystroke_stats_reference(
+        log[2:], "EEE", {}
+    )

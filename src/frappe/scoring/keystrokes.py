@@ -246,8 +246,8 @@ def _typed_characters(columns: _Columns, arrays: _Arrays) -> _Typed:
     codes = np.frombuffer("".join(texts).encode(_UTF32, "surrogatepass"), np.uint32)
     strokes = np.flatnonzero(arrays.inserts)
     positions = arrays.positions[strokes]
-    if len(codes) != len(strokes):  # some insertions are not one character
-        lengths = arrays.lengths[strokes]
+    lengths = arrays.lengths[strokes]
+    if len(codes) != len(strokes) or lengths.max(initial=0) > 1:  # not one character each
         starts = np.cumsum(lengths) - lengths
         strokes = np.repeat(strokes, lengths)
         positions = np.repeat(positions, lengths) + (
