@@ -560,11 +560,14 @@ class Player:
         while True:
             events: list[str] = []
             check = False
+            closing = False
             with self._lock:
                 while True:
-                    if self._closing:
-                        return
                     events = self._collect_events_locked()
+                    if self._closing:
+                        # The end reached just before close() is still reported.
+                        closing = True
+                        break
                     clip = self._clip
                     if clip is not None and gen != self._gen:
                         gen, produced, wrap_next, finished = self._gen, 0, False, False
@@ -590,6 +593,8 @@ class Player:
                 except Exception:
                     # A faulty on_action/on_error must not silence the player.
                     _log.exception("on_action/on_error a échoué")
+            if closing:
+                return
             if check:
                 next_check = time.monotonic() + 0.25
                 self._check_stream_alive()
