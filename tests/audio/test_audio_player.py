@@ -114,7 +114,19 @@ def test_play_without_rewind_starts_exactly_at_the_seek(
     last = _actions(played)[-1]
     assert (last.action, last.position_s, last.target_s) == ("resume", 3.0, 3.0)
     assert alsa_probe.ok("wait_state", states=["ended"])["reached"]
-    alsa_probe.ok("close")
+    final = alsa_probe.ok("close")
+    # Each end is logged where it happened and before what followed it, even when the seek
+    # comes before the renderer has reported the end.
+    log = [(a.action, a.position_s) for a in _actions(final)]
+    assert log == [
+        ("load", 0.0),
+        ("seek", 0.0),
+        ("play", 4.0),
+        ("ended", 6.0),
+        ("seek", 6.0),
+        ("resume", 3.0),
+        ("ended", 6.0),
+    ]
     captured = alsa_file.captured()
     expected = np.concatenate([signal[4 * RATE :], signal[3 * RATE :]])
     assert np.array_equal(captured[captured != 0], expected)

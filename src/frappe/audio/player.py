@@ -313,6 +313,7 @@ class Player:
         self._idle_limit = 1
         self._stream_stopping = False
         self._ended_pending = False
+        self._ended_frame = 0.0
         self._wraps_pending = 0
         self._lost_pending = False
         self._await_sound = False
@@ -520,6 +521,7 @@ class Player:
                     if piece.last:
                         self._state = PlayerState.ENDED
                         self._ended_pending = True
+                        self._ended_frame = self._pos
                         self._wake.notify_all()
                         break
             if filled and self._await_sound:
@@ -563,6 +565,7 @@ class Player:
             closing = False
             with self._lock:
                 while True:
+                    queued = self._queue_callback_events_locked()
                     events = self._collect_events_locked()
                     if self._closing:
                         # The end reached just before close() is still reported.
@@ -582,12 +585,12 @@ class Player:
                     )
                     now = time.monotonic()
                     check = self._state is PlayerState.PLAYING and now >= next_check
-                    if render or events or check:
+                    if render or events or queued or check:
                         break
                     self._wake.wait(_RENDER_POLL_S)
                 loop = self._loop
                 first = produced == 0
-            if events:
+            if events or queued:
                 try:
                     self._dispatch(events)
                 except Exception:
@@ -622,15 +625,29 @@ class Player:
                     produced += block.samples.shape[0]
                     self._buffered = produced
 
-    def _collect_events_locked(self) -> list[str]:
-        events: list[str] = []
+    def _queue_callback_events_locked(self) -> bool:
+        """Queue the end of the recording and loop wraps that the audio callback flagged, with
+        where they happened. Called by the renderer and before any newer action, so a seek or a
+        play right after the end never reaches the log ahead of the ``ended`` it follows.
+        True when something was queued."""
+        clip = self._clip
+        if clip is None or not (self._wraps_pending or self._ended_pending):
+            return False
+        rate = clip.sample_rate
+        if self._wraps_pending and self._loop is not None:
+            before, after = self._loop[1] / rate, self._loop[0] / rate
+            for _ in range(self._wraps_pending):
+                self._outbox.append(self._action_locked("loop", before, after, playing=True))
+        self._wraps_pending = 0
         if self._ended_pending:
             self._ended_pending = False
             self._changed.notify_all()
-            events.append("ended")
-        if self._wraps_pending:
-            events += ["loop"] * self._wraps_pending
-            self._wraps_pending = 0
+            end = min(self._ended_frame, clip.frames) / rate
+            self._outbox.append(self._action_locked("ended", end, end, playing=False))
+        return True
+
+    def _collect_events_locked(self) -> list[str]:
+        events: list[str] = []
         if self._lost_pending:
             self._lost_pending = False
             if self._state is not PlayerState.DEVICE_LOST:
@@ -663,15 +680,10 @@ class Player:
             self._control.release()
 
     def _dispatch(self, events: list[str]) -> None:
+        """Report the renderer's events (``device_lost``) and deliver what is queued."""
         for name in events:
             with self._lock:
-                pos = self._position_locked()
-                if name == "loop" and self._loop is not None and self._clip is not None:
-                    before = self._loop[1] / self._clip.sample_rate
-                    after = self._loop[0] / self._clip.sample_rate
-                    self._make_action_locked(name, before, target=after)
-                else:
-                    self._make_action_locked(name, pos)
+                self._make_action_locked(name, self._position_locked())
             if name == "device_lost":
                 error = self._lost_error()
                 self._last_error = error
@@ -694,16 +706,27 @@ class Player:
         Queued under ``_lock``, so the log follows the order of the state changes even when
         several threads act at once.
         """
-        action = PlaybackAction(
-            t_monotonic_ms=time.monotonic_ns() // 1_000_000,
-            action=name,
-            position_s=round(before_s, 4),
-            speed=self._speed,
-            target_s=round(self._position_locked() if target is None else target, 4),
+        self._queue_callback_events_locked()
+        action = self._action_locked(
+            name,
+            before_s,
+            self._position_locked() if target is None else target,
             playing=self._state is PlayerState.PLAYING,
         )
         self._outbox.append(action)
         return action
+
+    def _action_locked(
+        self, name: str, before_s: float, target_s: float, *, playing: bool
+    ) -> PlaybackAction:
+        return PlaybackAction(
+            t_monotonic_ms=time.monotonic_ns() // 1_000_000,
+            action=name,
+            position_s=round(before_s, 4),
+            speed=self._speed,
+            target_s=round(target_s, 4),
+            playing=playing,
+        )
 
     def _flush_actions(self) -> None:
         """Deliver queued actions in the order they happened, without holding any lock.
