@@ -18,10 +18,10 @@ from pathlib import Path
 from benchmarks._common import Result, print_table
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text, list_texts
+from frappe.runs.typing_test import StoragePaths, TestSpec
 from frappe.scoring.profiles import scoring_profile
 from frappe.tui.app import FrappeApp, make_app
 from frappe.tui.config import AppConfig, StartExam
-from frappe.tui.runner import StoragePaths, TestSpec
 from frappe.tui.screens.typing import TypingScreen
 
 LENGTH = 5000

@@ -18,7 +18,9 @@ from frappe.asr.reference import (
 )
 from frappe.asr.transcribe import Draft, DraftWord, read_timings
 from frappe.errors import ExerciseError
-from frappe.exercises.authoring import (
+from frappe.exercises.dictations import find_dictation, list_dictations, load_corpus
+from frappe.locations import user_audio_corpus_dir
+from frappe.storage.authoring import (
     BACKUP_FILE,
     REVIEW_FILE,
     NewExercise,
@@ -31,8 +33,6 @@ from frappe.exercises.authoring import (
     save_review,
     suggested_deadline_min,
 )
-from frappe.exercises.dictations import find_dictation, list_dictations, load_corpus
-from frappe.locations import user_audio_corpus_dir
 
 CLIP = Path(__file__).resolve().parent / "asr" / "data" / "clip.ogg"
 FAKE_MODEL = LoadedModel("fake", ModelChoice("name", "fake", "option"), None, 0.0, 2, "int8")

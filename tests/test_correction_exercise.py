@@ -22,6 +22,13 @@ from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord, sha256_text
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig
+from frappe.runs.dictation import (
+    DictationSpec,
+    close_dictation_journal,
+    load_saved_transcription,
+    save_transcription,
+    unfinished_dictations,
+)
 from frappe.scoring import scoring_profile
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.keystrokes import replay
@@ -36,13 +43,6 @@ from frappe.storage.journal import (
     restore_session,
 )
 from frappe.tui.screens.history import entry_cells
-from frappe.tui.widgets.dictation.run import (
-    DictationSpec,
-    close_dictation_journal,
-    load_saved_transcription,
-    save_transcription,
-    unfinished_dictations,
-)
 
 REFERENCE = (
     "Madame Lucie Marchal est suivie pour une insuffisance cardiaque. "

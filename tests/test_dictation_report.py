@@ -16,8 +16,8 @@ from frappe.dictation_report import (
     render_dictation_report,
 )
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.runs.dictation import SavedTranscription, save_transcription
 from frappe.scoring import scoring_profile
-from frappe.tui.widgets.dictation.run import SavedTranscription, save_transcription
 from test_correction_exercise import FINAL, finished_record
 
 

@@ -12,8 +12,8 @@ import pytest
 from frappe.errors import StorageError
 from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record
+from frappe.runs.typing_test import save_result
 from frappe.storage.history import HISTORY_SCHEMA, open_history
-from frappe.tui.runner import save_result
 
 RecordFactory = Callable[..., ResultRecord]
 

@@ -14,6 +14,7 @@ import pytest
 from frappe.errors import JournalError
 from frappe.exercises.record import Candidate, RecordSettings
 from frappe.exercises.session import Session, SessionConfig, SessionState
+from frappe.runs.typing_test import StoragePaths, close_journal, resume_test
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
@@ -28,7 +29,6 @@ from frappe.storage.journal import (
     restore_session,
     unfinished_journals,
 )
-from frappe.tui.runner import StoragePaths, close_journal, resume_test
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from frappe.errors import ExerciseError, ProfileError
-from frappe.exercises.presets import (
+from frappe.storage.presets import (
     ExamPreset,
     default_presets_dir,
     delete_preset,

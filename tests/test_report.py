@@ -11,8 +11,8 @@ from rich.console import Console
 from frappe.cli import main
 from frappe.exercises.record import ResultRecord
 from frappe.report import highlight_typed, render_report, report_markdown, write_report
+from frappe.runs.typing_test import typing_score
 from frappe.storage.files import write_record
-from frappe.tui.runner import typing_score
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
 TYPED = "Le Patient est sorti ce matn. Il va"

@@ -20,8 +20,8 @@ from frappe.exercises.session import (
     SessionState,
     compose_dead_key,
 )
+from frappe.runs.typing_test import typing_score
 from frappe.scoring import Keystroke, replay, scoring_profile
-from frappe.tui.runner import typing_score
 
 REFERENCE = "La fête est prête.\n\nÀ demain, Émile."
 

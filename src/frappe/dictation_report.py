@@ -16,16 +16,15 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from frappe.durations import format_duration
+from frappe.durations import format_duration, format_speed
 from frappe.exercises.drafts import DRAFT_SOURCES
 from frappe.report import CLASS_LABELS, CLASS_STYLES, END_LABELS, OP_LABELS, header_line
+from frappe.runs.dictation import SavedTranscription
+from frappe.runs.listening import ListeningSummary
 from frappe.scoring.classify import ScoringError
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.transcription import FlaggedError
 from frappe.storage.files import write_atomic
-from frappe.tui.widgets.dictation.listening import ListeningSummary
-from frappe.tui.widgets.dictation.run import SavedTranscription
-from frappe.tui.widgets.dictation.status import format_speed
 
 __all__ = [
     "ERROR_COLUMNS",

@@ -6,7 +6,7 @@ import re
 
 from frappe.errors import FrappeError
 
-__all__ = ["format_duration", "parse_duration"]
+__all__ = ["format_duration", "format_position", "format_speed", "parse_duration"]
 
 _PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*(h|min|mn|m|s)?", re.IGNORECASE)
 _SECONDS = {"h": 3600.0, "min": 60.0, "mn": 60.0, "m": 60.0, "s": 1.0, None: 1.0}
@@ -36,3 +36,14 @@ def format_duration(seconds: float) -> str:
     whole = round(seconds)
     minutes, secs = divmod(whole, 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def format_position(seconds: float) -> str:
+    """``m:ss`` (a position is shown truncated, unlike a countdown)."""
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def format_speed(speed: float) -> str:
+    """``×0,75``."""
+    return f"×{speed:.2f}".rstrip("0").rstrip(",.").replace(".", ",")

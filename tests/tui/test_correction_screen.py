@@ -20,6 +20,7 @@ from tui_support import TuiEnv, asynctest, settle
 from frappe.cli import main
 from frappe.exercises.dictations import find_dictation, medical_lexicon
 from frappe.exercises.record import Candidate
+from frappe.runs.dictation import DictationSpec, unfinished_dictations
 from frappe.scoring import scoring_profile
 from frappe.scoring.correction import score_correction
 from frappe.scoring.keystrokes import replay
@@ -32,7 +33,6 @@ from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.widgets.dictation.app import DictationLaunch
-from frappe.tui.widgets.dictation.run import DictationSpec, unfinished_dictations
 
 REFERENCE = (
     "Madame Lucie Marchal est suivie pour une insuffisance cardiaque. "

@@ -29,11 +29,11 @@ from tui_support import settle
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.tui.config import AppConfig
-from frappe.tui.runner import StoragePaths
+from frappe.runs.typing_test import StoragePaths
 from frappe.tui.screens.dictation import DictationOptions, DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch
-from frappe.tui.widgets.dictation.run import DictationSpec
+from frappe.runs.dictation import DictationSpec
 
 root = Path(sys.argv[1])
 

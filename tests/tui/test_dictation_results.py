@@ -13,9 +13,9 @@ from tui_support import TuiEnv, asynctest, settle
 
 from frappe.exercises.dictations import find_dictation, load_dictation
 from frappe.exercises.record import Candidate
+from frappe.runs.dictation import DictationSpec, start_dictation
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.widgets.dictation.app import DictationApp
-from frappe.tui.widgets.dictation.run import DictationSpec, start_dictation
 
 
 def corpus_copy(tmp_path: Path, *, timings: bool) -> Path:

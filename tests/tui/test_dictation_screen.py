@@ -22,6 +22,7 @@ from frappe.audio.player import PlaybackAction, PlayerState
 from frappe.errors import AudioError, FrappeError, PedalError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.record import Candidate
+from frappe.runs.dictation import DictationSpec, unfinished_dictations
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
@@ -31,7 +32,6 @@ from frappe.tui.screens.dictation import DictationOptions, DictationScreen
 from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch
-from frappe.tui.widgets.dictation.run import DictationSpec, unfinished_dictations
 
 D01 = "d01-lettre-confrere-cardio"
 
@@ -563,7 +563,7 @@ async def test_home_menu_opens_the_picker_and_starts_a_dictation(tmp_path: Path)
 
 @asynctest
 async def test_picker_offers_unfinished_dictations_to_resume_or_close(tmp_path: Path) -> None:
-    from frappe.tui.widgets.dictation.run import start_dictation  # noqa: PLC0415
+    from frappe.runs.dictation import start_dictation  # noqa: PLC0415
 
     env = TuiEnv.create(tmp_path)
     for name in ("Durand Léa", "Petit Marc"):

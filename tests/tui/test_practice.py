@@ -12,6 +12,7 @@ from tui_support import TuiEnv, asynctest, settle, type_keys
 
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.texts import list_texts
+from frappe.runs.typing_test import typing_score
 from frappe.scoring import Keystroke, scoring_profile
 from frappe.storage.history import open_history
 from frappe.tui.practice_stats import (
@@ -21,7 +22,6 @@ from frappe.tui.practice_stats import (
     slowest_bigrams,
     weakest_keys,
 )
-from frappe.tui.runner import typing_score
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.practice import PracticeSetupScreen, ProgressScreen
 from frappe.tui.screens.results import ResultsScreen

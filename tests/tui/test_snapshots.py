@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from tui_support import TuiEnv, exam_spec, start_exam
 
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.runs.typing_test import SavedResult, typing_score
 from frappe.scoring import Keystroke, scoring_profile
-from frappe.tui.runner import SavedResult, typing_score
 from frappe.tui.screens.results import ResultsScreen
 
 SIZE = (80, 24)

@@ -22,8 +22,8 @@ from tui_support import TuiEnv, asynctest, settle
 
 from frappe.asr.model import LoadedModel, ModelChoice
 from frappe.asr.transcribe import Draft, DraftWord, write_timings
-from frappe.exercises.authoring import REVIEW_FILE, NewExercise, create_exercise
 from frappe.exercises.dictations import Dictation, find_dictation
+from frappe.storage.authoring import REVIEW_FILE, NewExercise, create_exercise
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationOptions

@@ -18,10 +18,10 @@ from textual.pilot import Pilot
 
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
+from frappe.runs.typing_test import StoragePaths, TestSpec
 from frappe.scoring import scoring_profile
 from frappe.tui.app import FrappeApp, make_app
 from frappe.tui.config import AppConfig, StartExam, StartScreen
-from frappe.tui.runner import StoragePaths, TestSpec
 
 P = ParamSpec("P")
 

@@ -115,8 +115,8 @@ def _clock() -> Callable[[], float]:
 
 
 def _config(args: argparse.Namespace) -> Any:
+    from frappe.runs.typing_test import StoragePaths  # noqa: PLC0415
     from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
-    from frappe.tui.runner import StoragePaths  # noqa: PLC0415
 
     storage = StoragePaths.default(
         results_dir=getattr(args, "results", None), db_path=getattr(args, "db", None)
@@ -135,9 +135,9 @@ def run_app(args: argparse.Namespace) -> int:
 
 def run_typing(args: argparse.Namespace) -> int:
     """``frappe typing``: straight into an exam."""
+    from frappe.runs.typing_test import TestSpec  # noqa: PLC0415
     from frappe.tui.app import make_app  # noqa: PLC0415
     from frappe.tui.config import StartExam  # noqa: PLC0415
-    from frappe.tui.runner import TestSpec  # noqa: PLC0415
 
     duration = parse_duration(args.duration)
     if not MIN_CLI_DURATION_S <= duration <= MAX_CLI_DURATION_S:
@@ -178,7 +178,7 @@ def run_texts(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     """``frappe resume [JOURNAL] [--close|--list]``."""
-    from frappe.tui.runner import close_journal  # noqa: PLC0415
+    from frappe.runs.typing_test import close_journal  # noqa: PLC0415
     from frappe.tui.screens.unfinished import describe_journal  # noqa: PLC0415
 
     config = _config(args)
@@ -211,7 +211,7 @@ def run_resume(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     """``frappe report RESULT.json [--output FILE]``: typing tests, dictations, corrections."""
     from frappe.report import render_report, write_report  # noqa: PLC0415
-    from frappe.tui.runner import typing_score  # noqa: PLC0415
+    from frappe.runs.typing_test import typing_score  # noqa: PLC0415
 
     record = read_record(args.result)
     if record.kind != "typing":
@@ -230,7 +230,7 @@ def _dictation_report(args: argparse.Namespace) -> int:
         render_dictation_report,
         write_dictation_report,
     )
-    from frappe.tui.widgets.dictation.run import load_saved_transcription  # noqa: PLC0415
+    from frappe.runs.dictation import load_saved_transcription  # noqa: PLC0415
 
     saved = load_saved_transcription(args.result)
     if args.output is not None:

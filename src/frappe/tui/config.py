@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from frappe.tui.runner import StoragePaths, TestSpec
+from frappe.runs.typing_test import StoragePaths, TestSpec
 
 __all__ = ["AppConfig", "StartExam", "StartResume", "StartScreen"]
 

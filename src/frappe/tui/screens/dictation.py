@@ -28,6 +28,13 @@ from textual.worker import Worker, WorkerState
 from frappe.audio.player import PlaybackAction
 from frappe.errors import AudioError, FrappeError, PedalError
 from frappe.exercises.session import SessionState
+from frappe.runs.dictation import (
+    DictationSpec,
+    RunningDictation,
+    SavedTranscription,
+    last_playback,
+    start_dictation,
+)
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.widgets.dictation.editor import DocumentEditor
@@ -37,13 +44,6 @@ from frappe.tui.widgets.dictation.playback import (
     PlayerFactory,
     PlayerPort,
     real_player_factory,
-)
-from frappe.tui.widgets.dictation.run import (
-    DictationSpec,
-    RunningDictation,
-    SavedTranscription,
-    last_playback,
-    start_dictation,
 )
 from frappe.tui.widgets.dictation.status import DictationStatus
 

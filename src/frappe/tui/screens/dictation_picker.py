@@ -24,10 +24,17 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from frappe.dictation_commands import DOCUMENT_TYPES
+from frappe.durations import format_position
 from frappe.errors import FrappeError
 from frappe.exercises.dictations import Dictation, list_dictations
 from frappe.exercises.drafts import has_draft, no_draft_message
 from frappe.exercises.record import Candidate
+from frappe.runs.dictation import (
+    DictationExercise,
+    DictationSpec,
+    resume_dictation,
+    unfinished_dictations,
+)
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import (
@@ -37,13 +44,6 @@ from frappe.tui.screens.dictation import (
     launch_dictation,
 )
 from frappe.tui.screens.unfinished import UnfinishedJournalScreen, describe_journal
-from frappe.tui.widgets.dictation.run import (
-    DictationExercise,
-    DictationSpec,
-    resume_dictation,
-    unfinished_dictations,
-)
-from frappe.tui.widgets.dictation.status import format_position
 
 __all__ = [
     "DictationPickerScreen",

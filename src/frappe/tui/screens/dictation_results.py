@@ -33,12 +33,12 @@ from frappe.dictation_report import (
 )
 from frappe.errors import FrappeError
 from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.timings import PassageFinder, load_timings
+from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
 from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
-from frappe.tui.widgets.dictation.run import SavedTranscription
-from frappe.tui.widgets.dictation.timings import PassageFinder, load_timings
 
 __all__ = ["DictationResultsScreen"]
 

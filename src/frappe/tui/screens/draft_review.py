@@ -23,7 +23,9 @@ from textual.widgets.text_area import Selection
 
 from frappe.asr.transcribe import DraftWord, read_timings
 from frappe.errors import FrappeError
-from frappe.exercises.authoring import (
+from frappe.exercises.dictations import Dictation
+from frappe.exercises.timings import TIMINGS_FILE, PassageFinder, WordTiming
+from frappe.storage.authoring import (
     REVIEW_FILE,
     accept_reference,
     discard_review,
@@ -32,11 +34,9 @@ from frappe.exercises.authoring import (
     review_text,
     save_review,
 )
-from frappe.exercises.dictations import Dictation
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationOptions
 from frappe.tui.widgets.dictation.keys import HOTKEYS
-from frappe.tui.widgets.dictation.timings import TIMINGS_FILE, PassageFinder, WordTiming
 from frappe.tui.widgets.trainer.player import PlayerLine
 
 __all__ = ["DOUBTFUL", "LOW_CONFIDENCE", "DraftReviewScreen", "confidence_style"]

@@ -16,18 +16,18 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import FrappeError
-from frappe.exercises.presets import (
+from frappe.exercises.record import Candidate
+from frappe.exercises.texts import Text, find_text, list_texts
+from frappe.runs.typing_test import TestSpec
+from frappe.scoring.profiles import scoring_profiles
+from frappe.storage.presets import (
     MAX_EXAM_S,
     MIN_EXAM_S,
     ExamPreset,
     list_presets,
     save_preset,
 )
-from frappe.exercises.record import Candidate
-from frappe.exercises.texts import Text, find_text, list_texts
-from frappe.scoring.profiles import scoring_profiles
 from frappe.tui.config import AppConfig
-from frappe.tui.runner import TestSpec
 from frappe.tui.screens.typing import launch_test
 
 __all__ = ["ExamSetupScreen", "IdentifyScreen", "InstructionsScreen", "spec_from_preset"]

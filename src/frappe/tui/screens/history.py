@@ -13,11 +13,11 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
+from frappe.runs.dictation import SavedTranscription, load_saved_transcription
+from frappe.runs.typing_test import SavedResult, typing_score
 from frappe.storage.files import read_record
 from frappe.storage.history import HistoryEntry, open_history
 from frappe.tui.config import AppConfig
-from frappe.tui.runner import SavedResult, typing_score
-from frappe.tui.widgets.dictation.run import SavedTranscription, load_saved_transcription
 
 __all__ = ["END_NAMES", "KIND_NAMES", "HistoryScreen", "entry_cells"]
 

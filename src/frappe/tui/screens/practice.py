@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.texts import Text, list_texts
+from frappe.runs.typing_test import TestSpec, typing_score
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import HistoryEntry, open_history
@@ -33,7 +34,6 @@ from frappe.tui.practice_stats import (
     slowest_bigrams,
     weakest_keys,
 )
-from frappe.tui.runner import TestSpec, typing_score
 from frappe.tui.screens.typing import launch_test
 from frappe.tui.widgets.history.chart import ProgressChart
 

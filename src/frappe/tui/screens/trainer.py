@@ -45,18 +45,18 @@ from frappe.asr.reference import (
     generate_draft,
     job_for_dictation,
 )
+from frappe.durations import format_position
 from frappe.errors import FrappeError
-from frappe.exercises.authoring import (
+from frappe.exercises.dictations import Dictation, load_corpus
+from frappe.storage.authoring import (
     DOCUMENT_TYPES,
     NewExercise,
     create_exercise,
     exercise_state,
 )
-from frappe.exercises.dictations import Dictation, load_corpus
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import dictation_options
 from frappe.tui.screens.draft_review import DraftReviewScreen
-from frappe.tui.widgets.dictation.status import format_position
 
 __all__ = ["GenerationScreen", "ModelCache", "NewRecordingScreen", "TrainerScreen"]
 

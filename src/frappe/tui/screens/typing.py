@@ -14,8 +14,8 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
+from frappe.runs.typing_test import RunningTest, SavedResult, TestSpec, start_test
 from frappe.tui.config import AppConfig
-from frappe.tui.runner import RunningTest, SavedResult, TestSpec, start_test
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus

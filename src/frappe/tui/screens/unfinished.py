@@ -15,14 +15,14 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
+from frappe.runs.typing_test import SavedResult, close_journal, resume_test
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
-from frappe.tui.runner import SavedResult, close_journal, resume_test
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.widgets.typing.status import format_clock
 
 if TYPE_CHECKING:
-    from frappe.tui.widgets.dictation.run import SavedTranscription
+    from frappe.runs.dictation import SavedTranscription
 
 __all__ = ["UnfinishedJournalScreen", "describe_journal", "resumed_screen"]
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from frappe.errors import FrappeError
+from frappe.runs.dictation import DictationSpec
 from frappe.storage.journal import JournalContents
 from frappe.tui.app import FrappeApp
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import DictationOptions, launch_dictation
-from frappe.tui.widgets.dictation.run import DictationSpec
 
 __all__ = ["DictationApp", "DictationLaunch"]
 

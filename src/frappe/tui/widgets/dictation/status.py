@@ -8,10 +8,11 @@ from typing import Literal
 from rich.text import Text
 from textual.widgets import Static
 
+from frappe.durations import format_position, format_speed
 from frappe.tui.widgets.dictation.playback import PlayerSnapshot
 from frappe.tui.widgets.typing.status import format_clock
 
-__all__ = ["DictationStatus", "format_position", "format_speed"]
+__all__ = ["DictationStatus"]
 
 Severity = Literal["info", "warning", "error"]
 
@@ -23,17 +24,6 @@ _STATES = {
     "device_lost": ("⚠", "Sortie audio perdue", "bold red"),
 }
 _NOTICE_STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
-
-
-def format_position(seconds: float) -> str:
-    """``m:ss`` (a position is shown truncated, unlike a countdown)."""
-    whole = max(0, int(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-def format_speed(speed: float) -> str:
-    """``×0,75``."""
-    return f"×{speed:.2f}".rstrip("0").rstrip(",.").replace(".", ",")
 
 
 class DictationStatus(Static):

@@ -16,7 +16,7 @@ from frappe.report import (
     highlight_typed,
     metric_rows,
 )
-from frappe.tui.runner import SavedResult
+from frappe.runs.typing_test import SavedResult
 
 __all__ = ["ErrorList", "MetricsPanel", "TypedTextPanel"]
 

@@ -1,5 +1,5 @@
 """Running a dictation from start to saved result, without any UI: session + journal + result
-file + history, exactly as the typing test does (``frappe.tui.runner``), for ``transcription``
+file + history, exactly as the typing test does (``frappe.runs.typing_test``), for ``transcription``
 records scored under the dictée barème, and ``correction`` records (the trainee corrects the
 speech-recognition draft while listening; the document starts as the draft).
 
@@ -26,6 +26,13 @@ from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig, SessionState
+from frappe.runs.listening import (
+    PLAYBACK_EVENT,
+    ListeningSummary,
+    listening_summary,
+    playback_event,
+)
+from frappe.runs.typing_test import Mode, StoragePaths, persist_record
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.scoring.transcription import TranscriptionScore
@@ -39,13 +46,6 @@ from frappe.storage.journal import (
     reopen_journal,
     restore_session,
     unfinished_journals,
-)
-from frappe.tui.runner import Mode, StoragePaths, persist_record
-from frappe.tui.widgets.dictation.listening import (
-    PLAYBACK_EVENT,
-    ListeningSummary,
-    listening_summary,
-    playback_event,
 )
 
 __all__ = [

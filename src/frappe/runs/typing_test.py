@@ -39,7 +39,7 @@ from frappe.storage.journal import (
 )
 
 if TYPE_CHECKING:
-    from frappe.tui.widgets.dictation.run import SavedTranscription
+    from frappe.runs.dictation import SavedTranscription
 
 __all__ = [
     "Mode",
@@ -352,7 +352,7 @@ def close_journal(
     correction) journal is closed the dictation way (scored and saved as such)."""
     header = contents.header
     if header.config.kind in ("transcription", "correction"):
-        from frappe.tui.widgets.dictation.run import (  # noqa: PLC0415 - cycle
+        from frappe.runs.dictation import (  # noqa: PLC0415 - cycle
             close_dictation_journal,
         )
 
