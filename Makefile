@@ -7,11 +7,15 @@ BIN := $(VENV)/bin
 # paced (real-time) dummy sound server for the audio timing tests and benchmarks.
 RUN_APT := libportaudio2
 TEST_APT := libportaudio2 tmux jackd2
+# `make run` includes speech recognition (the trainer's draft generation, offline base model);
+# `make run ASR=0` installs frappe without it (everything else works the same).
+ASR ?= 1
+RUN_EXTRAS := $(if $(filter 1,$(ASR)),[asr],)
 
 .PHONY: run test bench lint sysdeps-run sysdeps-test clean help
 
 help:
-	@echo "make run    — installe tout (.venv) et lance l'application"
+	@echo "make run    — installe tout (.venv, reconnaissance vocale comprise ; ASR=0 sans) et lance l'application"
 	@echo "make test   — installe tout (+ dépendances de test) et lance la suite de tests"
 	@echo "make bench  — mesures de performance"
 	@echo "make lint   — ruff et mypy"
@@ -42,15 +46,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+$(VENV)/.run-installed-asr$(ASR): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.$(RUN_EXTRAS)'
 	@touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,dev,asr]'
-	@touch $@ $(VENV)/.run-installed
+	@touch $@ $(VENV)/.run-installed-asr0 $(VENV)/.run-installed-asr1
 
-run: sysdeps-run $(VENV)/.run-installed
+run: sysdeps-run $(VENV)/.run-installed-asr$(ASR)
 	$(BIN)/frappe
 
 test: sysdeps-test $(VENV)/.test-installed
