@@ -27,7 +27,9 @@ from frappe.storage.authoring import (
     accept_reference,
     create_exercise,
     exercise_state,
+    identity_kind,
     is_user_exercise,
+    missing_keys,
     normalise_reference,
     review_text,
     save_review,
@@ -79,6 +81,43 @@ def test_exercise_toml_round_trips_with_measured_duration() -> None:
     state = exercise_state(created)
     assert not (state.reference or state.draft or state.timings or state.review)
     assert state.editable
+
+
+@pytest.mark.parametrize(
+    ("item", "kind"),
+    [
+        ("Lucie Marchal", "names"),
+        ("Dr Claire Dumoulin", "names"),
+        ("12/03/1958", "dates"),
+        ("IPP 20231187", "numbers"),
+        ("04 65 71 23 48", "numbers"),
+        ("2,5 mg", "doses"),
+        ("furosémide 40 mg", "doses"),
+        ("88 %", "doses"),
+        ("38,9 °C", "doses"),
+    ],
+)
+def test_identity_items_are_filed_by_kind(item: str, kind: str) -> None:
+    assert identity_kind(item) == kind
+
+
+def test_identity_from_the_form_is_scored_as_critical() -> None:
+    created = create_exercise(
+        new_exercise(identity=("Lucie  Marchal", "12/03/1958", "IPP 20231187", "2,5 mg", " "))
+    )
+    assert created.identity == {
+        "names": ("Lucie Marchal",),
+        "dates": ("12/03/1958",),
+        "numbers": ("IPP 20231187",),
+        "doses": ("2,5 mg",),
+    }
+    assert set(created.keys().identity) == {"Lucie Marchal", "12/03/1958", "IPP 20231187", "2,5 mg"}
+    text = "Madame Lucie Marchal, née le 12/03/1958, IPP 20231187 : amoxicilline 2,5 mg."
+    assert missing_keys(created, text) == ["« pneumopathie » (terminologie)"]
+    assert missing_keys(created, text.replace("Marchal", "Marchand")) == [
+        "« Lucie Marchal » (identité)",
+        "« pneumopathie » (terminologie)",
+    ]
 
 
 def test_bad_recordings_are_one_line_errors_and_leave_nothing(tmp_path: Path) -> None:

@@ -51,8 +51,10 @@ def make_app(env: TuiEnv, players: Players) -> DictationApp:
     return DictationApp(config, None, DictationOptions(player_factory=players, auto_pedal=False))
 
 
-def exercise(*, draft: bool = True) -> Dictation:
-    created = create_exercise(NewExercise(CLIP, "Lettre Durand", "lettre", False))
+def exercise(*, draft: bool = True, identity: tuple[str, ...] = ()) -> Dictation:
+    created = create_exercise(
+        NewExercise(CLIP, "Lettre Durand", "lettre", False, identity=identity)
+    )
     if draft:
         write_timings(Draft(DRAFT, WORDS, 19.8, "fr", "fake", 0.1), created.folder / "timings.json")
         created.draft.write_text(DRAFT + "\n", encoding="utf-8")
@@ -135,18 +137,27 @@ async def test_doubtful_words_highlighted_and_a_chosen_word_plays_from_its_time(
 @asynctest
 async def test_edit_and_accept_writes_the_reference(tmp_path: Path) -> None:
     env, players = TuiEnv.create(tmp_path), Players(duration_s=19.8)
-    created = exercise()
+    created = exercise(identity=("Durand",))
     app = make_app(env, players)
     async with app.run_test(size=(120, 30)) as pilot:
         app.push_screen(DraftReviewScreen(created, DictationOptions(player_factory=players)))
         await settle(pilot)
         screen = review_of(app)
+        # The draft misspells the patient's name: accepting it would leave the name unchecked.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question").render())
+        assert "⚠ Absent du texte, donc jamais vérifié : « Durand » (identité)" in question
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and not created.reference.exists()
         screen.editor.selection = Selection((0, 7), (0, 14))
         await type_text(pilot, "Durand,")
         assert screen.editor.text == "Madame Durand, 82 ans."
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+        assert "Absent du texte" not in str(app.screen.query_one("#question").render())
         assert not created.reference.exists()  # nothing before the confirmation
         await pilot.press("o")
         await settle(pilot)
@@ -233,6 +244,7 @@ async def test_new_recording_form_then_generated_draft_opens_the_review(tmp_path
             assert app.screen is form and expected in str(error.content)
         fill_form(form, f"'{CLIP}'", "Lettre Durand")  # quoted, as a terminal drops a file
         form.query_one("#new-punctuation", Switch).value = False
+        form.query_one("#new-identity", Input).value = "Durand ; 82 ans;"
         await pilot.click("#new-create")
         await settle(pilot)
         screen = review_of(app)
@@ -240,6 +252,8 @@ async def test_new_recording_form_then_generated_draft_opens_the_review(tmp_path
         assert screen.editor.text == DRAFT
         created = screen.dictation
         assert created.id == "f01-lettre-durand" and created.dictation_style == "plain"
+        assert created.identity["names"] == ("Durand",)
+        assert created.identity["numbers"] == ("82 ans",)
         await pilot.press("ctrl+t")
         await settle(pilot)
         trainer = app.screen

@@ -46,7 +46,9 @@ __all__ = [
     "create_exercise",
     "discard_review",
     "exercise_state",
+    "identity_kind",
     "is_user_exercise",
+    "missing_keys",
     "normalise_reference",
     "review_text",
     "save_review",
@@ -124,6 +126,37 @@ class NewExercise:
     document_type: str
     dictated_punctuation: bool
     terminology: tuple[str, ...] = ()
+    identity: tuple[str, ...] = ()
+
+
+# How an identity item is filed in ``[identity]``: a date, a dose or measure (digits and a unit),
+# a number (digits, spaces, letters of an identifier such as « IPP 20231187 »), else a name.
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
+_DOSE = re.compile(
+    r"\d+(?:[,.]\d+)?\s*(?:mg|g|µg|mcg|ml|mL|l|L|UI|unités?|%|mmHg|°C|mmol/L|gouttes?)(?!\w)"
+)
+
+
+def identity_kind(item: str) -> str:
+    """``dates``, ``doses``, ``numbers`` or ``names``: the ``[identity]`` table of ``item``."""
+    if _DATE.fullmatch(item):
+        return "dates"
+    if _DOSE.search(item):
+        return "doses"
+    if any(ch.isdigit() for ch in item):
+        return "numbers"
+    return "names"
+
+
+def missing_keys(dictation: Dictation, text: str) -> list[str]:
+    """Identity data and terms of the exercise that ``text`` does not contain as written:
+    scoring looks them up in the reference, so one missing there is never checked."""
+    identity = [item for values in dictation.identity.values() for item in values]
+    return [
+        f"« {item} » ({'identité' if item in identity else 'terminologie'})"
+        for item in (*identity, *dictation.terminology)
+        if item and item not in text
+    ]
 
 
 def suggested_deadline_min(duration_s: float) -> int:
@@ -158,11 +191,15 @@ def _exercise_toml(
     exercise_id: str, new: NewExercise, audio_name: str, duration_s: float, source: str
 ) -> str:
     terms = ", ".join(_toml_string(t) for t in new.terminology)
+    identity: dict[str, list[str]] = {"names": [], "dates": [], "numbers": [], "doses": []}
+    for item in new.identity:
+        identity[identity_kind(item)].append(item)
     style = "dictated-punctuation" if new.dictated_punctuation else "plain"
     lines = [
         "# Exercice créé dans frappe à partir d'un enregistrement du formateur.",
         "# À compléter à la main si besoin : level (1 à 3), deadline_min, terminology, et",
-        "# [identity] (noms, dates, numéros, doses : une erreur dessus est critique).",
+        "# [identity] (noms, dates, numéros, doses : une erreur dessus est critique ; chaque",
+        "# valeur doit figurer telle quelle dans reference.txt).",
         f"id = {_toml_string(exercise_id)}",
         f"title = {_toml_string(new.title)}",
         f"document_type = {_toml_string(new.document_type)}",
@@ -177,10 +214,10 @@ def _exercise_toml(
         f"terminology = [{terms}]",
         "",
         "[identity]",
-        "names = []",
-        "dates = []",
-        "numbers = []",
-        "doses = []",
+        *(
+            f"{kind} = [{', '.join(_toml_string(v) for v in values)}]"
+            for kind, values in identity.items()
+        ),
         "",
     ]
     return "\n".join(lines)
@@ -221,6 +258,7 @@ def create_exercise(new: NewExercise, corpus: Path | None = None) -> Dictation:
         new.document_type,
         new.dictated_punctuation,
         tuple(t for t in (" ".join(t.split()) for t in new.terminology) if t),
+        tuple(i for i in (" ".join(i.split()) for i in new.identity) if i),
     )
     corpus = corpus or user_audio_corpus_dir()
     audio_name = "audio" + new.audio.suffix.lower()

@@ -30,6 +30,7 @@ from frappe.storage.authoring import (
     accept_reference,
     discard_review,
     is_user_exercise,
+    missing_keys,
     normalise_reference,
     review_text,
     save_review,
@@ -310,6 +311,13 @@ class DraftReviewScreen(Screen[bool]):
                 "\nLa référence actuelle sera remplacée (copie gardée dans reference.txt.bak)."
             )
         question += "\nLes stagiaires seront notés sur ce texte."
+        missing = missing_keys(self.dictation, self.editor.text)
+        if missing:
+            shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
+            question += (
+                f"\n⚠ Absent du texte, donc jamais vérifié : {shown} — corrigez le texte ou "
+                "exercise.toml."
+            )
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:

@@ -280,6 +280,11 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
                 yield Switch(True, id="new-punctuation")
             yield Label("Termes médicaux, séparés par des virgules (facultatif)")
             yield Input(id="new-terms")
+            yield Label(
+                "Identité : noms, dates, numéros, doses, séparés par des points-virgules "
+                "(erreurs critiques)"
+            )
+            yield Input(placeholder="Lucie Marchal ; 12/03/1958 ; IPP 20231187", id="new-identity")
             yield Static("", id="new-error")
             with Horizontal(id="new-buttons"):
                 yield Button("Annuler", id="new-cancel")
@@ -292,12 +297,15 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
         """The exercise the form describes."""
         kind = self.query_one("#new-type", Select).value
         terms = self.query_one("#new-terms", Input).value
+        identity = self.query_one("#new-identity", Input).value
         return NewExercise(
             audio=Path(_unquote(self.query_one("#new-audio", Input).value)),
             title=self.query_one("#new-title", Input).value,
             document_type=kind if isinstance(kind, str) else "lettre",
             dictated_punctuation=self.query_one("#new-punctuation", Switch).value,
             terminology=tuple(t.strip() for t in terms.split(",") if t.strip()),
+            # Semicolons: a French dose has a decimal comma (« 2,5 mg »).
+            identity=tuple(i.strip() for i in identity.split(";") if i.strip()),
         )
 
     def create(self) -> None:
