@@ -3,18 +3,27 @@ before accepting a change with ``--snapshot-update``."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_dictation_screen import Players
+from test_trainer import exercise
 from textual.pilot import Pilot
-from tui_support import TuiEnv, exam_spec, start_exam
+from textual.widgets import TabbedContent
+from tui_support import TuiEnv, exam_spec, settle, start_exam
 
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.runs.dictation import SavedTranscription, save_transcription
 from frappe.runs.typing_test import SavedResult, typing_score
 from frappe.scoring import Keystroke, scoring_profile
+from frappe.tui.screens.dictation import DictationOptions
+from frappe.tui.screens.dictation_results import DictationResultsScreen
+from frappe.tui.screens.draft_review import DraftReviewScreen
 from frappe.tui.screens.results import ResultsScreen
+from test_correction_exercise import finished_record
 
 SIZE = (80, 24)
 SnapCompare = Any
@@ -108,3 +117,45 @@ def test_results_typed_text(snap_compare: SnapCompare, env: TuiEnv) -> None:
 
 def test_results_errors(snap_compare: SnapCompare, env: TuiEnv) -> None:
     assert snap_compare(env.app(), terminal_size=SIZE, run_before=_show_results("tab-errors"))
+
+
+def saved_correction(folder: Path) -> SavedTranscription:
+    """A correction (one recognition error fixed, one introduced), shown at a fixed path."""
+    saved = save_transcription(finished_record(), results_dir=folder, db_path=folder / "h.db")
+    return dataclasses.replace(saved, path=Path("/srv/frappe/resultats/correction.json"))
+
+
+def _show_correction(tab: str, folder: Path) -> Any:
+    async def run_before(pilot: Pilot[int]) -> None:
+        app = pilot.app
+        screen = DictationResultsScreen(saved_correction(folder), app.config)  # type: ignore[attr-defined]
+        await app.push_screen(screen)
+        await pilot.pause()
+        screen.query_one("#dictation-results-tabs", TabbedContent).active = tab
+        await pilot.pause()
+
+    return run_before
+
+
+def test_correction_results_metrics(snap_compare: SnapCompare, env: TuiEnv, tmp_path: Path) -> None:
+    shown = _show_correction("tab-metrics", tmp_path)
+    assert snap_compare(env.app(), terminal_size=(100, 40), run_before=shown)
+
+
+def test_correction_results_document(
+    snap_compare: SnapCompare, env: TuiEnv, tmp_path: Path
+) -> None:
+    shown = _show_correction("tab-document", tmp_path)
+    assert snap_compare(env.app(), terminal_size=SIZE, run_before=shown)
+
+
+def test_draft_review_screen(snap_compare: SnapCompare, env: TuiEnv) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        players = Players(duration_s=19.8)
+        created = exercise()
+        await pilot.app.push_screen(
+            DraftReviewScreen(created, DictationOptions(player_factory=players))
+        )
+        await settle(pilot)
+
+    assert snap_compare(env.app(), terminal_size=SIZE, run_before=run_before)
