@@ -20,6 +20,7 @@ from textual.screen import Screen
 from frappe.errors import FrappeError
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import AppConfig, StartExam, StartResume, StartScreen
+from frappe.tui.keymap import load_keymap
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
@@ -97,6 +98,7 @@ class FrappeApp(App[int]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        self.apply_keymap()
         start = self.start
         if isinstance(start, StartExam):
             if start.skip_instructions:
@@ -107,6 +109,17 @@ class FrappeApp(App[int]):
             self.check_unfinished(start.journal, announce_none=True)
         elif self.config.check_journals:
             self.check_unfinished()
+
+    def apply_keymap(self) -> None:
+        """The centre's keys from ``keys.toml``; a file that cannot be used leaves the
+        defaults and says why in one line."""
+        try:
+            keymap = load_keymap()
+        except FrappeError as error:
+            self.notify(str(error), title="Touches par défaut", severity="error", timeout=20)
+            return
+        if keymap:
+            self.set_keymap(keymap)
 
     # -- navigation --------------------------------------------------------------------------
 
