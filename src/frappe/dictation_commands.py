@@ -119,8 +119,10 @@ def run_dictations(args: argparse.Namespace) -> int:
     for dictation in dictations:
         name = Text(dictation.id, style="bold")
         name.append(f"\n{dictation.title}", style="")
+        # In this cell, not a column of its own: the table must stay readable on 80 columns.
+        if not dictation.reference.is_file():
+            name.append("\n⚠ référence à relire (écran Formateur)", style="bold yellow")
         if has_draft(dictation):
-            # In this cell, not a column of its own: the table must stay readable on 80 columns.
             name.append("\n✓ brouillon", style="green")
         table.add_row(
             name,

@@ -266,11 +266,20 @@ async def test_a_crashed_correction_resumes_from_its_journal_draft(
     assert not saved.correction.introduced
 
 
-def test_frappe_dictation_correction_needs_a_draft(capsys: pytest.CaptureFixture[str]) -> None:
+def test_frappe_dictation_correction_needs_a_draft(
+    capsys: pytest.CaptureFixture[str], corpus: Path
+) -> None:
     assert main(["dictations"]) == 0
     listing = capsys.readouterr().out
     assert listing.count("✓ brouillon") == 1
     assert listing.index(WITH_DRAFT) < listing.index("✓ brouillon") < listing.index("c02")
+    assert "référence à relire" not in listing
+    reference = corpus / WITHOUT_DRAFT / "reference.txt"
+    reference.rename(reference.with_suffix(".bak"))
+    assert main(["dictations"]) == 0
+    listing = capsys.readouterr().out
+    assert listing.index("c02") < listing.index("⚠ référence à relire")
+    reference.with_suffix(".bak").rename(reference)
     code = main(["dictation", "c02", "--candidate", "Durand Léa", "--correction"])
     assert code == 1
     err = capsys.readouterr().err
