@@ -15,9 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import Result, print_table
+from benchmarks._common import Result, print_table, time_call
+from frappe.exercises import timings
+from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text, list_texts
+from frappe.exercises.timings import PassageFinder, WordTiming, load_timings
 from frappe.runs.typing_test import StoragePaths, TestSpec
 from frappe.scoring.profiles import scoring_profile
 from frappe.tui.app import FrappeApp, make_app
@@ -118,7 +121,39 @@ def run() -> Result:
     print_table(
         "Frappe dans l'application (texte de 5 000 caractères, sans la boucle du pilote)", rows
     )
+    results.update(_passage_finder())
     return results
+
+
+def _passage_finder() -> Result:
+    """Aligning reference and recognised words for « play this passage » on a long dictation:
+    d03 repeated ten times (3,430 reference words, about 29 minutes), anchored vs full alignment."""
+    dictation = find_dictation("d03")
+    words = load_timings(dictation.folder)
+    assert words is not None
+    reference = "\n\n".join([dictation.reference_text()] * 10)
+    heard = tuple(
+        WordTiming(w.text, w.start_s + k * 180.0, w.end_s + k * 180.0)
+        for k in range(10)
+        for w in words
+    )
+    anchored = time_call(lambda: PassageFinder(reference, heard), repeat=5)
+    tokens = [t for t in (timings._token(w) for w in reference.split()) if t]
+    said = [timings._token(w.text) for w in heard]
+    start = time.perf_counter()
+    timings._align_by_similarity(tokens, said)
+    full = time.perf_counter() - start
+    print_table(
+        f"Passages dans l'enregistrement ({len(tokens)} mots de référence, {len(said)} reconnus)",
+        [
+            ("alignement ancré (frappe)", f"{anchored * 1000:.1f} ms", "mots identiques en ancres"),
+            ("alignement complet", f"{full * 1000:.0f} ms", f"{full / anchored:.0f}× plus lent"),
+        ],
+    )
+    return {
+        "passage_finder_29min_dictation": {"value": round(anchored * 1000, 2), "unit": "ms"},
+        "passage_finder_full_dp_ratio": {"value": round(full / anchored, 1), "unit": "x"},
+    }
 
 
 if __name__ == "__main__":
