@@ -82,10 +82,10 @@ def _align(tokens: list[str], heard: list[str]) -> list[int]:
     """
     match = [-1] * len(tokens)
     # Anchors: runs of identical words long enough not to be a chance « de la » match.
-    anchors = [
-        (i1, i2, j1)
-        for tag, i1, i2, j1, _j2 in Levenshtein.opcodes(tokens, heard)
-        if tag == "equal" and i2 - i1 >= _ANCHOR_RUN
+    anchors: list[tuple[int, int, int]] = [
+        (op.src_start, op.src_end, op.dest_start)
+        for op in Levenshtein.opcodes(tokens, heard)
+        if op.tag == "equal" and op.src_end - op.src_start >= _ANCHOR_RUN
     ]
     i_done = j_done = 0
     for i1, i2, j1 in [*anchors, (len(tokens), len(tokens), len(heard))]:
