@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from test_e2e_tmux import FRAPPE, Tmux, wait_until
 
+from frappe.exercises.dictations import find_dictation
+from frappe.exercises.drafts import read_draft
+from frappe.scoring.correction import score_correction
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
@@ -114,3 +117,49 @@ def test_kill_9_mid_dictation_then_the_same_command_resumes_it(
     assert entry.kind == "transcription" and entry.result_path == str(result.resolve())
     tmux.keys("again", "C-q")
     wait_until(lambda: not tmux.alive("again"), 10)
+
+
+def test_correction_in_a_real_terminal_scores_fixed_missed_introduced(
+    tmux: Tmux, tmp_path: Path, alsa_home: Path
+) -> None:
+    """``frappe dictation d08 --correction``: the shipped recognition draft in the editor, one
+    recognition error fixed at the keyboard, handed in, scored three ways, in the history."""
+    tmux.env["HOME"] = str(alsa_home)
+    tmux.env["JACK_NO_START_SERVER"] = "1"
+    tmux.env["JACK_DEFAULT_SERVER"] = f"frappe-none-{os.getpid()}"
+    dictation = find_dictation("d08")
+    draft = read_draft(dictation).text
+    assert draft.startswith("Certificat médical initial. Je sous-signé,")
+    tmux.start("correction", [*command(tmp_path), "--correction"])
+    screen = tmux.wait_for("correction", "Audio prêt")
+    assert "Correction du brouillon (évaluation) — Martin Claire" in screen
+    assert "Certificat médical initial. Je sous-signé," in screen
+    # After « Je » (31 characters in), « sous-signé » (10) becomes « soussignée ».
+    tmux.keys("correction", *(["Right"] * 31), *(["Delete"] * 10))
+    tmux.keys("correction", "soussignée", literal=True)
+    tmux.wait_for("correction", "Je soussignée,")
+    tmux.keys("correction", "C-t")
+    tmux.wait_for("correction", "Rendre la correction")
+    tmux.keys("correction", "o")
+    screen = tmux.wait_for("correction", "Erreurs de reconnaissance corrigées", timeout=30)
+    [result] = (tmp_path / "results").glob("*.json")
+    record = read_record(result)
+    final = draft.replace("Je sous-signé,", "Je soussignée,", 1)
+    assert record.kind == "correction" and record.draft == draft and record.typed == final
+    expected = score_correction(
+        dictation.reference_text(), draft, final, dictation.keys(), record.settings.profile
+    )
+    assert len(expected.fixed) == 1 and not expected.introduced
+    assert record.score is not None
+    assert (record.score["fixed"], record.score["missed"], record.score["introduced"]) == (
+        1,
+        len(expected.missed),
+        0,
+    )
+    total = 1 + len(expected.missed)
+    assert f"corrigées : 1/{total} · oubliées : {total - 1} · introduites : 0" in screen
+    with open_history(tmp_path / "history.sqlite3") as history:
+        [entry] = history.entries()
+    assert entry.kind == "correction" and entry.fixed == 1
+    tmux.keys("correction", "C-q")
+    wait_until(lambda: not tmux.alive("correction"), 10)
