@@ -135,7 +135,10 @@ def test_correction_in_a_real_terminal_scores_fixed_missed_introduced(
     assert "Correction du brouillon (évaluation) — Martin Claire" in screen
     assert "Certificat médical initial. Je sous-signé," in screen
     # After « Je » (31 characters in), « sous-signé » (10) becomes « soussignée ».
-    tmux.keys("correction", *(["Right"] * 31), *(["Delete"] * 10))
+    # One key per send-keys: a burst of escape sequences was once read out of order.
+    for key in ["Right"] * 31 + ["Delete"] * 10:
+        tmux.keys("correction", key)
+    tmux.wait_for("correction", "initial. Je , Dr Marie")
     tmux.keys("correction", "soussignée", literal=True)
     tmux.wait_for("correction", "Je soussignée,")
     tmux.keys("correction", "C-t")
