@@ -120,6 +120,16 @@ def test_identity_from_the_form_is_scored_as_critical() -> None:
     ]
 
 
+def test_level_and_deadline_from_the_form() -> None:
+    created = create_exercise(new_exercise(level=3, deadline_min=20))
+    assert (created.level, created.deadline_min) == (3, 20)
+    suggested = create_exercise(new_exercise("Autre"))
+    assert (suggested.level, suggested.deadline_min) == (2, suggested_deadline_min(19.8))
+    for bad, message in (({"level": 4}, "niveau 4"), ({"deadline_min": 0}, "entre 1 et 180")):
+        with pytest.raises(ExerciseError, match=message):
+            create_exercise(new_exercise("Mauvais", **bad))
+
+
 def test_bad_recordings_are_one_line_errors_and_leave_nothing(tmp_path: Path) -> None:
     text = tmp_path / "notes.wav"
     text.write_text("ceci n'est pas du son\n", encoding="utf-8")

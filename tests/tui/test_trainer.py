@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 from test_dictation_screen import Players
-from textual.widgets import DataTable, Input, Static, Switch
+from textual.widgets import DataTable, Input, Select, Static, Switch
 from textual.widgets.text_area import Selection
 from tui_support import TuiEnv, asynctest, settle
 
@@ -245,6 +245,8 @@ async def test_new_recording_form_then_generated_draft_opens_the_review(tmp_path
         fill_form(form, f"'{CLIP}'", "Lettre Durand")  # quoted, as a terminal drops a file
         form.query_one("#new-punctuation", Switch).value = False
         form.query_one("#new-identity", Input).value = "Durand ; 82 ans;"
+        form.query_one("#new-level", Select).value = 1
+        form.query_one("#new-deadline", Select).value = 15
         await pilot.click("#new-create")
         await settle(pilot)
         screen = review_of(app)
@@ -254,6 +256,7 @@ async def test_new_recording_form_then_generated_draft_opens_the_review(tmp_path
         assert created.id == "f01-lettre-durand" and created.dictation_style == "plain"
         assert created.identity["names"] == ("Durand",)
         assert created.identity["numbers"] == ("82 ans",)
+        assert (created.level, created.deadline_min) == (1, 15)
         await pilot.press("ctrl+t")
         await settle(pilot)
         trainer = app.screen

@@ -119,6 +119,9 @@ class NewExercise:
         document_type: A key of ``DOCUMENT_TYPES``.
         dictated_punctuation: Punctuation is said aloud (« virgule », « point à la ligne »).
         terminology: Medical terms, passed to speech recognition and used in scoring.
+        identity: Names, dates, numbers and doses that must be exact (critical errors).
+        level: Difficulty 1–3.
+        deadline_min: Time to transcribe, minutes (None: suggested from the audio length).
     """
 
     audio: Path
@@ -127,6 +130,8 @@ class NewExercise:
     dictated_punctuation: bool
     terminology: tuple[str, ...] = ()
     identity: tuple[str, ...] = ()
+    level: int = 2
+    deadline_min: int | None = None
 
 
 # How an identity item is filed in ``[identity]``: a date, a dose or measure (digits and a unit),
@@ -203,12 +208,12 @@ def _exercise_toml(
         f"id = {_toml_string(exercise_id)}",
         f"title = {_toml_string(new.title)}",
         f"document_type = {_toml_string(new.document_type)}",
-        "level = 2",
+        f"level = {new.level}",
         f"dictation_style = {_toml_string(style)}",
         'speaker = ""',
         f"audio = {_toml_string(audio_name)}",
         f"duration_s = {duration_s:.1f}",
-        f"deadline_min = {suggested_deadline_min(duration_s)}",
+        f"deadline_min = {new.deadline_min or suggested_deadline_min(duration_s)}",
         'author = "formateur"',
         f"source_file = {_toml_string(source)}",
         f"terminology = [{terms}]",
@@ -229,6 +234,10 @@ def _check_new(new: NewExercise) -> float:
         raise ExerciseError("indiquez le fichier audio")
     if not new.title.strip():
         raise ExerciseError("donnez un titre à l'exercice")
+    if new.level not in (1, 2, 3):
+        raise ExerciseError(f"niveau {new.level} : 1, 2 ou 3")
+    if new.deadline_min is not None and not 1 <= new.deadline_min <= 180:
+        raise ExerciseError(f"temps limite de {new.deadline_min} min : entre 1 et 180 minutes")
     if new.document_type not in DOCUMENT_TYPES:
         raise ExerciseError(f"type de document inconnu : {new.document_type}")
     audio = new.audio
@@ -259,6 +268,8 @@ def create_exercise(new: NewExercise, corpus: Path | None = None) -> Dictation:
         new.dictated_punctuation,
         tuple(t for t in (" ".join(t.split()) for t in new.terminology) if t),
         tuple(i for i in (" ".join(i.split()) for i in new.identity) if i),
+        new.level,
+        new.deadline_min,
     )
     corpus = corpus or user_audio_corpus_dir()
     audio_name = "audio" + new.audio.suffix.lower()

@@ -63,6 +63,7 @@ __all__ = ["GenerationScreen", "ModelCache", "NewRecordingScreen", "TrainerScree
 _READ_ONLY = "dictée livrée avec frappe : lecture seule (créez un nouvel enregistrement, n)"
 # Title characters shown in the list (the state columns must fit 80 columns).
 TITLE_WIDTH = 24
+SUGGESTED_DEADLINE = 0
 
 
 class ModelCache:
@@ -249,6 +250,8 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
     #new-recording { width: 80; height: auto; max-height: 100%; border: thick $primary;
                      padding: 0 2; background: $surface; overflow-y: auto; }
     #new-punctuation-row { height: auto; }
+    #new-level-row { height: auto; }
+    #new-level-row Select { width: 1fr; }
     #new-punctuation-row Label { margin: 1 1 0 0; }
     #new-error { color: $error; height: auto; }
     #new-buttons { height: auto; align-horizontal: right; }
@@ -278,6 +281,20 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
             with Horizontal(id="new-punctuation-row"):
                 yield Label("Ponctuation dictée (« virgule », « point à la ligne »)")
                 yield Switch(True, id="new-punctuation")
+            with Horizontal(id="new-level-row"):
+                yield Select(
+                    [(f"Niveau {n}", n) for n in (1, 2, 3)],
+                    value=2,
+                    allow_blank=False,
+                    id="new-level",
+                )
+                yield Select(
+                    [("Temps conseillé (9 × la durée)", SUGGESTED_DEADLINE)]
+                    + [(f"{m} min", m) for m in (5, 10, 15, 20, 30, 45, 60)],
+                    value=SUGGESTED_DEADLINE,
+                    allow_blank=False,
+                    id="new-deadline",
+                )
             yield Label("Termes médicaux, séparés par des virgules (facultatif)")
             yield Input(id="new-terms")
             yield Label(
@@ -298,6 +315,8 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
         kind = self.query_one("#new-type", Select).value
         terms = self.query_one("#new-terms", Input).value
         identity = self.query_one("#new-identity", Input).value
+        level = self.query_one("#new-level", Select).value
+        deadline = self.query_one("#new-deadline", Select).value
         return NewExercise(
             audio=Path(_unquote(self.query_one("#new-audio", Input).value)),
             title=self.query_one("#new-title", Input).value,
@@ -306,6 +325,8 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
             terminology=tuple(t.strip() for t in terms.split(",") if t.strip()),
             # Semicolons: a French dose has a decimal comma (« 2,5 mg »).
             identity=tuple(i.strip() for i in identity.split(";") if i.strip()),
+            level=level if isinstance(level, int) else 2,
+            deadline_min=deadline if isinstance(deadline, int) and deadline > 0 else None,
         )
 
     def create(self) -> None:
