@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import test_e2e_tmux
 from test_e2e_tmux import FRAPPE, Tmux, wait_until
 
 from frappe.exercises.dictations import find_dictation
@@ -20,20 +19,8 @@ from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
 
-
-@pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    env = {
-        "FRAPPE_DATA_DIR": str(tmp_path / "data"),
-        "FRAPPE_CONFIG_DIR": str(tmp_path / "config"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-    }
-    server = Tmux(f"frappe-dictation-{uuid.uuid4().hex[:8]}", env)
-    yield server
-    server.run("kill-server")
+# The typing tests' private tmux server, shared (each test here sets HOME itself).
+tmux = test_e2e_tmux.tmux
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,12 +21,9 @@ from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
 
-FRAPPE = Path("/work/main/.venv/bin/frappe")
+# The console script of the environment running the tests (the clone's own .venv).
+FRAPPE = Path(sys.executable).with_name("frappe")
 TEXT = "Le patient va bien. Il sort demain."
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("tmux") is None or not FRAPPE.exists(), reason="tmux or the frappe script"
-)
 
 
 @dataclass
@@ -97,6 +95,9 @@ def wait_until(
 
 @pytest.fixture
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    # Fail, never skip: `make test` installs tmux, and these tests are the real-terminal proof.
+    assert shutil.which("tmux"), "tmux introuvable (make test l'installe avec apt)"
+    assert FRAPPE.exists(), f"{FRAPPE} introuvable (make test installe frappe dans .venv)"
     env = {
         "FRAPPE_DATA_DIR": str(tmp_path / "data"),
         "FRAPPE_CONFIG_DIR": str(tmp_path / "config"),
