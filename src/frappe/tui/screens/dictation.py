@@ -138,16 +138,6 @@ class DictationScreen(Screen[None]):
     """One transcription (or correction of a draft), until it ends; then it is saved and the
     results are shown."""
 
-    DEFAULT_CSS = """
-    #dictation-title {
-        height: 1;
-        width: 100%;
-        background: $primary;
-        color: $text;
-        text-style: bold;
-        padding: 0 1;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = list(hotkey_bindings())
 
     class PlayerReported(Message):

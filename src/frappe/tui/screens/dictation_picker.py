@@ -87,14 +87,6 @@ class DictationPickerScreen(UnfinishedJournalScreen):
     """The dictations of the corpus, the candidate's name, the deadline, the exercise type."""
 
     DEFAULT_CSS = """
-    #picker-title {
-        height: 1;
-        width: 100%;
-        background: $primary;
-        color: $text;
-        text-style: bold;
-        padding: 0 1;
-    }
     #picker-unfinished {
         height: auto;
         max-height: 5;

@@ -46,16 +46,6 @@ __all__ = ["DictationResultsScreen"]
 class DictationResultsScreen(Screen[None]):
     """One transcription result, in three tabs."""
 
-    DEFAULT_CSS = """
-    #dictation-results-title {
-        height: 1;
-        width: 100%;
-        background: $primary;
-        color: $text;
-        text-style: bold;
-        padding: 0 1;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "home", "Accueil", id="dictation_results.home"),
         Binding("l", "listen", "Écouter le passage", id="dictation_results.listen"),

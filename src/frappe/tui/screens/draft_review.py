@@ -115,14 +115,6 @@ class DraftReviewScreen(Screen[bool]):
     """Review one exercise's draft; dismisses with True once the reference is accepted."""
 
     DEFAULT_CSS = """
-    #review-title {
-        height: 1;
-        width: 100%;
-        background: $primary;
-        color: $text;
-        text-style: bold;
-        padding: 0 1;
-    }
     #review-body { height: 1fr; }
     #review-editor { width: 2fr; height: 100%; }
     #review-words { width: 1fr; min-width: 30; height: 100%; }

@@ -368,14 +368,6 @@ class TrainerScreen(Screen[None]):
     """Every exercise with the state of its reference, draft, timings and review."""
 
     DEFAULT_CSS = """
-    #trainer-title {
-        height: 1;
-        width: 100%;
-        background: $primary;
-        color: $text;
-        text-style: bold;
-        padding: 0 1;
-    }
     #trainer-help { height: auto; padding: 0 1; color: $text-muted; }
     #trainer-table { height: 1fr; }
     """
