@@ -18,10 +18,20 @@ from rich.text import Text
 
 from frappe.durations import format_duration, format_speed
 from frappe.exercises.drafts import DRAFT_SOURCES
-from frappe.report import CLASS_LABELS, CLASS_STYLES, END_LABELS, OP_LABELS, header_line
+from frappe.report import (
+    CLASS_LABELS,
+    CLASS_STYLES,
+    END_LABELS,
+    OP_LABELS,
+    cell_text,
+    format_number,
+    format_percent,
+    header_line,
+    highlight_errors,
+    markdown_document,
+)
 from frappe.runs.dictation import SavedTranscription
 from frappe.runs.listening import ListeningSummary
-from frappe.scoring.classify import ScoringError
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.transcription import FlaggedError
 from frappe.storage.files import write_atomic
@@ -44,21 +54,6 @@ __all__ = [
 
 CRITICAL_STYLE = "bold white on red"
 _REASONS = {"identité": "identité", "nombre": "nombre / date / dose", "unité": "unité"}
-
-
-def _number(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
-
-
-def _shown(text: str) -> str:
-    if not text:
-        return "—"
-    shown = text.replace("\n", "⏎")
-    return shown if len(shown) <= 40 else shown[:37] + "…"
 
 
 def _title(saved: SavedTranscription) -> str:
@@ -87,13 +82,13 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
     words = score.fidelity.words
     rows += [
         ("Résultat", verdict),
-        ("Note", Text(f"{_number(score.mark_20, 2)} / 20", style="bold")),
-        ("Fautes (dictée)", Text(_number(faults, 1 if faults % 1 else 0))),
+        ("Note", Text(f"{format_number(score.mark_20, 2)} / 20", style="bold")),
+        ("Fautes (dictée)", Text(format_number(faults, 1 if faults % 1 else 0))),
         ("Terminologie", Text(f"{score.terminology_errors} erreur(s) sur des termes médicaux")),
         (
             "Fidélité",
             Text(
-                f"WER {_percent(words.wer)} · CER {_percent(score.fidelity.cer)} "
+                f"WER {format_percent(words.wer)} · CER {format_percent(score.fidelity.cer)} "
                 f"({words.ref_words} mots attendus, {words.hyp_words} saisis)"
             ),
         ),
@@ -118,50 +113,48 @@ def correction_summary(correction: CorrectionScore) -> Text:
     return line
 
 
-def _final_at(correction: CorrectionScore, error: ScoringError) -> str:
-    return " ".join(e.hyp for e in correction.final_errors_at(error) if e.hyp)
-
-
-def _missed_rows(correction: CorrectionScore) -> list[tuple[str, str, str]]:
-    return [
-        (_shown(error.ref), _shown(error.hyp), _shown(_final_at(correction, error)))
-        for error in correction.missed
-    ]
-
-
-def _introduced_rows(correction: CorrectionScore) -> list[tuple[str, str]]:
-    return [(_shown(error.ref), _shown(error.hyp)) for error in correction.introduced]
+def _correction_sections(
+    correction: CorrectionScore,
+) -> list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]]:
+    """The recognition errors left in the text (reference, draft, final text) and the errors
+    the trainee introduced where the draft was right (reference, final text), as (title,
+    columns, rows), the empty ones left out."""
+    sections: list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = []
+    if correction.missed:
+        missed: list[tuple[str, ...]] = [
+            (cell_text(e.ref), cell_text(e.hyp), cell_text(correction.final_text_at(e)))
+            for e in correction.missed
+        ]
+        sections.append(
+            (
+                "Erreurs de reconnaissance oubliées",
+                ("Attendu", "Brouillon", "Texte rendu"),
+                missed,
+            )
+        )
+    if correction.introduced:
+        introduced: list[tuple[str, ...]] = [
+            (cell_text(e.ref), cell_text(e.hyp)) for e in correction.introduced
+        ]
+        sections.append(
+            ("Erreurs introduites", ("Attendu (= brouillon)", "Texte rendu"), introduced)
+        )
+    return sections
 
 
 def correction_tables(correction: CorrectionScore) -> list[Any]:
     """The recognition errors left in the text (reference, draft, final text) and the errors
     the trainee introduced where the draft was right (reference, final text)."""
     parts: list[Any] = []
-    if correction.missed:
-        missed = Table(
-            title="Erreurs de reconnaissance oubliées",
-            title_justify="left",
-            title_style="bold red",
-            header_style="bold",
+    for title, columns, rows in _correction_sections(correction):
+        table = Table(
+            title=title, title_justify="left", title_style="bold red", header_style="bold"
         )
-        missed.add_column("Attendu")
-        missed.add_column("Brouillon")
-        missed.add_column("Texte rendu")
-        for row in _missed_rows(correction):
-            missed.add_row(*row)
-        parts.append(missed)
-    if correction.introduced:
-        introduced = Table(
-            title="Erreurs introduites",
-            title_justify="left",
-            title_style="bold red",
-            header_style="bold",
-        )
-        introduced.add_column("Attendu (= brouillon)")
-        introduced.add_column("Texte rendu")
-        for pair in _introduced_rows(correction):
-            introduced.add_row(*pair)
-        parts.append(introduced)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        parts.append(table)
     if not parts:
         parts.append(Text("Aucune erreur de reconnaissance oubliée ni introduite.", style="green"))
     return parts
@@ -170,7 +163,7 @@ def correction_tables(correction: CorrectionScore) -> list[Any]:
 def critical_lines(errors: Sequence[FlaggedError]) -> list[str]:
     """One line per critical error: ``attendu « … », saisi « … » (identité)``."""
     return [
-        f"attendu « {_shown(f.error.ref)} », saisi « {_shown(f.error.hyp)} » "
+        f"attendu « {cell_text(f.error.ref)} », saisi « {cell_text(f.error.hyp)} » "
         f"({_REASONS.get(f.reason or '', 'critique')})"
         for f in errors
         if f.critical
@@ -194,9 +187,10 @@ def listening_rows(listening: ListeningSummary) -> list[tuple[str, str]]:
         rows.append(
             (
                 "Enregistrement",
-                f"entendu à {_percent(listening.heard_ratio)} "
+                f"entendu à {format_percent(listening.heard_ratio)} "
                 f"({format_duration(listening.heard_s)}), réécouté à "
-                f"{_percent(listening.reheard_ratio)} ({format_duration(listening.reheard_s)})",
+                f"{format_percent(listening.reheard_ratio)} "
+                f"({format_duration(listening.reheard_s)})",
             )
         )
     return rows
@@ -215,25 +209,8 @@ def highlight_transcription(
     """The document with each error styled by class; critical errors in white on red,
     terminology errors underlined; an omission shows the missing text struck through
     (``⟨…⟩`` with ``brackets``, and ``[…]`` around the other errors, for plain text)."""
-    out = Text()
-    position = 0
-    for flagged in sorted(errors, key=lambda f: f.error.hyp_span):
-        error = flagged.error
-        start, end = error.hyp_span
-        if start < position:
-            continue  # overlapping spans: the first one wins
-        out.append(typed[position:start])
-        style = _error_style(flagged)
-        mark = "⚠" if brackets and flagged.critical else ""
-        if start == end:
-            shown = error.ref.strip() or "␣"
-            out.append(f"{mark}⟨{shown}⟩" if brackets else shown, style=f"{style} strike")
-        else:
-            segment = typed[start:end]
-            out.append(f"{mark}[{segment}]" if brackets else segment, style=style)
-        position = end
-    out.append(typed[position:])
-    return out
+    marked = ((f.error, _error_style(f), "⚠" if brackets and f.critical else "") for f in errors)
+    return highlight_errors(typed, marked, brackets=brackets)
 
 
 def error_legend(errors: Sequence[FlaggedError]) -> Text:
@@ -278,7 +255,13 @@ def error_cells(flagged: FlaggedError) -> tuple[Text, Text, str, str, str]:
         CLASS_LABELS.get(error.error_class, error.error_class),
         style=CLASS_STYLES.get(error.error_class, ""),
     )
-    return mark, label, OP_LABELS.get(error.op, error.op), _shown(error.ref), _shown(error.hyp)
+    return (
+        mark,
+        label,
+        OP_LABELS.get(error.op, error.op),
+        cell_text(error.ref),
+        cell_text(error.hyp),
+    )
 
 
 ERROR_COLUMNS = ("", "Classe", "Type", "Attendu", "Saisi")
@@ -350,25 +333,6 @@ def _md(text: str) -> str:
     return text
 
 
-def _md_document(typed: str, errors: Sequence[FlaggedError]) -> str:
-    pieces: list[str] = []
-    position = 0
-    for flagged in sorted(errors, key=lambda f: f.error.hyp_span):
-        error = flagged.error
-        start, end = error.hyp_span
-        if start < position:
-            continue
-        label = "critique" if flagged.critical else CLASS_LABELS.get(error.error_class, "")
-        pieces.append(_md(typed[position:start]))
-        if start == end:
-            pieces.append(f"~~{_md(error.ref.strip() or ' ')}~~^{label}^")
-        else:
-            pieces.append(f"**{_md(typed[start:end])}**^{label}^")
-        position = end
-    pieces.append(_md(typed[position:]))
-    return "\n".join(line + "  " if line else "" for line in "".join(pieces).split("\n"))
-
-
 def dictation_report_markdown(saved: SavedTranscription) -> str:
     """The summary as Markdown."""
     record = saved.record
@@ -384,17 +348,17 @@ def dictation_report_markdown(saved: SavedTranscription) -> str:
     lines += ["| | |", "|---|---|"]
     lines += [f"| {label} | {_md(value.plain)} |" for label, value in transcription_rows(saved)]
     if correction is not None:
-        if correction.missed:
-            lines += ["", "## Erreurs de reconnaissance oubliées", ""]
-            lines += ["| Attendu | Brouillon | Texte rendu |", "|---|---|---|"]
-            lines += [f"| {' | '.join(map(_md, row))} |" for row in _missed_rows(correction)]
-        if correction.introduced:
-            lines += ["", "## Erreurs introduites", ""]
-            lines += ["| Attendu (= brouillon) | Texte rendu |", "|---|---|"]
-            lines += [f"| {' | '.join(map(_md, row))} |" for row in _introduced_rows(correction)]
+        for title, columns, rows in _correction_sections(correction):
+            lines += ["", f"## {title}", ""]
+            lines += [f"| {' | '.join(columns)} |", "|" + "---|" * len(columns)]
+            lines += [f"| {' | '.join(map(_md, row))} |" for row in rows]
     lines += ["", "## Écoute de l'enregistrement", "", "| | |", "|---|---|"]
     lines += [f"| {label} | {_md(value)} |" for label, value in listening_rows(saved.listening)]
-    lines += ["", "## Document rendu", "", _md_document(record.typed, saved.score.errors)]
+    labelled = (
+        (f.error, "critique" if f.critical else CLASS_LABELS.get(f.error.error_class, ""))
+        for f in saved.score.errors
+    )
+    lines += ["", "## Document rendu", "", markdown_document(record.typed, labelled, _md)]
     lines += ["", f"Résultat enregistré : `{saved.path}`"]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -8,7 +8,7 @@ with each error highlighted) feed the app's results screen.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from rich.console import Console, Group, RenderableType
@@ -27,9 +27,14 @@ __all__ = [
     "CLASS_STYLES",
     "END_LABELS",
     "OP_LABELS",
+    "cell_text",
     "errors_by_class",
+    "format_number",
+    "format_percent",
     "header_line",
+    "highlight_errors",
     "highlight_typed",
+    "markdown_document",
     "metric_rows",
     "render_report",
     "report_markdown",
@@ -69,11 +74,13 @@ END_LABELS: dict[str, str] = {
 }
 
 
-def _percent(value: float | None) -> str:
+def format_percent(value: float | None) -> str:
+    """``12,5 %`` (``—`` for None)."""
     return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
 
 
-def _number(value: float, digits: int = 1) -> str:
+def format_number(value: float, digits: int = 1) -> str:
+    """A number with a French decimal comma."""
     return f"{value:.{digits}f}".replace(".", ",")
 
 
@@ -81,22 +88,20 @@ def metric_rows(score: TypingScore) -> list[tuple[str, str]]:
     """The profile's metrics as (French label, formatted value)."""
     m = score.metrics
     p = score.profile
+    basis = "nette" if p.speed_basis == "net" else "brute"
     rows = [
-        (
-            "Vitesse",
-            f"{_number(m.speed)} {p.speed_unit} ({'nette' if p.speed_basis == 'net' else 'brute'})",
-        ),
-        ("Fautes", _number(m.faults, 1 if m.faults % 1 else 0)),
-        ("Taux d'erreurs", _percent(m.error_rate)),
-        ("Précision (texte final)", _percent(m.accuracy)),
-        ("Précision des frappes", _percent(m.keystroke_accuracy)),
+        ("Vitesse", f"{format_number(m.speed)} {p.speed_unit} ({basis})"),
+        ("Fautes", format_number(m.faults, 1 if m.faults % 1 else 0)),
+        ("Taux d'erreurs", format_percent(m.error_rate)),
+        ("Précision (texte final)", format_percent(m.accuracy)),
+        ("Précision des frappes", format_percent(m.keystroke_accuracy)),
         ("Frappes brutes", str(m.frappes_brutes)),
-        ("Frappes nettes", _number(m.frappes_nettes, 0)),
-        ("Note", f"{_number(m.mark_20, 2)} / 20"),
+        ("Frappes nettes", format_number(m.frappes_nettes, 0)),
+        ("Note", f"{format_number(m.mark_20, 2)} / 20"),
         (
             "Résultat",
-            f"{'RÉUSSI' if m.passed else 'NON RÉUSSI'} (seuils : {_number(p.pass_min_speed)} "
-            f"{p.speed_unit}, {_percent(p.pass_max_error_rate)} d'erreurs)",
+            f"{'RÉUSSI' if m.passed else 'NON RÉUSSI'} (seuils : {format_number(p.pass_min_speed)} "
+            f"{p.speed_unit}, {format_percent(p.pass_max_error_rate)} d'erreurs)",
         ),
         ("Temps de frappe", format_duration(m.duration_s)),
     ]
@@ -113,27 +118,56 @@ def errors_by_class(errors: Sequence[ScoringError]) -> dict[str, list[ScoringErr
     return {name: items for name, items in grouped.items() if items}
 
 
-def highlight_typed(typed: str, errors: Sequence[ScoringError], *, brackets: bool = False) -> Text:
-    """The typed text with each error styled by class; an omission shows the missing
-    reference text struck through (``⟨…⟩`` with ``brackets``, for plain-text output)."""
+def highlight_errors(
+    typed: str, marked: Iterable[tuple[ScoringError, str, str]], *, brackets: bool = False
+) -> Text:
+    """The typed text with each ``(error, style, mark)`` styled; an omission shows the missing
+    reference text struck through. With ``brackets`` (plain-text output) an error is shown as
+    ``mark[…]`` and an omission as ``mark⟨…⟩``. Overlapping spans: the first one wins."""
     out = Text()
     position = 0
-    ordered = sorted(errors, key=lambda e: (e.hyp_span[0], e.hyp_span[1]))
-    for error in ordered:
+    for error, style, mark in sorted(marked, key=lambda m: m[0].hyp_span):
         start, end = error.hyp_span
         if start < position:
-            continue  # overlapping spans: the first one wins
+            continue
         out.append(typed[position:start])
-        style = CLASS_STYLES.get(error.error_class, "reverse")
         if start == end:
             shown = error.ref.strip() or "␣"
-            out.append(f"⟨{shown}⟩" if brackets else shown, style=f"{style} strike")
+            out.append(f"{mark}⟨{shown}⟩" if brackets else shown, style=f"{style} strike")
         else:
             segment = typed[start:end]
-            out.append(f"[{segment}]" if brackets else segment, style=style)
+            out.append(f"{mark}[{segment}]" if brackets else segment, style=style)
         position = end
     out.append(typed[position:])
     return out
+
+
+def highlight_typed(typed: str, errors: Sequence[ScoringError], *, brackets: bool = False) -> Text:
+    """The typed text with each error styled by class; an omission shows the missing
+    reference text struck through (``⟨…⟩`` with ``brackets``, for plain-text output)."""
+    marked = ((e, CLASS_STYLES.get(e.error_class, "reverse"), "") for e in errors)
+    return highlight_errors(typed, marked, brackets=brackets)
+
+
+def markdown_document(
+    typed: str, labelled: Iterable[tuple[ScoringError, str]], escape: Callable[[str], str]
+) -> str:
+    """The typed text as Markdown, each ``(error, label)`` in bold (an omission struck
+    through) followed by ``^label^``; hard line breaks kept."""
+    pieces: list[str] = []
+    position = 0
+    for error, label in sorted(labelled, key=lambda m: m[0].hyp_span):
+        start, end = error.hyp_span
+        if start < position:
+            continue
+        pieces.append(escape(typed[position:start]))
+        if start == end:
+            pieces.append(f"~~{escape(error.ref.strip() or ' ')}~~^{label}^")
+        else:
+            pieces.append(f"**{escape(typed[start:end])}**^{label}^")
+        position = end
+    pieces.append(escape(typed[position:]))
+    return "\n".join(line + "  " if line else "" for line in "".join(pieces).split("\n"))
 
 
 def _error_table(errors: Sequence[ScoringError]) -> Table:
@@ -147,13 +181,14 @@ def _error_table(errors: Sequence[ScoringError]) -> Table:
             table.add_row(
                 Text(CLASS_LABELS.get(name, name), style=CLASS_STYLES.get(name, "")),
                 OP_LABELS.get(error.op, error.op),
-                _show(error.ref),
-                _show(error.hyp),
+                cell_text(error.ref),
+                cell_text(error.hyp),
             )
     return table
 
 
-def _show(text: str) -> str:
+def cell_text(text: str) -> str:
+    """Text for a table cell: ``—`` when empty, ``⏎`` for a newline, at most 40 characters."""
     if not text:
         return "—"
     shown = text.replace("\n", "⏎")
@@ -222,23 +257,10 @@ def report_markdown(
     lines.append(f"| Fin | {END_LABELS.get(record.end_reason, record.end_reason)} |")
     lines.append(f"| Profil | {_md_escape(score.profile.name)} |")
     lines += ["", "## Texte saisi", ""]
-    pieces: list[str] = []
-    position = 0
-    typed = record.typed
-    for error in sorted(score.comparison.errors, key=lambda e: e.hyp_span):
-        start, end = error.hyp_span
-        if start < position:
-            continue
-        label = CLASS_LABELS.get(error.error_class, error.error_class)
-        pieces.append(_md_escape(typed[position:start]))
-        if start == end:
-            pieces.append(f"~~{_md_escape(error.ref.strip() or ' ')}~~^{label}^")
-        else:
-            pieces.append(f"**{_md_escape(typed[start:end])}**^{label}^")
-        position = end
-    pieces.append(_md_escape(typed[position:]))
-    body = "".join(pieces)
-    lines += [line + "  " if line else "" for line in body.split("\n")]
+    labelled = (
+        (e, CLASS_LABELS.get(e.error_class, e.error_class)) for e in score.comparison.errors
+    )
+    lines.append(markdown_document(record.typed, labelled, _md_escape))
     lines += ["", "## Erreurs par classe", ""]
     grouped = errors_by_class(score.comparison.errors)
     if not grouped:
@@ -248,8 +270,8 @@ def report_markdown(
         lines += ["| Type | Attendu | Saisi |", "|---|---|---|"]
         for error in items:
             lines.append(
-                f"| {OP_LABELS.get(error.op, error.op)} | {_md_escape(_show(error.ref))} "
-                f"| {_md_escape(_show(error.hyp))} |"
+                f"| {OP_LABELS.get(error.op, error.op)} | {_md_escape(cell_text(error.ref))} "
+                f"| {_md_escape(cell_text(error.hyp))} |"
             )
         lines.append("")
     if result_path is not None:

@@ -48,6 +48,10 @@ class CorrectionScore:
             e for e in self.final.comparison.errors if _touches(e.ref_words, error.ref_words)
         )
 
+    def final_text_at(self, error: ScoringError) -> str:
+        """What the final text has where a draft error was (its errors' typed text there)."""
+        return " ".join(e.hyp for e in self.final_errors_at(error) if e.hyp)
+
     def errors_dict(self) -> dict[str, list[dict[str, object]]]:
         """The three lists for JSON: ``fixed`` and ``missed`` are draft errors (``hyp`` is the
         draft's text; a missed one adds ``final``, the final text there), ``introduced`` are
@@ -55,7 +59,7 @@ class CorrectionScore:
         missed: list[dict[str, object]] = []
         for error in self.missed:
             entry = error.to_dict()
-            entry["final"] = " ".join(e.hyp for e in self.final_errors_at(error) if e.hyp)
+            entry["final"] = self.final_text_at(error)
             missed.append(entry)
         return {
             "fixed": [e.to_dict() for e in self.fixed],
