@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
-__all__ = ["ConfirmScreen"]
+from frappe.exercises.session import Session
+
+__all__ = ["ConfirmScreen", "confirm_early_end"]
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -47,3 +51,26 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+def confirm_early_end(
+    screen: Screen[Any],
+    session: Session,
+    dialog: ConfirmScreen,
+    *,
+    finish: Callable[[], None],
+    refocus: Widget,
+) -> None:
+    """Ask ``dialog`` before ending ``session`` early. Confirmed, the session stops; a session
+    over by then (confirmed, or timed out while the dialog was open) goes to ``finish``;
+    otherwise the exercise goes on, the focus back on ``refocus``."""
+
+    def answered(answer: bool | None) -> None:
+        if answer and not session.finished:
+            session.stop()
+        if session.finished:
+            finish()
+        else:
+            refocus.focus()
+
+    screen.app.push_screen(dialog, answered)

@@ -36,7 +36,7 @@ from frappe.runs.dictation import (
     start_dictation,
 )
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.screens.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.keys import hotkey_bindings
 from frappe.tui.widgets.dictation.playback import (
@@ -498,23 +498,17 @@ class DictationScreen(Screen[None]):
         session = self.running.session
         if session.finished or self._saving:
             return
-
-        def confirmed(answer: bool | None) -> None:
-            if answer and not session.finished:
-                session.stop()
-            if session.finished:
-                self._finish()
-            else:
-                self.editor.focus()
-
         what = "la correction" if self.correction else "la transcription"
-        self.app.push_screen(
+        confirm_early_end(
+            self,
+            session,
             ConfirmScreen(
                 f"Rendre {what} maintenant ?\nElle sera notée telle qu'elle est.",
                 confirm="Rendre",
                 cancel="Continuer",
             ),
-            confirmed,
+            finish=self._finish,
+            refocus=self.editor,
         )
 
     def _finish(self) -> None:

@@ -16,7 +16,7 @@ from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
 from frappe.runs.typing_test import RunningTest, SavedResult, TestSpec, start_test
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.screens.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus
 
@@ -115,22 +115,16 @@ class TypingScreen(Screen[None]):
             session.stop()
             self._finish()
             return
-
-        def confirmed(answer: bool | None) -> None:
-            if answer and not session.finished:
-                session.stop()
-            if session.finished:
-                self._finish()
-            else:
-                self.area.focus()
-
-        self.app.push_screen(
+        confirm_early_end(
+            self,
+            session,
             ConfirmScreen(
                 "Terminer le test maintenant ?\nVotre frappe s'arrête ici et sera notée.",
                 confirm="Terminer",
                 cancel="Continuer le test",
             ),
-            confirmed,
+            finish=self._finish,
+            refocus=self.area,
         )
 
     def focus_lost(self) -> None:
