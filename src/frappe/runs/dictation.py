@@ -11,11 +11,9 @@ first, its path noted in the journal, the journal archived, then the history row
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,19 +30,23 @@ from frappe.runs.listening import (
     listening_summary,
     playback_event,
 )
-from frappe.runs.typing_test import Mode, StoragePaths, persist_record
+from frappe.runs.typing_test import (
+    Mode,
+    StoragePaths,
+    journal_destinations,
+    open_journaled_session,
+    persist_record,
+    reopen_journaled_session,
+)
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.files import read_record
 from frappe.storage.journal import (
     JournalContents,
-    JournalHeader,
     JournalWriter,
-    create_journal,
     interrupted_record,
     reopen_journal,
-    restore_session,
     unfinished_journals,
 )
 
@@ -177,7 +179,7 @@ class RunningDictation:
     @property
     def session_id(self) -> str:
         """The session id (end of the journal's name)."""
-        return self.journal.path.stem.rsplit("-", 1)[-1]
+        return self.journal.session_id
 
     def start_clock(self) -> None:
         """Start the session clock if it is not running (the first playback action counts
@@ -231,10 +233,6 @@ class RunningDictation:
         )
 
 
-def _results_dir(storage: StoragePaths, mode: str) -> Path:
-    return storage.results_dir / "practice" if mode == "practice" else storage.results_dir
-
-
 def start_dictation(
     spec: DictationSpec,
     storage: StoragePaths,
@@ -245,29 +243,16 @@ def start_dictation(
     """A new transcription (or correction) session, journaled from its first line.
     ExerciseError when the exercise has no reference yet (or no draft, for a correction),
     JournalError when the journal cannot be created."""
-    config = spec.session_config()
-    results_dir = _results_dir(storage, spec.mode)
-    header = JournalHeader(
-        session_id=secrets.token_hex(4),
-        created_at=datetime.now(UTC),
-        config=config,
-        mode=spec.mode,
-        results_dir=str(results_dir),
-        db_path=str(storage.db_path),
+    session, journal, results_dir = open_journaled_session(
+        spec.session_config(),
+        storage,
+        spec.mode,
+        clock=clock,
+        sync_interval=min(1.0, sync_interval),
     )
-    journal = create_journal(header, storage.journal_dir, sync_interval=min(1.0, sync_interval))
-    session = Session(config, clock=clock, listener=journal)
     return RunningDictation(
         session, journal, results_dir, storage.db_path, spec.mode, spec.dictation
     )
-
-
-def _destinations(contents: JournalContents, storage: StoragePaths | None) -> tuple[Path, Path]:
-    header = contents.header
-    storage = storage or StoragePaths.default()
-    results_dir = Path(header.results_dir) if header.results_dir else storage.results_dir
-    db_path = Path(header.db_path) if header.db_path else storage.db_path
-    return results_dir, db_path
 
 
 def _find(exercise_id: str) -> Dictation | None:
@@ -292,13 +277,10 @@ def resume_dictation(
         raise JournalError(
             f"{contents.path} : cette dictée est terminée, elle ne peut qu'être close"
         )
-    journal = reopen_journal(contents.path, sync_interval=min(1.0, sync_interval))
-    try:
-        session = restore_session(contents, clock=clock, listener=journal)
-    except ValueError as error:
-        journal.close()
-        raise JournalError(f"{contents.path} : journal incohérent ({error})") from error
-    results_dir, db_path = _destinations(contents, storage)
+    session, journal = reopen_journaled_session(
+        contents, clock=clock, sync_interval=min(1.0, sync_interval)
+    )
+    results_dir, db_path = journal_destinations(contents, storage)
     return RunningDictation(
         session,
         journal,
@@ -398,7 +380,7 @@ def close_dictation_journal(
     """Close an unfinished transcription (or correction) journal without resuming: saved as
     interrupted."""
     header = contents.header
-    results_dir, db_path = _destinations(contents, storage)
+    results_dir, db_path = journal_destinations(contents, storage)
     record = interrupted_record(contents)
     journal = reopen_journal(contents.path)
     return save_transcription(

@@ -48,6 +48,9 @@ __all__ = [
     "StoragePaths",
     "TestSpec",
     "close_journal",
+    "journal_destinations",
+    "open_journaled_session",
+    "reopen_journaled_session",
     "result_file_name",
     "resume_test",
     "save_result",
@@ -85,6 +88,10 @@ class StoragePaths:
             db_path=db_path or default_db_path(),
             journal_dir=default_journal_dir(),
         )
+
+    def results_dir_for(self, mode: str) -> Path:
+        """Where a result of ``mode`` goes (``practice/`` inside the results folder)."""
+        return self.results_dir / "practice" if mode == "practice" else self.results_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +184,43 @@ class RunningTest:
         )
 
 
+def open_journaled_session(
+    config: SessionConfig,
+    storage: StoragePaths,
+    mode: str,
+    *,
+    clock: Callable[[], float],
+    sync_interval: float,
+) -> tuple[Session, JournalWriter, Path]:
+    """A new session journaled from its first line, and the folder its result goes to
+    (JournalError when the journal cannot be created)."""
+    results_dir = storage.results_dir_for(mode)
+    header = JournalHeader(
+        session_id=secrets.token_hex(4),
+        created_at=datetime.now(UTC),
+        config=config,
+        mode=mode,
+        results_dir=str(results_dir),
+        db_path=str(storage.db_path),
+    )
+    journal = create_journal(header, storage.journal_dir, sync_interval=sync_interval)
+    return Session(config, clock=clock, listener=journal), journal, results_dir
+
+
+def reopen_journaled_session(
+    contents: JournalContents, *, clock: Callable[[], float], sync_interval: float
+) -> tuple[Session, JournalWriter]:
+    """A journaled session restored, its journal reopened to go on appending (JournalError
+    when the journal cannot be reopened or does not replay)."""
+    journal = reopen_journal(contents.path, sync_interval=sync_interval)
+    try:
+        session = restore_session(contents, clock=clock, listener=journal)
+    except ValueError as error:
+        journal.close()
+        raise JournalError(f"{contents.path} : journal incohérent ({error})") from error
+    return session, journal
+
+
 def start_test(
     spec: TestSpec,
     storage: StoragePaths,
@@ -185,19 +229,10 @@ def start_test(
     sync_interval: float = 0.5,
 ) -> RunningTest:
     """A new session, journaled from its first line."""
-    header = JournalHeader(
-        session_id=secrets.token_hex(4),
-        created_at=datetime.now(UTC),
-        config=spec.session_config(),
-        mode=spec.mode,
-        results_dir=str(_results_dir(storage, spec.mode)),
-        db_path=str(storage.db_path),
+    session, journal, results_dir = open_journaled_session(
+        spec.session_config(), storage, spec.mode, clock=clock, sync_interval=sync_interval
     )
-    journal = create_journal(header, storage.journal_dir, sync_interval=sync_interval)
-    session = Session(header.config, clock=clock, listener=journal)
-    return RunningTest(
-        session, journal, _results_dir(storage, spec.mode), storage.db_path, spec.mode
-    )
+    return RunningTest(session, journal, results_dir, storage.db_path, spec.mode)
 
 
 def resume_test(
@@ -210,17 +245,16 @@ def resume_test(
     """Go on with a journaled session: same typed text, the time left."""
     if contents.end_reason is not None:
         raise JournalError(f"{contents.path} : ce test est terminé, il ne peut qu'être clos")
-    journal = reopen_journal(contents.path, sync_interval=sync_interval)
-    try:
-        session = restore_session(contents, clock=clock, listener=journal)
-    except ValueError as error:
-        journal.close()
-        raise JournalError(f"{contents.path} : journal incohérent ({error})") from error
-    results_dir, db_path = _destinations(contents, storage)
+    session, journal = reopen_journaled_session(contents, clock=clock, sync_interval=sync_interval)
+    results_dir, db_path = journal_destinations(contents, storage)
     return RunningTest(session, journal, results_dir, db_path, contents.header.mode)
 
 
-def _destinations(contents: JournalContents, storage: StoragePaths | None) -> tuple[Path, Path]:
+def journal_destinations(
+    contents: JournalContents, storage: StoragePaths | None
+) -> tuple[Path, Path]:
+    """The results folder and history database a journaled session meant to save to (the
+    default ones, or ``storage``'s, for a journal that does not name them)."""
     header = contents.header
     if header.results_dir and header.db_path:
         return Path(header.results_dir), Path(header.db_path)
@@ -228,10 +262,6 @@ def _destinations(contents: JournalContents, storage: StoragePaths | None) -> tu
     results_dir = Path(header.results_dir) if header.results_dir else storage.results_dir
     db_path = Path(header.db_path) if header.db_path else storage.db_path
     return results_dir, db_path
-
-
-def _results_dir(storage: StoragePaths, mode: str) -> Path:
-    return storage.results_dir / "practice" if mode == "practice" else storage.results_dir
 
 
 def result_file_name(record: ResultRecord, session_id: str = "") -> str:
@@ -331,16 +361,13 @@ def save_session(
     mode: str,
 ) -> SavedResult:
     """Save a finished session (its journal path names the session)."""
-    session_id = ""
-    if journal is not None:
-        session_id = journal.path.stem.rsplit("-", 1)[-1]
     return save_result(
         session.to_record(),
         results_dir=results_dir,
         db_path=db_path,
         mode=mode,
         journal=journal,
-        session_id=session_id,
+        session_id=journal.session_id if journal is not None else "",
     )
 
 
@@ -360,7 +387,7 @@ def close_journal(
             return close_dictation_journal(contents, storage)
         except JournalError as error:
             raise FrappeError(str(error)) from error
-    results_dir, db_path = _destinations(contents, storage)
+    results_dir, db_path = journal_destinations(contents, storage)
     record = interrupted_record(contents)
     try:
         journal = reopen_journal(contents.path)

@@ -224,6 +224,11 @@ class JournalWriter:
         )
         self._thread.start()
 
+    @property
+    def session_id(self) -> str:
+        """The session id (the end of the journal's name, see ``create_journal``)."""
+        return self.path.stem.rsplit("-", 1)[-1]
+
     # -- SessionListener ---------------------------------------------------------------------
 
     def session_started(self, started_at: datetime, t_ms: int) -> None:
