@@ -141,19 +141,12 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
             else:
                 comparison = compare_texts(settings.reference, typed, profile.normalization)
                 faults = count_faults(comparison.errors, profile)
-                words = comparison.words
+                ref_words = comparison.words.ref_words
                 metrics = {
-                    "wer": words.wer,
-                    "cer": comparison.cer,
-                    "ref_words": words.ref_words,
-                    "hyp_words": words.hyp_words,
-                    "hits": words.hits,
-                    "substitutions": words.substitutions,
-                    "deletions": words.deletions,
-                    "insertions": words.insertions,
+                    **comparison.measures_dict(),
                     "faults": faults,
                     "accuracy": comparison.accuracy,
-                    "error_rate": faults / words.ref_words if words.ref_words else 0.0,
+                    "error_rate": faults / ref_words if ref_words else 0.0,
                     "profile": profile.name,
                 }
                 entry_errors = [e.to_dict() for e in comparison.errors]

@@ -58,6 +58,20 @@ class TextComparison:
     ref_chars_reached: int
     partial_last_word: bool
 
+    def measures_dict(self) -> dict[str, object]:
+        """WER, CER and the word counts, flat, for JSON/CSV output."""
+        words = self.words
+        return {
+            "wer": words.wer,
+            "cer": self.cer,
+            "ref_words": words.ref_words,
+            "hyp_words": words.hyp_words,
+            "hits": words.hits,
+            "substitutions": words.substitutions,
+            "deletions": words.deletions,
+            "insertions": words.insertions,
+        }
+
 
 @lru_cache(maxsize=16)
 def _reference_side(
@@ -217,17 +231,7 @@ class TypingScore:
 
     def metrics_dict(self) -> dict[str, object]:
         """Flat metrics for JSON/CSV output (word measures and typing metrics together)."""
-        words = self.comparison.words
-        data: dict[str, object] = {
-            "wer": words.wer,
-            "cer": self.comparison.cer,
-            "ref_words": words.ref_words,
-            "hyp_words": words.hyp_words,
-            "hits": words.hits,
-            "substitutions": words.substitutions,
-            "deletions": words.deletions,
-            "insertions": words.insertions,
-        }
+        data = self.comparison.measures_dict()
         data.update(asdict(self.metrics))
         data["profile"] = self.profile.name
         data["speed_unit"] = self.profile.speed_unit

@@ -105,16 +105,8 @@ class TranscriptionScore:
 
     def metrics_dict(self) -> dict[str, object]:
         """Flat metrics for JSON/CSV output."""
-        words = self.fidelity.words
         return {
-            "wer": words.wer,
-            "cer": self.fidelity.cer,
-            "ref_words": words.ref_words,
-            "hyp_words": words.hyp_words,
-            "hits": words.hits,
-            "substitutions": words.substitutions,
-            "deletions": words.deletions,
-            "insertions": words.insertions,
+            **self.fidelity.measures_dict(),
             "faults": self.faults,
             "accuracy": self.comparison.accuracy,
             "terminology_errors": self.terminology_errors,
