@@ -38,6 +38,7 @@ from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
+from frappe.tui.screens.results import leave_results, notify_history_error
 from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
 
 __all__ = ["DictationResultsScreen"]
@@ -107,13 +108,7 @@ class DictationResultsScreen(Screen[None]):
         for index, flagged in enumerate(self.saved.score.errors):
             table.add_row(*error_cells(flagged), key=str(index))
         self.set_interval(0.2, self._check_passage)
-        if self.saved.history_error:
-            self.notify(
-                self.saved.history_error,
-                title="Historique non mis à jour",
-                severity="error",
-                timeout=20,
-            )
+        notify_history_error(self, self.saved.history_error)
 
     def on_unmount(self) -> None:
         if self.controls is not None:
@@ -177,13 +172,7 @@ class DictationResultsScreen(Screen[None]):
         return True
 
     def action_home(self) -> None:
-        from frappe.tui.app import FrappeApp  # noqa: PLC0415 - cycle
-
-        app = self.app
-        if isinstance(app, FrappeApp):
-            app.go_home()
-        else:
-            self.dismiss()
+        leave_results(self)
 
     def selected_error(self) -> FlaggedError | None:
         """The error under the cursor of the error list."""

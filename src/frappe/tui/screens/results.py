@@ -19,7 +19,24 @@ from frappe.runs.typing_test import SavedResult
 from frappe.tui.config import AppConfig
 from frappe.tui.widgets.results.panels import ErrorList, MetricsPanel, TypedTextPanel
 
-__all__ = ["ResultsScreen"]
+__all__ = ["ResultsScreen", "leave_results", "notify_history_error"]
+
+
+def notify_history_error(screen: Screen[None], error: str | None) -> None:
+    """The result is saved but the history was not updated (``error``): say so, for long."""
+    if error:
+        screen.notify(error, title="Historique non mis à jour", severity="error", timeout=20)
+
+
+def leave_results(screen: Screen[None]) -> None:
+    """Esc on a results screen: back to frappe's home screen (dismissed in another app)."""
+    from frappe.tui.app import FrappeApp  # noqa: PLC0415 - cycle
+
+    app = screen.app
+    if isinstance(app, FrappeApp):
+        app.go_home()
+    else:
+        screen.dismiss()
 
 
 class ResultsScreen(Screen[None]):
@@ -54,22 +71,10 @@ class ResultsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.saved.history_error:
-            self.notify(
-                self.saved.history_error,
-                title="Historique non mis à jour",
-                severity="error",
-                timeout=20,
-            )
+        notify_history_error(self, self.saved.history_error)
 
     def action_home(self) -> None:
-        from frappe.tui.app import FrappeApp  # noqa: PLC0415 - cycle
-
-        app = self.app
-        if isinstance(app, FrappeApp):
-            app.go_home()
-        else:
-            self.dismiss()
+        leave_results(self)
 
     def action_progress(self) -> None:
         from frappe.tui.screens.practice import ProgressScreen  # noqa: PLC0415 - cycle
