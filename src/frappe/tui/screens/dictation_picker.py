@@ -282,14 +282,11 @@ class DictationPickerScreen(UnfinishedJournalScreen):
 
     # -- unfinished dictations ---------------------------------------------------------------
 
-    def _unfinished_selected(self) -> JournalContents | None:
+    def selected_journal(self) -> JournalContents | None:
         index = self.query_one("#picker-unfinished", OptionList).highlighted
         if index is None or not 0 <= index < len(self.unfinished):
             return None
         return self.unfinished[index]
-
-    def selected_journal(self) -> JournalContents | None:
-        return self._unfinished_selected()
 
     def journal_resumed(self, contents: JournalContents) -> None:
         self.unfinished.remove(contents)
