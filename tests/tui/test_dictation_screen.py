@@ -388,6 +388,26 @@ async def test_deadline_ends_the_dictation(tmp_path: Path) -> None:
 
 
 @asynctest
+async def test_deadline_with_the_hand_in_dialog_open_leaves_only_the_results(
+    tmp_path: Path,
+) -> None:
+    env = TuiEnv.create(tmp_path)
+    app = make_app(env, Players(), DictationLaunch(spec(deadline_s=120.0)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await type_text(pilot, env.clock, "Objet")
+        await pilot.press("ctrl+t")  # « Rendre maintenant ? » stays open…
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        env.clock.advance(125.0)  # …while the time runs out
+        screen.tick()
+        await settle(pilot)
+        assert isinstance(app.screen, DictationResultsScreen)
+        assert not any(isinstance(s, DictationScreen | ConfirmScreen) for s in app.screen_stack)
+
+
+@asynctest
 async def test_no_audio_device_is_a_message_and_typing_goes_on(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players(fail=AudioError("Aucune sortie audio disponible : branchez un casque."))

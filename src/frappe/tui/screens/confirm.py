@@ -14,7 +14,7 @@ from textual.widgets import Button, Static
 
 from frappe.exercises.session import Session
 
-__all__ = ["ConfirmScreen", "confirm_early_end"]
+__all__ = ["ConfirmScreen", "confirm_early_end", "replace_finished_screen"]
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -74,3 +74,13 @@ def confirm_early_end(
             refocus.focus()
 
     screen.app.push_screen(dialog, answered)
+
+
+def replace_finished_screen(screen: Screen[Any], results: Screen[Any]) -> None:
+    """Show ``results`` in place of the finished exercise ``screen``. A dialog left open on
+    top of it when the time ran out (end early? quit?) has no object any more: it goes too,
+    or ``switch_screen`` would replace the dialog and leave the exercise underneath."""
+    app = screen.app
+    while app.screen is not screen and len(app.screen_stack) > 1:
+        app.pop_screen()
+    app.switch_screen(results)

@@ -36,7 +36,11 @@ from frappe.runs.dictation import (
     start_dictation,
 )
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen, confirm_early_end
+from frappe.tui.screens.confirm import (
+    ConfirmScreen,
+    confirm_early_end,
+    replace_finished_screen,
+)
 from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.keys import hotkey_bindings
 from frappe.tui.widgets.dictation.playback import (
@@ -581,8 +585,9 @@ class DictationScreen(Screen[None]):
                 DictationResultsScreen,
             )
 
-            self.app.switch_screen(
-                DictationResultsScreen(saved, self.config, controls=controls, options=self.options)
+            replace_finished_screen(
+                self,
+                DictationResultsScreen(saved, self.config, controls=controls, options=self.options),
             )
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")

@@ -16,7 +16,11 @@ from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
 from frappe.runs.typing_test import RunningTest, SavedResult, TestSpec, start_test
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen, confirm_early_end
+from frappe.tui.screens.confirm import (
+    ConfirmScreen,
+    confirm_early_end,
+    replace_finished_screen,
+)
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus
 
@@ -164,10 +168,7 @@ class TypingScreen(Screen[None]):
             self.saved = saved
             from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
 
-            # A dialog left open when the time ran out (end early? quit?) has no object now.
-            while self.app.screen is not self and len(self.app.screen_stack) > 1:
-                self.app.pop_screen()
-            self.app.switch_screen(ResultsScreen(saved, self.config))
+            replace_finished_screen(self, ResultsScreen(saved, self.config))
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self.status.show_notice("Échec de l'enregistrement")
