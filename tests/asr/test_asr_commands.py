@@ -126,7 +126,7 @@ def test_reference_stays_when_a_link_appears_later(
         return draft
 
     monkeypatch.setattr(commands, "transcribe_file", sneaky)
-    monkeypatch.setattr(commands, "_check_targets", lambda job, force: None)
+    monkeypatch.setattr(commands, "check_targets", lambda job, force: None)
     assert main(["reference", str(folder)]) == 0
     assert (folder / "reference.txt").read_text("utf-8") == REVIEWED
     assert not (folder / "timings.json").is_symlink()

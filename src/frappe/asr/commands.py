@@ -61,11 +61,6 @@ __all__ = [
     "run_status",
 ]
 
-# Kept under their historical names: the CLI's tests patch ``_check_targets`` and
-# ``transcribe_file`` here, so the loop below looks them up in this module at call time.
-_check_targets = check_targets
-_write_text = write_text_atomic
-
 
 @contextlib.contextmanager
 def _progress(console: Console) -> Iterator[Progress | None]:
@@ -109,7 +104,7 @@ def run_reference(args: argparse.Namespace) -> int:
     for item in args.inputs:
         try:
             job = plan_job(item, out_dir)
-            _check_targets(job, args.force)
+            check_targets(job, args.force)
             jobs.append(job)
         except FrappeError as error:
             print(f"frappe : {error}", file=sys.stderr)
@@ -124,7 +119,7 @@ def run_reference(args: argparse.Namespace) -> int:
     with _progress(err) as progress:
         for job in jobs:
             try:
-                _check_targets(job, args.force)  # again: the batch may have taken minutes
+                check_targets(job, args.force)  # again: the batch may have taken minutes
                 draft = generate_draft(
                     job,
                     model,
@@ -243,8 +238,8 @@ def run_inject(args: argparse.Namespace) -> int:
             raise AsrError(f"{target} : c'est la référence relue, elle n'est jamais remplacée")
         if target.exists() and not args.force:
             raise AsrError(f"{target} existe déjà (--force pour le remplacer)")
-    _write_text(out, injected.text)
-    _write_text(errors_path, _errors_json(injected))
+    write_text_atomic(out, injected.text)
+    write_text_atomic(errors_path, _errors_json(injected))
     print(f"{out} : {len(injected.errors)} erreurs injectées (graine {injected.seed})")
     return 0
 
