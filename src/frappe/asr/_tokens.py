@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from frappe.scoring.normalize import strip_accents
+
 __all__ = [
     "BREAK",
     "HYPHEN",
@@ -89,8 +91,8 @@ class Tok:
 
 def fold(text: str) -> str:
     """Lowercase, no accents, typographic apostrophe as ``'``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("œ", "oe")
+    composed = unicodedata.normalize("NFKC", text.casefold().replace("’", "'"))
+    return strip_accents(composed).replace("œ", "oe")
 
 
 def tokenize(text: str, source: int | None = None) -> list[Tok]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from frappe.scoring.normalize import strip_punctuation
+from frappe.scoring.normalize import strip_accents, strip_punctuation
 
 __all__ = ["TIMINGS_FILE", "PassageFinder", "WordTiming", "load_timings"]
 
@@ -68,8 +68,8 @@ def load_timings(folder: Path) -> tuple[WordTiming, ...] | None:
 
 
 def _token(word: str) -> str:
-    plain = unicodedata.normalize("NFKD", strip_punctuation(word).lower())
-    return "".join(ch for ch in plain if not unicodedata.combining(ch))
+    # NFKC first: with strip_accents' canonical decomposition, the same as NFKD.
+    return strip_accents(unicodedata.normalize("NFKC", strip_punctuation(word).lower()))
 
 
 def _align(tokens: list[str], heard: list[str]) -> list[int]:

@@ -31,6 +31,7 @@ from frappe.audio.source import read_info
 from frappe.errors import AudioError, ExerciseError, InputFileError
 from frappe.exercises.dictations import Dictation, load_dictation
 from frappe.locations import user_audio_corpus_dir
+from frappe.scoring.normalize import strip_accents
 from frappe.storage.files import write_atomic
 from frappe.textio import read_text_file
 
@@ -171,8 +172,8 @@ def suggested_deadline_min(duration_s: float) -> int:
 
 
 def _slug(title: str) -> str:
-    plain = unicodedata.normalize("NFKD", title.replace("œ", "oe").replace("æ", "ae"))
-    ascii_only = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    plain = unicodedata.normalize("NFKC", title.replace("œ", "oe").replace("æ", "ae"))
+    ascii_only = strip_accents(plain).lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
     return slug[:_SLUG_LENGTH].rstrip("-") or "enregistrement"
 
