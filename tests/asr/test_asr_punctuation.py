@@ -241,3 +241,12 @@ def test_pass_is_stable_and_timings_stay_in_order(words: list[str]) -> None:
     starts = [w.start_s for w in out]
     assert starts == sorted(starts)
     assert " ".join(w.text for w in out).split() == once.split()
+
+
+def test_a_stop_after_a_dropped_weaker_mark_is_not_doubled() -> None:
+    # Found by the property test above: « point point-virgule point » gave « La.. », which a
+    # second pass read as an ellipsis (« La… »), so the pass was not stable.
+    text = "la point deux points point point virgule point"
+    once = apply_dictated_punctuation(text)
+    assert once == "La."
+    assert apply_dictated_punctuation(once) == once

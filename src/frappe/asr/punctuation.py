@@ -349,12 +349,14 @@ def _emit(out: list[Tok], marks: _Out, source: Sequence[Tok]) -> None:
         if mark == _TIRET:
             at_line_start = not out or out[-1].kind == "break"
             mark = "-" if at_line_start else HYPHEN
+        if mark in _SENTENCE_MARKS and out and out[-1].text in (",", ";", ":"):
+            out.pop()  # « virgule point »: the stronger mark wins, never « ,. »
+        # After that pop, not before: « point point-virgule point » is one « . », never « .. »
+        # (which a second pass would read as the start of an ellipsis).
         if out and out[-1].kind == "mark" and out[-1].text == mark:
             continue  # « virgule virgule » or Whisper's echo: one mark
         if mark in _NOT_AT_LINE_START and (not out or out[-1].kind == "break"):
             continue  # « à la ligne virgule »: a slip, there is nothing to punctuate
-        if mark in _SENTENCE_MARKS and out and out[-1].text in (",", ";", ":"):
-            out.pop()  # « virgule point »: the stronger mark wins, never « ,. »
         out.append(merge(source, mark, "mark"))
 
 
