@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "AsrError",
     "AudioError",
+    "ConfigError",
     "ExerciseError",
     "FrappeError",
     "InputFileError",
@@ -28,6 +29,10 @@ class FrappeError(Exception):
         super().__init__(message)
         self.message = message
         self.title = title
+
+
+class ConfigError(FrappeError):
+    """A configuration, corpus or settings file is unreadable or does not match its schema."""
 
 
 class InputFileError(FrappeError):
