@@ -55,9 +55,11 @@ class PedalSettings(_Section, frozen=True):
 
 
 class RoomSettings(_Section, frozen=True):
-    """``[room]``: the ``postgresql://…`` URL printed by ``frappe room serve`` (a seat)."""
+    """``[room]``: the ``postgresql://…`` URL printed by ``frappe room serve`` (a seat), and
+    the name the trainer sees for this PC (None: the host name)."""
 
     url: str | None = None
+    seat: str | None = None
 
 
 class Settings(_Section, frozen=True):
