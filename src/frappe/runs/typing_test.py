@@ -173,6 +173,10 @@ class RunningTest:
     db_path: Path
     mode: str
 
+    def link_label(self) -> str:
+        """The room link's state for the status bar (``""`` on a lone PC)."""
+        return ""
+
     def save(self) -> SavedResult:
         """Save the finished session (blocking: call it from a worker thread)."""
         return save_session(

@@ -4,38 +4,34 @@ A thin layer over :mod:`frappe.storage.room.client` that sorts the server's erro
 a seat does about them: retry later (:class:`RoomUnavailableError`: server down, network cut,
 server disk full), send again from the line the server expects (``RoomGapError``), or stop
 for good (any other :class:`~frappe.errors.RoomError`: séance closed, attempt released, token
-refused). It also finds the seat's URL: ``frappe room join URL``, then ``FRAPPE_ROOM_URL``,
-then ``[room] url`` of ``frappe.toml``.
+refused).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 
-from frappe.errors import ConfigError, RoomError
-from frappe.settings import load_settings
+from frappe.errors import RoomError
 from frappe.storage.room import client
 from frappe.storage.room.client import AttemptKey, RoomGapError
 
 __all__ = [
-    "ROOM_URL_ENV",
     "AttemptTicket",
     "PgSeatLink",
     "RoomGapError",
     "RoomUnavailableError",
     "connect_seat",
-    "room_url",
-    "seat_name",
+    "describe_room",
+    "describe_seance",
+    "open_seances_at",
 ]
 
-ROOM_URL_ENV = "FRAPPE_ROOM_URL"
 # Server-side failures that pass: out of disk or memory, too many connections, shutting down.
 _TRANSIENT_STATES = ("53", "57P", "08")
 
@@ -131,22 +127,37 @@ def connect_seat(url: str, *, timeout_s: float = 3.0) -> PgSeatLink:
         return PgSeatLink(client.connect(url, timeout_s=timeout_s, application_name="frappe-seat"))
 
 
-def room_url(explicit: str | None = None) -> str | None:
-    """The room this PC is a seat of: ``explicit``, else ``FRAPPE_ROOM_URL``, else ``[room]
-    url`` of the settings file; None when it is not a seat. ConfigError when the settings file
-    is unusable."""
-    if explicit:
-        return explicit
-    from_env = os.environ.get(ROOM_URL_ENV, "").strip()
-    if from_env:
-        return from_env
-    return load_settings().room.url or None
-
-
-def seat_name() -> str:
-    """The name the trainer sees for this PC: ``[room] seat``, else the host name."""
+def describe_room(url: str) -> str:
+    """``host:port`` of a room URL (never its password)."""
     try:
-        name = load_settings().room.seat
-    except ConfigError:
-        name = None
-    return name or socket.gethostname()
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.hostname or '?'}{port}"
+    except ValueError:
+        return "?"
+
+
+def describe_seance(seance: client.SeanceInfo) -> str:
+    """« T04 — Lettre d'admission (10 min, groupe B) [K7M2QX] »: what a seat shows."""
+    minutes = seance.duration_s / 60
+    length = f"{minutes:g} min" if minutes >= 1 else f"{seance.duration_s:g} s"
+    group = f", groupe {seance.group_name}" if seance.group_name else ""
+    title = seance.exercise_title or seance.exercise_id
+    return f"{title} ({length}{group}) [{seance.id}]"
+
+
+def open_seances_at(url: str) -> list[str]:
+    """Check ``url`` is a frappe room a seat can use; the open séances, described. RoomError
+    (one line) when it is not: malformed, refused password, server down, not a frappe room."""
+    with contextlib.closing(client.connect(url, timeout_s=5.0)) as conn:
+        try:
+            seances = client.open_seances(conn)
+        except RoomError as error:
+            cause = error.__cause__
+            if isinstance(cause, psycopg.Error) and cause.sqlstate in ("42883", "3F000"):
+                raise RoomError(
+                    f"{describe_room(url)} n'est pas un serveur de salle frappe "
+                    "(« frappe room serve » ou « frappe room init » le prépare)"
+                ) from error
+            raise
+    return [describe_seance(seance) for seance in seances]

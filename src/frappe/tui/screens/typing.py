@@ -84,6 +84,7 @@ class TypingScreen(Screen[None]):
         if running:
             self.running.journal.heartbeat(session.elapsed_ms)
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self.status.show_link(self.running.link_label())
         if session.progress is not None:
             self.status.show_progress(
                 session.progress.typed_words, session.progress.reference_words
