@@ -11,6 +11,9 @@ import pytest
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.scoring import Keystroke, scoring_profile
 
+# A real PostgreSQL (room mode): the postgres_server / room_db fixtures.
+pytest_plugins = ["postgres_server"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(
