@@ -40,9 +40,16 @@ class FakeClock:
 
 
 @pytest.fixture
-def seance(room_db: RoomDatabase) -> client.SeanceInfo:
+def seance(room_db: RoomDatabase) -> Iterator[client.SeanceInfo]:
+    """A séance of its own in the session's shared room database, closed afterwards."""
     with client.connect(room_db.trainer_url) as trainer:
-        return client.open_seance(trainer, typing_config(60.0), profile_name="frappe")
+        opened = client.open_seance(trainer, typing_config(60.0), profile_name="frappe")
+    yield opened
+    with psycopg.connect(room_db.admin_url, autocommit=True) as admin:
+        admin.execute(
+            "UPDATE frappe.seance SET closed_at = now() WHERE id = %s AND closed_at IS NULL",
+            (opened.id,),
+        )
 
 
 @pytest.fixture

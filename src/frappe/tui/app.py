@@ -217,7 +217,9 @@ class FrappeApp(App[int]):
         from frappe.tui.room import SeatRoom  # noqa: PLC0415 - psycopg only for a seat
 
         def offered(offer: RoomOffer) -> None:
-            with contextlib.suppress(RuntimeError):  # the app is closing
+            if not self.is_running:
+                return
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
                 self.call_from_thread(self._show_offer, offer)
 
         self.room = SeatRoom(url, self.config, offered)
