@@ -5,21 +5,37 @@ The result file is the source of truth and is always written first; the history 
 for browsing and charts. A damaged or locked database raises ``StorageError`` with a clear
 French message, never a bare ``sqlite3`` error. The database runs in WAL mode so a reader
 (the results browser) never blocks a writer (an exam being saved).
+
+``History`` is the SQLite implementation of ``frappe.storage.store.ResultStore``. Its schema
+version is explicit (table ``schema_version``); opening an older database runs each migration
+step in order, in one transaction (``_MIGRATIONS``), and a newer one is refused.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from frappe.errors import StorageError
 from frappe.exercises.record import ResultRecord, format_timestamp
 from frappe.locations import user_data_dir
+from frappe.storage.store import (
+    Group,
+    ResultFilter,
+    RosterMember,
+    StoredResult,
+    decode_counts,
+    decode_key_errors,
+    filter_clauses,
+    name_key,
+    result_values,
+    search_key,
+)
 
 __all__ = [
     "HISTORY_SCHEMA",
@@ -29,10 +45,10 @@ __all__ = [
     "open_history",
 ]
 
-HISTORY_SCHEMA = 1
+HISTORY_SCHEMA = 2
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+# Schema 1 as it shipped (the four correction columns were added in place later).
+_SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY,
     candidate_name TEXT NOT NULL,
@@ -64,108 +80,99 @@ CREATE INDEX IF NOT EXISTS results_by_candidate ON results (candidate_name, star
 CREATE INDEX IF NOT EXISTS results_by_date ON results (started_at);
 """
 
-_COLUMNS = (
-    "id, candidate_name, candidate_id, exercise_id, exercise_title, kind, mode, started_at, "
-    "ended_at, duration_s, end_reason, profile, speed, speed_unit, faults, accuracy, "
-    "keystroke_accuracy, error_rate, mark_20, passed, gross_wpm, net_wpm, characters, "
-    "result_path, recognition_errors, fixed, missed, introduced"
-)
-# Columns added after schema 1 shipped: nullable and added in place (no version bump), so an
-# older frappe sharing the database still reads and writes it (it names its columns).
-_ADDED_COLUMNS = (
+# Columns schema 1 gained in place (nullable, so the frappe of that time kept working).
+_SCHEMA_1_ADDED = (
     ("recognition_errors", "INTEGER"),
     ("fixed", "INTEGER"),
     ("missed", "INTEGER"),
     ("introduced", "INTEGER"),
 )
 
+# Schema 2: the trainer's tableaux de suivi — name keys for matching and searching, the
+# per-result details the class and candidate views aggregate, séances, groups and rosters.
+_SCHEMA_2_ADDED = (
+    ("candidate_key", "TEXT"),
+    ("candidate_search", "TEXT"),
+    ("critical_errors", "INTEGER"),
+    ("error_classes", "TEXT"),
+    ("weak_keys", "TEXT"),
+    ("listening_ratio", "REAL"),
+    ("integrity_events", "TEXT"),
+    ("seance", "TEXT"),
+    ("verification", "TEXT"),
+)
+_SCHEMA_2_TABLES = """
+CREATE INDEX IF NOT EXISTS results_by_key ON results (candidate_key);
+CREATE INDEX IF NOT EXISTS results_by_candidate_id ON results (candidate_id);
+CREATE TABLE IF NOT EXISTS groups (
+    name TEXT PRIMARY KEY,
+    starts_on TEXT,
+    ends_on TEXT,
+    profile TEXT,
+    speed_target REAL,
+    accuracy_target REAL
+);
+CREATE TABLE IF NOT EXISTS group_members (
+    group_name TEXT NOT NULL REFERENCES groups (name) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    candidate_id TEXT,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (group_name, position)
+);
+"""
+
+_COLUMNS = (
+    "id, candidate_name, candidate_id, exercise_id, exercise_title, kind, mode, started_at, "
+    "ended_at, duration_s, end_reason, profile, speed, speed_unit, faults, accuracy, "
+    "keystroke_accuracy, error_rate, mark_20, passed, gross_wpm, net_wpm, characters, "
+    "result_path, recognition_errors, fixed, missed, introduced, critical_errors, "
+    "error_classes, weak_keys, listening_ratio, integrity_events, seance, verification"
+)
+
+# A history entry is a stored result (the name the app used before the store interface).
+HistoryEntry = StoredResult
+
+
+def _columns(db: sqlite3.Connection) -> set[str]:
+    return {str(row[1]) for row in db.execute("PRAGMA table_info(results)")}
+
+
+def _add_columns(db: sqlite3.Connection, columns: tuple[tuple[str, str], ...]) -> None:
+    present = _columns(db)
+    for name, sql_type in columns:
+        if name not in present:
+            db.execute(f"ALTER TABLE results ADD COLUMN {name} {sql_type}")
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """Schema 1 → 2: new nullable columns, name keys computed for the existing rows, the group
+    tables. Rows keep every value; details that only the result files hold (error classes,
+    weak keys) stay empty for old rows."""
+    _add_columns(db, _SCHEMA_1_ADDED)
+    _add_columns(db, _SCHEMA_2_ADDED)
+    rows = db.execute("SELECT id, candidate_name FROM results").fetchall()
+    db.executemany(
+        "UPDATE results SET candidate_key = ?, candidate_search = ? WHERE id = ?",
+        [(name_key(name), search_key(name), row_id) for row_id, name in rows],
+    )
+    _run_script(db, _SCHEMA_2_TABLES)
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would commit the migration's transaction half-way: run one by one.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# Version n → the step that brings a database from n to n + 1.
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+
 
 def default_db_path() -> Path:
     """``<user data dir>/history.sqlite3``."""
     return user_data_dir() / "history.sqlite3"
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One row of the history.
-
-    Attributes:
-        id: Row id.
-        candidate_name: Candidate name.
-        candidate_id: Optional identifier.
-        exercise_id: Text or dictation id.
-        exercise_title: Its title.
-        kind: ``typing``, ``transcription`` or ``correction``.
-        mode: ``exam`` or ``practice``.
-        started_at: First key press (UTC).
-        ended_at: End (UTC).
-        duration_s: Typing time.
-        end_reason: completed, timeout, stopped, interrupted.
-        profile: Scoring profile name.
-        speed: Headline speed in ``speed_unit``.
-        speed_unit: Unit of ``speed``.
-        faults: Faults under the profile.
-        accuracy: Final-text accuracy (0–1).
-        keystroke_accuracy: Correct key presses / key presses, or None.
-        error_rate: Faults per reference word reached.
-        mark_20: Mark out of 20.
-        passed: Pass/fail under the profile.
-        gross_wpm: Gross words (5 characters) per minute.
-        net_wpm: Net words per minute.
-        characters: Characters typed.
-        result_path: The result file.
-        recognition_errors: For a correction, the draft's recognition errors (else None)…
-        fixed: …those the trainee fixed…
-        missed: …those left wrong…
-        introduced: …and the errors the trainee added where the draft was right.
-    """
-
-    id: int
-    candidate_name: str
-    candidate_id: str | None
-    exercise_id: str
-    exercise_title: str
-    kind: str
-    mode: str
-    started_at: datetime
-    ended_at: datetime
-    duration_s: float
-    end_reason: str
-    profile: str
-    speed: float | None
-    speed_unit: str | None
-    faults: float | None
-    accuracy: float | None
-    keystroke_accuracy: float | None
-    error_rate: float | None
-    mark_20: float | None
-    passed: bool | None
-    gross_wpm: float | None
-    net_wpm: float | None
-    characters: int | None
-    result_path: str
-    recognition_errors: int | None = None
-    fixed: int | None = None
-    missed: int | None = None
-    introduced: int | None = None
-
-    @classmethod
-    def _from_row(cls, row: tuple[Any, ...]) -> HistoryEntry:
-        values = list(row)
-        values[7] = _parse_date(values[7])
-        values[8] = _parse_date(values[8])
-        values[19] = None if values[19] is None else bool(values[19])
-        return cls(*values)
-
-
-def _integer(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _real(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
 
 
 def _parse_date(value: str) -> datetime:
@@ -221,28 +228,56 @@ class History:
         if path.exists():
             path.chmod(0o600)
 
+    def _version(self) -> int | None:
+        exists = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if exists is None:
+            return None
+        row = self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def _migrate(self) -> None:
-        with self._db:
-            self._db.executescript(_SCHEMA)
-            row = self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            version = row[0] if row else None
-            if version is None:
-                self._db.execute(
-                    "INSERT INTO schema_version (version) VALUES (?)", (HISTORY_SCHEMA,)
-                )
-            elif version > HISTORY_SCHEMA:
+        version = self._version()
+        if version == HISTORY_SCHEMA:
+            return  # the usual case: no write, no lock
+        if version is not None and version > HISTORY_SCHEMA:
+            raise StorageError(
+                f"{self.path} : base d'historique d'une version plus récente de frappe "
+                f"(schéma {version}, connu : {HISTORY_SCHEMA})"
+            )
+        # Every step in one explicit transaction (sqlite3 would run DDL outside one), so a
+        # failed migration leaves the database exactly as it was.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._version()  # another process may have migrated meanwhile
+            if version is not None and version > HISTORY_SCHEMA:
                 raise StorageError(
                     f"{self.path} : base d'historique d'une version plus récente de frappe "
                     f"(schéma {version}, connu : {HISTORY_SCHEMA})"
                 )
-            present = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
-            for name, sql_type in _ADDED_COLUMNS:
-                if name not in present:
-                    self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {sql_type}")
+            if version is None:
+                # A new database, or one older than the version table: build schema 1 (no-op
+                # on existing tables), then migrate like any schema 1 database.
+                self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+                _run_script(self._db, _SCHEMA_1)
+                version = 1
+            while version < HISTORY_SCHEMA:
+                _MIGRATIONS[version](self._db)
+                version += 1
+            self._db.execute("DELETE FROM schema_version")
+            self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
 
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+    def _fail(self, error: sqlite3.Error) -> StorageError:
+        return _storage_error(self.path, error)
 
     def add(
         self,
@@ -251,44 +286,15 @@ class History:
         result_path: Path,
         *,
         mode: str = "exam",
+        seance: str | None = None,
     ) -> int:
         """Record a result (again: the row of the same result file is replaced); its row id.
 
         ``metrics`` is the score's ``metrics_dict()`` (typing, transcription or correction):
         missing metrics are stored as NULL.
         """
-        profile = record.settings.profile
-        passed = metrics.get("passed")
-        values: Mapping[str, Any] = {
-            "candidate_name": record.candidate.name,
-            "candidate_id": record.candidate.id,
-            "exercise_id": record.exercise_id,
-            "exercise_title": record.exercise_title,
-            "kind": record.kind,
-            "mode": mode,
-            "started_at": format_timestamp(record.started_at),
-            "ended_at": format_timestamp(record.ended_at),
-            "duration_s": record.duration_s,
-            "end_reason": record.end_reason,
-            "profile": str(metrics.get("profile", profile.name)),
-            "speed": _real(metrics.get("speed")),
-            "speed_unit": str(metrics.get("speed_unit", profile.speed_unit)),
-            "faults": _real(metrics.get("faults")),
-            "accuracy": _real(metrics.get("accuracy")),
-            "keystroke_accuracy": _real(metrics.get("keystroke_accuracy")),
-            "error_rate": _real(metrics.get("error_rate")),
-            "mark_20": _real(metrics.get("mark_20")),
-            "passed": None if passed is None else int(bool(passed)),
-            "gross_wpm": _real(metrics.get("gross_wpm")),
-            "net_wpm": _real(metrics.get("net_wpm")),
-            "characters": metrics.get("characters"),
-            "result_path": str(result_path.resolve()),
-            "recognition_errors": _integer(metrics.get("recognition_errors")),
-            "fixed": _integer(metrics.get("fixed")),
-            "missed": _integer(metrics.get("missed")),
-            "introduced": _integer(metrics.get("introduced")),
-            "recorded_at": format_timestamp(datetime.now(UTC)),
-        }
+        values = result_values(record, metrics, result_path, mode=mode, seance=seance)
+        values["recorded_at"] = format_timestamp(datetime.now(UTC))
         names = ", ".join(values)
         marks = ", ".join(f":{name}" for name in values)
         updates = ", ".join(f"{name}=excluded.{name}" for name in values if name != "result_path")
@@ -297,12 +303,34 @@ class History:
                 cursor = self._db.execute(
                     f"INSERT INTO results ({names}) VALUES ({marks}) "
                     f"ON CONFLICT(result_path) DO UPDATE SET {updates} RETURNING id",
-                    dict(values),
+                    values,
                 )
                 row = cursor.fetchone()
         except sqlite3.Error as error:
-            raise _storage_error(self.path, error) from error
+            raise self._fail(error) from error
         return int(row[0])
+
+    def results(self, query: ResultFilter | None = None) -> list[StoredResult]:
+        """Results matching ``query`` (all when None), most recent first."""
+        query = query or ResultFilter()
+        group: Group | None = None
+        if query.group is not None:
+            group = self.group(query.group)
+            if group is None:
+                return []
+        where, params = filter_clauses(query, group)
+        tail = f" LIMIT {int(query.limit)}" if query.limit and group is None else ""
+        sql = f"SELECT {_COLUMNS} FROM results{where} ORDER BY started_at DESC, id DESC{tail}"
+        try:
+            rows = self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise self._fail(error) from error
+        found = [_stored_result(row) for row in rows]
+        if group is not None:
+            found = [r for r in found if group.member_for(r.candidate_name, r.candidate_id)]
+            if query.limit:
+                found = found[: query.limit]
+        return found
 
     def entries(
         self,
@@ -311,27 +339,9 @@ class History:
         mode: str | None = None,
         kind: str | None = None,
         limit: int | None = None,
-    ) -> list[HistoryEntry]:
-        """Rows, most recent first; ``candidate`` matches the name case-insensitively."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if candidate:
-            clauses.append("candidate_name = ? COLLATE NOCASE")
-            params.append(candidate)
-        if mode:
-            clauses.append("mode = ?")
-            params.append(mode)
-        if kind:
-            clauses.append("kind = ?")
-            params.append(kind)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        tail = f" LIMIT {int(limit)}" if limit else ""
-        query = f"SELECT {_COLUMNS} FROM results{where} ORDER BY started_at DESC, id DESC{tail}"
-        try:
-            rows = self._db.execute(query, params).fetchall()
-        except sqlite3.Error as error:
-            raise _storage_error(self.path, error) from error
-        return [HistoryEntry._from_row(row) for row in rows]
+    ) -> list[StoredResult]:
+        """``results`` with the filters the app used before ``ResultFilter`` (kept for them)."""
+        return self.results(ResultFilter(candidate=candidate, mode=mode, kind=kind, limit=limit))
 
     def candidates(self) -> list[str]:
         """Distinct candidate names, alphabetical."""
@@ -340,8 +350,106 @@ class History:
                 "SELECT DISTINCT candidate_name FROM results ORDER BY candidate_name COLLATE NOCASE"
             ).fetchall()
         except sqlite3.Error as error:
-            raise _storage_error(self.path, error) from error
+            raise self._fail(error) from error
         return [str(row[0]) for row in rows]
+
+    def groups(self) -> list[Group]:
+        """Every group with its roster, by name."""
+        try:
+            names = [
+                str(row[0])
+                for row in self._db.execute("SELECT name FROM groups ORDER BY name COLLATE NOCASE")
+            ]
+        except sqlite3.Error as error:
+            raise self._fail(error) from error
+        return [group for name in names if (group := self.group(name)) is not None]
+
+    def group(self, name: str) -> Group | None:
+        """The group of that exact name, or None."""
+        try:
+            row = self._db.execute(
+                "SELECT name, starts_on, ends_on, profile, speed_target, accuracy_target "
+                "FROM groups WHERE name = ?",
+                (name,),
+            ).fetchone()
+            if row is None:
+                return None
+            members = self._db.execute(
+                "SELECT name, candidate_id, aliases FROM group_members WHERE group_name = ? "
+                "ORDER BY position",
+                (name,),
+            ).fetchall()
+        except sqlite3.Error as error:
+            raise self._fail(error) from error
+        return Group(
+            name=str(row[0]),
+            starts_on=_day(row[1]),
+            ends_on=_day(row[2]),
+            profile=row[3],
+            speed_target=row[4],
+            accuracy_target=row[5],
+            members=tuple(
+                RosterMember(str(m[0]), m[1], tuple(json.loads(m[2] or "[]"))) for m in members
+            ),
+        )
+
+    def save_group(self, group: Group) -> None:
+        """Create or replace a group and its whole roster (in one transaction)."""
+        try:
+            with self._db:
+                self._db.execute("DELETE FROM groups WHERE name = ?", (group.name,))
+                self._db.execute(
+                    "INSERT INTO groups (name, starts_on, ends_on, profile, speed_target, "
+                    "accuracy_target) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        group.name,
+                        None if group.starts_on is None else group.starts_on.isoformat(),
+                        None if group.ends_on is None else group.ends_on.isoformat(),
+                        group.profile,
+                        group.speed_target,
+                        group.accuracy_target,
+                    ),
+                )
+                self._db.executemany(
+                    "INSERT INTO group_members (group_name, position, name, candidate_id, "
+                    "aliases) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (
+                            group.name,
+                            position,
+                            member.name,
+                            member.candidate_id,
+                            json.dumps(list(member.aliases), ensure_ascii=False),
+                        )
+                        for position, member in enumerate(group.members)
+                    ],
+                )
+        except sqlite3.Error as error:
+            raise self._fail(error) from error
+
+    def delete_group(self, name: str) -> bool:
+        """Remove a group and its roster (never results); whether it existed."""
+        try:
+            with self._db:
+                cursor = self._db.execute("DELETE FROM groups WHERE name = ?", (name,))
+        except sqlite3.Error as error:
+            raise self._fail(error) from error
+        return cursor.rowcount > 0
+
+
+def _day(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _stored_result(row: tuple[Any, ...]) -> StoredResult:
+    values = list(row)
+    values[7] = _parse_date(values[7])
+    values[8] = _parse_date(values[8])
+    values[19] = None if values[19] is None else bool(values[19])
+    values[29] = decode_counts(values[29])
+    values[30] = decode_key_errors(values[30])
+    values[32] = decode_counts(values[32])
+    return StoredResult(*values)
 
 
 @contextmanager
