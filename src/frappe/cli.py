@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "frappe.audio.commands",
     "frappe.asr.commands",
     "frappe.suivi_commands",
+    "frappe.room_commands",
 )
 
 
