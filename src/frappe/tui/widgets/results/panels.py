@@ -42,8 +42,12 @@ class MetricsPanel(Static):
         table.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
         table.add_row("Profil", saved.score.profile.name)
         table.add_row("Enregistré dans", Text(str(saved.path), style="italic", overflow="fold"))
+        if saved.notice:
+            table.add_row("Remarque", Text(saved.notice, style="bold yellow"))
         if saved.history_error:
             table.add_row("Historique", Text(saved.history_error, style="bold red"))
+        if saved.journal_error:
+            table.add_row("Journal", Text(saved.journal_error, style="bold red"))
         self.update(table)
 
 
