@@ -121,8 +121,9 @@ class TypingScreen(Screen[None]):
 
     def on_typing_area_paste_refused(self, message: TypingArea.PasteRefused) -> None:
         self.status.show_notice("Collage refusé")
+        size = "" if message.chars is None else f" ({message.chars} caractères)"
         self.notify(
-            f"Le collage ({message.chars} caractères) est refusé et noté dans le résultat.",
+            f"Le collage{size} est refusé et noté dans le résultat.",
             title="Collage refusé",
             severity="warning",
         )
