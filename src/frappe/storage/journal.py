@@ -65,6 +65,7 @@ __all__ = [
     "default_journal_dir",
     "interrupted_record",
     "is_in_use",
+    "parse_journal",
     "read_journal",
     "reopen_journal",
     "restore_session",
@@ -495,12 +496,21 @@ def read_journal(path: Path) -> JournalContents:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
         raise JournalError(f"{path} : journal illisible ({error.strerror})") from error
+    return parse_journal(raw, path, mtime)
+
+
+def parse_journal(
+    raw: bytes, path: Path, last_written: datetime, *, header: JournalHeader | None = None
+) -> JournalContents:
+    """What the journal bytes ``raw`` say (see :func:`read_journal`). With ``header``, that
+    header is used and any header line in ``raw`` is ignored: the room server scores a seat's
+    lines against the séance's own reference and settings, never the seat's."""
     lines = raw.split(b"\n")
     torn = lines[-1] != b""
     if not torn:
         lines.pop()
     warnings: list[str] = []
-    header: JournalHeader | None = None
+    forced = header is not None
     keystrokes: list[Keystroke] = []
     stroke_lines: list[int] = []
     events: list[tuple[int, dict[str, Any]]] = []
@@ -523,6 +533,8 @@ def read_journal(path: Path) -> JournalContents:
                 warnings.append("dernière ligne incomplète ignorée (coupure pendant l'écriture)")
             else:
                 warnings.append(f"ligne {number} illisible ignorée")
+            continue
+        if "frappe_journal" in item and forced:
             continue
         if header is None:
             header = JournalHeader.from_dict(item, str(path))
@@ -580,7 +592,7 @@ def read_journal(path: Path) -> JournalContents:
         end_reason=end_reason,
         result_path=result_path,
         warnings=tuple(warnings),
-        last_written=mtime,
+        last_written=last_written,
     )
 
 
