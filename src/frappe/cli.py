@@ -10,14 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import weakref
 from collections.abc import Sequence
-from typing import Any
 
 from frappe import __version__
 from frappe.errors import FrappeError
 
-__all__ = ["build_parser", "command_group", "main"]
+__all__ = ["build_parser", "main"]
 
 # Areas that add subcommands, in the order their commands are listed in --help. An area whose
 # optional dependencies are missing still registers: its commands explain what to install.
@@ -27,8 +25,8 @@ _COMMAND_MODULES = (
     "frappe.batch",
     "frappe.audio.commands",
     "frappe.asr.commands",
+    "frappe.suivi_commands",
     "frappe.room_commands",
-    "frappe.seat_commands",
 )
 
 
@@ -37,24 +35,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"frappe : {message} (voir « {self.prog} --help »)\n")
-
-
-def command_group(subparsers: Any, name: str, *, help: str, description: str) -> Any:
-    """The sub-subcommands of ``frappe NAME`` (``frappe room serve``, ``frappe room join``…),
-    created by the first area that asks: several areas add commands to one group (the room
-    server's commands and the seat's live in different modules)."""
-    existing = subparsers.choices.get(name)
-    if existing is None:
-        existing = subparsers.add_parser(name, help=help, description=description)
-        existing.set_defaults(func=lambda _args: existing.print_help() or 2)
-        group = existing.add_subparsers(
-            dest=f"{name}_command", metavar="COMMANDE", parser_class=_Parser
-        )
-        _GROUPS[existing] = group
-    return _GROUPS[existing]
-
-
-_GROUPS: weakref.WeakKeyDictionary[argparse.ArgumentParser, Any] = weakref.WeakKeyDictionary()
 
 
 def build_parser() -> argparse.ArgumentParser:

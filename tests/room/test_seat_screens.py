@@ -93,10 +93,12 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
     async with app.run_test(size=(110, 30)) as pilot:
         await wait_until(pilot, lambda: f"seance:{seance.id}" in menu_ids(app))
         menu = app.screen.query_one("#home-menu", OptionList)
-        label = str(menu.get_option_at_index(0).prompt)
-        assert label.startswith("Séance en cours : Séance de test (1 min)")
-        assert label.endswith("— Rejoindre")
-        await pilot.press("s")
+        # The session's database may hold other tests' séances: pick this one's entry.
+        index = menu_ids(app).index(f"seance:{seance.id}")
+        label = str(menu.get_option_at_index(index).prompt)
+        assert label == f"Séance en cours : Séance de test (1 min) [{seance.id}] — Rejoindre"
+        menu.highlighted = index
+        await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SeanceScreen))
         app.screen.query_one("#seance-name", Input).value = "Martin  Claire"
         await pilot.click("#start")
@@ -256,3 +258,22 @@ async def test_the_dashboard_follows_seats_live_and_a_dead_seat_resumes_elsewher
         await wait_until(pilot, lambda: isinstance(seat.screen, ResultsScreen))
     states = {a.candidate.name: a.state for a in attempts(room_db, seance.id)}
     assert states == {"Alice": "handed_in", "Bruno": "handed_in"}
+    # Closing the séance from the dashboard (c twice) fixes the official results.
+    app = make_app(
+        app_config(tmp_path / "trainer", FakeClock(), None),
+        StartDashboard(room_db.trainer_url, seance.id),
+    )
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomDashboardScreen))
+        screen = app.screen
+        assert isinstance(screen, RoomDashboardScreen)
+        await wait_until(pilot, lambda: screen.query_one(DataTable).row_count == 2)
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        with client.connect(room_db.trainer_url) as trainer:
+            assert client.get_seance(trainer, seance.id).closed_at is None  # asked, not done
+        await pilot.press("c")
+        for attempt in (alice.ticket.attempt_id, bruno.ticket.attempt_id):
+            await wait_until(pilot, lambda a=attempt: "(officiel)" in row(screen, a)["result"])  # type: ignore[misc]
+    with client.connect(room_db.trainer_url) as trainer:
+        assert client.get_seance(trainer, seance.id).closed_at is not None

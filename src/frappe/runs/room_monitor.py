@@ -13,22 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from frappe.errors import FrappeError, JournalError, RoomError
 from frappe.exercises.session import SessionConfig
-from frappe.runs.typing_test import typing_score
-from frappe.scoring.score import TypingScore
-from frappe.storage.journal import JournalHeader, interrupted_record, read_journal
-from frappe.storage.room import client
+from frappe.storage.journal import JournalHeader
+from frappe.storage.room import client, official
 
 __all__ = [
     "STALE_AFTER_S",
@@ -36,7 +32,6 @@ __all__ = [
     "MonitorSnapshot",
     "RoomMonitor",
     "SeatView",
-    "score_central_journal",
 ]
 
 # No line for this long from a seat whose clock runs: its link is down (or the PC died).
@@ -142,7 +137,7 @@ class AttemptTracker:
         self._cuts = 0
         self._recent: deque[tuple[int, int]] = deque()
         self.last_seen = seen_at
-        self.score: TypingScore | None = None
+        self.score: official.OfficialResult | None = None
         self.score_error = ""
 
     def feed(self, lines: Sequence[str], seen_at: float) -> None:
@@ -211,8 +206,8 @@ class AttemptTracker:
             return "disconnected"
         return "running"
 
-    def view(self, now: float) -> SeatView:
-        """The dashboard row."""
+    def view(self, now: float, seance: client.SeanceInfo | None = None) -> SeatView:
+        """The dashboard row (results need the séance: its reference and profile)."""
         config = self.config
         reference = len(config.reference) if config is not None else 0
         profile = config.settings.profile if config is not None else None
@@ -238,33 +233,35 @@ class AttemptTracker:
             paste_refused=self._paste,
             focus_lost=self._focus,
             disconnections=self._cuts + (1 if state == "disconnected" else 0),
-            result=self._result_text(),
+            result=self._result_text(seance),
             lines=self.seq,
         )
 
-    def _result_text(self) -> str:
-        if self.status.state != "handed_in":
+    def _result_text(self, seance: client.SeanceInfo | None) -> str:
+        closed = seance is not None and seance.closed_at is not None
+        if seance is None or (self.status.state != "handed_in" and not closed):
             return ""
         if self.score is None and not self.score_error:
             try:
-                self.score = score_central_journal(self.lines)
+                self.score = official.score_attempt(
+                    seance,
+                    self.status.attempt_id,
+                    self.status.candidate,
+                    self.status.state,
+                    self.lines,
+                    b"",
+                )
             except FrappeError as error:
                 self.score_error = str(error)
         if self.score is None:
             return self.score_error
         metrics = self.score.metrics
-        unit = self.score.profile.speed_unit
-        return f"{metrics.speed:.1f} {unit}, {metrics.faults:g} faute(s), {metrics.mark_20:.1f}/20"
-
-
-def score_central_journal(lines: Sequence[str]) -> TypingScore:
-    """Score an attempt from its central journal lines (provisional: the official result is
-    fixed when the séance is closed). FrappeError when the lines are not a typing test."""
-    with tempfile.TemporaryDirectory(prefix="frappe-room-") as folder:
-        path = Path(folder) / "central.jsonl"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        contents = read_journal(path)
-    return typing_score(interrupted_record(contents))
+        unit = metrics.get("speed_unit", "")
+        text = (
+            f"{float(metrics['speed']):.1f} {unit}, {float(metrics['faults']):g} faute(s), "
+            f"{float(metrics['mark_20']):.1f}/20"
+        )
+        return f"{text} (officiel)" if closed else text
 
 
 class RoomMonitor:
@@ -310,8 +307,18 @@ class RoomMonitor:
         """The rows as of ``now`` (monotonic): a seat silent too long becomes disconnected."""
         moment = time.monotonic() if now is None else now
         with self._lock:
-            views = tuple(t.view(moment) for t in self._trackers.values())
+            views = tuple(t.view(moment, self._seance) for t in self._trackers.values())
             return MonitorSnapshot(self._seance, views, self._message, received)
+
+    def close_seance(self) -> int:
+        """Close the séance: the official results are fixed from the central journals
+        (blocking). Returns how many results were fixed."""
+        seance = self._seance
+        if seance is None:
+            raise RoomError("aucune séance suivie")
+        with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
+            _seance, results = official.close_seance(conn, seance.id)
+        return len(results)
 
     def release(self, attempt_id: int) -> None:
         """Release an attempt whose seat died: any free seat may resume it (blocking)."""

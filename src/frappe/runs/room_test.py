@@ -110,10 +110,10 @@ class RoomRunningTest(RunningTest):
     sender: JournalSender | None = None
     ticket: AttemptTicket | None = None
 
-    def save(self) -> SavedResult:
+    def save(self, results_dir: Path | None = None) -> SavedResult:
         """Save locally exactly as on a lone PC, then hand in (waiting a little)."""
         journal_path = self.journal.path
-        saved = RunningTest.save(self)
+        saved = RunningTest.save(self, results_dir)
         sender = self.sender
         if sender is not None:
             sender.finish()

@@ -9,7 +9,6 @@ screen, it never stops the app.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from frappe.tui.config import AppConfig
 
 __all__ = ["RoomOffer", "SeatRoom", "trainer_url"]
 
-TRAINER_URL_ENV = "FRAPPE_ROOM_TRAINER_URL"
 _WATCH_RETRY_S = 2.0
 _REFRESH_EVENTS = frozenset({"open", "close", "release", "resume", "hand_in"})
 
@@ -67,20 +65,15 @@ class RoomOffer:
         ]
 
 
-def trainer_url(explicit: str | None = None) -> str | None:
-    """The trainer's URL: ``--url``, else ``FRAPPE_ROOM_TRAINER_URL``, else the server that
-    ``frappe room serve`` runs on this PC (when its module says where)."""
-    if explicit:
-        return explicit
-    from_env = os.environ.get(TRAINER_URL_ENV, "").strip()
-    if from_env:
-        return from_env
+def trainer_url() -> str | None:
+    """The trainer's URL on this PC (``FRAPPE_ROOM_TRAINER_URL``, or the server that
+    ``frappe room serve`` runs here), None when there is none."""
+    from frappe.storage.room.server import trainer_url as find  # noqa: PLC0415
+
     try:
-        from frappe.storage.room import local_server  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
+        return find()
+    except RoomError:
         return None
-    found = local_server.trainer_url()
-    return str(found) if found else None
 
 
 class SeatRoom:

@@ -3,7 +3,8 @@
 The rows come from :class:`~frappe.runs.room_monitor.RoomMonitor` (its own thread, LISTEN/
 NOTIFY); only cells whose text changed are redrawn. A once-a-second tick re-reads the rows so a
 seat gone silent turns « déconnecté » without anything arriving. ``l`` releases the highlighted
-attempt (its PC died) so the candidate can resume on any free seat.
+attempt (its PC died) so the candidate can resume on any free seat; ``c`` twice closes the
+séance, which fixes the official results from the central journals.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from frappe.runs.room_monitor import MonitorSnapshot, RoomMonitor, SeatView
 from frappe.storage.room.seat_link import describe_seance
 
 __all__ = ["COLUMNS", "RoomDashboardScreen", "view_cells"]
+
+CLOSE_CONFIRM_S = 5.0
 
 COLUMNS = (
     ("seat", "Poste"),
@@ -64,6 +67,7 @@ class RoomDashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="dashboard.back"),
         Binding("l", "release", "Libérer (poste en panne)", id="dashboard.release"),
+        Binding("c", "close_seance", "Clore la séance", id="dashboard.close"),
     ]
 
     def __init__(self, url: str, seance_id: str | None) -> None:
@@ -72,6 +76,7 @@ class RoomDashboardScreen(Screen[None]):
         self.monitor = RoomMonitor(url, seance_id, self._from_monitor)
         self._shown: dict[int, tuple[str, ...]] = {}
         self.last_snapshot: MonitorSnapshot | None = None
+        self._close_asked_at = -1e9
 
     def compose(self) -> ComposeResult:
         yield Static("Salle — tableau de bord", id="dashboard-title", markup=False)
@@ -150,4 +155,31 @@ class RoomDashboardScreen(Screen[None]):
             "Épreuve libérée : le candidat peut la reprendre sur un poste libre "
             "(« Reprendre sur ce poste »).",
             title="Poste libéré",
+        )
+
+    def action_close_seance(self) -> None:
+        now = time.monotonic()
+        if now - self._close_asked_at > CLOSE_CONFIRM_S:
+            self._close_asked_at = now
+            self.notify(
+                "Appuyez encore sur c pour clore la séance : les résultats officiels seront "
+                "figés, les postes ne pourront plus écrire.",
+                title="Clore la séance ?",
+                severity="warning",
+                timeout=CLOSE_CONFIRM_S,
+            )
+            return
+        self._close_asked_at = -1e9
+        self.run_worker(self._close, thread=True, group="close", exit_on_error=False)
+
+    def _close(self) -> None:
+        try:
+            fixed = self.monitor.close_seance()
+        except FrappeError as error:
+            self.app.call_from_thread(
+                self.notify, str(error), title="Séance non close", severity="error"
+            )
+            return
+        self.app.call_from_thread(
+            self.notify, f"Séance close : {fixed} résultat(s) officiel(s) figé(s).", title="Séance"
         )

@@ -1,5 +1,6 @@
-"""The seat's room commands: ``frappe room join``, ``frappe room take``, ``frappe room
-dashboard`` (the server's — serve, init, open, verify, results — live in ``room_commands``)."""
+"""The seat's room actions: ``frappe room join``, ``frappe room take``, ``frappe room
+dashboard`` (the server's — serve, init, open, close, verify, results — live in
+``room_commands``, which adds these through :func:`register_room`)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,13 @@ from typing import Any
 
 import msgspec
 
-from frappe.cli import command_group
-from frappe.errors import ConfigError, ExerciseError, RoomError
+from frappe.errors import ConfigError, ExerciseError
 
-__all__ = ["register"]
-
-ROOM_HELP = "mode salle : serveur PostgreSQL, postes, séances, tableau de bord"
-ROOM_DESCRIPTION = (
-    "Une salle de 10 à 20 postes et un formateur : chaque poste envoie la frappe de son candidat "
-    "au serveur de salle (PostgreSQL), le formateur suit la séance en direct."
-)
+__all__ = ["register_room"]
 
 
-def register(subparsers: Any) -> None:
-    """Add the seat's commands to ``frappe room``."""
-    room = command_group(subparsers, "room", help=ROOM_HELP, description=ROOM_DESCRIPTION)
+def register_room(room: Any) -> None:
+    """Add the seat's actions (and the dashboard) to ``frappe room``'s subparsers."""
 
     join = room.add_parser(
         "join",
@@ -122,16 +115,11 @@ def run_take(args: argparse.Namespace) -> int:
 
 def run_dashboard(args: argparse.Namespace) -> int:
     """``frappe room dashboard``: the trainer's live view."""
+    from frappe.storage.room.server import trainer_url  # noqa: PLC0415
     from frappe.tui.app import make_app  # noqa: PLC0415
     from frappe.tui.commands import app_config  # noqa: PLC0415
     from frappe.tui.config import StartDashboard  # noqa: PLC0415
-    from frappe.tui.room import trainer_url  # noqa: PLC0415
 
     url = trainer_url(args.url)
-    if url is None:
-        raise RoomError(
-            "aucun serveur de salle sur ce PC : lancez « frappe room serve », "
-            "ou donnez --url postgresql://formateur@serveur/frappe"
-        )
     app = make_app(app_config(args), StartDashboard(url=url, seance_id=args.seance))
     return int(app.run() or 0)
