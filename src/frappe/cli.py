@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "frappe.batch",
     "frappe.audio.commands",
     "frappe.asr.commands",
+    "frappe.suivi_commands",
     "frappe.room_commands",
 )
 
