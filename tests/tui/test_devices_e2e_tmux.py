@@ -65,9 +65,15 @@ class Jack:
         assert waited.returncode == 0 and self.proc.poll() is None, self.log.read_text()
 
     def kill(self) -> None:
+        """SIGTERM, as ``kill`` sends it: jackd then frees its slot in JACK's shared registry
+        (only 8 servers per machine, and a SIGKILLed one keeps its slot)."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
         self.proc = None
 
 
