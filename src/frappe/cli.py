@@ -33,6 +33,8 @@ _COMMAND_MODULES = (
     "frappe.batch",
     "frappe.audio.commands",
     "frappe.asr.commands",
+    "frappe.suivi_commands",
+    "frappe.room_commands",
 )
 
 

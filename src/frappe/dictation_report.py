@@ -18,6 +18,7 @@ from rich.text import Text
 
 from frappe.durations import format_duration, format_speed
 from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.integrity import NO_INCIDENT, integrity_rows
 from frappe.report import (
     CLASS_LABELS,
     CLASS_STYLES,
@@ -95,6 +96,10 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
         ("Temps", Text(format_duration(saved.record.duration_s))),
         ("Fin", Text(END_LABELS.get(saved.record.end_reason, saved.record.end_reason))),
         ("Barème", Text(score.profile.name)),
+    ]
+    rows += [
+        (label, Text(value, style="green" if (label, value) == NO_INCIDENT else "bold yellow"))
+        for label, value in integrity_rows(saved.record.events)
     ]
     return rows
 

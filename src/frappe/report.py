@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from frappe.durations import format_duration
+from frappe.exercises.integrity import integrity_rows
 from frappe.exercises.record import ResultRecord
 from frappe.scoring.classify import ERROR_CLASSES, ScoringError
 from frappe.scoring.score import TypingScore
@@ -213,6 +214,8 @@ def render_report(
         metrics.add_row(label, value)
     metrics.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
     metrics.add_row("Profil", f"{score.profile.name}")
+    for label, value in integrity_rows(record.events):
+        metrics.add_row(label, value)
     counts = ", ".join(
         f"{CLASS_LABELS.get(name, name)} {len(items)}"
         for name, items in errors_by_class(score.comparison.errors).items()
@@ -256,6 +259,8 @@ def report_markdown(
         lines.append(f"| {label} | {_md_escape(value)} |")
     lines.append(f"| Fin | {END_LABELS.get(record.end_reason, record.end_reason)} |")
     lines.append(f"| Profil | {_md_escape(score.profile.name)} |")
+    for label, value in integrity_rows(record.events):
+        lines.append(f"| {label} | {_md_escape(value)} |")
     lines += ["", "## Texte saisi", ""]
     labelled = (
         (e, CLASS_LABELS.get(e.error_class, e.error_class)) for e in score.comparison.errors
@@ -291,6 +296,8 @@ def report_text(
         metrics.add_row(label, value)
     metrics.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
     metrics.add_row("Profil", score.profile.name)
+    for label, value in integrity_rows(record.events):
+        metrics.add_row(label, value)
     console.print(Text(header_line(record)))
     console.print(metrics)
     console.print()

@@ -19,6 +19,7 @@ from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError, FrappeError
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import find_text, list_texts
+from frappe.history_commands import register_history_actions
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import default_db_path, open_history
@@ -95,6 +96,7 @@ def register(subparsers: Any) -> None:
     history_parser.add_argument("--db", type=Path, default=None, help="base d'historique")
     history_parser.add_argument("--limit", type=int, default=50, help="nombre de lignes")
     history_parser.set_defaults(func=run_history)
+    register_history_actions(history_parser)
 
 
 def _storage_options(parser: argparse.ArgumentParser) -> None:
@@ -194,6 +196,8 @@ def run_resume(args: argparse.Namespace) -> int:
             if args.close:
                 saved = close_journal(contents, config.storage)
                 print(f"Clos : {describe_journal(contents)}\n  résultat : {saved.path}")
+                if saved.notice:
+                    print(f"  remarque : {saved.notice}")
                 if saved.history_error:
                     print(f"frappe : {saved.history_error}", file=sys.stderr)
             else:
@@ -245,11 +249,14 @@ def run_history(args: argparse.Namespace) -> int:
     """``frappe history [--candidate NAME]``."""
     from frappe.tui.screens.history import END_NAMES, entry_cells  # noqa: PLC0415
 
+    problems: list[str] = []
     with open_history(args.db or default_db_path()) as history:
-        entries = history.entries(candidate=args.candidate, limit=args.limit)
+        entries = history.entries(candidate=args.candidate, limit=args.limit, problems=problems)
+    for problem in problems:
+        print(f"frappe : {problem}", file=sys.stderr)
     if not entries:
         print("Aucun résultat enregistré.")
-        return 0
+        return 1 if problems else 0
     table = Table(title="Historique des résultats", header_style="bold", box=box.SIMPLE_HEAD)
     for column in ("Date", "Candidat", "Exercice", "Mode", "Vitesse", "Fautes", "Note"):
         table.add_column(column, no_wrap=True)
@@ -263,4 +270,4 @@ def run_history(args: argparse.Namespace) -> int:
     console.print("Fichiers de résultat (pour « frappe report ») :", style="bold")
     for entry in entries:
         console.print(f"  {entry.result_path}", soft_wrap=True, highlight=False)
-    return 0
+    return 1 if problems else 0

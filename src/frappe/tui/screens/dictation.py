@@ -36,8 +36,10 @@ from frappe.runs.dictation import (
     last_playback,
     start_dictation,
 )
+from frappe.runs.typing_test import journal_alarm
 from frappe.settings import Settings, load_settings
 from frappe.tui.config import AppConfig
+from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.screens.confirm import (
     ConfirmScreen,
     confirm_early_end,
@@ -223,6 +225,7 @@ class DictationScreen(Screen[None]):
         self.pedal: PedalPort | None = None
         self.saved: SavedTranscription | None = None
         self._saving = False
+        self._save_to: Path | None = None  # another folder, chosen after a failed save
         self._loading = False
         self._device_lost_noted = False
         self._pedal_missing = False
@@ -495,6 +498,7 @@ class DictationScreen(Screen[None]):
         running = session.state is SessionState.RUNNING
         if running:
             self.running.journal.heartbeat(session.elapsed_ms)
+        self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
         self._retry_pedal()
         controls = self.controls
@@ -562,6 +566,17 @@ class DictationScreen(Screen[None]):
             refocus=self.editor,
         )
 
+    def _show_journal_state(self) -> None:
+        """The alarm while the journal refuses the typing; a notice when it is back."""
+        alarm = journal_alarm(self.running.journal)
+        if alarm == self.status.alarm:
+            return
+        self.status.show_alarm(alarm)
+        if alarm:
+            self.notify(alarm, title="Frappe non enregistrée", severity="error", timeout=30)
+        else:
+            self.status.show_notice("Enregistrement rétabli")
+
     def _finish(self) -> None:
         if self._saving:
             return
@@ -578,7 +593,21 @@ class DictationScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def _save(self) -> SavedTranscription:
-        return self.running.save()
+        return self.running.save(self._save_to)
+
+    def _choose_folder(self, problem: str) -> None:
+        """The result could not be written: the session is in memory, ask for a folder."""
+
+        def chosen(folder: Path | None) -> None:
+            if folder is None:
+                self.status.show_notice("Résultat non enregistré : journal conservé", "error")
+                return
+            self._save_to = folder
+            self.status.show_notice("Enregistrement…")
+            self._save()
+
+        failed = self._save_to or self.running.results_dir
+        self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group
@@ -638,6 +667,9 @@ class DictationScreen(Screen[None]):
             )
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")
+            if isinstance(event.worker.error, FrappeError):
+                self._choose_folder(str(event.worker.error))
+                return
             self.notify(
                 f"{event.worker.error}\nLe journal est conservé : la dictée pourra être close "
                 "plus tard.",
