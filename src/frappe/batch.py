@@ -33,7 +33,7 @@ from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
 from frappe.scoring.score import compare_texts, count_faults, score_typing
 from frappe.scoring.transcription import TranscriptionScore
-from frappe.storage.files import read_record
+from frappe.storage.files import read_record, write_atomic
 from frappe.textio import read_text_file
 
 __all__ = ["BatchSettings", "expand_inputs", "register", "run_score", "score_inputs"]
@@ -369,7 +369,7 @@ def run_score(args: argparse.Namespace) -> int:
         _render_table(entries, console)
         text = console.export_text() if args.output else ""
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_atomic(Path(args.output), text.encode("utf-8"))  # 0600: candidates' names
     elif text:
         sys.stdout.write(text)
     if centre_key is not None:

@@ -3,6 +3,8 @@ prints). Columns are chosen to fit 80 terminal columns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich import box
 from rich.console import Group as RenderGroup
 from rich.console import RenderableType
@@ -24,8 +26,15 @@ from frappe.reports.statistics import (
     ProgressPoint,
     Summary,
 )
+from frappe.storage.store import StoredResult
 
-__all__ = ["candidate_renderable", "class_renderable"]
+__all__ = [
+    "HISTORY_HEADERS",
+    "candidate_renderable",
+    "class_renderable",
+    "history_cells",
+    "history_renderable",
+]
 
 
 def _summary_cells(summary: Summary, digits: int = 1, percent: bool = False) -> list[str]:
@@ -145,3 +154,68 @@ def candidate_renderable(view: CandidateView) -> RenderableType:
         )
         parts.append(Text(f"Erreurs les plus fréquentes : {classes}"))
     return RenderGroup(*parts)
+
+
+HISTORY_HEADERS = (
+    "Date",
+    "Candidat",
+    "Exercice",
+    "Type",
+    "Mode",
+    "Vit.",
+    "Fautes",
+    "Note",
+    "Résultat",
+    "Fin",
+)
+_END_SHORT = {
+    "completed": "fini",
+    "timeout": "temps",
+    "stopped": "arrêt",
+    "interrupted": "int.",
+}
+_KIND_SHORT = {"typing": "frappe", "transcription": "dictée", "correction": "corr."}
+
+
+def history_cells(result: StoredResult) -> tuple[str, ...]:
+    """A history row in short French cells, one per ``HISTORY_HEADERS``."""
+    kind = _KIND_SHORT.get(result.kind, result.kind)
+    if result.fixed is not None and result.recognition_errors is not None:
+        kind = f"{kind} {result.fixed}/{result.recognition_errors}"
+    return (
+        result.started_at.astimezone().strftime("%d/%m/%y"),
+        result.candidate_name,
+        result.exercise_id,
+        kind,
+        "exam." if result.mode == "exam" else "entr.",
+        fr_number(result.speed),
+        fr_number(result.faults, 1).removesuffix(",0"),
+        fr_number(result.mark_20),
+        verdict(result.passed, result.kind).replace("non validé", "non val."),
+        _END_SHORT.get(result.end_reason, result.end_reason),
+    )
+
+
+def history_renderable(results: Sequence[StoredResult]) -> RenderableType:
+    """The history as one table that fits 80 columns: names and exercise ids are cut with
+    « … » rather than wrapped, every other cell is short."""
+    table = Table(
+        title="Historique des résultats",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0),
+    )
+    widths = {"Candidat": 15, "Exercice": 9, "Type": 10}
+    for header in HISTORY_HEADERS:
+        table.add_column(
+            header,
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=widths.get(header),
+            justify="right" if header in {"Vit.", "Fautes", "Note"} else "left",
+        )
+    for result in results:
+        table.add_row(*history_cells(result))
+    return table
