@@ -12,6 +12,7 @@ recovering the device and saving run in worker threads.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from frappe.runs.dictation import (
     start_dictation,
 )
 from frappe.runs.typing_test import journal_alarm
+from frappe.settings import Settings, load_settings
 from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.screens.confirm import (
@@ -60,6 +62,8 @@ __all__ = [
     "PedalPort",
     "dictation_options",
     "launch_dictation",
+    "parse_device",
+    "read_settings",
 ]
 
 _NO_AUDIO = "Pas d'audio — la saisie continue ; Échap pour réessayer"
@@ -100,10 +104,17 @@ PEDAL_RETRY_S = 3.0
 class DictationOptions:
     """How the dictation screen reaches the audio hardware.
 
+    The command line's flags fill it; what they leave unset (None) comes from the settings
+    file (:meth:`with_settings`), so the settings screen's choice applies everywhere and a flag
+    still overrides it.
+
     Attributes:
         device: Output device (index or name), None for the default.
-        pedal: The pedal's ``/dev/hidraw*``; None looks for a known pedal plugged in.
-        auto_pedal: Without ``pedal``, look for one (no message when there is none).
+        pedal: The pedal's path (``/dev/hidraw*``, a udev symlink, a FIFO…); None looks for a
+            known pedal plugged in.
+        auto_pedal: Without ``pedal``, look for one (no message when there is none); False
+            (``--no-pedal``, ``enabled = false``) means no pedal at all.
+        pedal_profile: The pedal profile to read ``pedal`` with (``vec``…), None: found.
         player_factory: Builds the player (None: the real one on ``device``); tests pass a fake.
         pedal_factory: Starts the pedal link (None: the real one on ``pedal``).
     """
@@ -111,8 +122,24 @@ class DictationOptions:
     device: int | str | None = None
     pedal: Path | None = None
     auto_pedal: bool = True
+    pedal_profile: str | None = None
     player_factory: PlayerFactory | None = None
     pedal_factory: PedalFactory | None = None
+
+    def with_settings(self, settings: Settings) -> DictationOptions:
+        """These options, with what they leave unset taken from ``settings``."""
+        device = self.device if self.device is not None else parse_device(settings.audio.device)
+        pedal, profile, auto = self.pedal, self.pedal_profile, self.auto_pedal
+        if auto and pedal is None:
+            if not settings.pedal.enabled:
+                auto = False
+            elif settings.pedal.path:
+                pedal = Path(settings.pedal.path)
+        if profile is None and auto:
+            profile = settings.pedal.profile
+        return dataclasses.replace(
+            self, device=device, pedal=pedal, pedal_profile=profile, auto_pedal=auto
+        )
 
     @property
     def wants_pedal(self) -> bool:
@@ -127,17 +154,37 @@ class DictationOptions:
             return None
         from frappe.tui.widgets.dictation.pedal import real_pedal_factory  # noqa: PLC0415
 
-        return real_pedal_factory(self.pedal)
+        return real_pedal_factory(self.pedal, profile=self.pedal_profile)
 
     def players(self) -> PlayerFactory:
         """The player factory to use."""
         return self.player_factory or real_player_factory(self.device)
 
 
+def parse_device(value: str | None) -> int | str | None:
+    """A device index (``3``) or a name (``USB Headset``); None or blank: the default."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    return int(value) if value.isdigit() else value
+
+
+def read_settings(app: App[Any] | None = None) -> Settings:
+    """The settings file; one notification and the defaults when it cannot be used."""
+    try:
+        return load_settings()
+    except FrappeError as error:
+        if app is not None:
+            app.notify(str(error), title="Réglages par défaut", severity="error", timeout=20)
+        return Settings()
+
+
 def dictation_options(app: App[Any]) -> DictationOptions:
-    """The app's dictation options (an app started by ``frappe dictation`` carries some)."""
+    """The app's dictation options (an app started by ``frappe dictation`` carries some),
+    completed by the settings file as it is now."""
     options = getattr(app, "dictation_options", None)
-    return options if isinstance(options, DictationOptions) else DictationOptions()
+    base = options if isinstance(options, DictationOptions) else DictationOptions()
+    return base.with_settings(read_settings(app))
 
 
 class DictationScreen(Screen[None]):
