@@ -24,6 +24,7 @@ def _menu() -> list[Option]:
         Option("Dictée (transcription audio)  (d)", id="dictation"),
         Option("Résultats et historique  (r)", id="results"),
         Option("Formateur : brouillons et références  (f)", id="trainer"),
+        Option("Tableaux de suivi : classes et candidats  (s)", id="suivi"),
         Option("Quitter  (ctrl+q)", id="quit"),
     ]
 
@@ -37,7 +38,8 @@ class HomeScreen(Screen[None]):
         Binding("d", "choose('dictation')", "Dictée", id="home.dictation"),
         Binding("r", "choose('results')", "Résultats", id="home.results"),
         Binding("f", "choose('trainer')", "Formateur", id="home.trainer"),
-        Binding("s", "choose('seance')", "Séance", id="home.seance", show=False),
+        Binding("s", "choose('suivi')", "Suivi", id="home.suivi"),
+        Binding("j", "choose('seance')", "Rejoindre la séance", id="home.seance", show=False),
         Binding("t", "choose('dashboard')", "Tableau de bord", id="home.dashboard", show=False),
     ]
 
