@@ -12,12 +12,13 @@ batch), and the size cap applies to the bytes actually read, not to what ``stat`
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 from frappe.errors import InputFileError
 
-__all__ = ["MAX_INPUT_BYTES", "decode_text", "read_file_bytes", "read_text_file"]
+__all__ = ["MAX_INPUT_BYTES", "decode_text", "plain_text", "read_file_bytes", "read_text_file"]
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -124,3 +125,22 @@ def read_file_bytes(path: Path, *, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
 def read_text_file(path: Path, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """Read a text file; InputFileError (one line, names the file) when it cannot be used."""
     return decode_text(read_file_bytes(path, max_bytes=max_bytes), str(path))
+
+
+# Control characters (C0, DEL, C1), lone surrogates (a file name in another encoding) and the
+# bidirectional overrides that can disguise a name on screen.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain_text(text: str) -> str:
+    """``text`` safe to show or write anywhere: control characters, lone surrogates and
+    bidirectional overrides as visible escapes (``\\x1b``, ``\\udcff``). Markup is the
+    renderer's business: front ends pass this to Rich as ``Text``, never as markup."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_escape, text)
