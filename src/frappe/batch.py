@@ -472,32 +472,15 @@ def _json_text(value: object) -> str:
         return json.dumps(_finite(value), ensure_ascii=False, indent=1)
 
 
-def _finite(value: object) -> object:
-    """``value`` with every non-finite float replaced by None (iteratively: the fallback path
-    is also the one for very deep values)."""
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (the rare fallback path)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if not isinstance(value, dict | list | tuple):
-        return value
-    root: list[object] = [value]
-    stack: list[tuple[object, list[object] | dict[object, object], object]] = [
-        (value, root, 0)  # type: ignore[list-item]
-    ]
-    while stack:
-        item, parent, key = stack.pop()
-        if isinstance(item, dict):
-            copy: dict[object, object] = dict.fromkeys(item)  # keeps the key order
-            parent[key] = copy  # type: ignore[index]
-            stack.extend((child, copy, name) for name, child in item.items())
-        elif isinstance(item, list | tuple):
-            items: list[object] = [None] * len(item)
-            parent[key] = items  # type: ignore[index]
-            stack.extend((child, items, index) for index, child in enumerate(item))
-        elif isinstance(item, float) and not math.isfinite(item):
-            parent[key] = None  # type: ignore[index]
-        else:
-            parent[key] = item  # type: ignore[index]
-    return root[0]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 class _NotPlainJsonError(Exception):

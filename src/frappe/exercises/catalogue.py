@@ -13,6 +13,7 @@ dictation exercise folders ``<id>/exercise.toml``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,23 +92,18 @@ _KIND_LABELS = {"text": "texte (frappe)", "dictation": "dictée"}
 
 def _dictation_entry(dictation: Dictation) -> CatalogueEntry | None:
     references: set[str] = set()
-    try:
+    # Not reviewed yet: no record can have been made from it.
+    with contextlib.suppress(ExerciseError):
         references.add(dictation.reference_text())
-    except ExerciseError:
-        pass  # not reviewed yet: no record can have been made from it
     previous = dictation.folder / _PREVIOUS_REFERENCE
     if previous.is_file():
-        try:
+        with contextlib.suppress(InputFileError):
             references.add(load_text_file(previous).body)
-        except InputFileError:
-            pass
     if not references:
         return None
     drafts: set[str] = set()
-    try:
+    with contextlib.suppress(ExerciseError):
         drafts.add(read_draft(dictation).text)
-    except ExerciseError:
-        pass
     return CatalogueEntry("dictation", frozenset(references), frozenset(drafts))
 
 

@@ -291,8 +291,7 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
     limit_s = document.settings.time_limit_s
     if limit_s is not None and document.duration_s > limit_s + TIME_LIMIT_SLACK_S:
         raise RecordError(
-            f"« duration_s » ({document.duration_s:g} s) dépasse le temps imparti "
-            f"({limit_s:g} s)"
+            f"« duration_s » ({document.duration_s:g} s) dépasse le temps imparti ({limit_s:g} s)"
         )
     if (
         document.end_reason == "timeout"
@@ -307,9 +306,7 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
     if entries:
         t_ms, _keys, ops, _positions, texts = zip(*entries, strict=True)
         if not all(map(operator.le, t_ms, itertools.islice(t_ms, 1, None))):
-            back = next(
-                i for i, (a, b) in enumerate(itertools.pairwise(t_ms), 2) if b < a
-            )
+            back = next(i for i, (a, b) in enumerate(itertools.pairwise(t_ms), 2) if b < a)
             raise RecordError(f"frappe n° {back} : t_ms antérieur à la frappe précédente")
         last = t_ms[-1]
         bound = _time_bound_ms(limit_s)
@@ -323,7 +320,9 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
                 f"« duration_s » ({document.duration_s:g} s) plus court que le journal de "
                 f"frappe ({last / 1000:g} s)"
             )
-        inserted = list(itertools.compress(texts, map(operator.eq, ops, itertools.repeat("insert"))))
+        inserted = list(
+            itertools.compress(texts, map(operator.eq, ops, itertools.repeat("insert")))
+        )
         if document.kind == "typing" and inserted:
             widest = max(map(len, inserted))
             if widest > MAX_TYPING_INSERT_CHARS:
@@ -339,7 +338,7 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
     # tuple.__new__ through map stays in C: a generated NamedTuple __new__ per entry would
     # cost more than every check above.
     keystrokes: tuple[Keystroke, ...] = tuple(
-        map(tuple.__new__, itertools.repeat(Keystroke), entries)  # type: ignore[arg-type]
+        map(tuple.__new__, itertools.repeat(Keystroke), entries)
     )
     try:
         rebuilt = replay(keystrokes, initial)
@@ -368,11 +367,7 @@ def _check_wall_clock(document: RecordDocument) -> None:
 def _events(events: list[dict[str, Any]], bound_ms: int) -> tuple[Mapping[str, Any], ...]:
     for event in events:
         t_ms = event.get("t_ms")
-        if (
-            type(t_ms) is not int
-            or not 0 <= t_ms <= bound_ms
-            or type(event.get("type")) is not str
-        ):
+        if type(t_ms) is not int or not 0 <= t_ms <= bound_ms or type(event.get("type")) is not str:
             raise RecordError(
                 "« events » doit être une liste d'objets {t_ms, type, …} dans le temps imparti"
             )

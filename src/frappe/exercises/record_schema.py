@@ -76,9 +76,10 @@ _KeyName = Annotated[str, msgspec.Meta(max_length=MAX_KEY_CHARS)]
 _Op = Literal["insert", "delete", "none"]
 # [t_ms, key, op, pos, text]: decoded as a plain tuple (then re-typed as a Keystroke in C).
 KeystrokeEntry = tuple[_Milliseconds, _KeyName, _Op, _Offset, _Text]
-_Keys = Annotated[list[Annotated[str, msgspec.Meta(max_length=MAX_TITLE_CHARS)]], msgspec.Meta(
-    max_length=MAX_KEYS
-)]
+_Keys = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=MAX_TITLE_CHARS)]],
+    msgspec.Meta(max_length=MAX_KEYS),
+]
 
 
 class _Part(msgspec.Struct, frozen=True, gc=False):
@@ -131,8 +132,8 @@ class RecordDocument(_Part, frozen=True):
     end_reason: Literal["completed", "timeout", "stopped", "interrupted"]
     settings: SettingsDocument
     keystrokes: Annotated[list[KeystrokeEntry], msgspec.Meta(max_length=MAX_KEYSTROKES)]
-    events: Annotated[list[dict[str, Any]], msgspec.Meta(max_length=MAX_EVENTS)] = (
-        msgspec.field(default_factory=list)
+    events: Annotated[list[dict[str, Any]], msgspec.Meta(max_length=MAX_EVENTS)] = msgspec.field(
+        default_factory=list
     )
     draft: DraftDocument | None = None
     app_version: Annotated[str, msgspec.Meta(max_length=64)] = ""

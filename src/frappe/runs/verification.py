@@ -117,7 +117,9 @@ def verify(record: ResultRecord, rules: CentreRules) -> VerifiedRecord:
         return VerifiedRecord(record, tuple(warnings))
     shown = ", ".join(differences[:3]) + (" …" if len(differences) > 3 else "")
     if rules.profile_from_record:
-        warnings.append(f"profil « {centre.name} » du fichier modifié ({shown}) : profil du fichier")
+        warnings.append(
+            f"profil « {centre.name} » du fichier modifié ({shown}) : profil du fichier"
+        )
         return VerifiedRecord(record, tuple(warnings))
     warnings.append(f"profil « {centre.name} » du fichier modifié ({shown}) : profil du centre")
     settings = replace(record.settings, profile=centre)

@@ -10,7 +10,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from frappe.errors import InputFileError, RecordError
 from frappe.exercises.record import ResultRecord
