@@ -423,8 +423,15 @@ def run_score(args: argparse.Namespace) -> int:
     if not files:
         print("frappe : aucun fichier à noter", file=sys.stderr)
         return 2
+    try:
+        centre_key = _load_centre_key(args.key) if args.key else None
+    except FrappeError as error:
+        print(f"frappe : {error}", file=sys.stderr)
+        return 2
     jobs = args.jobs or os.cpu_count() or 1
     entries = list(score_inputs(files, settings, jobs=jobs, progress=sys.stderr.isatty()))
+    if centre_key is not None:
+        _check_signatures(entries, files, centre_key)
     output_format: OutputFormat = args.format
     if output_format == "json":
         text = _json_text(entries) + "\n"
@@ -442,7 +449,7 @@ def run_score(args: argparse.Namespace) -> int:
     data = text.encode("utf-8", "backslashreplace")
     if args.output:
         try:
-            write_atomic(Path(args.output), data)
+            write_atomic(Path(args.output), data)  # 0600: candidates' names
         except OSError as error:
             print(
                 f"frappe : {plain_text(args.output)} : écriture impossible "
@@ -454,7 +461,42 @@ def run_score(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-    return 0 if all(e["ok"] for e in entries) else 1
+    if centre_key is not None:
+        _report_signatures(entries)
+    signed = centre_key is None or all(e["signature"] == "valid" for e in entries)
+    return 0 if signed and all(e["ok"] for e in entries) else 1
+
+
+def _load_centre_key(path: str) -> Any:
+    from frappe.storage.signing import load_public_key  # noqa: PLC0415 - only with --key
+
+    return load_public_key(Path(path))
+
+
+def _check_signatures(entries: list[dict[str, Any]], files: Sequence[Path], key: Any) -> None:
+    """``--key``: each entry's ``signature`` (valid, unsigned, altered, other_key)."""
+    from frappe.storage.signing import check_signature  # noqa: PLC0415
+
+    # The entries' file names are escaped for display: the files are the inputs, in order.
+    for entry, path in zip(entries, files, strict=True):
+        entry["signature"] = check_signature(path, key).status
+
+
+def _report_signatures(entries: list[dict[str, Any]]) -> None:
+    """One line per file that is not validly signed, then the counts (on stderr)."""
+    labels = {
+        "unsigned": "non signé",
+        "altered": "MODIFIÉ depuis sa signature",
+        "other_key": "signé par une autre clé",
+    }
+    for entry in entries:
+        if entry["signature"] != "valid":
+            print(f"✗ {plain_text(entry['file'])} : {labels[entry['signature']]}", file=sys.stderr)
+    valid = sum(1 for e in entries if e["signature"] == "valid")
+    print(
+        f"signatures : {valid} valide(s), {len(entries) - valid} non signée(s) ou invalide(s)",
+        file=sys.stderr,
+    )
 
 
 def _json_text(value: object) -> str:
@@ -633,4 +675,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--jobs", type=int, default=0, metavar="N", help="processus (défaut : tous les cœurs)"
     )
     parser.add_argument("--no-errors", action="store_true", help="sans la liste des erreurs")
+    parser.add_argument(
+        "--key",
+        metavar="CENTRE.pub",
+        help="vérifier la signature de chaque fichier (FICHIER.sig) avec la clé du centre",
+    )
     parser.set_defaults(func=run_score)
