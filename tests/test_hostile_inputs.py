@@ -127,6 +127,7 @@ def test_a_failing_batch_leaves_the_previous_output_intact(
         duration=None,
         jobs=1,
         no_errors=False,
+        key=None,
     )
     with pytest.raises(KeyboardInterrupt):
         run_score(args)

@@ -42,6 +42,7 @@ _TYPE_NAMES = {
     "array": "une liste",
     "object": "une table",
     "null": "rien",
+    "datetime": "une date ISO 8601",
 }
 _EXPECTED = re.compile(r"Expected `([^`]+)`, got `([^`]+)`(?: - at `([^`]+)`)?")
 _CONSTRAINT = re.compile(r"Expected `([^`]+)` (.+?)(?: - at `([^`]+)`)?$")

@@ -31,7 +31,7 @@ from frappe.exercises.record_schema import (
     decode_record_json,
     record_document,
 )
-from frappe.scoring.keystrokes import Keystroke, replay
+from frappe.scoring.keystrokes import Keystroke, log_columns, replay
 from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
@@ -284,62 +284,29 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
     Replaying it from ``initial`` (the draft of a correction, else nothing) must give
     ``typed``; its times never go back, stay within the time limit (+ slack) and the recorded
     typing time (+ tolerance); ``duration_s`` and ``started_at``/``ended_at`` agree with it
-    (README: « Validation des fichiers de résultats »). One pass over the columns, in C.
+    (README: « Validation des fichiers de résultats »). The log's columns are read once, in C,
+    and kept for the replay and the keystroke statistics.
     """
-    entries = document.keystrokes
-    duration_ms = document.duration_s * 1000
+    keystrokes: tuple[Keystroke, ...] = document.keystrokes
+    duration = document.duration_s
     limit_s = document.settings.time_limit_s
-    if limit_s is not None and document.duration_s > limit_s + TIME_LIMIT_SLACK_S:
+    if limit_s is not None and duration > limit_s + TIME_LIMIT_SLACK_S:
         raise RecordError(
-            f"« duration_s » ({document.duration_s:g} s) dépasse le temps imparti ({limit_s:g} s)"
+            f"« duration_s » ({duration:g} s) dépasse le temps imparti ({limit_s:g} s)"
         )
     if (
         document.end_reason == "timeout"
         and limit_s is not None
-        and abs(document.duration_s - limit_s) > TIME_LIMIT_SLACK_S
+        and abs(duration - limit_s) > TIME_LIMIT_SLACK_S
     ):
         raise RecordError(
-            f"« duration_s » ({document.duration_s:g} s) ne correspond pas au temps imparti "
-            f"écoulé ({limit_s:g} s)"
+            f"« duration_s » ({duration:g} s) ne correspond pas au temps imparti écoulé "
+            f"({limit_s:g} s)"
         )
     _check_wall_clock(document)
-    if entries:
-        t_ms, _keys, ops, _positions, texts = zip(*entries, strict=True)
-        if not all(map(operator.le, t_ms, itertools.islice(t_ms, 1, None))):
-            back = next(i for i, (a, b) in enumerate(itertools.pairwise(t_ms), 2) if b < a)
-            raise RecordError(f"frappe n° {back} : t_ms antérieur à la frappe précédente")
-        last = t_ms[-1]
-        bound = _time_bound_ms(limit_s)
-        if last > bound:
-            raise RecordError(
-                f"frappe n° {len(t_ms)} : t_ms = {last} au-delà du temps imparti "
-                f"(+ {TIME_LIMIT_SLACK_S:g} s)"
-            )
-        if last > duration_ms + LOG_TOLERANCE_S * 1000:
-            raise RecordError(
-                f"« duration_s » ({document.duration_s:g} s) plus court que le journal de "
-                f"frappe ({last / 1000:g} s)"
-            )
-        inserted = list(
-            itertools.compress(texts, map(operator.eq, ops, itertools.repeat("insert")))
-        )
-        if document.kind == "typing" and inserted:
-            widest = max(map(len, inserted))
-            if widest > MAX_TYPING_INSERT_CHARS:
-                raise RecordError(
-                    f"journal de frappe : {widest} caractères insérés d'une seule touche"
-                )
-        chars = sum(map(len, inserted))
-        if chars > MAX_CHARS_PER_S * document.duration_s + CHARS_ALLOWANCE:
-            raise RecordError(
-                f"journal de frappe : {chars} caractères en {document.duration_s:g} s, "
-                f"vitesse humainement impossible (plus de {MAX_CHARS_PER_S:g} par seconde)"
-            )
-    # tuple.__new__ through map stays in C: a generated NamedTuple __new__ per entry would
-    # cost more than every check above.
-    keystrokes: tuple[Keystroke, ...] = tuple(
-        map(tuple.__new__, itertools.repeat(Keystroke), entries)
-    )
+    columns = log_columns(keystrokes) if keystrokes else None
+    if columns is not None:
+        _check_columns(document, columns.t_ms, columns.ops, columns.texts)
     try:
         rebuilt = replay(keystrokes, initial)
     except ValueError as error:
@@ -347,6 +314,40 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
     if rebuilt != document.typed:
         raise RecordError("le journal de frappe ne redonne pas le texte saisi")
     return keystrokes
+
+
+def _check_columns(
+    document: RecordDocument,
+    t_ms: tuple[int, ...],
+    ops: tuple[str, ...],
+    texts: tuple[str, ...],
+) -> None:
+    if not all(map(operator.le, t_ms, itertools.islice(t_ms, 1, None))):
+        back = next(i for i, (a, b) in enumerate(itertools.pairwise(t_ms), 2) if b < a)
+        raise RecordError(f"frappe n° {back} : t_ms antérieur à la frappe précédente")
+    last = t_ms[-1]
+    if last > _time_bound_ms(document.settings.time_limit_s):
+        raise RecordError(
+            f"frappe n° {len(t_ms)} : t_ms = {last} au-delà du temps imparti "
+            f"(+ {TIME_LIMIT_SLACK_S:g} s)"
+        )
+    duration = document.duration_s
+    if last > (duration + LOG_TOLERANCE_S) * 1000:
+        raise RecordError(
+            f"« duration_s » ({duration:g} s) plus court que le journal de frappe "
+            f"({last / 1000:g} s)"
+        )
+    inserted = list(itertools.compress(texts, map(operator.eq, ops, itertools.repeat("insert"))))
+    if document.kind == "typing" and inserted:
+        widest = max(map(len, inserted))
+        if widest > MAX_TYPING_INSERT_CHARS:
+            raise RecordError(f"journal de frappe : {widest} caractères insérés d'une seule touche")
+    chars = sum(map(len, inserted))
+    if chars > MAX_CHARS_PER_S * duration + CHARS_ALLOWANCE:
+        raise RecordError(
+            f"journal de frappe : {chars} caractères en {duration:g} s, vitesse humainement "
+            f"impossible (plus de {MAX_CHARS_PER_S:g} par seconde)"
+        )
 
 
 def _check_wall_clock(document: RecordDocument) -> None:

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from frappe.errors import RecordError
+from frappe.scoring.keystrokes import Keystroke
 from frappe.validation import MAX_NESTING, check_nesting, describe_validation_error
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_TYPING_INSERT_CHARS",
     "TIME_LIMIT_SLACK_S",
     "WALL_CLOCK_TOLERANCE_S",
+    "CheckedKeystroke",
     "RecordDocument",
     "decode_record_json",
     "record_document",
@@ -73,9 +75,20 @@ _Limit = Annotated[float, msgspec.Meta(gt=0, le=MAX_SESSION_S)]
 _Milliseconds = Annotated[int, msgspec.Meta(ge=0, le=MAX_SESSION_MS)]
 _Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_TEXT_CHARS)]
 _KeyName = Annotated[str, msgspec.Meta(max_length=MAX_KEY_CHARS)]
-_Op = Literal["insert", "delete", "none"]
-# [t_ms, key, op, pos, text]: decoded as a plain tuple (then re-typed as a Keystroke in C).
-KeystrokeEntry = tuple[_Milliseconds, _KeyName, _Op, _Offset, _Text]
+
+
+class CheckedKeystroke(Keystroke):
+    """A ``Keystroke`` with the schema's bounds: msgspec decodes ``[t_ms, key, op, pos,
+    text]`` straight into it (no second pass to build Keystroke tuples)."""
+
+    __slots__ = ()
+    t_ms: _Milliseconds
+    key: _KeyName
+    op: Literal["insert", "delete", "none"]
+    pos: _Offset
+    text: _Text
+
+
 _Keys = Annotated[
     list[Annotated[str, msgspec.Meta(max_length=MAX_TITLE_CHARS)]],
     msgspec.Meta(max_length=MAX_KEYS),
@@ -131,7 +144,7 @@ class RecordDocument(_Part, frozen=True):
     duration_s: _Seconds
     end_reason: Literal["completed", "timeout", "stopped", "interrupted"]
     settings: SettingsDocument
-    keystrokes: Annotated[list[KeystrokeEntry], msgspec.Meta(max_length=MAX_KEYSTROKES)]
+    keystrokes: Annotated[tuple[CheckedKeystroke, ...], msgspec.Meta(max_length=MAX_KEYSTROKES)]
     events: Annotated[list[dict[str, Any]], msgspec.Meta(max_length=MAX_EVENTS)] = msgspec.field(
         default_factory=list
     )
@@ -164,7 +177,7 @@ def _describe(error: msgspec.ValidationError) -> str:
         name += f" ({_KEYSTROKE_FIELDS[int(column)]})"
     if column == "2" and "non admise" in text:
         return f"{name} : opération inconnue"
-    return text.replace(match.group(0), name)
+    return text.replace(f"champ {match.group(0)}", name).replace(match.group(0), name)
 
 
 def _version_problem(version: object) -> str | None:

@@ -112,7 +112,11 @@ def verify(record: ResultRecord, rules: CentreRules) -> VerifiedRecord:
             )
         warnings.append(f"profil « {embedded.name} » inconnu du centre : profil du fichier")
         return VerifiedRecord(record, tuple(warnings))
-    differences = profile_differences(embedded, centre, rules.pass_rules.get(centre.name))
+    differences = (
+        []
+        if embedded == centre
+        else profile_differences(embedded, centre, rules.pass_rules.get(centre.name))
+    )
     if not differences:
         return VerifiedRecord(record, tuple(warnings))
     shown = ", ".join(differences[:3]) + (" …" if len(differences) > 3 else "")
