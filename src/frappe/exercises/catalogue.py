@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from frappe.errors import ExerciseError, InputFileError, RecordError
 from frappe.exercises.dictations import Dictation, load_corpus, load_dictation
 from frappe.exercises.drafts import read_draft
-from frappe.exercises.texts import list_texts, load_text_file
+from frappe.exercises.texts import list_texts, load_text_file, load_texts
 
 if TYPE_CHECKING:
     from frappe.exercises.record import ResultRecord
@@ -123,11 +123,10 @@ def _folder_entries(folder: Path, problems: list[str]) -> Iterable[tuple[str, Ca
     if not folder.is_dir():
         raise ExerciseError(f"catalogue introuvable : {folder}")
     described = {path.with_suffix(".txt") for path in folder.glob("*.toml")}
-    try:
-        for text in list_texts(folder):
-            yield text.id, CatalogueEntry("text", frozenset((text.body,)))
-    except (ExerciseError, InputFileError) as error:
-        problems.append(str(error))
+    texts, text_problems = load_texts(folder)
+    problems.extend(text_problems)
+    for text in texts:
+        yield text.id, CatalogueEntry("text", frozenset((text.body,)))
     for path in sorted(folder.glob("*.txt")):
         if path in described:
             continue

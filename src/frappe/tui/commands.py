@@ -19,7 +19,7 @@ from rich.table import Table
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError, FrappeError
 from frappe.exercises.record import Candidate, ResultRecord
-from frappe.exercises.texts import find_text, list_texts
+from frappe.exercises.texts import find_text, load_texts
 from frappe.history_commands import register_history_actions
 from frappe.runs.verification import read_verified_record
 from frappe.scoring.profiles import scoring_profile
@@ -180,7 +180,9 @@ def run_typing(args: argparse.Namespace) -> int:
 
 def run_texts(args: argparse.Namespace) -> int:
     """``frappe texts``: the bundled texts as a table."""
-    texts = list_texts(args.dir)
+    texts, problems = load_texts(args.dir)
+    for problem in problems:  # one line per bad text; the others are listed
+        print(f"frappe : {problem}", file=sys.stderr)
     table = Table(title="Textes fournis", header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("Identifiant", no_wrap=True)
     table.add_column("Titre", overflow="fold")
