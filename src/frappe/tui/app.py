@@ -51,7 +51,11 @@ class FrappeCommands(Provider):
                 "Vue de classe, progression d'un candidat, exports",
                 partial(app.open_menu, "suivi"),
             ),
-            ("Tests non terminés", "Reprendre ou clore un test", app.check_unfinished),
+            (
+                "Tests non terminés",
+                "Reprendre ou clore un test ou une dictée",
+                app.check_unfinished,
+            ),
             (
                 "Formateur",
                 "Brouillons de reconnaissance vocale et références des dictées",
@@ -179,7 +183,7 @@ class FrappeApp(App[int]):
         if found:
             self.push_screen(ResumeScreen(found, self.config))
         elif announce_none:
-            self.notify("Aucun test non terminé.", title="Reprise")
+            self.notify("Aucun test ni dictée non terminé.", title="Reprise")
 
     # -- terminal focus ----------------------------------------------------------------------
 
@@ -209,15 +213,19 @@ class FrappeApp(App[int]):
                     # a DictationScreen closes its journal on unmount (it stays resumable)
                 self.exit(0)
 
-        self.push_screen(
-            ConfirmScreen(
+        if any(isinstance(s, DictationScreen) for s in running):
+            question = (
+                "Une dictée est en cours. Quitter quand même ?\n"
+                "Elle pourra être reprise au prochain démarrage (ou « frappe resume »)."
+            )
+            cancel = "Continuer la dictée"
+        else:
+            question = (
                 "Un test est en cours. Quitter quand même ?\n"
-                "Le test pourra être repris au prochain démarrage (ou « frappe resume »).",
-                confirm="Quitter",
-                cancel="Continuer le test",
-            ),
-            answered,
-        )
+                "Le test pourra être repris au prochain démarrage (ou « frappe resume »)."
+            )
+            cancel = "Continuer le test"
+        self.push_screen(ConfirmScreen(question, confirm="Quitter", cancel=cancel), answered)
 
 
 def _test_running(screen: Screen[object]) -> bool:

@@ -205,7 +205,7 @@ def run_resume(args: argparse.Namespace) -> int:
         else:
             found = unfinished_journals(config.storage.journal_dir)
         if not found:
-            print("Aucun test non terminé.")
+            print("Aucun test ni dictée non terminé.")
             return 0
         for contents in found:
             if args.close:
