@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from frappe.durations import EXAM_MAX_S, EXAM_MIN_S
 from frappe.errors import ExerciseError, ProfileError
 from frappe.locations import user_config_dir
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
@@ -38,8 +39,8 @@ __all__ = [
     "save_preset",
 ]
 
-MIN_EXAM_S = 60.0
-MAX_EXAM_S = 30 * 60.0
+MIN_EXAM_S = EXAM_MIN_S
+MAX_EXAM_S = EXAM_MAX_S
 
 
 def default_presets_dir() -> Path:

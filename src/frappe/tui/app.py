@@ -26,6 +26,7 @@ from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.home import HomeScreen
+from frappe.tui.screens.kiosk import SeatScreen
 from frappe.tui.screens.practice import PracticeSetupScreen
 from frappe.tui.screens.resume import ResumeScreen
 from frappe.tui.screens.typing import TypingScreen, launch_test
@@ -76,10 +77,17 @@ class FrappeApp(App[int]):
         Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
     ]
 
-    def __init__(self, config: AppConfig, start: StartScreen = None) -> None:
+    def __init__(
+        self, config: AppConfig, start: StartScreen = None, *, kiosk: bool | None = None
+    ) -> None:
         super().__init__()
         self.config = config
         self.start = start
+        # An exam seat (a room's script runs « frappe typing » for one candidate): leaving the
+        # results ends the program; no home menu, no command palette, no other results.
+        self.kiosk = isinstance(start, StartExam) if kiosk is None else kiosk
+        if self.kiosk:
+            self.use_command_palette = False
 
     def notify(
         self,
@@ -94,8 +102,17 @@ class FrappeApp(App[int]):
         folder named « [salle 2] » must show as written (Textual would read them as tags)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: how to quit, in French (Textual's own text is English with markup, and
+        notifications here show markup as written)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                shown = "+".join(part.capitalize() for part in key.split("+"))
+                self.notify(f"Pour quitter, appuyez sur {shown}.", title="Quitter ?")
+                return
+
     def get_default_screen(self) -> Screen[None]:
-        return HomeScreen()
+        return SeatScreen() if self.kiosk else HomeScreen()
 
     def on_mount(self) -> None:
         self.apply_keymap()
@@ -128,6 +145,8 @@ class FrappeApp(App[int]):
 
     def open_menu(self, choice: str) -> None:
         """Open a menu entry from the home screen (or the command palette)."""
+        if self.kiosk:
+            return
         if isinstance(self.screen, TypingScreen):
             self.notify("Terminez d'abord le test en cours.", severity="warning")
             return
@@ -145,8 +164,12 @@ class FrappeApp(App[int]):
             self.exit(0)
 
     def go_home(self) -> None:
-        """Back to the home screen (a running test is never left this way)."""
+        """Back to the home screen (a running test is never left this way); on an exam
+        seat, the end of the program."""
         if any(_test_running(s) for s in self.screen_stack):
+            return
+        if self.kiosk:
+            self.exit(0)
             return
         while len(self.screen_stack) > 1:
             self.pop_screen()
