@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # gives initdb/pg_ctl for the room server the tests start (as root it runs as the system user
 # frappe-pg, created by frappe on first use: initdb refuses root).
 RUN_APT := libportaudio2
-TEST_APT := libportaudio2 tmux jackd2 postgresql
+TEST_APT := libportaudio2 tmux jackd2 postgresql poppler-utils
 # `make run` includes speech recognition (the trainer's draft generation, offline base model);
 # `make run ASR=0` installs frappe without it (everything else works the same).
 ASR ?= 1

@@ -125,3 +125,26 @@ def empty_db(postgres_server: PostgresServer) -> Iterator[str]:
     finally:
         with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+STORE_DB = "frappe_store"
+
+
+@pytest.fixture(scope="session")
+def _store_database(postgres_server: PostgresServer) -> str:
+    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {STORE_DB}")
+    with psycopg.connect(postgres_server.url(STORE_DB), autocommit=True) as conn:
+        migrate(conn)
+    return postgres_server.url(STORE_DB, user=TRAINER_ROLE)
+
+
+@pytest.fixture
+def store_url(postgres_server: PostgresServer, _store_database: str) -> str:
+    """The trainer URL of a room database whose results store is empty (emptied before each
+    test: the store tests compare whole listings)."""
+    with psycopg.connect(postgres_server.url(STORE_DB), autocommit=True) as conn:
+        conn.execute(
+            "TRUNCATE frappe.results, frappe.group_members, frappe.groups RESTART IDENTITY"
+        )
+    return _store_database

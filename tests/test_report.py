@@ -74,7 +74,7 @@ def test_markdown_report(make_record: RecordFactory) -> None:
     record = make_record(REFERENCE, TYPED)
     md = report_markdown(record, typing_score(record))
     assert md.startswith("# Test de frappe")
-    assert "**Patient**^majuscule^" in md
+    assert "**Patient** _(majuscule)_" in md
     assert "### orthographe (1)" in md
     assert "| Frappes brutes |" in md
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.storage.history import _SCHEMA_1, HISTORY_SCHEMA, History, open_history
+from frappe.storage.room.store import open_room_store
 from frappe.storage.store import (
     Group,
     ResultFilter,
@@ -55,9 +57,28 @@ def _add(store: ResultStore, record: ResultRecord, path: Path, mode: str = "exam
     return store.add(record, metrics, path, mode=mode)
 
 
+StoreOpener = Callable[[], AbstractContextManager[ResultStore]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreOpener:
+    """The same contract tests on both back ends: the SQLite history and the room's
+    PostgreSQL (a real server, see tests/postgres_server.py)."""
+    if request.param == "sqlite":
+        return lambda: open_history(tmp_path / "h.db")
+    url = request.getfixturevalue("store_url")
+    return lambda: open_room_store(url)
+
+
 def test_history_is_a_result_store(tmp_path: Path) -> None:
     with open_history(tmp_path / "h.db") as history:
         store: ResultStore = history  # mypy checks the Protocol here
+        assert store.results() == []
+
+
+def test_room_store_is_a_result_store(store_url: str) -> None:
+    with open_room_store(store_url) as room:
+        store: ResultStore = room  # mypy checks the Protocol here
         assert store.results() == []
 
 
@@ -69,8 +90,10 @@ def test_name_keys() -> None:
     assert like_pattern("50%_x") == "%50\\%\\_x%"
 
 
-def test_partial_case_insensitive_search(tmp_path: Path, make_record: RecordFactory) -> None:
-    with open_history(tmp_path / "h.db") as history:
+def test_partial_case_insensitive_search(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    with open_store() as history:
         _add(history, _record(make_record, "Martin Bruno", "B-1"), tmp_path / "a.json")
         _add(history, _record(make_record, "Hélène Durand", "H-2"), tmp_path / "b.json")
         _add(history, _record(make_record, "Paul 50%"), tmp_path / "c.json")
@@ -82,8 +105,10 @@ def test_partial_case_insensitive_search(tmp_path: Path, make_record: RecordFact
         assert names(ResultFilter(candidate="_")) == []  # a LIKE wildcard is escaped
 
 
-def test_filters_by_date_exercise_mode_kind(tmp_path: Path, make_record: RecordFactory) -> None:
-    with open_history(tmp_path / "h.db") as history:
+def test_filters_by_date_exercise_mode_kind(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    with open_store() as history:
         _add(history, _record(make_record, "A", day=20), tmp_path / "1.json")
         _add(history, _record(make_record, "B", day=22, exercise="t02"), tmp_path / "2.json")
         _add(history, _record(make_record, "C", day=24), tmp_path / "3.json", mode="practice")
@@ -99,9 +124,11 @@ def test_filters_by_date_exercise_mode_kind(tmp_path: Path, make_record: RecordF
         assert names(ResultFilter(kind="transcription")) == []
 
 
-def test_stored_details(tmp_path: Path, make_record: RecordFactory) -> None:
+def test_stored_details(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
     record = _record(make_record, "Martin Claire", "C-001")
-    with open_history(tmp_path / "h.db") as history:
+    with open_store() as history:
         _add(history, record, tmp_path / "a.json")
         (stored,) = history.results()
     # The fixture's record: « matn » for « matin » (spelling), « bien. » not reached.
@@ -111,7 +138,9 @@ def test_stored_details(tmp_path: Path, make_record: RecordFactory) -> None:
     assert stored.critical_errors is None and stored.seance is None
 
 
-def test_groups_and_rosters(tmp_path: Path, make_record: RecordFactory) -> None:
+def test_groups_and_rosters(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
     group = Group(
         name="Promo 2026",
         starts_on=date(2026, 9, 1),
@@ -124,7 +153,7 @@ def test_groups_and_rosters(tmp_path: Path, make_record: RecordFactory) -> None:
             RosterMember("Durand Paul", None, aliases=("DURAND Paul",)),
         ),
     )
-    with open_history(tmp_path / "h.db") as history:
+    with open_store() as history:
         history.save_group(group)
         assert history.group("Promo 2026") == group
         assert [g.name for g in history.groups()] == ["Promo 2026"]
@@ -212,3 +241,12 @@ def test_filter_clauses_are_standard_sql() -> None:
     )
     assert "?" not in where and "COLLATE" not in where and where.count("%s") == len(params)
     assert params == ["%ab%", "ab", "exam", "1", "A B"]
+
+
+def test_exact_name_filter(tmp_path: Path, make_record: RecordFactory) -> None:
+    """One person's own results (the practice progress screen): no partial match."""
+    with open_history(tmp_path / "h.db") as history:
+        _add(history, _record(make_record, "Martin  Claire"), tmp_path / "a.json")
+        _add(history, _record(make_record, "Martin Claire-Anne"), tmp_path / "b.json")
+        found = history.results(ResultFilter(name="Martin Claire"))
+        assert [r.candidate_name for r in found] == ["Martin  Claire"]

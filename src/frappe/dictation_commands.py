@@ -16,13 +16,12 @@ from rich.text import Text
 
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError
-from frappe.exercises.dictations import find_dictation, list_dictations
+from frappe.exercises.dictations import find_dictation, load_corpus
 from frappe.exercises.drafts import has_draft
 
 __all__ = [
     "DOCUMENT_TYPES",
     "STYLES",
-    "parse_device",
     "register",
     "run_dictation",
     "run_dictations",
@@ -92,24 +91,28 @@ def register(subparsers: Any) -> None:
         "--pedal",
         type=Path,
         default=None,
-        help="pédale : /dev/hidrawN (défaut : la première pédale connue branchée)",
+        help=(
+            "pédale : /dev/hidrawN, un lien udev, une FIFO… (défaut : celle des réglages, "
+            "sinon la première pédale connue branchée)"
+        ),
+    )
+    start.add_argument(
+        "--pedal-profile",
+        default=None,
+        metavar="PROFIL",
+        help="profil de la pédale (vec, philips-acc2310, philips-acc2330, olympus-rs28…)",
     )
     start.add_argument("--no-pedal", action="store_true", help="ne pas chercher de pédale")
     start.add_argument("--new", action="store_true", help="ne pas reprendre une dictée interrompue")
     start.set_defaults(func=run_dictation)
 
 
-def parse_device(value: str | None) -> int | str | None:
-    """A device index (``3``) or a name (``USB Headset``)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    return int(value) if value.isdigit() else value
-
-
 def run_dictations(args: argparse.Namespace) -> int:
     """``frappe dictations``: the corpus as a table."""
-    dictations = list_dictations(args.dir)
+    corpus = load_corpus(args.dir)
+    for problem in corpus.problems:  # one line per bad exercise; the others are listed
+        print(f"frappe : {problem}", file=sys.stderr)
+    dictations = corpus.dictations
     table = Table(title="Dictées", header_style="bold", box=box.SIMPLE_HEAD, show_lines=True)
     table.add_column("Identifiant / titre", overflow="fold", ratio=1)
     table.add_column("Type", no_wrap=True)
@@ -168,7 +171,7 @@ def run_dictation(args: argparse.Namespace) -> int:
     )
     from frappe.runs.typing_test import StoragePaths  # noqa: PLC0415
     from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
-    from frappe.tui.screens.dictation import DictationOptions  # noqa: PLC0415
+    from frappe.tui.screens.dictation import DictationOptions, parse_device  # noqa: PLC0415
     from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch  # noqa: PLC0415
 
     name = " ".join(str(args.candidate).split())
@@ -205,7 +208,10 @@ def run_dictation(args: argparse.Namespace) -> int:
                 )
                 break
     options = DictationOptions(
-        device=parse_device(args.device), pedal=args.pedal, auto_pedal=not args.no_pedal
+        device=parse_device(args.device),
+        pedal=args.pedal,
+        auto_pedal=not args.no_pedal,
+        pedal_profile=args.pedal_profile,
     )
     app = DictationApp(config, DictationLaunch(spec=spec, resume=resume), options)
     return int(app.run() or 0)

@@ -327,8 +327,10 @@ def render_dictation_report(saved: SavedTranscription) -> RenderableType:
 def dictation_report_text(saved: SavedTranscription, *, width: int = 100) -> str:
     """The summary as plain text."""
     console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
-    for part in _parts(saved, brackets=True):
+    parts = _parts(saved, brackets=True)
+    for part in parts[:-1]:
         console.print(part)
+    console.print(parts[-1], soft_wrap=True)  # the result path, never cut in two
     return console.export_text()
 
 

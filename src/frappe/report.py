@@ -187,8 +187,9 @@ def highlight_typed(typed: str, errors: Sequence[ScoringError], *, brackets: boo
 def markdown_document(
     typed: str, labelled: Iterable[tuple[ScoringError, str]], escape: Callable[[str], str]
 ) -> str:
-    """The typed text as Markdown, each ``(error, label)`` in bold (an omission struck
-    through) followed by ``^label^``; hard line breaks kept."""
+    """The typed text as plain CommonMark (no Pandoc or GitHub extension): each ``(error,
+    label)`` in bold (an omission as ``⟨missing text⟩``, as in the plain-text report) followed
+    by ``_(label)_``; hard line breaks kept."""
     pieces: list[str] = []
     position = 0
     for error, label in sorted(labelled, key=lambda m: m[0].hyp_span):
@@ -197,9 +198,9 @@ def markdown_document(
             continue
         pieces.append(escape(typed[position:start]))
         if start == end:
-            pieces.append(f"~~{escape(error.ref.strip() or ' ')}~~^{label}^")
+            pieces.append(f"⟨{escape(error.ref.strip() or ' ')}⟩ _({label})_")
         else:
-            pieces.append(f"**{escape(typed[start:end])}**^{label}^")
+            pieces.append(f"**{escape(typed[start:end])}** _({label})_")
         position = end
     pieces.append(escape(typed[position:]))
     return "\n".join(line + "  " if line else "" for line in "".join(pieces).split("\n"))
@@ -335,7 +336,8 @@ def report_text(
     console.print(Text(header_line(record)))
     console.print(metrics)
     console.print()
-    console.print("Texte saisi (erreurs entre [crochets], omissions entre ⟨ ⟩) :")
+    # Not markup: rich would take « [crochets] » for a style tag and drop it.
+    console.print("Texte saisi (erreurs entre [crochets], omissions entre ⟨ ⟩) :", markup=False)
     console.print(highlight_typed(record.typed, score.comparison.errors, brackets=True))
     console.print()
     if score.comparison.errors:
@@ -344,7 +346,10 @@ def report_text(
     else:
         console.print("Aucune erreur.")
     if result_path is not None:
-        console.print(f"\nRésultat enregistré : {result_path}")
+        # One line whatever its length: a path cut in two cannot be copied.
+        console.print(
+            f"\nRésultat enregistré : {result_path}", soft_wrap=True, markup=False, highlight=False
+        )
     return console.export_text()
 
 

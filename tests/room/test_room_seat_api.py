@@ -24,7 +24,7 @@ def seance_id(room_db: RoomDatabase) -> str:
 
 def test_join_gives_the_seance_config_to_run(room_db: RoomDatabase, seance_id: str) -> None:
     with client.connect(room_db.seat_url) as seat:
-        assert [s.id for s in client.open_seances(seat)] == [seance_id]
+        assert seance_id in [s.id for s in client.open_seances(seat)]
         joined = client.join_seance(seat, seance_id.lower(), Candidate("Martin Claire", "C-1"))
     config = joined.seance.session_config(Candidate("Martin Claire", "C-1"))
     assert config.reference == "Le patient est sorti ce matin. Il va bien."

@@ -13,7 +13,10 @@ step in order, in one transaction (``_MIGRATIONS``), and a newer one is refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +27,7 @@ from typing import Any
 from frappe.errors import StorageError
 from frappe.exercises.record import ResultRecord, format_timestamp
 from frappe.locations import user_data_dir
+from frappe.private_files import make_private, open_private, private_dir
 from frappe.storage.store import (
     Group,
     ResultFilter,
@@ -39,6 +43,7 @@ from frappe.storage.store import (
 
 __all__ = [
     "HISTORY_SCHEMA",
+    "REINDEX_COMMAND",
     "History",
     "HistoryEntry",
     "default_db_path",
@@ -46,6 +51,9 @@ __all__ = [
 ]
 
 HISTORY_SCHEMA = 2
+# Named in every message about a history row that could not be written: the result files are
+# the source of truth, and this command adds their missing rows.
+REINDEX_COMMAND = "frappe history reindex"
 
 # Schema 1 as it shipped (the four correction columns were added in place later).
 _SCHEMA_1 = """
@@ -175,7 +183,9 @@ def default_db_path() -> Path:
     return user_data_dir() / "history.sqlite3"
 
 
-def _parse_date(value: str) -> datetime:
+def _parse_date(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(value)
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -184,8 +194,8 @@ def _storage_error(path: Path, error: sqlite3.Error) -> StorageError:
     text = str(error).lower()
     if "locked" in text or "busy" in text:
         return StorageError(
-            f"{path} : base d'historique verrouillée par un autre programme ; "
-            "le fichier de résultat est enregistré, réessayez plus tard",
+            f"{path} : base d'historique verrouillée par un autre programme ; le fichier de "
+            f"résultat est enregistré, « {REINDEX_COMMAND} » l'ajoutera à l'historique",
             title="Historique verrouillé",
         )
     if isinstance(error, sqlite3.DatabaseError) and (
@@ -193,14 +203,50 @@ def _storage_error(path: Path, error: sqlite3.Error) -> StorageError:
     ):
         return StorageError(
             f"{path} : base d'historique endommagée ({error}) ; les fichiers de résultat "
-            "restent valables, déplacez ce fichier pour repartir d'une base neuve",
+            f"restent valables : déplacez ce fichier puis « {REINDEX_COMMAND} » la reconstruit",
             title="Historique endommagé",
         )
     if "readonly" in text or "unable to open" in text or "disk" in text:
         return StorageError(
-            f"{path} : base d'historique inaccessible ({error})", title="Historique inaccessible"
+            f"{path} : base d'historique inaccessible ({error}) ; le fichier de résultat est "
+            f"enregistré, « {REINDEX_COMMAND} » l'ajoutera à l'historique",
+            title="Historique inaccessible",
         )
-    return StorageError(f"{path} : erreur de la base d'historique ({error})", title="Historique")
+    return StorageError(
+        f"{path} : erreur de la base d'historique ({error}) ; « {REINDEX_COMMAND} » "
+        "reconstruit l'historique depuis les fichiers de résultat",
+        title="Historique",
+    )
+
+
+def _refuse_foreign(path: Path) -> None:
+    """StorageError when ``path`` is an SQLite database of another program (checked read-only,
+    before frappe writes anything to it: WAL mode, tables). A missing or empty file is fine."""
+    try:
+        if not path.exists() or path.stat().st_size == 0:
+            return
+    except OSError as error:
+        raise StorageError(f"{path} : base d'historique illisible ({error.strerror})") from error
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2.0)
+    except sqlite3.Error as error:
+        raise _storage_error(path, error) from error
+    try:
+        tables = {
+            str(row[0])
+            for row in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        columns = {str(row[1]) for row in probe.execute("PRAGMA table_info(results)")}
+    except sqlite3.Error as error:
+        raise _storage_error(path, error) from error
+    finally:
+        probe.close()
+    if tables and not {"result_path", "candidate_name", "started_at"}.issubset(columns):
+        raise StorageError(
+            f"{path} : ce n'est pas une base d'historique frappe (tables : "
+            f"{', '.join(sorted(tables)[:5])}) ; elle n'a pas été modifiée",
+            title="Historique refusé",
+        )
 
 
 class History:
@@ -209,13 +255,22 @@ class History:
     def __init__(self, path: Path, *, timeout: float = 2.0) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
         except OSError as error:
             raise StorageError(
                 f"{path.parent} : dossier de l'historique impossible à créer ({error.strerror})"
             ) from error
+        _refuse_foreign(path)
         try:
+            if not path.exists():
+                # Created 0600 before SQLite opens it: its -wal and -shm files take its mode.
+                os.close(open_private(path, os.O_WRONLY | os.O_CREAT))
             self._db = sqlite3.connect(path, timeout=timeout)
+        except OSError as error:
+            raise StorageError(
+                f"{path} : base d'historique impossible à créer ({error.strerror})",
+                title="Historique inaccessible",
+            ) from error
         except sqlite3.Error as error:
             raise _storage_error(path, error) from error
         try:
@@ -225,8 +280,9 @@ class History:
         except sqlite3.Error as error:
             self._db.close()
             raise _storage_error(path, error) from error
-        if path.exists():
-            path.chmod(0o600)
+        for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+            with contextlib.suppress(OSError):
+                make_private(path.with_name(name))
 
     def _version(self) -> int | None:
         exists = self._db.execute(
@@ -310,8 +366,14 @@ class History:
             raise self._fail(error) from error
         return int(row[0])
 
-    def results(self, query: ResultFilter | None = None) -> list[StoredResult]:
-        """Results matching ``query`` (all when None), most recent first."""
+    def results(
+        self, query: ResultFilter | None = None, *, problems: list[str] | None = None
+    ) -> list[StoredResult]:
+        """Results matching ``query`` (all when None), most recent first.
+
+        A damaged row (wrong type, unreadable date: edited by hand or by another program) is
+        left out; one line per such row is appended to ``problems`` when given.
+        """
         query = query or ResultFilter()
         group: Group | None = None
         if query.group is not None:
@@ -325,7 +387,13 @@ class History:
             rows = self._db.execute(sql, params).fetchall()
         except sqlite3.Error as error:
             raise self._fail(error) from error
-        found = [_stored_result(row) for row in rows]
+        found: list[StoredResult] = []
+        for row in rows:
+            try:
+                found.append(_stored_result(row))
+            except (ValueError, TypeError) as error:
+                if problems is not None:
+                    problems.append(f"{self.path} : ligne {row[0]!r} endommagée ignorée ({error})")
         if group is not None:
             found = [r for r in found if group.member_for(r.candidate_name, r.candidate_id)]
             if query.limit:
@@ -339,9 +407,20 @@ class History:
         mode: str | None = None,
         kind: str | None = None,
         limit: int | None = None,
+        problems: list[str] | None = None,
     ) -> list[StoredResult]:
         """``results`` with the filters the app used before ``ResultFilter`` (kept for them)."""
-        return self.results(ResultFilter(candidate=candidate, mode=mode, kind=kind, limit=limit))
+        return self.results(
+            ResultFilter(candidate=candidate, mode=mode, kind=kind, limit=limit), problems=problems
+        )
+
+    def result_paths(self) -> set[str]:
+        """The result files the history has a row for (as stored: absolute paths)."""
+        try:
+            rows = self._db.execute("SELECT result_path FROM results").fetchall()
+        except sqlite3.Error as error:
+            raise self._fail(error) from error
+        return {str(row[0]) for row in rows}
 
     def candidates(self) -> list[str]:
         """Distinct candidate names, alphabetical."""
@@ -441,10 +520,86 @@ def _day(value: object) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+_TEXT = (str,)
+_OPT_TEXT = (str, type(None))
+_NUMBER = (int, float)
+_OPT_NUMBER = (int, float, type(None))
+_OPT_INT = (int, type(None))
+# The columns of ``_COLUMNS`` in order, with the Python types SQLite may give back for them.
+_ROW_TYPES: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("id", (int,)),
+    ("candidate_name", _TEXT),
+    ("candidate_id", _OPT_TEXT),
+    ("exercise_id", _TEXT),
+    ("exercise_title", _TEXT),
+    ("kind", _TEXT),
+    ("mode", _TEXT),
+    ("started_at", _TEXT),
+    ("ended_at", _TEXT),
+    ("duration_s", _NUMBER),
+    ("end_reason", _TEXT),
+    ("profile", _TEXT),
+    ("speed", _OPT_NUMBER),
+    ("speed_unit", _OPT_TEXT),
+    ("faults", _OPT_NUMBER),
+    ("accuracy", _OPT_NUMBER),
+    ("keystroke_accuracy", _OPT_NUMBER),
+    ("error_rate", _OPT_NUMBER),
+    ("mark_20", _OPT_NUMBER),
+    ("passed", _OPT_INT),
+    ("gross_wpm", _OPT_NUMBER),
+    ("net_wpm", _OPT_NUMBER),
+    ("characters", _OPT_INT),
+    ("result_path", _TEXT),
+    ("recognition_errors", _OPT_INT),
+    ("fixed", _OPT_INT),
+    ("missed", _OPT_INT),
+    ("introduced", _OPT_INT),
+    ("critical_errors", _OPT_INT),
+    ("error_classes", _OPT_TEXT),
+    ("weak_keys", _OPT_TEXT),
+    ("listening_ratio", _OPT_NUMBER),
+    ("integrity_events", _OPT_TEXT),
+    ("seance", _OPT_TEXT),
+    ("verification", _OPT_TEXT),
+)
+_REAL_COLUMNS = tuple(
+    index for index, (_name, kinds) in enumerate(_ROW_TYPES) if kinds in (_NUMBER, _OPT_NUMBER)
+)
+
+
+def _shown(value: object) -> str:
+    """A stored value as one short line (control characters escaped)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _check_row(values: list[Any]) -> None:
+    """ValueError naming the first column that is not what frappe writes."""
+    for index, (name, kinds) in enumerate(_ROW_TYPES):
+        value = values[index]
+        if value is None and type(None) in kinds:
+            continue
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise ValueError(f"colonne {name} : {_shown(value)} inattendu")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"colonne {name} : {_shown(value)} inattendu")
+    for index in (7, 8):
+        try:
+            values[index] = _parse_date(values[index])
+        except ValueError:
+            raise ValueError(
+                f"colonne {_ROW_TYPES[index][0]} : date illisible {_shown(values[index])}"
+            ) from None
+    for index in _REAL_COLUMNS:
+        if values[index] is not None:
+            values[index] = float(values[index])
+
+
 def _stored_result(row: tuple[Any, ...]) -> StoredResult:
+    """The result of a row; ValueError naming the column when the row is damaged."""
     values = list(row)
-    values[7] = _parse_date(values[7])
-    values[8] = _parse_date(values[8])
+    _check_row(values)
     values[19] = None if values[19] is None else bool(values[19])
     values[29] = decode_counts(values[29])
     values[30] = decode_key_errors(values[30])

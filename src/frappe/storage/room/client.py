@@ -61,6 +61,7 @@ __all__ = [
     "released_attempts",
     "resume_attempt",
     "room_errors",
+    "translate_error",
 ]
 
 CHANNEL = "frappe_room"
@@ -100,8 +101,8 @@ def _describe_url(url: str) -> str:
     return f"{host}{port}"
 
 
-def _translate(error: psycopg.Error, url: str | None = None) -> RoomError:
-    """frappe's one-line message for a psycopg error."""
+def translate_error(error: psycopg.Error, url: str | None = None) -> RoomError:
+    """frappe's one-line French message for a psycopg error (as a RoomError)."""
     code = error.sqlstate or ""
     diag = error.diag
     if code == "FR004":
@@ -145,7 +146,7 @@ def room_errors(url: str | None = None) -> Iterator[None]:
     try:
         yield
     except psycopg.Error as error:
-        raise _translate(error, url) from error
+        raise translate_error(error, url) from error
 
 
 def connect(url: str, *, timeout_s: float = 5.0, application_name: str = "frappe") -> Connection:
@@ -171,7 +172,7 @@ def connect(url: str, *, timeout_s: float = 5.0, application_name: str = "frappe
     except psycopg.ProgrammingError as error:  # unparsable conninfo
         raise RoomError(f"adresse de serveur de salle invalide : « {url} »") from error
     except psycopg.Error as error:
-        raise _translate(error, url) from error
+        raise translate_error(error, url) from error
 
 
 # -- séances -----------------------------------------------------------------------------------

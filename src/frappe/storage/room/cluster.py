@@ -11,9 +11,11 @@ cannot be entered by that user); otherwise it lives where the caller says.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -83,16 +85,17 @@ def _version_of(pg_ctl: Path) -> int | None:
     return None
 
 
-def find_binaries(search_path: str | None = None) -> PostgresBinaries:
-    """The PostgreSQL server binaries: PATH first, then the usual install folders (newest
-    version first). RoomError (one line saying what to install) when there are none."""
+def find_binaries(
+    search_path: str | None = None, *, install_globs: tuple[str, ...] = _INSTALL_GLOBS
+) -> PostgresBinaries:
+    """The PostgreSQL server binaries: ``search_path`` (PATH by default) first, then the usual
+    install folders (newest version first). RoomError (one line saying what to install) when
+    there are none."""
     candidates: list[Path] = []
     on_path = shutil.which("pg_ctl", path=search_path)
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
-    import glob  # noqa: PLC0415 - only needed here
-
-    for pattern in _INSTALL_GLOBS:
+    for pattern in install_globs:
         found = sorted(glob.glob(pattern), key=_natural_key, reverse=True)
         candidates.extend(Path(p) for p in found)
     for folder in candidates:
@@ -104,8 +107,6 @@ def find_binaries(search_path: str | None = None) -> PostgresBinaries:
 
 
 def _natural_key(text: str) -> list[object]:
-    import re  # noqa: PLC0415
-
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 

@@ -46,8 +46,12 @@ class MetricsPanel(Static):
             ok = (label, value) == NO_INCIDENT
             table.add_row(label, Text(value, style="green" if ok else "bold yellow"))
         table.add_row("Enregistré dans", Text(str(saved.path), style="italic", overflow="fold"))
+        if saved.notice:
+            table.add_row("Remarque", Text(saved.notice, style="bold yellow"))
         if saved.history_error:
             table.add_row("Historique", Text(saved.history_error, style="bold red"))
+        if saved.journal_error:
+            table.add_row("Journal", Text(saved.journal_error, style="bold red"))
         self.update(table)
 
 
