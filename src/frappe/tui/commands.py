@@ -27,7 +27,7 @@ from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.storage.store import ResultFilter
 
-__all__ = ["register", "run_app"]
+__all__ = ["app_config", "register", "run_app"]
 
 # Test-only: makes the app's clock run faster (e.g. 20 → a 20 s test ends after 1 s), so the
 # end-to-end test can reach a time-out without waiting. Never set in real use.
@@ -130,13 +130,28 @@ def _clock() -> Callable[[], float]:
 
 
 def _config(args: argparse.Namespace) -> Any:
+    return app_config(args)
+
+
+def app_config(args: argparse.Namespace, *, room_url: str | None = None) -> Any:
+    """The app's configuration from the command line (the room URL of a seat: ``room_url``,
+    else ``FRAPPE_ROOM_URL`` or ``[room] url``; a lone PC has none)."""
     from frappe.runs.typing_test import StoragePaths  # noqa: PLC0415
     from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
 
     storage = StoragePaths.default(
         results_dir=getattr(args, "results", None), db_path=getattr(args, "db", None)
     )
-    return AppConfig(storage=storage, clock=_clock())
+    return AppConfig(storage=storage, clock=_clock(), room_url=room_url or _seat_url())
+
+
+def _seat_url() -> str | None:
+    from frappe.settings import room_url  # noqa: PLC0415
+
+    try:
+        return room_url()
+    except FrappeError:
+        return None  # an unusable settings file: the app says so where it reads it
 
 
 def run_app(args: argparse.Namespace) -> int:
