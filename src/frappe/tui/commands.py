@@ -18,14 +18,15 @@ from rich.table import Table
 
 from frappe.durations import parse_exam_duration
 from frappe.errors import ExerciseError, FrappeError
-from frappe.exercises.record import Candidate
+from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.texts import find_text, load_texts
 from frappe.history_commands import register_history_actions
+from frappe.runs.verification import read_verified_record
 from frappe.scoring.profiles import scoring_profile
-from frappe.storage.files import read_record
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.storage.store import ResultFilter
+from frappe.textio import plain_text
 
 __all__ = ["app_config", "register", "run_app"]
 
@@ -243,9 +244,12 @@ def run_report(args: argparse.Namespace) -> int:
     from frappe.report import render_report, write_report  # noqa: PLC0415
     from frappe.runs.typing_test import typing_score  # noqa: PLC0415
 
-    record = read_record(args.result)
+    verified = read_verified_record(args.result)
+    for warning in verified.warnings:
+        print(f"⚠ {plain_text(warning)}", file=sys.stderr)
+    record = verified.record
     if record.kind != "typing":
-        return _dictation_report(args)
+        return _dictation_report(args, record)
     score = typing_score(record)
     if args.output is not None:
         path = write_report(record, score, args.output, args.result)
@@ -255,14 +259,14 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dictation_report(args: argparse.Namespace) -> int:
+def _dictation_report(args: argparse.Namespace, record: ResultRecord) -> int:
     from frappe.dictation_report import (  # noqa: PLC0415
         render_dictation_report,
         write_dictation_report,
     )
     from frappe.runs.dictation import load_saved_transcription  # noqa: PLC0415
 
-    saved = load_saved_transcription(args.result)
+    saved = load_saved_transcription(args.result, record=record)
     if args.output is not None:
         path = write_dictation_report(saved, args.output)
         print(f"Compte rendu écrit : {path}")
