@@ -34,6 +34,7 @@ from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
+from frappe.tui.screens.unfinished import describe_journal
 from full_disk import FullDisk, mounted_tmpfs
 
 # 400 characters of the project's own (fictional) material.
@@ -223,6 +224,8 @@ def test_a_journal_with_a_hole_stops_the_time_at_the_hole(tmp_path: Path) -> Non
     # The clock started at the first key: the 10th kept key was at 1.8 s, the lost one at 2 s.
     assert 1800 <= contents.elapsed_ms <= 2000
     assert contents.remaining_s is not None and contents.remaining_s >= 598
+    # The resume list tells the trainer before resuming.
+    assert "frappe(s) écartée(s)" in describe_journal(contents)
 
 
 def test_closing_a_journal_never_overwrites_an_existing_result(tmp_path: Path) -> None:
