@@ -290,8 +290,10 @@ class DictationScreen(Screen[None]):
             self._close_player(self.controls.player)
             self.controls = None
         self._stop_pedal()
-        if self.session_running and not self._saving:
-            self.running.journal.close()  # left without a result: the journal stays to resume
+        # Left without a result: the journal stays to resume — unless nothing was done (opened
+        # by mistake), then it goes, and no « interrompu » result will follow.
+        if self.session_running and not self._saving and not self.running.discard_if_untouched():
+            self.running.journal.close()
 
     # -- audio -------------------------------------------------------------------------------
 
@@ -558,11 +560,7 @@ class DictationScreen(Screen[None]):
         confirm_early_end(
             self,
             session,
-            ConfirmScreen(
-                f"Rendre {what} maintenant ?\nElle sera notée telle qu'elle est.",
-                confirm="Rendre",
-                cancel="Continuer",
-            ),
+            ConfirmScreen(self._hand_in_question(what), confirm="Rendre", cancel="Continuer"),
             finish=self._finish,
             refocus=self.editor,
         )
@@ -577,6 +575,25 @@ class DictationScreen(Screen[None]):
             self.notify(alarm, title="Frappe non enregistrée", severity="error", timeout=30)
         else:
             self.status.show_notice("Enregistrement rétabli")
+
+    def _hand_in_question(self, what: str) -> str:
+        """The hand-in question, louder when the document is (nearly) empty: a Ctrl+T typed
+        by mistake must not hand in a blank page."""
+        session = self.running.session
+        typed = len(session.typed.split())
+        expected = len(session.config.reference.split())
+        if typed == 0:
+            return (
+                f"Le document est vide : rendre {what} quand même ?\n"
+                "Elle sera notée telle qu'elle est (aucun mot)."
+            )
+        if typed < max(5, expected // 10):
+            return (
+                f"Le document ne compte que {typed} mot{'s' if typed > 1 else ''} "
+                f"(la dictée en a {expected}) : rendre {what} quand même ?\n"
+                "Elle sera notée telle qu'elle est."
+            )
+        return f"Rendre {what} maintenant ?\nElle sera notée telle qu'elle est."
 
     def _finish(self) -> None:
         if self._saving:
