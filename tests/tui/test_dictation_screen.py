@@ -665,3 +665,43 @@ async def test_handing_in_an_empty_or_nearly_empty_document_says_so(tmp_path: Pa
         await pilot.press("escape")
         await pilot.pause()
         assert screen.session_running
+
+
+@asynctest
+async def test_the_countdown_stands_still_while_the_output_is_lost(tmp_path: Path) -> None:
+    env = TuiEnv.create(tmp_path)
+    players = Players()
+    app = make_app(env, players, DictationLaunch(spec(deadline_s=600.0)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        session = screen.running.session
+        player = players.last
+        await pilot.press("escape")
+        await type_text(pilot, env.clock, "Obj")
+        screen.tick()
+        before = session.remaining_s
+        assert before is not None and before < 600.0
+        player.unplug()
+        await pilot.pause()
+        for _ in range(10):  # 15 minutes without sound: longer than the time left
+            env.clock.advance(90.0)
+            screen.tick()
+        assert session.remaining_s == before and not session.finished
+        await pilot.press("escape")  # the output is back
+        await settle(pilot)
+        env.clock.advance(10.0)
+        screen.tick()
+        remaining = session.remaining_s
+        assert remaining is not None and before - 10.5 < remaining < before
+        [added] = [e for e in screen.running.extra_events if e["type"] == "time_added"]
+        assert added["ms"] == 900_000 and added["reason"] == "audio_output_lost"
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, DictationResultsScreen)
+        shown = rendered(app.screen.metrics_view())
+        record = app.screen.saved.record
+    assert "Sortie audio perdue  1 fois, 15 min 00 s au total — temps rendu" in shown
+    assert any(e["type"] == "time_added" for e in record.events)
