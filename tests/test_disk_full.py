@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from frappe.cli import main
-from frappe.errors import FrappeError
+from frappe.errors import FrappeError, JournalError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
@@ -289,3 +289,10 @@ def test_reindex_adds_what_is_missing_and_reports_bad_files(
     assert modes == {paths[0].name: "exam", paths[1].name: "practice"}
     assert main(["history", "reindex", str(storage.results_dir), "--db", str(fresh)]) == 1
     assert "0 résultat(s) ajouté(s), 2 déjà présent(s)" in capsys.readouterr().out
+
+
+def test_a_test_does_not_start_without_its_journal(full_disk: FullDisk) -> None:
+    full_disk.fill()
+    with pytest.raises(JournalError, match="disque plein"):
+        start_test(spec(), storage_on(full_disk.root), clock=Clock())
+    assert list((full_disk.root / "journals").glob("*.jsonl")) == []
