@@ -311,7 +311,12 @@ def score_typing(
     error_rate = faults / comparison.ref_words_reached if comparison.ref_words_reached else 0.0
     stats: KeystrokeStats | None = None
     if keystrokes:
-        stats = keystroke_stats(keystrokes, reference, profile.normalization.translation())
+        stats = keystroke_stats(
+            keystrokes,
+            reference,
+            profile.normalization.translation(),
+            end_ms=round(duration_s * 1000),
+        )
     metrics = TypingMetrics(
         duration_s=duration_s,
         characters=characters,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from frappe.exercises.record import ResultRecord
-from frappe.exercises.session import CopyProgress, Edit
 from frappe.exercises.texts import Text
 from frappe.scoring.classify import ScoringError
+from frappe.scoring.keystrokes import JudgedKey, judge_keystrokes
 
 __all__ = [
     "BigramTime",
@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 _PAUSE_MS = 2000  # a longer gap is a pause, not the time of a bigram
-_FOLD = {ord("’"): "'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,36 +61,27 @@ class BigramTime:
     count: int
 
 
-def _judged_inserts(record: ResultRecord) -> Iterable[tuple[int, int, str, str | None, bool]]:
-    """(t_ms, pos, char, expected, first_departure) for each character typed, judged word by
-    word as the live feedback does: ``expected`` is the reference character at that place of
-    the word, ``first_departure`` whether this character is where the word went wrong."""
-    progress = CopyProgress(record.reference, record.settings.profile.normalization)
-    for t_ms, _key, op, pos, text in record.keystrokes:
-        if op == "insert":
-            progress.apply(Edit(pos, "", text))
-            if len(text) == 1:
-                wrong = progress.is_wrong(pos)
-                first = wrong and not (pos > 0 and progress.is_wrong(pos - 1))
-                yield t_ms, pos, text, progress.expected_at(pos), first
-        elif op == "delete":
-            progress.apply(Edit(pos, text, ""))
+def _judged_inserts(record: ResultRecord) -> Iterator[JudgedKey]:
+    """Each character typed, judged word by word as the keystroke accuracy judges it."""
+    fold = record.settings.profile.normalization.translation()
+    return judge_keystrokes(record.keystrokes, record.reference, fold)
 
 
 def weakest_keys(
     records: Sequence[ResultRecord], *, top: int = 8, min_attempts: int = 3
 ) -> list[KeyErrors]:
-    """Characters most often mistyped: the expected character where a word went wrong, over
-    every time that character was expected (corrected mistakes count too)."""
+    """Characters most often mistyped: each key judged as the keystroke accuracy judges it
+    (the character of the word being typed at its current length), over every time that
+    character was expected (corrected mistakes count too)."""
     attempts: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for record in records:
-        for _t, _pos, _char, expected, first_departure in _judged_inserts(record):
-            if expected is None:
+        for key in _judged_inserts(record):
+            if key.expected is None:
                 continue
-            attempts[expected] += 1
-            if first_departure:
-                errors[expected] += 1
+            attempts[key.expected] += 1
+            if not key.right:
+                errors[key.expected] += 1
     found = [
         KeyErrors(char, attempts[char], errors[char])
         for char in attempts
@@ -108,9 +98,8 @@ def slowest_bigrams(
     times: dict[str, list[int]] = defaultdict(list)
     for record in records:
         previous: tuple[int, int, str] | None = None
-        for t_ms, pos, char, expected, _first in _judged_inserts(record):
-            right = expected is not None or char == " "
-            right = right and (expected is None or char.translate(_FOLD) == expected)
+        for t_ms, pos, char, _expected, key_right, judged in _judged_inserts(record):
+            right = key_right and judged
             if (
                 right
                 and previous is not None
