@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # System libraries: PortAudio for sounddevice; tmux drives the end-to-end test; jackd2 gives a
-# paced (real-time) dummy sound server for the audio timing tests and benchmarks.
+# paced (real-time) dummy sound server for the audio timing tests and benchmarks; postgresql
+# gives initdb/pg_ctl for the room server the tests start (as root it runs as the system user
+# frappe-pg, created by frappe on first use: initdb refuses root).
 RUN_APT := libportaudio2
-TEST_APT := libportaudio2 tmux jackd2
+TEST_APT := libportaudio2 tmux jackd2 postgresql poppler-utils
 # `make run` includes speech recognition (the trainer's draft generation, offline base model);
 # `make run ASR=0` installs frappe without it (everything else works the same).
 ASR ?= 1

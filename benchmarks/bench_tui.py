@@ -10,6 +10,7 @@ what Textual does for a key between two idle points.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import tempfile
 import time
@@ -75,11 +76,14 @@ async def _measure(live_feedback: bool) -> tuple[list[float], list[float]]:
             assert isinstance(screen, TypingScreen)
             area = screen.area
             watched = (area.typed, area.reference)
+            # Keys as a person types them, 100 ms apart: run back to back without these
+            # arrival times, they would be refused as a paste.
+            arrivals = itertools.count(start=1.0, step=0.1)
 
             def press_and_paint(char: str) -> float:
                 key, character = _key(char)
                 start = time.perf_counter()
-                area.type_key(key, character)
+                area.type_key(key, character, arrived_s=next(arrivals))
                 for widget in watched:
                     if widget._repaint_required:
                         widget._repaint_required = False
@@ -92,7 +96,7 @@ async def _measure(live_feedback: bool) -> tuple[list[float], list[float]]:
             first = [press_and_paint(c) for c in typed[:SAMPLE]]
             for char in typed[SAMPLE : 4900 - SAMPLE // 2]:
                 key, character = _key(char)
-                area.type_key(key, character)
+                area.type_key(key, character, arrived_s=next(arrivals))
             await pilot.pause()
             late = [press_and_paint(c) for c in typed[4900 - SAMPLE // 2 : 4900 + SAMPLE // 2]]
             assert area.session.length == 4900 + SAMPLE // 2

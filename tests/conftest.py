@@ -12,8 +12,12 @@ from hypothesis import settings
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.scoring import Keystroke, scoring_profile
 
-# Property tests check results, never timing (timings live in benchmarks/): on a shared 2-core
-# machine hypothesis's 200 ms deadline per example failed tests that were right.
+# A real PostgreSQL (room mode): the postgres_server / room_db fixtures.
+pytest_plugins = ["postgres_server"]
+
+# Property tests assert results, never speed: the suite shares 2 cores with whatever else runs
+# (CI, other checkouts), and hypothesis' default 200 ms deadline turned load into failures.
+# Timing claims live in benchmarks/.
 settings.register_profile("frappe", deadline=None)
 settings.load_profile("frappe")
 

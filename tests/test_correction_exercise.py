@@ -295,7 +295,8 @@ def test_saved_correction_stores_counts_and_error_lists(tmp_path: Path) -> None:
 def test_an_older_history_database_gains_the_correction_columns(tmp_path: Path) -> None:
     db = tmp_path / "old.sqlite3"
     with sqlite3.connect(db) as old:
-        old.executescript(history_module._SCHEMA)  # schema 1 as first shipped
+        old.executescript(history_module._SCHEMA_1)  # schema 1 as first shipped
+        old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
         old.execute("INSERT INTO schema_version (version) VALUES (1)")
     saved = save_transcription(finished_record(), results_dir=tmp_path / "r", db_path=db)
     assert saved.history_error is None

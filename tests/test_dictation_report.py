@@ -56,7 +56,7 @@ def test_markdown_report_escapes_and_lists_the_three_ways(tmp_path: Path) -> Non
     assert markdown.startswith("# Correction du brouillon — Martin Claire")
     assert "## Erreurs de reconnaissance oubliées" in markdown
     assert "| Attendu (= brouillon) | Texte rendu |" in markdown
-    assert "**cardiaques.**^orthographe^" in markdown
+    assert "**cardiaques.** _(orthographe)_" in markdown
     assert "| Note |" in markdown
 
 

@@ -32,6 +32,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "audio": ("frappe.storage", "frappe.asr", "frappe.runs", *FRONT_ENDS),
     "asr": ("frappe.runs", *FRONT_ENDS),
     "runs": FRONT_ENDS,
+    # The tableaux de suivi read results the front ends hand them; statistics stay pure.
+    "reports": (*FRONT_ENDS, "frappe.runs", "frappe.audio", "frappe.asr", "frappe.suivi_commands"),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +13,13 @@ from rich.console import Console
 
 from frappe.cli import main
 from frappe.exercises.record import ResultRecord
-from frappe.report import highlight_typed, render_report, report_markdown, write_report
+from frappe.report import (
+    highlight_typed,
+    render_report,
+    report_markdown,
+    report_text,
+    write_report,
+)
 from frappe.runs.typing_test import typing_score
 from frappe.storage.files import write_record
 
@@ -64,7 +73,7 @@ def test_markdown_report(make_record: RecordFactory) -> None:
     record = make_record(REFERENCE, TYPED)
     md = report_markdown(record, typing_score(record))
     assert md.startswith("# Test de frappe")
-    assert "**Patient**^majuscule^" in md
+    assert "**Patient** _(majuscule)_" in md
     assert "### orthographe (1)" in md
     assert "| Frappes brutes |" in md
 
@@ -95,3 +104,33 @@ def test_write_report_is_private(tmp_path: Path, make_record: RecordFactory) -> 
     record = make_record(REFERENCE, TYPED)
     path = write_report(record, typing_score(record), tmp_path / "x.md")
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_every_report_format_lists_the_integrity_events(make_record: RecordFactory) -> None:
+    record = dataclasses.replace(
+        make_record(REFERENCE, TYPED),
+        events=(
+            {"t_ms": 500, "type": "paste_refused", "chars": 12},
+            {"t_ms": 900, "type": "paste_refused", "chars": 30, "via": "keys"},
+            {"t_ms": 1200, "type": "focus_lost"},
+            {"t_ms": 1300, "type": "focus_gained"},
+            {"t_ms": 1400, "type": "focus_lost"},
+            {"t_ms": 1500, "type": "burst", "kind": "fast-run", "chars": 11},
+        ),
+    )
+    score = typing_score(record)
+    console = Console(width=160, record=True, file=io.StringIO(), color_system=None)
+    console.print(render_report(record, score))
+    for output in (console.export_text(), report_text(record, score, width=160)):
+        assert "Collages refusés" in output
+        assert "2 (42 caractères non insérés, dont 1 reconnu à la vitesse des touches)" in output
+        assert re.search(r"Fenêtre quittée\s+2 fois", output)
+        assert "Frappes en rafale" in output and "1 (11 caractères au total)" in output
+    markdown = report_markdown(record, score)
+    assert "| Fenêtre quittée | 2 fois |" in markdown
+    assert "| Collages refusés | 2 (42 caractères non insérés" in markdown
+
+
+def test_a_clean_test_says_so(make_record: RecordFactory) -> None:
+    record = dataclasses.replace(make_record(REFERENCE, TYPED), events=())
+    assert "| Intégrité | aucun incident |" in report_markdown(record, typing_score(record))

@@ -225,6 +225,99 @@ def test_paste_is_refused_and_logged() -> None:
     assert session.events[-1]["t_ms"] == session.elapsed_ms
 
 
+def paste_keys(session: Session, clock: FakeClock, text: str, gap: float = 0.0005) -> None:
+    """Keys arriving as a terminal delivers a paste without its markers: the first after a
+    human pause, the others ``gap`` seconds apart."""
+    clock.advance(0.3)
+    type_text(session, clock, text[:1], step=0)
+    type_text(session, clock, text[1:], step=gap)
+
+
+def test_keys_at_machine_speed_are_a_refused_paste_taken_back_from_its_first_key() -> None:
+    clock = FakeClock()
+    recorder = Recorder()
+    session = Session(make_config(end_when_complete=False), clock=clock, listener=recorder)
+    type_text(session, clock, "La ")
+    paste_keys(session, clock, "fête est prête.\n\nÀ demain")
+    assert session.typed == "La "  # the 7 keys inserted before the 8th showed a paste are gone
+    assert session.progress is not None and session.progress.marker() == 3
+    type_text(session, clock, "fête")  # typing goes on as usual, and closes the run
+    assert session.typed == "La fête"
+    [event] = [e for e in session.events if e["type"] == "paste_refused"]
+    assert event["chars"] == len("fête est prête.\n\nÀ demain")
+    assert event["via"] == "keys"
+    assert recorder.events == [dict(e) for e in session.events]
+    taken_back = [k for k in session.keystrokes if k.key == "paste-refused"]
+    assert "".join(k.text for k in reversed(taken_back)) == "fête es"
+    assert replay(session.keystrokes) == session.typed
+    assert recorder.strokes == list(session.keystrokes)
+
+
+def test_a_refused_paste_is_logged_by_the_clock_tick_and_at_the_end() -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    type_text(session, clock, "La ")
+    paste_keys(session, clock, "fête est prête")
+    assert not [e for e in session.events if e["type"] == "paste_refused"]  # still arriving
+    clock.advance(0.5)
+    session.tick()
+    assert [e["chars"] for e in session.events if e["type"] == "paste_refused"] == [14]
+    paste_keys(session, clock, "À demain, Émile")
+    session.stop()
+    record = session.to_record()
+    assert [e["chars"] for e in record.events if e["type"] == "paste_refused"] == [14, 15]
+    assert record.typed == "La "
+
+
+def test_a_fast_typist_is_never_taken_for_a_paste() -> None:
+    # 150 wpm is ~80 ms a key; rollover sends two keys 2 ms apart now and then.
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    for index, char in enumerate(REFERENCE):
+        clock.advance(0.002 if index % 3 == 1 else 0.08)
+        session.press(KEY_NAMES.get(char, char), char)
+    assert session.typed == REFERENCE
+    assert not [e for e in session.events if e["type"] == "paste_refused"]
+
+
+def test_seven_keys_at_machine_speed_are_not_yet_a_paste() -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    type_text(session, clock, "La ")
+    paste_keys(session, clock, "fête es")
+    assert session.typed == "La fête es"
+
+
+def test_gaps_are_measured_on_arrival_times_not_on_a_late_event_loop() -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    arrived = 10.0
+    for char in "La fête est":  # the loop was busy: handled at once, but typed 90 ms apart
+        arrived += 0.09
+        session.press(KEY_NAMES.get(char, char), char, arrived_s=arrived)
+    assert session.typed == "La fête est"
+    for char in " prête.\n\nÀ":  # handled one by one, but read from the terminal in one piece
+        clock.advance(0.2)
+        session.press(KEY_NAMES.get(char, char), char, arrived_s=arrived + 1.0)
+    assert session.typed == "La fête est"
+    assert session.press("x", "x", arrived_s=arrived + 1.0).refused == "paste"
+
+
+def test_a_paste_after_a_dead_key_gives_the_dead_key_back() -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    type_text(session, clock, "La f")
+    clock.advance(0.2)
+    session.press("circumflex_accent", "^")
+    clock.advance(0.2)
+    paste_keys(session, clock, "ete est pr^ete")  # composes ê with the candidate's ^ first
+    assert session.typed == "La f"
+    assert session.pending == "^"
+    clock.advance(0.2)
+    session.press("e", "e")
+    assert session.typed == "La fê"
+
+
 def test_focus_events_are_logged() -> None:
     clock = FakeClock()
     session = Session(make_config(), clock=clock)
@@ -243,7 +336,7 @@ def test_fast_run_is_flagged_as_a_burst() -> None:
     clock = FakeClock()
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La ", step=0.2)
-    type_text(session, clock, "fête est pr", step=0.005)  # 5 ms apart: implausible
+    type_text(session, clock, "fête est pr", step=0.008)  # 8 ms apart: implausible
     type_text(session, clock, "ête", step=0.2)
     bursts = [e for e in session.events if e["type"] == "burst"]
     assert len(bursts) == 1

@@ -33,7 +33,7 @@ from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
 from frappe.scoring.score import compare_texts, count_faults, score_typing
 from frappe.scoring.transcription import TranscriptionScore
-from frappe.storage.files import read_record
+from frappe.storage.files import read_record, write_atomic
 from frappe.textio import read_text_file
 
 __all__ = ["BatchSettings", "expand_inputs", "register", "run_score", "score_inputs"]
@@ -348,8 +348,15 @@ def run_score(args: argparse.Namespace) -> int:
     if not files:
         print("frappe : aucun fichier à noter", file=sys.stderr)
         return 2
+    try:
+        centre_key = _load_centre_key(args.key) if args.key else None
+    except FrappeError as error:
+        print(f"frappe : {error}", file=sys.stderr)
+        return 2
     jobs = args.jobs or os.cpu_count() or 1
     entries = list(score_inputs(files, settings, jobs=jobs, progress=sys.stderr.isatty()))
+    if centre_key is not None:
+        _check_signatures(entries, centre_key)
     output_format: OutputFormat = args.format
     if output_format == "json":
         text = _json_text(entries) + "\n"
@@ -362,10 +369,44 @@ def run_score(args: argparse.Namespace) -> int:
         _render_table(entries, console)
         text = console.export_text() if args.output else ""
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_atomic(Path(args.output), text.encode("utf-8"))  # 0600: candidates' names
     elif text:
         sys.stdout.write(text)
-    return 0 if all(e["ok"] for e in entries) else 1
+    if centre_key is not None:
+        _report_signatures(entries)
+    signed = centre_key is None or all(e["signature"] == "valid" for e in entries)
+    return 0 if signed and all(e["ok"] for e in entries) else 1
+
+
+def _load_centre_key(path: str) -> Any:
+    from frappe.storage.signing import load_public_key  # noqa: PLC0415 - only with --key
+
+    return load_public_key(Path(path))
+
+
+def _check_signatures(entries: list[dict[str, Any]], key: Any) -> None:
+    """``--key``: each entry's ``signature`` (valid, unsigned, altered, other_key)."""
+    from frappe.storage.signing import check_signature  # noqa: PLC0415
+
+    for entry in entries:
+        entry["signature"] = check_signature(Path(entry["file"]), key).status
+
+
+def _report_signatures(entries: list[dict[str, Any]]) -> None:
+    """One line per file that is not validly signed, then the counts (on stderr)."""
+    labels = {
+        "unsigned": "non signé",
+        "altered": "MODIFIÉ depuis sa signature",
+        "other_key": "signé par une autre clé",
+    }
+    for entry in entries:
+        if entry["signature"] != "valid":
+            print(f"✗ {entry['file']} : {labels[entry['signature']]}", file=sys.stderr)
+    valid = sum(1 for e in entries if e["signature"] == "valid")
+    print(
+        f"signatures : {valid} valide(s), {len(entries) - valid} non signée(s) ou invalide(s)",
+        file=sys.stderr,
+    )
 
 
 def _json_text(value: object) -> str:
@@ -509,4 +550,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--jobs", type=int, default=0, metavar="N", help="processus (défaut : tous les cœurs)"
     )
     parser.add_argument("--no-errors", action="store_true", help="sans la liste des erreurs")
+    parser.add_argument(
+        "--key",
+        metavar="CENTRE.pub",
+        help="vérifier la signature de chaque fichier (FICHIER.sig) avec la clé du centre",
+    )
     parser.set_defaults(func=run_score)

@@ -8,14 +8,22 @@ inputs failed, 2 usage error. frappe's own errors are printed as one line, never
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
+import threading
 from collections.abc import Sequence
 
 from frappe import __version__
 from frappe.errors import FrappeError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["EXIT_GRACE_S", "build_parser", "main"]
+
+# Once the command is done, the process is gone within this time whatever the devices do: a
+# sound server that died can leave PortAudio or JACK threads that never return, and the user
+# must never need SIGTERM to get the terminal back.
+EXIT_GRACE_S = 2.0
 
 # Areas that add subcommands, in the order their commands are listed in --help. An area whose
 # optional dependencies are missing still registers: its commands explain what to install.
@@ -25,6 +33,8 @@ _COMMAND_MODULES = (
     "frappe.batch",
     "frappe.audio.commands",
     "frappe.asr.commands",
+    "frappe.suivi_commands",
+    "frappe.room_commands",
 )
 
 
@@ -57,8 +67,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_after(code: int, grace_s: float) -> None:
+    """Force the exit with ``code`` if the normal shutdown (joining worker threads, library
+    exit handlers) has not ended the process within ``grace_s`` seconds."""
+
+    def force() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+
+    timer = threading.Timer(grace_s, force)
+    timer.daemon = True
+    timer.start()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``frappe`` console script."""
+    """Entry point of the ``frappe`` console script (``argv`` None: the real command line,
+    whose process is then sure to end quickly)."""
+    code = _run(argv)
+    if argv is None:
+        _exit_after(code, EXIT_GRACE_S)
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

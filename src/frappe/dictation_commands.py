@@ -22,7 +22,6 @@ from frappe.exercises.drafts import has_draft
 __all__ = [
     "DOCUMENT_TYPES",
     "STYLES",
-    "parse_device",
     "register",
     "run_dictation",
     "run_dictations",
@@ -92,19 +91,20 @@ def register(subparsers: Any) -> None:
         "--pedal",
         type=Path,
         default=None,
-        help="pédale : /dev/hidrawN (défaut : la première pédale connue branchée)",
+        help=(
+            "pédale : /dev/hidrawN, un lien udev, une FIFO… (défaut : celle des réglages, "
+            "sinon la première pédale connue branchée)"
+        ),
+    )
+    start.add_argument(
+        "--pedal-profile",
+        default=None,
+        metavar="PROFIL",
+        help="profil de la pédale (vec, philips-acc2310, philips-acc2330, olympus-rs28…)",
     )
     start.add_argument("--no-pedal", action="store_true", help="ne pas chercher de pédale")
     start.add_argument("--new", action="store_true", help="ne pas reprendre une dictée interrompue")
     start.set_defaults(func=run_dictation)
-
-
-def parse_device(value: str | None) -> int | str | None:
-    """A device index (``3``) or a name (``USB Headset``)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    return int(value) if value.isdigit() else value
 
 
 def run_dictations(args: argparse.Namespace) -> int:
@@ -168,7 +168,7 @@ def run_dictation(args: argparse.Namespace) -> int:
     )
     from frappe.runs.typing_test import StoragePaths  # noqa: PLC0415
     from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
-    from frappe.tui.screens.dictation import DictationOptions  # noqa: PLC0415
+    from frappe.tui.screens.dictation import DictationOptions, parse_device  # noqa: PLC0415
     from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch  # noqa: PLC0415
 
     name = " ".join(str(args.candidate).split())
@@ -205,7 +205,10 @@ def run_dictation(args: argparse.Namespace) -> int:
                 )
                 break
     options = DictationOptions(
-        device=parse_device(args.device), pedal=args.pedal, auto_pedal=not args.no_pedal
+        device=parse_device(args.device),
+        pedal=args.pedal,
+        auto_pedal=not args.no_pedal,
+        pedal_profile=args.pedal_profile,
     )
     app = DictationApp(config, DictationLaunch(spec=spec, resume=resume), options)
     return int(app.run() or 0)

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from frappe.durations import format_duration, format_speed
 from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.integrity import NO_INCIDENT, integrity_rows
 from frappe.report import (
     CLASS_LABELS,
     CLASS_STYLES,
@@ -95,6 +96,10 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
         ("Temps", Text(format_duration(saved.record.duration_s))),
         ("Fin", Text(END_LABELS.get(saved.record.end_reason, saved.record.end_reason))),
         ("Barème", Text(score.profile.name)),
+    ]
+    rows += [
+        (label, Text(value, style="green" if (label, value) == NO_INCIDENT else "bold yellow"))
+        for label, value in integrity_rows(saved.record.events)
     ]
     return rows
 
@@ -322,8 +327,10 @@ def render_dictation_report(saved: SavedTranscription) -> RenderableType:
 def dictation_report_text(saved: SavedTranscription, *, width: int = 100) -> str:
     """The summary as plain text."""
     console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
-    for part in _parts(saved, brackets=True):
+    parts = _parts(saved, brackets=True)
+    for part in parts[:-1]:
         console.print(part)
+    console.print(parts[-1], soft_wrap=True)  # the result path, never cut in two
     return console.export_text()
 
 

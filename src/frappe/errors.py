@@ -18,6 +18,7 @@ __all__ = [
     "PedalError",
     "ProfileError",
     "RecordError",
+    "RoomError",
     "StorageError",
 ]
 
@@ -69,3 +70,7 @@ class PedalError(FrappeError):
 
 class AsrError(FrappeError):
     """Speech recognition is unavailable (extra not installed, model missing) or failed."""
+
+
+class RoomError(FrappeError):
+    """The room server cannot be started or reached, or refused a request (closed séance…)."""

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from frappe.durations import format_duration
+from frappe.exercises.integrity import integrity_rows
 from frappe.exercises.record import ResultRecord
 from frappe.scoring.classify import ERROR_CLASSES, ScoringError
 from frappe.scoring.score import TypingScore
@@ -152,8 +153,9 @@ def highlight_typed(typed: str, errors: Sequence[ScoringError], *, brackets: boo
 def markdown_document(
     typed: str, labelled: Iterable[tuple[ScoringError, str]], escape: Callable[[str], str]
 ) -> str:
-    """The typed text as Markdown, each ``(error, label)`` in bold (an omission struck
-    through) followed by ``^label^``; hard line breaks kept."""
+    """The typed text as plain CommonMark (no Pandoc or GitHub extension): each ``(error,
+    label)`` in bold (an omission as ``⟨missing text⟩``, as in the plain-text report) followed
+    by ``_(label)_``; hard line breaks kept."""
     pieces: list[str] = []
     position = 0
     for error, label in sorted(labelled, key=lambda m: m[0].hyp_span):
@@ -162,9 +164,9 @@ def markdown_document(
             continue
         pieces.append(escape(typed[position:start]))
         if start == end:
-            pieces.append(f"~~{escape(error.ref.strip() or ' ')}~~^{label}^")
+            pieces.append(f"⟨{escape(error.ref.strip() or ' ')}⟩ _({label})_")
         else:
-            pieces.append(f"**{escape(typed[start:end])}**^{label}^")
+            pieces.append(f"**{escape(typed[start:end])}** _({label})_")
         position = end
     pieces.append(escape(typed[position:]))
     return "\n".join(line + "  " if line else "" for line in "".join(pieces).split("\n"))
@@ -213,6 +215,8 @@ def render_report(
         metrics.add_row(label, value)
     metrics.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
     metrics.add_row("Profil", f"{score.profile.name}")
+    for label, value in integrity_rows(record.events):
+        metrics.add_row(label, value)
     counts = ", ".join(
         f"{CLASS_LABELS.get(name, name)} {len(items)}"
         for name, items in errors_by_class(score.comparison.errors).items()
@@ -256,6 +260,8 @@ def report_markdown(
         lines.append(f"| {label} | {_md_escape(value)} |")
     lines.append(f"| Fin | {END_LABELS.get(record.end_reason, record.end_reason)} |")
     lines.append(f"| Profil | {_md_escape(score.profile.name)} |")
+    for label, value in integrity_rows(record.events):
+        lines.append(f"| {label} | {_md_escape(value)} |")
     lines += ["", "## Texte saisi", ""]
     labelled = (
         (e, CLASS_LABELS.get(e.error_class, e.error_class)) for e in score.comparison.errors
@@ -291,10 +297,13 @@ def report_text(
         metrics.add_row(label, value)
     metrics.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
     metrics.add_row("Profil", score.profile.name)
+    for label, value in integrity_rows(record.events):
+        metrics.add_row(label, value)
     console.print(Text(header_line(record)))
     console.print(metrics)
     console.print()
-    console.print("Texte saisi (erreurs entre [crochets], omissions entre ⟨ ⟩) :")
+    # Not markup: rich would take « [crochets] » for a style tag and drop it.
+    console.print("Texte saisi (erreurs entre [crochets], omissions entre ⟨ ⟩) :", markup=False)
     console.print(highlight_typed(record.typed, score.comparison.errors, brackets=True))
     console.print()
     if score.comparison.errors:
@@ -303,7 +312,10 @@ def report_text(
     else:
         console.print("Aucune erreur.")
     if result_path is not None:
-        console.print(f"\nRésultat enregistré : {result_path}")
+        # One line whatever its length: a path cut in two cannot be copied.
+        console.print(
+            f"\nRésultat enregistré : {result_path}", soft_wrap=True, markup=False, highlight=False
+        )
     return console.export_text()
 
 

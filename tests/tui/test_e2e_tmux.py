@@ -1,5 +1,10 @@
-"""The real app in a real terminal (tmux): a short exam to its saved result, a time-out, and
-a crash (``kill -9`` mid-test) followed by a resume from the journal."""
+"""The real app in a real terminal (tmux): a short exam to its saved result, a time-out, a
+crash (``kill -9`` mid-test) followed by a resume from the journal, and a paste sent without
+the terminal's bracketed-paste markers.
+
+Typing is one ``send-keys`` per character, a pause apart, as a person types: a whole string
+in one ``send-keys`` reaches the app in one read, at machine speed, like a paste (and is
+refused as one)."""
 
 from __future__ import annotations
 
@@ -65,6 +70,12 @@ class Tmux:
 
     def keys(self, name: str, *keys: str, literal: bool = False) -> None:
         self.run("send-keys", "-t", name, *(["-l"] if literal else []), *keys)
+
+    def type(self, name: str, text: str, pause: float = 0.02) -> None:
+        """Type ``text`` key by key, ``pause`` seconds apart (faster than 150 wpm)."""
+        for char in text:
+            self.keys(name, char, literal=True)
+            time.sleep(pause)
 
     def pane_pid(self, name: str) -> int:
         return int(self.run("display-message", "-p", "-t", name, "#{pane_pid}").strip())
@@ -140,9 +151,9 @@ def test_short_exam_to_its_saved_result(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait_for("exam", "Texte à copier")
     screen = tmux.wait_for("exam", "le chrono démarre")
     assert "Temps restant : 02:00" in screen
-    tmux.keys("exam", "Le patinet va bien. Il sort", literal=True)
+    tmux.type("exam", "Le patinet va bien. Il sort")
     tmux.wait_for("exam", "Votre frappe")
-    tmux.keys("exam", " demain.", literal=True)  # the text is finished: the test ends
+    tmux.type("exam", " demain.")  # the text is finished: the test ends
     screen = tmux.wait_for("exam", "Enregistré dans")
     assert "Résultats — Martin Claire" in screen
     assert "texte terminé" in screen
@@ -164,7 +175,7 @@ def test_time_out_in_the_real_app(tmux: Tmux, tmp_path: Path) -> None:
     tmux.env["FRAPPE_TEST_CLOCK_SCALE"] = "20"
     tmux.start("timeout", exam_command(tmp_path, "--duration", "20s", "--no-instructions"))
     tmux.wait_for("timeout", "Texte à copier")
-    tmux.keys("timeout", "Le pat", literal=True)
+    tmux.type("timeout", "Le pat")
     screen = tmux.wait_for("timeout", "temps écoulé")
     assert "Enregistré dans" in screen
     [result] = (tmp_path / "results").glob("*.json")
@@ -176,7 +187,7 @@ def test_time_out_in_the_real_app(tmux: Tmux, tmp_path: Path) -> None:
 def test_kill_9_mid_test_then_resume_from_the_journal(tmux: Tmux, tmp_path: Path) -> None:
     tmux.start("crash", exam_command(tmp_path, "--duration", "5m", "--no-instructions"))
     tmux.wait_for("crash", "Texte à copier")
-    tmux.keys("crash", "Le patient va", literal=True)
+    tmux.type("crash", "Le patient va")
     journals = tmp_path / "data" / "journals"
 
     def journal_has_text() -> bool:
@@ -200,7 +211,7 @@ def test_kill_9_mid_test_then_resume_from_the_journal(tmux: Tmux, tmp_path: Path
     tmux.keys("again", "r")
     screen = tmux.wait_for("again", "Test repris")
     assert "Le patient va" in screen
-    tmux.keys("again", " bien. Il sort demain.", literal=True)
+    tmux.type("again", " bien. Il sort demain.")
     tmux.wait_for("again", "Enregistré dans")
     [result] = (tmp_path / "results").glob("*.json")
     record = read_record(result)
@@ -209,3 +220,32 @@ def test_kill_9_mid_test_then_resume_from_the_journal(tmux: Tmux, tmp_path: Path
     assert any(e["type"] == "resumed" for e in record.events)
     assert not list(journals.glob("*.jsonl"))  # archived…
     assert list((journals / "archive").glob("*.jsonl"))  # …not deleted
+
+
+def test_a_paste_without_markers_is_refused_and_reported(tmux: Tmux, tmp_path: Path) -> None:
+    tmux.start("paste", exam_command(tmp_path, "--duration", "2m", "--no-instructions"))
+    tmux.wait_for("paste", "Texte à copier")
+    tmux.type("paste", "Le patient ")
+    pasted = "va bien. Il sort demain."
+    tmux.run("set-buffer", "-b", "copie", pasted)
+    tmux.run("paste-buffer", "-b", "copie", "-t", "paste")  # no -p: no paste markers
+    screen = tmux.wait_for("paste", "Collage refusé")
+    typed_pane = screen.split("Votre frappe", 1)[1]
+    assert "Le patient" in typed_pane and "va bien" not in typed_pane
+    tmux.type("paste", pasted)
+    screen = tmux.wait_for("paste", "Enregistré dans")
+    assert "Collages refusés" in screen
+    [result] = (tmp_path / "results").glob("*.json")
+    record = read_record(result)
+    assert record.typed == TEXT  # what the candidate typed, nothing of the paste
+    [event] = [e for e in record.events if e["type"] == "paste_refused"]
+    assert event["via"] == "keys" and event["chars"] == len(pasted)
+    report = subprocess.run(
+        [str(FRAPPE), "report", str(result)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    assert "Collages refusés" in report.stdout
+    assert f"1 ({len(pasted)} caractères non insérés" in report.stdout

@@ -24,6 +24,7 @@ from frappe.asr.model import LoadedModel
 from frappe.asr.punctuation import postprocess_draft
 from frappe.asr.transcribe import Draft, Progress, transcribe_file, write_timings
 from frappe.errors import AsrError, FrappeError
+from frappe.private_files import private_dir
 
 if TYPE_CHECKING:
     from frappe.exercises.dictations import Dictation
@@ -162,12 +163,12 @@ def check_targets(job: ReferenceJob, force: bool) -> None:
 def write_text_atomic(path: Path, text: str) -> None:
     """Atomic write: a temporary file renamed over the target (a symlink is replaced, never
     followed, so nothing is written through it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # 0600 (mkstemp's mode, whatever the umask): a draft is the answer key of an exercise.
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.chmod(temp, 0o644)
         os.replace(temp, path)
     except OSError as error:
         raise AsrError(f"{path} : écriture impossible ({error.strerror})") from error
@@ -194,7 +195,7 @@ def generate_draft(
     text = postprocess_draft(draft.text, keep_asr_punctuation=not job.dictated_punctuation)
     if before_write is not None:
         before_write()
-    job.timings.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(job.timings.parent)
     write_timings(draft, job.timings)  # temporary file renamed: links replaced
     write_text_atomic(job.draft, text + "\n")
     return GeneratedDraft(job, draft, text)

@@ -8,6 +8,7 @@ for a trainer to review, never a reference in itself.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 from frappe.asr.model import LoadedModel
 from frappe.errors import AsrError
+from frappe.private_files import open_private
 
 __all__ = [
     "DECODE_OPTIONS",
@@ -154,9 +156,10 @@ def write_timings(draft: Draft, path: Path) -> None:
     """Write ``timings.json`` atomically (temporary file then rename)."""
     temp = path.with_name(f".{path.name}.tmp")
     try:
-        temp.write_text(
-            json.dumps(draft.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
+        # 0600 whatever the umask: the timings spell out the dictation word by word.
+        fd = open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(draft.to_json(), ensure_ascii=False, indent=1) + "\n")
         temp.replace(path)
     except OSError as error:
         temp.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ Ctrl-C stops cleanly with exit code 130.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import queue
 import re
 import sys
@@ -19,8 +20,10 @@ from frappe.audio.pedal import (
     PedalRole,
     ReportSource,
     find_pedal,
+    hidraw_node,
     learn_profile,
     list_hid_devices,
+    load_pedal_config,
     load_profiles,
     pedal_label,
     save_user_profile,
@@ -140,6 +143,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     test.add_argument("--device", type=Path, default=None, help="chemin, ex. /dev/hidraw3")
     test.add_argument("--usb-id", type=_usb_id_arg, default=None, help="profil à utiliser")
+    test.add_argument(
+        "--pedal-profile",
+        default=None,
+        metavar="PROFIL",
+        help="profil à utiliser (vec, philips-acc2310…) pour une FIFO ou un lien",
+    )
     test.set_defaults(func=run_pedal_test)
     learn = pedal_sub.add_parser(
         "learn",
@@ -226,13 +235,13 @@ def run_pedal_test(args: argparse.Namespace) -> int:
     events: queue.Queue[PedalEvent | FrappeError] = queue.Queue()
     reader: PedalReader | None = None
     try:
-        profiles = load_profiles()
+        config = load_pedal_config()
+        wanted: str | None = args.pedal_profile
         if args.usb_id is not None:
             wanted = f"{args.usb_id[0]:04x}:{args.usb_id[1]:04x}"
-            if wanted not in profiles:
+            if wanted not in config.profiles:
                 return _fail(f"Aucun profil pour {wanted} : lancez « frappe pedal learn ».")
-            profiles = {wanted: profiles[wanted]}
-        path, profile = find_pedal(profiles, path=args.device)
+        path, profile = find_pedal(config, path=args.device, profile=wanted)
         reader = PedalReader(profile, path, events.put, events.put)
         reader.start()
         print(f"Pédale : {profile.name} ({path}). Appuyez sur les pédales ; Ctrl-C pour quitter.")
@@ -271,7 +280,8 @@ def run_pedal_learn(args: argparse.Namespace) -> int:
                 listing = ", ".join(f"{d.path} ({d.usb_id} {d.name})" for d in devices) or "aucun"
                 return _fail(f"Précisez la pédale avec --device ; périphériques HID : {listing}.")
             path = unknown[0].path
-        match = next((d for d in devices if d.path.name == path.name), None)
+        node = hidraw_node(path)
+        match = next((d for d in devices if d.path.name == node.name), None)
         if usb_id is None and match is not None:
             usb_id = (match.vendor_id, match.product_id)
         if name is None and match is not None and match.name:
@@ -292,6 +302,10 @@ def run_pedal_learn(args: argparse.Namespace) -> int:
             )
         finally:
             source.release()
+        if match is None or node != path:
+            # A FIFO, a pty or a udev symlink: the profile is for this path from now on (a bare
+            # hidraw number changes when the pedal is plugged elsewhere, so it is not bound).
+            profile = dataclasses.replace(profile, paths=(str(path),))
         saved = save_user_profile(profile)
     except FrappeError as error:
         return _fail(error.message)
@@ -302,5 +316,8 @@ def run_pedal_learn(args: argparse.Namespace) -> int:
         f"{pedal_label(p)} → {_ROLE_LABELS[profile.roles.get(p, PedalRole.NONE)]}"
         for p in profile.buttons
     )
-    print(f"Profil « {profile.name} » ({profile.usb_id}) enregistré dans {saved} : {pedals}.")
+    bound = f" ; lié à {path}" if profile.paths else ""
+    print(
+        f"Profil « {profile.name} » ({profile.usb_id}) enregistré dans {saved} : {pedals}{bound}."
+    )
     return 0

@@ -16,6 +16,7 @@ Non-root access needs the udev rule shipped in ``packaging/udev/70-frappe-pedals
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import errno
 import functools
@@ -24,36 +25,45 @@ import os
 import select
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Annotated, Final, Protocol
+
+import msgspec
 
 from frappe import locations
-from frappe.errors import FrappeError, PedalError
+from frappe.errors import ConfigError, FrappeError, PedalError
+from frappe.validation import convert, load_toml
 
 __all__ = [
     "REPEAT_DELAY_S",
     "REPEAT_INTERVAL_S",
     "HidDevice",
     "PedalButton",
+    "PedalConfig",
     "PedalController",
     "PedalEvent",
     "PedalProfile",
     "PedalReader",
     "PedalRole",
     "PedalStateTracker",
+    "PedalsFile",
     "PlayMode",
     "ReportSource",
     "builtin_profiles",
     "find_pedal",
+    "find_profile",
+    "hidraw_node",
     "learn_profile",
     "list_hid_devices",
+    "load_pedal_config",
     "load_profiles",
+    "parse_pedals_file",
     "parse_profiles",
     "pedal_label",
+    "profile_key",
     "profile_to_toml",
     "save_user_profile",
     "user_profiles_path",
@@ -114,6 +124,9 @@ class PedalProfile:
         buttons: pedal name (``left``, ``middle``, ``right``…) → its bit.
         roles: pedal name → role; pedals missing here do nothing.
         play_mode: ``hold`` plays while the play pedal is held, ``toggle`` flips on each press.
+        id: short name for ``--pedal-profile`` (``vec``); empty for most learned profiles.
+        paths: the paths this profile is bound to (where it was learned): a pedal there is
+            read with it whatever its USB id.
     """
 
     name: str
@@ -122,6 +135,8 @@ class PedalProfile:
     buttons: Mapping[str, PedalButton]
     roles: Mapping[str, PedalRole] = field(default_factory=dict)
     play_mode: PlayMode = PlayMode.HOLD
+    id: str = ""
+    paths: tuple[str, ...] = ()
 
     @property
     def usb_id(self) -> str:
@@ -165,41 +180,77 @@ class HidDevice:
 
 
 # --------------------------------------------------------------------------- profiles
-def _parse_usb_id(text: str, source: str) -> tuple[int, int]:
-    try:
-        vendor, product = text.split(":")
-        return int(vendor, 16), int(product, 16)
-    except ValueError as error:
-        raise PedalError(f"Identifiant USB invalide « {text} » dans {source}.") from error
+_USB_ID = r"^[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}$"
 
 
-def _parse_profile(entry: Mapping[str, Any], source: str) -> PedalProfile:
+class _ButtonEntry(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    byte: Annotated[int, msgspec.Meta(ge=0, le=63)]
+    mask: Annotated[int, msgspec.Meta(ge=1, le=255)]
+
+
+class _ProfileEntry(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    usb_id: Annotated[str, msgspec.Meta(pattern=_USB_ID)]
+    buttons: Annotated[dict[str, _ButtonEntry], msgspec.Meta(min_length=1)]
+    id: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]*$")] | None = None
+    name: str | None = None
+    play_mode: PlayMode = PlayMode.HOLD
+    roles: dict[str, PedalRole] = msgspec.field(default_factory=dict)
+    paths: list[str] = msgspec.field(default_factory=list)
+
+
+class PedalsFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """The schema of ``pedals.toml`` (and of the built-in ``pedal_profiles.toml``).
+
+    Attributes:
+        pedal: the ``[[pedal]]`` profiles.
+        paths: ``[paths]``: a pedal path → the id (or USB id, or name) of its profile.
+    """
+
+    pedal: list[_ProfileEntry] = msgspec.field(default_factory=list)
+    paths: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PedalConfig:
+    """Every known profile and the user's per-path choices.
+
+    Attributes:
+        profiles: by USB id (a user profile replaces a built-in one with the same id).
+        paths: pedal path → profile name, from the ``[paths]`` table of ``pedals.toml``.
+    """
+
+    profiles: Mapping[str, PedalProfile]
+    paths: Mapping[str, str] = field(default_factory=dict)
+
+
+def _profile_of(entry: _ProfileEntry) -> PedalProfile:
+    vendor, product = (int(part, 16) for part in entry.usb_id.split(":"))
+    buttons = {pedal: PedalButton(spec.byte, spec.mask) for pedal, spec in entry.buttons.items()}
+    name = entry.name or f"Pédale {vendor:04x}:{product:04x}"
+    return PedalProfile(
+        name,
+        vendor,
+        product,
+        buttons,
+        dict(entry.roles),
+        entry.play_mode,
+        id=entry.id or "",
+        paths=tuple(entry.paths),
+    )
+
+
+def parse_pedals_file(text: str, source: str = "pedals.toml") -> PedalsFile:
+    """``pedals.toml`` text checked against :class:`PedalsFile`; one-line PedalError naming
+    ``source`` and the field otherwise."""
     try:
-        vendor, product = _parse_usb_id(str(entry["usb_id"]), source)
-        buttons = {
-            str(pedal): PedalButton(int(spec["byte"]), int(spec["mask"]))
-            for pedal, spec in dict(entry["buttons"]).items()
-        }
-        roles = {str(p): PedalRole(str(r)) for p, r in dict(entry.get("roles", {})).items()}
-        mode = PlayMode(str(entry.get("play_mode", PlayMode.HOLD)))
-        name = str(entry.get("name", f"Pédale {vendor:04x}:{product:04x}"))
-    except (KeyError, TypeError, ValueError) as error:
-        raise PedalError(f"Profil de pédale invalide dans {source} : {error}") from error
-    if not buttons or any(b.byte < 0 or not 0 < b.mask < 256 for b in buttons.values()):
-        raise PedalError(f"Profil de pédale invalide dans {source} : boutons mal décrits.")
-    return PedalProfile(name, vendor, product, buttons, roles, mode)
+        return convert(load_toml(text, source=source), PedalsFile, source=source)
+    except ConfigError as error:
+        raise PedalError(f"Fichier de pédales invalide : {error.message}") from error
 
 
 def parse_profiles(text: str, source: str = "pedals.toml") -> list[PedalProfile]:
     """Profiles from TOML text in the ``[[pedal]]`` format of ``pedal_profiles.toml``."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise PedalError(f"Fichier de pédales illisible ({source}) : {error}") from error
-    entries = data.get("pedal", [])
-    if not isinstance(entries, list):
-        raise PedalError(f"Fichier de pédales illisible ({source}) : [[pedal]] attendu.")
-    return [_parse_profile(entry, source) for entry in entries]
+    return [_profile_of(entry) for entry in parse_pedals_file(text, source).pedal]
 
 
 def builtin_profiles() -> dict[str, PedalProfile]:
@@ -212,18 +263,51 @@ def user_profiles_path() -> Path:
     return locations.user_config_dir() / "pedals.toml"
 
 
-def load_profiles(user_file: Path | None = None) -> dict[str, PedalProfile]:
-    """Built-in profiles with the user's on top (same ``usb_id`` = the user's wins)."""
+def _read_user_file(path: Path) -> PedalsFile:
+    if not path.is_file():
+        return PedalsFile()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PedalError(f"Fichier de pédales illisible : {path} ({error}).") from error
+    return parse_pedals_file(text, str(path))
+
+
+def load_pedal_config(user_file: Path | None = None) -> PedalConfig:
+    """Built-in profiles with the user's on top, and the user's ``[paths]`` choices."""
     profiles = builtin_profiles()
     path = user_file if user_file is not None else user_profiles_path()
-    if path.is_file():
-        try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise PedalError(f"Fichier de pédales illisible : {path} ({error}).") from error
-        for profile in parse_profiles(text, str(path)):
-            profiles[profile.usb_id] = profile
-    return profiles
+    data = _read_user_file(path)
+    for entry in data.pedal:
+        profile = _profile_of(entry)
+        profiles[profile.usb_id] = profile
+    return PedalConfig(profiles, dict(data.paths))
+
+
+def load_profiles(user_file: Path | None = None) -> dict[str, PedalProfile]:
+    """Built-in profiles with the user's on top (same ``usb_id`` = the user's wins)."""
+    return dict(load_pedal_config(user_file).profiles)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.casefold()).strip("-")
+
+
+def find_profile(profiles: Mapping[str, PedalProfile], wanted: str) -> PedalProfile:
+    """The profile called ``wanted``: its id (``vec``), USB id (``05f3:00ff``) or name, any
+    case. PedalError listing the ids otherwise."""
+    key = wanted.strip().casefold()
+    for profile in profiles.values():
+        names = {profile.id.casefold(), profile.usb_id, profile.name.casefold()}
+        if key in names or (key and _slug(profile.name) == _slug(key)):
+            return profile
+    choices = ", ".join(sorted(profile_key(p) for p in profiles.values()))
+    raise PedalError(f"Profil de pédale inconnu « {wanted} » : {choices}.")
+
+
+def profile_key(profile: PedalProfile) -> str:
+    """What to give ``--pedal-profile`` for ``profile``: its id, or its USB id."""
+    return profile.id or profile.usb_id
 
 
 def _toml_string(value: str) -> str:
@@ -233,12 +317,16 @@ def _toml_string(value: str) -> str:
 
 def profile_to_toml(profile: PedalProfile) -> str:
     """One ``[[pedal]]`` table that :func:`parse_profiles` reads back unchanged."""
-    lines = [
-        "[[pedal]]",
+    lines = ["[[pedal]]"]
+    if profile.id:
+        lines.append(f"id = {_toml_string(profile.id)}")
+    lines += [
         f"name = {_toml_string(profile.name)}",
         f"usb_id = {_toml_string(profile.usb_id)}",
         f"play_mode = {_toml_string(str(profile.play_mode))}",
     ]
+    if profile.paths:
+        lines.append(f"paths = [{', '.join(_toml_string(p) for p in profile.paths)}]")
     for pedal, button in profile.buttons.items():
         lines.append(f"buttons.{pedal} = {{ byte = {button.byte}, mask = 0x{button.mask:02x} }}")
     if profile.roles:
@@ -248,15 +336,26 @@ def profile_to_toml(profile: PedalProfile) -> str:
 
 
 def save_user_profile(profile: PedalProfile, path: Path | None = None) -> Path:
-    """Add or replace ``profile`` in the user's ``pedals.toml``; returns the file written."""
+    """Add or replace ``profile`` in the user's ``pedals.toml``; returns the file written.
+
+    The paths ``profile`` is bound to are taken from any other profile (a path has one
+    pedal); the ``[paths]`` table is kept, less those paths."""
     target = path if path is not None else user_profiles_path()
-    existing: list[PedalProfile] = []
-    if target.is_file():
-        existing = parse_profiles(target.read_text("utf-8"), str(target))
-    kept = [p for p in existing if p.usb_id != profile.usb_id] + [profile]
+    data = _read_user_file(target)
+    bound = set(profile.paths)
+    kept = [
+        dataclasses.replace(p, paths=tuple(x for x in p.paths if x not in bound))
+        for p in map(_profile_of, data.pedal)
+        if p.usb_id != profile.usb_id
+    ] + [profile]
     text = "# Pédales de frappe (écrit par « frappe pedal learn »).\n\n" + "\n".join(
         profile_to_toml(p) for p in kept
     )
+    choices = {k: v for k, v in data.paths.items() if k not in bound}
+    if choices:
+        text += "\n[paths]\n" + "".join(
+            f"{_toml_string(k)} = {_toml_string(v)}\n" for k, v in choices.items()
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".toml.tmp")
@@ -299,33 +398,69 @@ def list_hid_devices(sysfs: Path = SYSFS_HIDRAW, dev: Path = DEV_DIR) -> list[Hi
     return devices
 
 
+def hidraw_node(path: str | Path) -> Path:
+    """``path`` with its symlinks resolved (``/dev/pedal`` → ``/dev/hidraw3``): the node whose
+    USB ids sysfs knows. A path that cannot be resolved is returned as given."""
+    try:
+        return Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return Path(path)
+
+
 def find_pedal(
-    profiles: Mapping[str, PedalProfile] | None = None,
+    profiles: Mapping[str, PedalProfile] | PedalConfig | None = None,
     *,
     path: str | Path | None = None,
+    profile: str | None = None,
     sysfs: Path = SYSFS_HIDRAW,
     dev: Path = DEV_DIR,
 ) -> tuple[Path, PedalProfile]:
-    """The first connected pedal with a known profile, or the profile for an explicit ``path``.
+    """The pedal to read and the profile to read it with.
 
-    With an explicit path whose USB ids sysfs cannot tell (or that no profile knows), a single
-    profile in ``profiles`` is used as is: handy for a stand-in device.
+    ``profile`` (``--pedal-profile``: an id, USB id or name) is used as given, on ``path`` or
+    on the first plugged-in pedal with that USB id. For an explicit ``path`` otherwise, in
+    order: the ``[paths]`` choice of ``pedals.toml`` for it, a profile learned on it, the USB
+    id of the hidraw node it leads to (symlinks resolved), the only profile known. Without
+    either, the first connected pedal with a known USB id.
     """
-    known = dict(profiles) if profiles is not None else load_profiles()
+    if profiles is None:
+        config = load_pedal_config()
+    elif isinstance(profiles, PedalConfig):
+        config = profiles
+    else:
+        config = PedalConfig(profiles)
+    known = config.profiles
+    chosen = find_profile(known, profile) if profile else None
     devices = list_hid_devices(sysfs, dev)
     if path is not None:
         node = Path(path)
+        if chosen is not None:
+            return node, chosen
+        real = hidraw_node(node)
+        names = {str(node), str(real)}
+        for bound, wanted in config.paths.items():
+            if bound in names or str(hidraw_node(bound)) in names:
+                return node, find_profile(known, wanted)
+        for candidate in known.values():
+            if names & {str(p) for p in candidate.paths}:
+                return node, candidate
         for device in devices:
-            if device.path.name == node.name and device.usb_id in known:
+            if device.path.name == real.name and device.usb_id in known:
                 return node, known[device.usb_id]
         if len(known) == 1:
             return node, next(iter(known.values()))
+        ids = ", ".join(sorted(profile_key(p) for p in known.values()))
         raise PedalError(
-            f"Pédale inconnue sur {node} : lancez « frappe pedal learn --device {node} »."
+            f"Pédale inconnue sur {node} : choisissez son profil (--pedal-profile {ids}) "
+            f"ou lancez « frappe pedal learn --device {node} »."
         )
     for device in devices:
-        if device.usb_id in known:
+        if chosen is not None and device.usb_id == chosen.usb_id:
+            return device.path, chosen
+        if chosen is None and device.usb_id in known:
             return device.path, known[device.usb_id]
+    if chosen is not None:
+        raise PedalError(f"Aucune pédale « {chosen.name} » n'est branchée.")
     raise PedalError("Aucune pédale reconnue n'est branchée.")
 
 

@@ -21,6 +21,7 @@ called without it, or stopping a stream would wait for a callback that waits for
 
 from __future__ import annotations
 
+import atexit
 import enum
 import importlib
 import itertools
@@ -58,6 +59,7 @@ __all__ = [
     "Player",
     "PlayerState",
     "list_output_devices",
+    "rescan_devices",
 ]
 
 Samples = NDArray[np.float32]
@@ -70,7 +72,10 @@ _RENDER_POLL_S: Final = 0.05
 # A paused stream keeps running (silent) so that resuming sounds at once; after this much
 # device time without sound it stops to save CPU, and the next play restarts it.
 _IDLE_STOP_S: Final = 10.0
-_CLOSE_TIMEOUT_S: Final = 2.0
+# Closing a stream, or PortAudio at exit, never takes longer than this: quitting must be quick
+# in every device state.
+_CLOSE_TIMEOUT_S: Final = 1.0
+_EXIT_TIMEOUT_S: Final = 0.8
 _MIN_LOOP_S: Final = 0.2
 
 
@@ -191,7 +196,90 @@ class ListeningStats:
         )
 
 
+_HUNG = (
+    "Le serveur audio ne répond plus : quittez (Ctrl+Q) puis relancez la même commande "
+    "— le travail en cours est conservé et reprend où il en était."
+)
+
+
+class _Library:
+    """PortAudio's process-wide state, as frappe uses it.
+
+    PortAudio lists devices once per initialisation, so seeing a device that appeared later
+    (a JACK server started after frappe, a headset plugged in) takes a terminate/initialize
+    cycle, which closes every stream: it is done only when frappe has none open. Calls that can
+    hang (closing a stream or terminating after the JACK server died: measured here, they
+    never return, or abort the process) run in a daemon thread with a time limit; after one
+    has hung, PortAudio is never called again in this process, not even at exit.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open_streams = 0
+        self.hung = False
+        # Streams whose close hung: kept referenced, their C callbacks must stay valid.
+        self.stuck: list[Any] = []
+        self.module: ModuleType | None = None
+
+    def bounded(self, call: Callable[[], object], timeout_s: float = _CLOSE_TIMEOUT_S) -> bool:
+        """Run ``call`` with a time limit; False (and PortAudio left alone from now on) when it
+        did not return in time."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                call()
+            except Exception:
+                # A failing cleanup is still a finished one.
+                _log.debug("PortAudio cleanup failed", exc_info=True)
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="frappe-portaudio", daemon=True).start()
+        if done.wait(timeout_s):
+            return True
+        self.hung = True
+        return False
+
+    def check(self) -> None:
+        if self.hung:
+            raise AudioError(_HUNG)
+
+    def rescan(self) -> bool:
+        """Terminate and initialize PortAudio so that it lists the devices as they are now.
+        False (nothing done) while a stream is open; AudioError when PortAudio hangs."""
+        sd = self.module
+        if sd is None:
+            return False
+        with self.lock:
+            self.check()
+            if self.open_streams:
+                return False
+            initialized = int(getattr(sd, "_initialized", 1))
+            steps: list[Callable[[], object]] = [sd._terminate] * initialized + [sd._initialize]
+            for step in steps:
+                if not self.bounded(step):
+                    raise AudioError(_HUNG)
+            return True
+
+    def exit(self) -> None:
+        """At interpreter exit, in place of sounddevice's own handler: bounded, and skipped
+        once PortAudio has hung (the system frees everything anyway)."""
+        sd = self.module
+        if sd is None or self.hung:
+            return
+        handler = getattr(sd, "_exit_handler", None)
+        if handler is not None:
+            self.bounded(handler, _EXIT_TIMEOUT_S)
+
+
+_library = _Library()
+
+
 def _portaudio() -> ModuleType:
+    if _library.module is not None:
+        _library.check()
+        return _library.module
     try:
         # Imported on first use: sounddevice raises OSError at import without libportaudio2.
         module = importlib.import_module("sounddevice")
@@ -200,7 +288,19 @@ def _portaudio() -> ModuleType:
             "PortAudio est introuvable : installez-le (Debian/Ubuntu : "
             "sudo apt-get install libportaudio2)."
         ) from error
+    handler = getattr(module, "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)
+    atexit.register(_library.exit)
+    _library.module = module
     return module
+
+
+def rescan_devices() -> bool:
+    """Have PortAudio list the devices again (a server or headset that appeared since start).
+    False when a stream is open (nothing done); AudioError when PortAudio does not answer."""
+    _portaudio()
+    return _library.rescan()
 
 
 def list_output_devices() -> list[OutputDevice]:
@@ -242,17 +342,20 @@ class _Piece:
 def _close_quietly(stream: Any, timeout_s: float = _CLOSE_TIMEOUT_S) -> bool:
     """Abort and close ``stream``; False if PortAudio hung (its JACK back end does when the
     server died), leaving a daemon thread behind rather than freezing the caller."""
-    done = threading.Event()
 
     def run() -> None:
-        try:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
-        finally:
-            done.set()
+        stream.abort(ignore_errors=True)
+        stream.close(ignore_errors=True)
 
-    threading.Thread(target=run, name="frappe-audio-close", daemon=True).start()
-    return done.wait(timeout_s)
+    if _library.hung:
+        _library.stuck.append(stream)
+        return False
+    if _library.bounded(run, timeout_s):
+        with _library.lock:
+            _library.open_streams = max(0, _library.open_streams - 1)
+        return True
+    _library.stuck.append(stream)
+    return False
 
 
 class Player:
@@ -292,7 +395,14 @@ class Player:
         self.on_error = on_error
         self._blocksize = max(16, int(blocksize))
         self._lead_s = max(0.2, float(buffer_s))
-        self._device_index, self._device_name = self._resolve_device(device)
+        try:
+            self._device_index, self._device_name = self._resolve_device(device)
+        except AudioError:
+            # An output that appeared after start-up (a JACK server started later, a headset
+            # plugged in) is only listed after a rescan: try once more after one.
+            if not _library.rescan():
+                raise
+            self._device_index, self._device_name = self._resolve_device(device)
 
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -446,6 +556,8 @@ class Player:
             except (ValueError, sd.PortAudioError) as error:
                 last = error
                 continue
+            with _library.lock:
+                _library.open_streams += 1
             self._stream, self._stream_rate, self._channels = stream, rate, channels
             with self._lock:
                 self._idle_limit = max(1, math.ceil(_IDLE_STOP_S * rate / self._blocksize))
@@ -1019,15 +1131,10 @@ class Player:
                 return
             old, self._stream = self._stream, None
             if old is not None and not _close_quietly(old):
-                raise AudioError("Le serveur audio ne répond plus : quittez puis relancez frappe.")
-            sd = self._sd
-            try:
-                # PortAudio lists devices once per initialisation: a re-plugged headset only
-                # shows up after a restart of the library.
-                sd._terminate()
-                sd._initialize()
-            except sd.PortAudioError as error:
-                raise AudioError(f"PortAudio ne redémarre pas : {error}") from error
+                raise AudioError(_HUNG)
+            # PortAudio lists devices once per initialisation: a re-plugged headset or a
+            # restarted server only shows up after a rescan (done when no stream is open).
+            _library.rescan()
             self._device_index, self._device_name = self._resolve_device(self._device_spec)
             clip = self._require_clip()
             rate = self._choose_rate(clip.original_rate)

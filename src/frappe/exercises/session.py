@@ -99,6 +99,14 @@ class SessionConfig:
         burst_gap_ms: Key presses closer than this belong to a burst run…
         burst_min_run: …and a run of at least this many characters is flagged.
         burst_single_event: An event inserting at least this many characters is flagged.
+        paste_gap_ms: Text keys arriving closer than this to the previous one belong to a
+            machine-speed run…
+        paste_min_run: …and a run reaching this many keys is a paste typed for the candidate
+            (a terminal without bracketed-paste markers, a clipboard tool): refused, the keys
+            of the run already inserted are taken back, and ``paste_refused`` is logged.
+            A 150 wpm typist leaves about 80 ms between keys and key rollover gives at most
+            two or three keys a few milliseconds apart, so eight keys each under 5 ms after
+            the previous one are not human.
     """
 
     candidate: Candidate
@@ -114,6 +122,8 @@ class SessionConfig:
     burst_gap_ms: int = 15
     burst_min_run: int = 10
     burst_single_event: int = 3
+    paste_gap_ms: float = 5.0
+    paste_min_run: int = 8
 
     def __post_init__(self) -> None:
         # Only a correction starts from a text: its record carries that text as the draft the
@@ -142,8 +152,9 @@ class KeyResult:
 
     Attributes:
         edits: Changes to the typed text, in order (usually zero or one).
-        refused: Why the key had no effect (``backspace-disabled``, ``finished``, ``empty``),
-            or None.
+        refused: Why the key had no effect (``backspace-disabled``, ``finished``, ``empty``;
+            ``paste-detected`` for the key that showed a run to be a paste, whose ``edits``
+            take back the run's characters; ``paste`` for the run's later keys), or None.
         pending: A dead key waiting for its letter (shown at the cursor), or ``""``.
         started: This key started the clock.
         finished: The session is finished (time-out or text completed).
@@ -173,6 +184,10 @@ class SessionListener(Protocol):
 
 
 _WORD = re.compile(r"\S+")
+# The key name of the deletions that take back the first keys of a refused paste.
+_TAKE_BACK_KEY = "paste-refused"
+# A refused paste's event is logged once its keys have stopped for this long (session time).
+_PASTE_CLOSE_MS = 200
 
 
 class CopyProgress:
@@ -308,6 +323,20 @@ class _Burst:
 
 
 @dataclass(slots=True)
+class _PasteRun:
+    """The current run of text keys, each arrived under ``paste_gap_ms`` after the previous."""
+
+    last_at: float | None = None  # arrival of the previous text key, in seconds
+    keys: int = 0
+    chars: int = 0
+    start_length: int = 0  # typed length before the run's first key
+    start_pending: str = ""  # dead key pending before the run's first key
+    start_ms: int = 0
+    last_ms: int = 0
+    refused: bool = False
+
+
+@dataclass(slots=True)
 class _Restored:
     typed: list[str] = field(default_factory=list)
     keystrokes: list[Keystroke] = field(default_factory=list)
@@ -348,6 +377,7 @@ class Session:
         self._end_ms = 0
         self._pending = ""
         self._burst = _Burst()
+        self._paste_run = _PasteRun()
         self.progress: CopyProgress | None = (
             CopyProgress(config.reference, config.settings.profile.normalization)
             if config.kind == "typing"
@@ -440,6 +470,9 @@ class Session:
         if limit is not None and self.elapsed_ms >= limit:
             self._finish("timeout", limit)
             return True
+        run = self._paste_run
+        if run.refused and run.chars and self.elapsed_ms - run.last_ms >= _PASTE_CLOSE_MS:
+            self._log_paste_run()  # keys still arriving at machine speed stay refused
         return False
 
     # -- text --------------------------------------------------------------------------------
@@ -476,12 +509,17 @@ class Session:
 
     # -- input -------------------------------------------------------------------------------
 
-    def press(self, key: str, character: str | None = None) -> KeyResult:
+    def press(
+        self, key: str, character: str | None = None, *, arrived_s: float | None = None
+    ) -> KeyResult:
         """One key press of a copy test (the cursor stays at the end of the text).
 
         ``key`` is the key name (``backspace``, ``enter``, ``a``…), ``character`` the printable
         character it produced, if any. Keys that are neither text, Enter nor Backspace are
-        ignored (no effect, not logged).
+        ignored (no effect, not logged). ``arrived_s`` is when the key reached the program
+        (a monotonic time in seconds, the front end's input thread): the gaps between keys
+        that tell a paste from typing are measured on it, so keys a busy event loop handles
+        late are not mistaken for a paste. Without it, the session's clock is used.
         """
         if key in ("enter", "ctrl+m", "ctrl+j"):
             text: str | None = "\n"
@@ -498,7 +536,16 @@ class Session:
             return KeyResult(refused="finished", started=started, finished=True)
         t_ms = self.elapsed_ms
         if text is None:
+            self._close_paste_run()
+            self._paste_run.last_at = None
             return self._backspace(t_ms, started)
+        pasted = self._follow_paste_run(
+            text, t_ms, self._clock() if arrived_s is None else arrived_s
+        )
+        if pasted is not None:
+            return KeyResult(
+                edits=pasted[0], refused=pasted[1], pending=self._pending, started=started
+            )
         edits = self._type_text(key, text, t_ms)
         finished = self._check_complete()
         return KeyResult(
@@ -693,7 +740,59 @@ class Session:
             return True
         return False
 
+    def _follow_paste_run(
+        self, text: str, t_ms: int, arrived_s: float
+    ) -> tuple[tuple[Edit, ...], str] | None:
+        """Follow the run of fast keys; the take-back edits and the refusal when this key
+        belongs to a paste, else None (the key is typed as usual)."""
+        run = self._paste_run
+        fast = (
+            run.last_at is not None and (arrived_s - run.last_at) * 1000 < self.config.paste_gap_ms
+        )
+        run.last_at = arrived_s
+        if not fast:
+            self._close_paste_run()
+            run.keys = 1
+            run.chars = len(text)
+            run.start_length = len(self._typed)
+            run.start_pending = self._pending
+            run.start_ms = t_ms
+            run.last_ms = t_ms
+            return None
+        run.keys += 1
+        run.chars += len(text)
+        run.last_ms = t_ms
+        if run.refused:
+            return (), "paste"
+        if run.keys < self.config.paste_min_run:
+            return None
+        run.refused = True
+        edits: list[Edit] = []
+        while len(self._typed) > run.start_length:
+            pos = len(self._typed) - 1
+            change = Edit(pos, self._typed[pos], "")
+            self._log_stroke(Keystroke(t_ms, _TAKE_BACK_KEY, "delete", pos, change.removed))
+            self._apply(change)
+            edits.append(change)
+        self._pending = run.start_pending
+        return tuple(edits), "paste-detected"
+
+    def _log_paste_run(self) -> None:
+        run = self._paste_run
+        if run.refused and run.chars:
+            self._log_event("paste_refused", t_ms=run.start_ms, chars=run.chars, via="keys")
+        run.chars = 0
+        run.start_ms = run.last_ms
+
+    def _close_paste_run(self) -> None:
+        run = self._paste_run
+        self._log_paste_run()
+        run.refused = False
+        run.keys = 0
+        run.chars = 0
+
     def _finish(self, reason: EndReason, t_ms: int) -> None:
+        self._close_paste_run()
         self._close_burst()
         self._end_ms = t_ms
         self._end_reason = reason

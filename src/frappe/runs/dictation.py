@@ -140,6 +140,7 @@ class SavedTranscription:
         history_error: Why the history could not be updated (the file is saved anyway).
         journal_error: Why the journal could not be archived, if so.
         correction: For a correction, the recognition errors fixed, missed and introduced.
+        notice: The result went beside an existing file of the same name (said so), if so.
     """
 
     record: ResultRecord
@@ -151,6 +152,7 @@ class SavedTranscription:
     history_error: str | None = None
     journal_error: str | None = None
     correction: CorrectionScore | None = None
+    notice: str | None = None
 
 
 @dataclass(slots=True)
@@ -220,11 +222,13 @@ class RunningDictation:
         events = sorted([*record.events, *self.extra_events], key=lambda e: int(e.get("t_ms", 0)))
         return replace(record, events=tuple(events))
 
-    def save(self) -> SavedTranscription:
-        """Save the finished session (blocking: call it from a worker thread)."""
+    def save(self, results_dir: Path | None = None) -> SavedTranscription:
+        """Save the finished session (blocking: call it from a worker thread); to
+        ``results_dir`` instead of the planned folder when the candidate chose another one
+        after a failed save (disk full)."""
         return save_transcription(
             self.record(),
-            results_dir=self.results_dir,
+            results_dir=results_dir or self.results_dir,
             db_path=self.db_path,
             mode=self.mode,
             journal=self.journal,
@@ -360,7 +364,7 @@ def save_transcription(
         metrics["recognition"] = correction.errors_dict()
     metrics["listening"] = listening.to_dict()
     record = replace(record, score=metrics)
-    path, history_error, journal_error = persist_record(
+    persisted = persist_record(
         record,
         flat,
         results_dir=results_dir,
@@ -370,7 +374,16 @@ def save_transcription(
         session_id=session_id,
     )
     return SavedTranscription(
-        record, score, listening, path, mode, dictation, history_error, journal_error, correction
+        record,
+        score,
+        listening,
+        persisted.path,
+        mode,
+        dictation,
+        persisted.history_error,
+        persisted.journal_error,
+        correction,
+        persisted.notice,
     )
 
 

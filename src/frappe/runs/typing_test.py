@@ -8,6 +8,7 @@ added; a history failure is reported but leaves the result file in place.
 
 from __future__ import annotations
 
+import errno
 import secrets
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from frappe.exercises.texts import Text
 from frappe.locations import user_data_dir
 from frappe.scoring.profiles import ScoringProfile
 from frappe.scoring.score import TypingScore
-from frappe.storage.files import write_record
+from frappe.storage.files import write_new_record
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import (
     JournalContents,
@@ -42,12 +43,16 @@ if TYPE_CHECKING:
     from frappe.runs.dictation import SavedTranscription
 
 __all__ = [
+    "JOURNAL_DISK_FULL",
+    "JOURNAL_FAILING",
     "Mode",
+    "Persisted",
     "RunningTest",
     "SavedResult",
     "StoragePaths",
     "TestSpec",
     "close_journal",
+    "journal_alarm",
     "journal_destinations",
     "open_journaled_session",
     "reopen_journaled_session",
@@ -145,6 +150,7 @@ class SavedResult:
         mode: ``exam`` or ``practice``.
         history_error: Why the history could not be updated (the file is saved anyway).
         journal_error: Why the journal could not be archived, if so.
+        notice: The result went beside an existing file of the same name (said so), if so.
     """
 
     record: ResultRecord
@@ -153,6 +159,7 @@ class SavedResult:
     mode: str = "exam"
     history_error: str | None = None
     journal_error: str | None = None
+    notice: str | None = None
 
 
 @dataclass(slots=True)
@@ -173,15 +180,34 @@ class RunningTest:
     db_path: Path
     mode: str
 
-    def save(self) -> SavedResult:
-        """Save the finished session (blocking: call it from a worker thread)."""
+    def save(self, results_dir: Path | None = None) -> SavedResult:
+        """Save the finished session (blocking: call it from a worker thread); to
+        ``results_dir`` instead of the planned folder when the candidate chose another one
+        after a failed save (disk full)."""
         return save_session(
             self.session,
             self.journal,
-            results_dir=self.results_dir,
+            results_dir=results_dir or self.results_dir,
             db_path=self.db_path,
             mode=self.mode,
         )
+
+
+JOURNAL_DISK_FULL = "Disque plein : votre frappe n'est plus enregistrée — prévenez le surveillant"
+JOURNAL_FAILING = (
+    "Écriture impossible : votre frappe n'est plus enregistrée — prévenez le surveillant"
+)
+
+
+def journal_alarm(journal: JournalWriter) -> str:
+    """What the status bar must say while the journal refuses lines ("" when all is written).
+
+    The session keeps the text in memory and the journal retries, so the test goes on; the
+    supervisor must know that a crash now would lose the typing since the alarm appeared.
+    """
+    if journal.healthy:
+        return ""
+    return JOURNAL_DISK_FULL if journal.disk_full else JOURNAL_FAILING
 
 
 def open_journaled_session(
@@ -289,7 +315,7 @@ def save_result(
     """
     score = typing_score(record)
     record = _with_score(record, score)
-    path, history_error, journal_error = persist_record(
+    persisted = persist_record(
         record,
         score.metrics_dict(),
         results_dir=results_dir,
@@ -298,7 +324,43 @@ def save_result(
         journal=journal,
         session_id=session_id,
     )
-    return SavedResult(record, score, path, mode, history_error, journal_error)
+    return SavedResult(
+        record,
+        score,
+        persisted.path,
+        mode,
+        persisted.history_error,
+        persisted.journal_error,
+        persisted.notice,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Persisted:
+    """Where a result went and what did not go as planned.
+
+    Attributes:
+        path: The result file written.
+        history_error: Why the history row could not be added (the file is saved anyway).
+        journal_error: Why the journal could not note the result or be archived, if so.
+        beside: The result file that was already there under the planned name (the new
+            result was written beside it, never over it), else None.
+    """
+
+    path: Path
+    history_error: str | None = None
+    journal_error: str | None = None
+    beside: Path | None = None
+
+    @property
+    def notice(self) -> str | None:
+        """One line for the user when the result went beside an existing one."""
+        if self.beside is None:
+            return None
+        return (
+            f"un résultat existait déjà sous le nom {self.beside.name} : il est conservé, "
+            f"le nouveau est écrit à côté ({self.path.name})"
+        )
 
 
 def persist_record(
@@ -310,32 +372,47 @@ def persist_record(
     mode: str,
     journal: JournalWriter | None,
     session_id: str,
-) -> tuple[Path, str | None, str | None]:
-    """The save order shared by every exercise: result file first, then the journal is
-    archived, then the history row. Returns the file path and the history and journal
-    problems (as messages); only a result file that cannot be written raises (FrappeError),
-    and then the journal is kept, so nothing is lost."""
+) -> Persisted:
+    """The save order shared by every exercise: result file first (never over an existing
+    one), then the journal is archived, then the history row. Only a result file that cannot
+    be written raises (FrappeError); the journal is then kept and the session still holds the
+    text, so nothing is lost and ``results_dir`` can be another folder on a second try."""
+    planned = results_dir / result_file_name(record, session_id)
     try:
-        path = write_record(record, results_dir / result_file_name(record, session_id))
+        path = write_new_record(record, planned)
     except OSError as error:
         raise FrappeError(
-            f"{results_dir} : résultat impossible à écrire ({error.strerror})",
+            f"{results_dir} : résultat impossible à écrire ({_os_problem(error)})",
             title="Résultat non enregistré",
         ) from error
     journal_error: str | None = None
     if journal is not None:
         journal.result_saved(path)
-        try:
-            journal.archive()
-        except JournalError as error:
-            journal_error = str(error)
+        if not journal.healthy:
+            journal_error = (
+                f"{journal.path} : le journal n'a pas pu noter le résultat "
+                f"({_os_problem(journal.error)}) ; le résultat est enregistré : {path}"
+            )
+            journal.close()
+        else:
+            try:
+                journal.archive()
+            except JournalError as error:
+                journal_error = str(error)
     history_error: str | None = None
     try:
         with open_history(db_path) as history:
             history.add(record, metrics, path, mode=mode)
     except StorageError as error:
         history_error = str(error)
-    return path, history_error, journal_error
+    return Persisted(path, history_error, journal_error, planned if path != planned else None)
+
+
+def _os_problem(error: OSError | None) -> str:
+    """« disque plein » for the errors that mean it, else the system's own words."""
+    if error is not None and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "disque plein"
+    return (error.strerror if error is not None else None) or "erreur d'écriture"
 
 
 def typing_score(record: ResultRecord) -> TypingScore:

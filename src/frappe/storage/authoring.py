@@ -31,6 +31,7 @@ from frappe.audio.source import read_info
 from frappe.errors import AudioError, ExerciseError, InputFileError
 from frappe.exercises.dictations import Dictation, load_dictation
 from frappe.locations import user_audio_corpus_dir
+from frappe.private_files import make_private, private_dir
 from frappe.scoring.normalize import strip_accents
 from frappe.storage.files import write_atomic
 from frappe.textio import read_text_file
@@ -275,13 +276,14 @@ def create_exercise(new: NewExercise, corpus: Path | None = None) -> Dictation:
     corpus = corpus or user_audio_corpus_dir()
     audio_name = "audio" + new.audio.suffix.lower()
     try:
-        corpus.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix=".new-", dir=corpus))
+        private_dir(corpus)
+        building = Path(tempfile.mkdtemp(prefix=".new-", dir=corpus))  # 0700
     except OSError as error:
         raise ExerciseError(f"{corpus} : dossier inutilisable ({error.strerror})") from error
     try:
         try:
             shutil.copyfile(new.audio, building / audio_name)
+            make_private(building / audio_name)  # a dictated letter names its patient
         except OSError as error:
             raise ExerciseError(f"{new.audio} : copie impossible ({error.strerror})") from error
         # Another trainer may take a number meanwhile: the rename fails, the next one is tried.
@@ -290,8 +292,7 @@ def create_exercise(new: NewExercise, corpus: Path | None = None) -> Dictation:
             toml = _exercise_toml(exercise_id, new, audio_name, duration_s, new.audio.name)
             target = corpus / exercise_id
             try:
-                write_atomic(building / "exercise.toml", toml.encode("utf-8"), mode=0o644)
-                building.chmod(0o755)
+                write_atomic(building / "exercise.toml", toml.encode("utf-8"))
                 if target.exists():
                     continue
                 building.rename(target)
@@ -351,7 +352,7 @@ def save_review(dictation: Dictation, text: str) -> None:
     """Keep the review in progress beside the draft (never over it)."""
     path = dictation.folder / REVIEW_FILE
     try:
-        write_atomic(path, text.encode("utf-8"), mode=0o644)
+        write_atomic(path, text.encode("utf-8"))
     except OSError as error:
         raise ExerciseError(f"{path} : sauvegarde impossible ({error.strerror})") from error
 
@@ -392,8 +393,8 @@ def accept_reference(dictation: Dictation, text: str) -> AcceptedReference:
             old = path.read_bytes()
             if old != content:
                 backup = path.with_name(BACKUP_FILE)
-                write_atomic(backup, old, mode=0o644)
-        write_atomic(path, content, mode=0o644)
+                write_atomic(backup, old)
+        write_atomic(path, content)
     except OSError as error:
         raise ExerciseError(f"{path} : écriture impossible ({error.strerror})") from error
     discard_review(dictation)

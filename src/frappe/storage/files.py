@@ -1,54 +1,44 @@
 """Writing results safely and reading them back.
 
 Result files hold candidate names: written atomically (temporary file, fsync, rename) with
-mode 0600. Reading validates the record and reports any problem in one line.
+mode 0600 in 0700 folders, never over an existing result. Reading validates the record and
+reports any problem in one line.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from frappe.errors import RecordError
 from frappe.exercises.record import ResultRecord
+from frappe.private_files import write_private, write_private_new
 from frappe.textio import MAX_INPUT_BYTES, read_text_file
 
-__all__ = ["read_record", "write_atomic", "write_record"]
+__all__ = ["read_record", "write_atomic", "write_new_record", "write_record"]
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write ``data`` so that ``path`` holds either the old or the new content, never half.
+    """Write ``data`` atomically (temporary file, fsync, rename), the file ``mode`` (0600 by
+    default) and missing folders 0700 whatever the umask (``frappe.private_files``)."""
+    write_private(path, data, mode=mode)
 
-    The temporary file is created in the same folder (rename is atomic only within a file
-    system), synced, then renamed; the folder is synced so the rename survives a power cut.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+
+def _record_bytes(record: ResultRecord) -> bytes:
+    return json.dumps(record.to_dict(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
 
 def write_record(record: ResultRecord, path: Path) -> Path:
     """Write a result record (JSON, UTF-8, mode 0600) atomically and return its path."""
-    document = json.dumps(record.to_dict(), ensure_ascii=False, indent=1)
-    write_atomic(path, document.encode("utf-8") + b"\n")
+    write_private(path, _record_bytes(record))
     return path
+
+
+def write_new_record(record: ResultRecord, path: Path) -> Path:
+    """Write a result record like ``write_record`` but never over an existing file: when
+    ``path`` exists the record goes beside it (``…-2.json``); returns the path written."""
+    return write_private_new(path, _record_bytes(record))
 
 
 def read_record(path: Path, *, max_bytes: int = MAX_INPUT_BYTES) -> ResultRecord:

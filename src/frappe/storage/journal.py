@@ -19,6 +19,7 @@ the middle of a write) is ignored with a warning.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -45,6 +46,7 @@ from frappe.exercises.record import (
 )
 from frappe.exercises.session import Session, SessionConfig
 from frappe.locations import user_data_dir
+from frappe.private_files import open_private, private_dir
 from frappe.scoring.keystrokes import Keystroke, replay
 from frappe.scoring.profiles import ScoringProfile
 
@@ -63,6 +65,7 @@ __all__ = [
     "default_journal_dir",
     "interrupted_record",
     "is_in_use",
+    "parse_journal",
     "read_journal",
     "reopen_journal",
     "restore_session",
@@ -74,6 +77,7 @@ JOURNAL_VERSION = 1
 SUFFIX = ".jsonl"
 ARCHIVE = "archive"
 _HEARTBEAT_MS = 250
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def default_journal_dir() -> Path:
@@ -207,6 +211,11 @@ class JournalHeader:
 class JournalWriter:
     """Appends a session's events to its journal; a ``SessionListener``.
 
+    A line that cannot be written (disk full, quota, I/O error, the folder's device gone) is
+    kept in memory with every line after it, in order, and written again at the next line and
+    by the sync thread until it goes through: the journal never gets a hole or a torn line in
+    its middle, and ``healthy`` tells the screen to warn the candidate meanwhile.
+
     Use ``create_journal`` or ``reopen_journal`` rather than the constructor.
     """
 
@@ -218,6 +227,7 @@ class JournalWriter:
         self._last_t = -_HEARTBEAT_MS
         self._stop = threading.Event()
         self._error: OSError | None = None
+        self._pending = bytearray()
         self.last_sync = time.monotonic()
         self._thread = threading.Thread(
             target=self._sync_loop, args=(sync_interval,), name="frappe-journal", daemon=True
@@ -258,23 +268,49 @@ class JournalWriter:
 
     @property
     def error(self) -> OSError | None:
-        """The last write or sync error (the disk is full, the folder vanished)."""
+        """The write or sync error still in the way (None once lines go through again)."""
         return self._error
 
+    @property
+    def unwritten_bytes(self) -> int:
+        """Bytes of journal lines held in memory because the file refused them."""
+        return len(self._pending)
+
+    @property
+    def healthy(self) -> bool:
+        """Everything handled so far is in the file (False: warn the candidate)."""
+        return self._error is None and not self._pending
+
+    @property
+    def disk_full(self) -> bool:
+        """The journal is held back because the disk (or the quota) is full."""
+        return self._error is not None and self._error.errno in _NO_SPACE
+
+    def retry(self) -> bool:
+        """Write the lines held in memory now; whether the journal is complete again."""
+        with self._lock:
+            self._flush_locked()
+        return self.healthy
+
     def sync(self) -> None:
-        """fsync now."""
+        """Write what is held in memory, then fsync."""
         with self._lock:
             if self._fd is None:
+                return
+            if not self._flush_locked():
                 return
             try:
                 os.fsync(self._fd)
             except OSError as error:
                 self._error = error
+            else:
+                self._error = None
             self._dirty = False
             self.last_sync = time.monotonic()
 
     def close(self) -> None:
-        """Final fsync, stop the sync thread, release the lock."""
+        """Final fsync, stop the sync thread, release the lock. Lines still refused by the
+        file are dropped from the journal (the session keeps them in memory)."""
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
@@ -291,26 +327,41 @@ class JournalWriter:
 
     def _write(self, line: Mapping[str, Any], *, t_ms: int | None = None) -> None:
         data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-        fd = self._fd
-        if fd is None:
-            return
-        try:
-            os.write(fd, data)
-        except OSError as error:
-            self._error = error
-            return
-        self._dirty = True
+        with self._lock:
+            if self._fd is None:
+                return
+            self._pending += data
+            self._flush_locked()
+            self._dirty = True
         if t_ms is not None:
+            # Noted even when held in memory: the heartbeat must not flood the memory buffer.
             self._last_t = max(self._last_t, t_ms)
+
+    def _flush_locked(self) -> bool:
+        """Write the held lines (the lock is held); whether they all went through. A partial
+        write keeps the rest, so a line is completed later rather than torn."""
+        if self._fd is None:
+            return False
+        while self._pending:
+            try:
+                written = os.write(self._fd, self._pending)
+            except OSError as error:
+                self._error = error
+                return False
+            if written <= 0:  # pragma: no cover - a regular file never writes nothing
+                return False
+            del self._pending[:written]
+        self._error = None
+        return True
 
     def _sync_loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
-            if self._dirty:
+            if self._pending or self._dirty:
                 self.sync()
 
 
 def _open_locked(path: Path, flags: int) -> int:
-    fd = os.open(path, flags, 0o600)
+    fd = open_private(path, flags)
     if fcntl is not None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -333,7 +384,7 @@ def create_journal(
         f"-{slugify(config.exercise_id, limit=24)}-{header.session_id}{SUFFIX}"
     )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         fd = _open_locked(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND)
     except OSError as error:
         raise JournalError(
@@ -342,7 +393,20 @@ def create_journal(
     writer = JournalWriter(folder / name, fd, sync_interval=sync_interval)
     writer._write(header.to_dict())
     writer.sync()
+    if not writer.healthy:
+        # A test must not start without its journal: nothing would survive a crash.
+        reason = _write_problem(writer.error)
+        writer.close()
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+        raise JournalError(f"{folder} : impossible de créer le journal ({reason})")
     return writer
+
+
+def _write_problem(error: OSError | None) -> str:
+    if error is not None and error.errno in _NO_SPACE:
+        return "disque plein"
+    return (error.strerror if error is not None else None) or "erreur d'écriture"
 
 
 def reopen_journal(path: Path, *, sync_interval: float = 0.5) -> JournalWriter:
@@ -432,17 +496,28 @@ def read_journal(path: Path) -> JournalContents:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
         raise JournalError(f"{path} : journal illisible ({error.strerror})") from error
+    return parse_journal(raw, path, mtime)
+
+
+def parse_journal(
+    raw: bytes, path: Path, last_written: datetime, *, header: JournalHeader | None = None
+) -> JournalContents:
+    """What the journal bytes ``raw`` say (see :func:`read_journal`). With ``header``, that
+    header is used and any header line in ``raw`` is ignored: the room server scores a seat's
+    lines against the séance's own reference and settings, never the seat's."""
     lines = raw.split(b"\n")
     torn = lines[-1] != b""
     if not torn:
         lines.pop()
     warnings: list[str] = []
-    header: JournalHeader | None = None
+    forced = header is not None
     keystrokes: list[Keystroke] = []
-    events: list[dict[str, Any]] = []
+    stroke_lines: list[int] = []
+    events: list[tuple[int, dict[str, Any]]] = []
+    times: list[tuple[int, int]] = []  # (line number, time used noted there)
     started_at: datetime | None = None
-    elapsed = 0
     end_reason: EndReason | None = None
+    end_t: int | None = None
     result_path: str | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -459,6 +534,8 @@ def read_journal(path: Path) -> JournalContents:
             else:
                 warnings.append(f"ligne {number} illisible ignorée")
             continue
+        if "frappe_journal" in item and forced:
+            continue
         if header is None:
             header = JournalHeader.from_dict(item, str(path))
             continue
@@ -466,45 +543,56 @@ def read_journal(path: Path) -> JournalContents:
             if "k" in item:
                 stroke = Keystroke.from_json(item["k"])
                 keystrokes.append(stroke)
-                elapsed = max(elapsed, stroke.t_ms)
+                stroke_lines.append(number)
+                times.append((number, stroke.t_ms))
             elif "e" in item:
                 event = item["e"]
                 if isinstance(event, dict) and isinstance(event.get("t_ms"), int):
-                    events.append(event)
-                    elapsed = max(elapsed, event["t_ms"])
+                    events.append((number, event))
+                    times.append((number, event["t_ms"]))
             elif "start" in item:
                 if started_at is None:
                     started_at = parse_timestamp(item["start"], "start")
-                elapsed = max(elapsed, int(item.get("t", 0)))
+                times.append((number, int(item.get("t", 0))))
             elif "end" in item:
                 reason = item["end"]
                 if reason in END_REASONS:
                     end_reason = reason
                 if isinstance(item.get("t"), int):
-                    elapsed = item["t"]
+                    end_t = item["t"]
             elif "result" in item:
                 result_path = str(item["result"])
             elif "t" in item and isinstance(item["t"], int) and end_reason is None:
-                elapsed = max(elapsed, item["t"])
+                times.append((number, item["t"]))
         except (ValueError, TypeError) as error:
             warnings.append(f"ligne {number} invalide ignorée ({error})")
     if header is None:
         raise JournalError(f"{path} : journal vide")
-    keystrokes = _consistent_prefix(keystrokes, header.config.initial_text, warnings)
+    kept = _consistent_prefix(keystrokes, header.config.initial_text, warnings)
+    if len(kept) < len(keystrokes):
+        # What follows the first keystroke that does not replay is lost for this session: the
+        # time used stops there too, or a resumed candidate would be charged for typing that
+        # is not given back (and a closed one credited with a duration its text never took).
+        cut = stroke_lines[len(kept)]
+        times = [(number, t) for number, t in times if number < cut]
+        events = [(number, event) for number, event in events if number < cut]
+    elapsed = max((t for _number, t in times), default=0)
+    if end_t is not None:
+        elapsed = end_t
     limit = header.config.settings.time_limit_s
     if limit is not None:
         elapsed = min(elapsed, round(limit * 1000))
     return JournalContents(
         path=path,
         header=header,
-        keystrokes=tuple(keystrokes),
-        events=tuple(events),
+        keystrokes=tuple(kept),
+        events=tuple(event for _number, event in events),
         started_at=started_at,
         elapsed_ms=elapsed,
         end_reason=end_reason,
         result_path=result_path,
         warnings=tuple(warnings),
-        last_written=mtime,
+        last_written=last_written,
     )
 
 
@@ -561,7 +649,7 @@ def archive_journal(path: Path) -> Path:
     """Move a journal to ``archive/`` next to it (never overwriting one)."""
     target_dir = path.parent / ARCHIVE
     try:
-        target_dir.mkdir(exist_ok=True)
+        private_dir(target_dir)
         target = target_dir / path.name
         counter = 1
         while target.exists():

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,12 @@ from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError, FrappeError
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import find_text, list_texts
+from frappe.history_commands import register_history_actions
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
+from frappe.storage.store import ResultFilter
 
 __all__ = ["register", "run_app"]
 
@@ -91,10 +94,22 @@ def register(subparsers: Any) -> None:
     report_parser.set_defaults(func=run_report)
 
     history_parser = subparsers.add_parser("history", help="historique des résultats")
-    history_parser.add_argument("--candidate", default=None, help="filtrer par candidat")
+    history_parser.add_argument(
+        "--candidate", default=None, help="candidat : partie du nom (« martin ») ou identifiant"
+    )
+    history_parser.add_argument(
+        "--from", dest="date_from", type=_history_day, default=None, help="depuis le (date)"
+    )
+    history_parser.add_argument(
+        "--to", dest="date_to", type=_history_day, default=None, help="jusqu'au (inclus)"
+    )
+    history_parser.add_argument("--exercise", default=None, help="identifiant d'exercice")
+    history_parser.add_argument("--mode", choices=("examen", "entrainement"), default=None)
+    history_parser.add_argument("--kind", choices=("frappe", "dictee", "correction"), default=None)
     history_parser.add_argument("--db", type=Path, default=None, help="base d'historique")
     history_parser.add_argument("--limit", type=int, default=50, help="nombre de lignes")
     history_parser.set_defaults(func=run_history)
+    register_history_actions(history_parser)
 
 
 def _storage_options(parser: argparse.ArgumentParser) -> None:
@@ -194,6 +209,8 @@ def run_resume(args: argparse.Namespace) -> int:
             if args.close:
                 saved = close_journal(contents, config.storage)
                 print(f"Clos : {describe_journal(contents)}\n  résultat : {saved.path}")
+                if saved.notice:
+                    print(f"  remarque : {saved.notice}")
                 if saved.history_error:
                     print(f"frappe : {saved.history_error}", file=sys.stderr)
             else:
@@ -242,25 +259,63 @@ def _dictation_report(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    """``frappe history [--candidate NAME]``."""
-    from frappe.tui.screens.history import END_NAMES, entry_cells  # noqa: PLC0415
+    """``frappe history [--candidate NAME] [--from D] [--to D] [--exercise ID] [--mode M]``."""
+    from frappe.reports.tables import history_renderable  # noqa: PLC0415
 
+    problems: list[str] = []
     with open_history(args.db or default_db_path()) as history:
-        entries = history.entries(candidate=args.candidate, limit=args.limit)
+        entries = history.results(history_filter(args), problems=problems)
+    for problem in problems:
+        print(f"frappe : {problem}", file=sys.stderr)
     if not entries:
-        print("Aucun résultat enregistré.")
-        return 0
-    table = Table(title="Historique des résultats", header_style="bold", box=box.SIMPLE_HEAD)
-    for column in ("Date", "Candidat", "Exercice", "Mode", "Vitesse", "Fautes", "Note"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Résultat", no_wrap=True)
-    table.add_column("Fin", no_wrap=True)
-    for entry in entries:
-        end = END_NAMES.get(entry.end_reason, entry.end_reason)
-        table.add_row(*entry_cells(entry), end)
+        print("Aucun résultat enregistré." if not _filtering(args) else "Aucun résultat.")
+        return 1 if problems else 0
     console = Console()
-    console.print(table)
+    console.print(history_renderable(entries))
     console.print("Fichiers de résultat (pour « frappe report ») :", style="bold")
     for entry in entries:
-        console.print(f"  {entry.result_path}", soft_wrap=True, highlight=False)
-    return 0
+        # One line per path, never cut: a trainer copies it into « frappe report ».
+        console.print(f"  {entry.result_path}", soft_wrap=True, highlight=False, markup=False)
+    return 1 if problems else 0
+
+
+_HISTORY_MODES = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
+_HISTORY_KINDS = {"frappe": "typing", "dictee": "transcription", "correction": "correction"}
+
+
+def _filtering(args: argparse.Namespace) -> bool:
+    return any(
+        getattr(args, name, None)
+        for name in ("candidate", "date_from", "date_to", "exercise", "mode", "kind")
+    )
+
+
+def history_filter(args: argparse.Namespace) -> ResultFilter:
+    """The store filter of ``frappe history``'s options (``--to`` is inclusive)."""
+    since = until = None
+    if args.date_from is not None:
+        since = datetime.combine(args.date_from, datetime.min.time()).astimezone()
+    if args.date_to is not None:
+        until = datetime.combine(args.date_to + timedelta(days=1), datetime.min.time()).astimezone()
+    return ResultFilter(
+        candidate=args.candidate,
+        since=since,
+        until=until,
+        exercise=args.exercise,
+        mode=_HISTORY_MODES.get(args.mode) if args.mode else None,
+        kind=_HISTORY_KINDS.get(args.kind) if args.kind else None,
+        limit=args.limit,
+    )
+
+
+def _history_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.strptime(value, "%d/%m/%Y").date()
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"date invalide : {value!r} (AAAA-MM-JJ ou JJ/MM/AAAA)"
+        ) from error

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from frappe.exercises.key_errors import KeyErrors, judged_inserts, weakest_keys
 from frappe.exercises.record import ResultRecord
 from frappe.exercises.texts import Text
 from frappe.scoring.classify import ScoringError
-from frappe.scoring.keystrokes import JudgedKey, judge_keystrokes
 
 __all__ = [
     "BigramTime",
@@ -24,26 +24,6 @@ __all__ = [
 ]
 
 _PAUSE_MS = 2000  # a longer gap is a pause, not the time of a bigram
-
-
-@dataclass(frozen=True, slots=True)
-class KeyErrors:
-    """How often a character was mistyped.
-
-    Attributes:
-        char: The expected character.
-        attempts: Times it was expected and a key was pressed.
-        errors: Times another character was typed instead.
-    """
-
-    char: str
-    attempts: int
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        """errors / attempts."""
-        return self.errors / self.attempts if self.attempts else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,36 +41,6 @@ class BigramTime:
     count: int
 
 
-def _judged_inserts(record: ResultRecord) -> Iterator[JudgedKey]:
-    """Each character typed, judged word by word as the keystroke accuracy judges it."""
-    fold = record.settings.profile.normalization.translation()
-    return judge_keystrokes(record.keystrokes, record.reference, fold)
-
-
-def weakest_keys(
-    records: Sequence[ResultRecord], *, top: int = 8, min_attempts: int = 3
-) -> list[KeyErrors]:
-    """Characters most often mistyped: each key judged as the keystroke accuracy judges it
-    (the character of the word being typed at its current length), over every time that
-    character was expected (corrected mistakes count too)."""
-    attempts: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    for record in records:
-        for key in _judged_inserts(record):
-            if key.expected is None:
-                continue
-            attempts[key.expected] += 1
-            if not key.right:
-                errors[key.expected] += 1
-    found = [
-        KeyErrors(char, attempts[char], errors[char])
-        for char in attempts
-        if attempts[char] >= min_attempts and errors[char]
-    ]
-    found.sort(key=lambda k: (-k.rate, -k.errors, k.char))
-    return found[:top]
-
-
 def slowest_bigrams(
     records: Sequence[ResultRecord], *, top: int = 8, min_count: int = 3
 ) -> list[BigramTime]:
@@ -98,7 +48,7 @@ def slowest_bigrams(
     times: dict[str, list[int]] = defaultdict(list)
     for record in records:
         previous: tuple[int, int, str] | None = None
-        for t_ms, pos, char, _expected, key_right, judged in _judged_inserts(record):
+        for t_ms, pos, char, _expected, key_right, judged in judged_inserts(record):
             right = key_right and judged
             if (
                 right

@@ -12,6 +12,7 @@ recovering the device and saving run in worker threads.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,10 @@ from frappe.runs.dictation import (
     last_playback,
     start_dictation,
 )
+from frappe.runs.typing_test import journal_alarm
+from frappe.settings import Settings, load_settings
 from frappe.tui.config import AppConfig
+from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.screens.confirm import (
     ConfirmScreen,
     confirm_early_end,
@@ -58,6 +62,8 @@ __all__ = [
     "PedalPort",
     "dictation_options",
     "launch_dictation",
+    "parse_device",
+    "read_settings",
 ]
 
 _NO_AUDIO = "Pas d'audio — la saisie continue ; Échap pour réessayer"
@@ -98,10 +104,17 @@ PEDAL_RETRY_S = 3.0
 class DictationOptions:
     """How the dictation screen reaches the audio hardware.
 
+    The command line's flags fill it; what they leave unset (None) comes from the settings
+    file (:meth:`with_settings`), so the settings screen's choice applies everywhere and a flag
+    still overrides it.
+
     Attributes:
         device: Output device (index or name), None for the default.
-        pedal: The pedal's ``/dev/hidraw*``; None looks for a known pedal plugged in.
-        auto_pedal: Without ``pedal``, look for one (no message when there is none).
+        pedal: The pedal's path (``/dev/hidraw*``, a udev symlink, a FIFO…); None looks for a
+            known pedal plugged in.
+        auto_pedal: Without ``pedal``, look for one (no message when there is none); False
+            (``--no-pedal``, ``enabled = false``) means no pedal at all.
+        pedal_profile: The pedal profile to read ``pedal`` with (``vec``…), None: found.
         player_factory: Builds the player (None: the real one on ``device``); tests pass a fake.
         pedal_factory: Starts the pedal link (None: the real one on ``pedal``).
     """
@@ -109,8 +122,24 @@ class DictationOptions:
     device: int | str | None = None
     pedal: Path | None = None
     auto_pedal: bool = True
+    pedal_profile: str | None = None
     player_factory: PlayerFactory | None = None
     pedal_factory: PedalFactory | None = None
+
+    def with_settings(self, settings: Settings) -> DictationOptions:
+        """These options, with what they leave unset taken from ``settings``."""
+        device = self.device if self.device is not None else parse_device(settings.audio.device)
+        pedal, profile, auto = self.pedal, self.pedal_profile, self.auto_pedal
+        if auto and pedal is None:
+            if not settings.pedal.enabled:
+                auto = False
+            elif settings.pedal.path:
+                pedal = Path(settings.pedal.path)
+        if profile is None and auto:
+            profile = settings.pedal.profile
+        return dataclasses.replace(
+            self, device=device, pedal=pedal, pedal_profile=profile, auto_pedal=auto
+        )
 
     @property
     def wants_pedal(self) -> bool:
@@ -125,17 +154,37 @@ class DictationOptions:
             return None
         from frappe.tui.widgets.dictation.pedal import real_pedal_factory  # noqa: PLC0415
 
-        return real_pedal_factory(self.pedal)
+        return real_pedal_factory(self.pedal, profile=self.pedal_profile)
 
     def players(self) -> PlayerFactory:
         """The player factory to use."""
         return self.player_factory or real_player_factory(self.device)
 
 
+def parse_device(value: str | None) -> int | str | None:
+    """A device index (``3``) or a name (``USB Headset``); None or blank: the default."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    return int(value) if value.isdigit() else value
+
+
+def read_settings(app: App[Any] | None = None) -> Settings:
+    """The settings file; one notification and the defaults when it cannot be used."""
+    try:
+        return load_settings()
+    except FrappeError as error:
+        if app is not None:
+            app.notify(str(error), title="Réglages par défaut", severity="error", timeout=20)
+        return Settings()
+
+
 def dictation_options(app: App[Any]) -> DictationOptions:
-    """The app's dictation options (an app started by ``frappe dictation`` carries some)."""
+    """The app's dictation options (an app started by ``frappe dictation`` carries some),
+    completed by the settings file as it is now."""
     options = getattr(app, "dictation_options", None)
-    return options if isinstance(options, DictationOptions) else DictationOptions()
+    base = options if isinstance(options, DictationOptions) else DictationOptions()
+    return base.with_settings(read_settings(app))
 
 
 class DictationScreen(Screen[None]):
@@ -176,6 +225,7 @@ class DictationScreen(Screen[None]):
         self.pedal: PedalPort | None = None
         self.saved: SavedTranscription | None = None
         self._saving = False
+        self._save_to: Path | None = None  # another folder, chosen after a failed save
         self._loading = False
         self._device_lost_noted = False
         self._pedal_missing = False
@@ -448,6 +498,7 @@ class DictationScreen(Screen[None]):
         running = session.state is SessionState.RUNNING
         if running:
             self.running.journal.heartbeat(session.elapsed_ms)
+        self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
         self._retry_pedal()
         controls = self.controls
@@ -515,6 +566,17 @@ class DictationScreen(Screen[None]):
             refocus=self.editor,
         )
 
+    def _show_journal_state(self) -> None:
+        """The alarm while the journal refuses the typing; a notice when it is back."""
+        alarm = journal_alarm(self.running.journal)
+        if alarm == self.status.alarm:
+            return
+        self.status.show_alarm(alarm)
+        if alarm:
+            self.notify(alarm, title="Frappe non enregistrée", severity="error", timeout=30)
+        else:
+            self.status.show_notice("Enregistrement rétabli")
+
     def _finish(self) -> None:
         if self._saving:
             return
@@ -531,7 +593,21 @@ class DictationScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def _save(self) -> SavedTranscription:
-        return self.running.save()
+        return self.running.save(self._save_to)
+
+    def _choose_folder(self, problem: str) -> None:
+        """The result could not be written: the session is in memory, ask for a folder."""
+
+        def chosen(folder: Path | None) -> None:
+            if folder is None:
+                self.status.show_notice("Résultat non enregistré : journal conservé", "error")
+                return
+            self._save_to = folder
+            self.status.show_notice("Enregistrement…")
+            self._save()
+
+        failed = self._save_to or self.running.results_dir
+        self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group
@@ -591,6 +667,9 @@ class DictationScreen(Screen[None]):
             )
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")
+            if isinstance(event.worker.error, FrappeError):
+                self._choose_folder(str(event.worker.error))
+                return
             self.notify(
                 f"{event.worker.error}\nLe journal est conservé : la dictée pourra être close "
                 "plus tard.",

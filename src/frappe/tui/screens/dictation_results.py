@@ -135,8 +135,12 @@ class DictationResultsScreen(Screen[None]):
         where.add_column(style="bold", no_wrap=True)
         where.add_column()
         where.add_row("Enregistré dans", Text(str(saved.path), style="italic", overflow="fold"))
+        if saved.notice:
+            where.add_row("Remarque", Text(saved.notice, style="bold yellow"))
         if saved.history_error:
             where.add_row("Historique", Text(saved.history_error, style="bold red"))
+        if saved.journal_error:
+            where.add_row("Journal", Text(saved.journal_error, style="bold red"))
         parts: list[Any] = []
         correction = saved.correction
         if correction is not None:

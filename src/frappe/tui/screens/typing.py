@@ -3,6 +3,7 @@ in an exam. Saving runs in a worker thread; a save that fails keeps the journal.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -14,8 +15,15 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
-from frappe.runs.typing_test import RunningTest, SavedResult, TestSpec, start_test
+from frappe.runs.typing_test import (
+    RunningTest,
+    SavedResult,
+    TestSpec,
+    journal_alarm,
+    start_test,
+)
 from frappe.tui.config import AppConfig
+from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.screens.confirm import (
     ConfirmScreen,
     confirm_early_end,
@@ -47,6 +55,7 @@ class TypingScreen(Screen[None]):
         self.status = TypingStatus(id="typing-status")
         self.saved: SavedResult | None = None
         self._saving = False
+        self._save_to: Path | None = None  # another folder, chosen after a failed save
 
     @property
     def is_exam(self) -> bool:
@@ -83,11 +92,23 @@ class TypingScreen(Screen[None]):
         running = session.state is SessionState.RUNNING
         if running:
             self.running.journal.heartbeat(session.elapsed_ms)
+        self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
         if session.progress is not None:
             self.status.show_progress(
                 session.progress.typed_words, session.progress.reference_words
             )
+
+    def _show_journal_state(self) -> None:
+        """The alarm while the journal refuses the typing; a notice when it is back."""
+        alarm = journal_alarm(self.running.journal)
+        if alarm == self.status.alarm:
+            return
+        self.status.show_alarm(alarm)
+        if alarm:
+            self.notify(alarm, title="Frappe non enregistrée", severity="error", timeout=30)
+        else:
+            self.status.show_notice("Enregistrement rétabli")
 
     # -- messages from the typing area -------------------------------------------------------
 
@@ -100,8 +121,9 @@ class TypingScreen(Screen[None]):
 
     def on_typing_area_paste_refused(self, message: TypingArea.PasteRefused) -> None:
         self.status.show_notice("Collage refusé")
+        size = "" if message.chars is None else f" ({message.chars} caractères)"
         self.notify(
-            f"Le collage ({message.chars} caractères) est refusé et noté dans le résultat.",
+            f"Le collage{size} est refusé et noté dans le résultat.",
             title="Collage refusé",
             severity="warning",
         )
@@ -157,7 +179,21 @@ class TypingScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def _save(self) -> SavedResult:
-        return self.running.save()
+        return self.running.save(self._save_to)
+
+    def _choose_folder(self, problem: str) -> None:
+        """The result could not be written: the session is in memory, ask for a folder."""
+
+        def chosen(folder: Path | None) -> None:
+            if folder is None:
+                self.status.show_notice("Résultat non enregistré : journal conservé")
+                return
+            self._save_to = folder
+            self.status.show_notice("Enregistrement…")
+            self._save()
+
+        failed = self._save_to or self.running.results_dir
+        self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "save":
@@ -172,6 +208,9 @@ class TypingScreen(Screen[None]):
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self.status.show_notice("Échec de l'enregistrement")
+            if isinstance(error, FrappeError):
+                self._choose_folder(str(error))
+                return
             self.notify(
                 f"{error}\nLe journal est conservé : « frappe resume » pourra le clore.",
                 title="Résultat non enregistré",

@@ -140,6 +140,8 @@ class UnfinishedJournalScreen(Screen[None]):
             assert isinstance(result, tuple)
             contents, saved = result
             self.notify(f"Résultat enregistré : {saved.path}", title="Exercice clos")
+            if saved.notice:
+                self.notify(saved.notice, title="Résultat écrit à côté", severity="warning")
             if saved.history_error:
                 self.notify(saved.history_error, title="Historique", severity="error")
             self.journal_closed(contents)

@@ -14,7 +14,7 @@ from frappe.runs.dictation import DictationSpec
 from frappe.storage.journal import JournalContents
 from frappe.tui.app import FrappeApp
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.dictation import DictationOptions, launch_dictation
+from frappe.tui.screens.dictation import DictationOptions, dictation_options, launch_dictation
 
 __all__ = ["DictationApp", "DictationLaunch"]
 
@@ -52,16 +52,17 @@ class DictationApp(FrappeApp):
         launch = self.launch
         if launch is None:
             return
+        options = dictation_options(self)  # the flags, completed by the settings file
         if launch.resume is not None:
             from frappe.tui.screens.dictation_picker import (  # noqa: PLC0415 - cycle
                 resume_dictation_screen,
             )
 
             try:
-                screen = resume_dictation_screen(launch.resume, self.config, self.dictation_options)
+                screen = resume_dictation_screen(launch.resume, self.config, options)
             except FrappeError as error:
                 self.notify(str(error), title="Reprise impossible", severity="error")
             else:
                 self.push_screen(screen)
                 return
-        launch_dictation(self, launch.spec, self.config, self.dictation_options)
+        launch_dictation(self, launch.spec, self.config, options)

@@ -38,6 +38,8 @@ class PedalLink:
         on_error: Hears pedal problems (``PedalError``) and the player's own failures on a
             pedal action (``AudioError``), from any thread.
         profiles: Known pedal profiles by USB id (None: built-in and the user's own).
+        profile: The profile to read ``path`` with (id, USB id or name; None: found from the
+            path's USB id or the user's choices in ``pedals.toml``).
 
     Raises:
         PedalError: No pedal (or not readable).
@@ -51,16 +53,15 @@ class PedalLink:
         on_error: ErrorCallback,
         *,
         profiles: Mapping[str, PedalProfile] | None = None,
+        profile: str | None = None,
     ) -> None:
-        node, profile = find_pedal(profiles, path=path)
-        self.profile = profile
+        node, found = find_pedal(profiles, path=path, profile=profile)
+        self.profile = found
         self._on_state = on_state
         self._on_error = on_error
-        self.controller = PedalController(
-            player, profile.roles, profile.play_mode, on_error=on_error
-        )
+        self.controller = PedalController(player, found.roles, found.play_mode, on_error=on_error)
         self.reader = PedalReader(
-            profile, node, self._event, self._reader_error, rediscover=path is None
+            found, node, self._event, self._reader_error, rediscover=path is None
         )
         try:
             self.reader.start()
@@ -99,11 +100,14 @@ class PedalLink:
 
 
 def real_pedal_factory(
-    path: Path | None, profiles: Mapping[str, PedalProfile] | None = None
+    path: Path | None,
+    profiles: Mapping[str, PedalProfile] | None = None,
+    profile: str | None = None,
 ) -> Callable[[PlayerPort, StateCallback, ErrorCallback], PedalLink]:
-    """A factory of ``PedalLink`` on ``path`` (None: the first known pedal plugged in)."""
+    """A factory of ``PedalLink`` on ``path`` (None: the first known pedal plugged in), read
+    with ``profile`` when given."""
 
     def build(player: PlayerPort, on_state: StateCallback, on_error: ErrorCallback) -> PedalLink:
-        return PedalLink(path, player, on_state, on_error, profiles=profiles)
+        return PedalLink(path, player, on_state, on_error, profiles=profiles, profile=profile)
 
     return build

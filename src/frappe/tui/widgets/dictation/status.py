@@ -51,6 +51,7 @@ class DictationStatus(Static):
         self.notice = ""
         self.notice_severity: Severity = "info"
         self.pending = ""
+        self.alarm = ""
         self._shown: Text | None = None
 
     # -- values ------------------------------------------------------------------------------
@@ -85,6 +86,12 @@ class DictationStatus(Static):
         self.notice_severity = severity
         self._refresh()
 
+    def show_alarm(self, text: str) -> None:
+        """A problem to report at once (the journal refuses the typing), first on the second
+        line, until it is cleared with ""."""
+        self.alarm = text
+        self._refresh()
+
     def show_pending(self, dead_key: str) -> None:
         """A dead key waiting for its letter."""
         self.pending = dead_key
@@ -117,6 +124,8 @@ class DictationStatus(Static):
             line.append("  │ Pédale : ")
             line.append(self.pedal, style="" if self.pedal_ok else "bold red")
         notice = Text()
+        if self.alarm:
+            notice.append(f"{self.alarm}  ", style="bold reverse red")
         if self.pending:
             notice.append(f"« {self.pending} » en attente de sa lettre  ", style="bold cyan")
         if self.notice:

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from frappe.exercises.integrity import NO_INCIDENT, integrity_rows
 from frappe.report import (
     CLASS_LABELS,
     CLASS_STYLES,
@@ -41,9 +42,16 @@ class MetricsPanel(Static):
             table.add_row(label, Text(value, style=style))
         table.add_row("Fin", END_LABELS.get(record.end_reason, record.end_reason))
         table.add_row("Profil", saved.score.profile.name)
+        for label, value in integrity_rows(record.events):
+            ok = (label, value) == NO_INCIDENT
+            table.add_row(label, Text(value, style="green" if ok else "bold yellow"))
         table.add_row("Enregistré dans", Text(str(saved.path), style="italic", overflow="fold"))
+        if saved.notice:
+            table.add_row("Remarque", Text(saved.notice, style="bold yellow"))
         if saved.history_error:
             table.add_row("Historique", Text(saved.history_error, style="bold red"))
+        if saved.journal_error:
+            table.add_row("Journal", Text(saved.journal_error, style="bold red"))
         self.update(table)
 
 

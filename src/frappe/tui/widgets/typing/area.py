@@ -39,10 +39,11 @@ class TypingArea(Vertical, can_focus=True):
 
     @dataclass
     class PasteRefused(Message):
-        """A paste was refused (and logged)."""
+        """A paste was refused (and logged): marked by the terminal (``chars`` known), or
+        recognised from keys arriving at machine speed (``chars`` None, still arriving)."""
 
         area: TypingArea
-        chars: int
+        chars: int | None
 
     @dataclass
     class Finished(Message):
@@ -81,12 +82,16 @@ class TypingArea(Vertical, can_focus=True):
         if event.key in _TEXT_KEYS or (character is not None and character.isprintable()):
             event.stop()
             event.prevent_default()
-            self.type_key(event.key, character)
+            # event.time is when the input thread read the key: a paste typed for the candidate
+            # arrives as one burst even when the event loop handles the keys later.
+            self.type_key(event.key, character, arrived_s=event.time)
         # Anything else (Escape, Tab, shortcuts) goes on to the bindings.
 
-    def type_key(self, key: str, character: str | None) -> KeyResult:
+    def type_key(
+        self, key: str, character: str | None, *, arrived_s: float | None = None
+    ) -> KeyResult:
         """Feed one key to the session and redraw what it changed."""
-        result = self.session.press(key, character)
+        result = self.session.press(key, character, arrived_s=arrived_s)
         self.show_result(result)
         return result
 
@@ -100,7 +105,9 @@ class TypingArea(Vertical, can_focus=True):
             self.reference.move_marker(session.progress.marker())
         if result.started:
             self.post_message(self.Started(self))
-        if result.refused and result.refused != "finished":
+        if result.refused == "paste-detected":
+            self.post_message(self.PasteRefused(self, None))
+        elif result.refused and result.refused not in ("finished", "paste"):
             self.post_message(self.Refused(self, result.refused))
         if result.finished:
             self.typed.show_cursor = False

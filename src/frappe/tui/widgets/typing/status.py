@@ -26,9 +26,11 @@ class TypingStatus(Horizontal):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._countdown = Static("", id="countdown")
-        self._progress = Static("", id="progress")
+        self._progress = Static("", id="progress", markup=False)
         self._notice = Static("", id="notice", markup=False)
         self._shown: dict[str, str] = {}
+        self._progress_text = ""
+        self.alarm = ""
 
     def compose(self) -> ComposeResult:
         yield self._countdown
@@ -53,8 +55,17 @@ class TypingStatus(Horizontal):
         self._countdown.set_class(remaining is not None and remaining <= 30, "-urgent")
 
     def show_progress(self, words: int, total: int) -> None:
-        """Words begun out of reference words."""
-        self._set(self._progress, f"Mots : {words} / {total}" if total else "")
+        """Words begun out of reference words (hidden by an alarm)."""
+        self._progress_text = f"Mots : {words} / {total}" if total else ""
+        if not self.alarm:
+            self._set(self._progress, self._progress_text)
+
+    def show_alarm(self, text: str) -> None:
+        """A problem the candidate must report at once (the journal refuses the typing), in
+        place of the progress and in alarm colours until it is cleared with ""."""
+        self.alarm = text
+        self._set(self._progress, text or self._progress_text)
+        self._progress.set_class(bool(text), "-alarm")
 
     def show_notice(self, text: str) -> None:
         """A short notice (key refused, paste refused, saving…)."""

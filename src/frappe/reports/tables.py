@@ -1,0 +1,221 @@
+"""The class and candidate views as rich renderables (the CLI prints them; nothing here
+prints). Columns are chosen to fit 80 terminal columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Group as RenderGroup
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from frappe.reports.formatting import (
+    KIND_LABELS,
+    MODE_LABELS,
+    fr_date,
+    fr_number,
+    fr_percent,
+    verdict,
+)
+from frappe.reports.statistics import (
+    ERROR_CLASS_NAMES,
+    CandidateView,
+    ClassView,
+    ProgressPoint,
+    Summary,
+)
+from frappe.storage.store import StoredResult
+
+__all__ = [
+    "HISTORY_HEADERS",
+    "candidate_renderable",
+    "class_renderable",
+    "history_cells",
+    "history_renderable",
+]
+
+
+def _summary_cells(summary: Summary, digits: int = 1, percent: bool = False) -> list[str]:
+    values = (summary.mean, summary.median, summary.minimum, summary.maximum)
+    if percent:
+        return [fr_percent(v, digits) for v in values]
+    return [fr_number(v, digits) for v in values]
+
+
+def class_renderable(view: ClassView) -> RenderableType:
+    """One row per candidate, then the class statistics and the error classes."""
+    mode = MODE_LABELS.get(view.mode, view.mode)
+    table = Table(
+        title=f"{view.title} — {mode}" if view.title else mode,
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        pad_edge=False,
+    )
+    table.add_column("Candidat", overflow="ellipsis", max_width=18, no_wrap=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Exercice", overflow="ellipsis", max_width=10, no_wrap=True)
+    table.add_column("Vit.", justify="right", no_wrap=True)
+    table.add_column("Fautes", justify="right", no_wrap=True)
+    table.add_column("Err.", justify="right", no_wrap=True)
+    table.add_column("Note", justify="right", no_wrap=True)
+    table.add_column("Crit.", justify="right", no_wrap=True)
+    table.add_column("Résultat", no_wrap=True)
+    for row in view.rows:
+        result = row.result
+        if result is None:
+            table.add_row(row.name, "absent", "", "", "", "", "", "", "", style="dim")
+            continue
+        table.add_row(
+            row.name,
+            fr_date(result.started_at),
+            result.exercise_id,
+            fr_number(result.speed),
+            fr_number(result.faults, 1),
+            fr_percent(result.error_rate),
+            fr_number(result.mark_20),
+            "—" if result.critical_errors is None else str(result.critical_errors),
+            verdict(result.passed, result.kind),
+        )
+    stats = Table(box=box.SIMPLE_HEAD, header_style="bold", title="Classe", pad_edge=False)
+    for column in ("", "moyenne", "médiane", "min", "max"):
+        stats.add_column(column, justify="right" if column else "left", no_wrap=True)
+    stats.add_row(f"vitesse ({view.speed_unit})", *_summary_cells(view.speed))
+    stats.add_row("note /20", *_summary_cells(view.mark))
+    stats.add_row("taux d'erreurs", *_summary_cells(view.error_rate, percent=True))
+    stats.add_row("fautes", *_summary_cells(view.faults))
+    lines = [
+        f"Présents : {len(view.present)}/{len(view.rows)} — réussite : "
+        f"{fr_percent(view.pass_rate, 0)} ({view.passed}/{view.graded}) — erreurs critiques : "
+        f"{view.critical_errors}"
+    ]
+    if view.error_classes:
+        total = sum(count for _name, count in view.error_classes)
+        parts = [
+            f"{ERROR_CLASS_NAMES.get(name, name)} {count} ({fr_percent(count / total, 0)})"
+            for name, count in view.error_classes
+        ]
+        lines.append("Erreurs par classe : " + ", ".join(parts))
+    return RenderGroup(table, stats, *(Text(line) for line in lines))
+
+
+def _progress_table(title: str, points: tuple[ProgressPoint, ...], unit: str) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    for column in ("Date", "Exercice", "Type", f"Vitesse ({unit})", "Précision", "Note"):
+        table.add_column(
+            column, no_wrap=True, justify="left" if column in "DateExerciceType" else "right"
+        )
+    table.add_column("Fautes", justify="right", no_wrap=True)
+    table.add_column("Crit.", justify="right", no_wrap=True)
+    table.add_column("Écoute", justify="right", no_wrap=True)
+    for point in points:
+        table.add_row(
+            fr_date(point.started_at),
+            point.exercise_id[:12],
+            KIND_LABELS.get(point.kind, point.kind),
+            fr_number(point.speed),
+            fr_percent(point.accuracy),
+            fr_number(point.mark_20),
+            fr_number(point.faults, 1),
+            "—" if point.critical_errors is None else str(point.critical_errors),
+            "—" if point.listening_ratio is None else f"×{fr_number(point.listening_ratio)}",
+        )
+    return table
+
+
+def candidate_renderable(view: CandidateView) -> RenderableType:
+    """The progression tables (exams, practice), targets, weak keys and error classes."""
+    parts: list[RenderableType] = []
+    ident = f" ({view.candidate_id})" if view.candidate_id else ""
+    parts.append(Text(f"{view.name}{ident}", style="bold"))
+    if view.targets.speed is not None or view.targets.accuracy is not None:
+        parts.append(
+            Text(
+                f"Objectifs ({view.targets.source}) : vitesse "
+                f"{fr_number(view.targets.speed)} {view.speed_unit}, précision "
+                f"{fr_percent(view.targets.accuracy)}"
+            )
+        )
+    for title, points in (("Examens", view.exams), ("Entraînement", view.practice)):
+        if points:
+            parts.append(_progress_table(title, points, view.speed_unit))
+        else:
+            parts.append(Text(f"{title} : aucun résultat", style="dim"))
+    if view.weak_keys:
+        keys = ", ".join(
+            f"« {k.char} » {fr_percent(k.rate, 0)} ({k.errors}/{k.attempts})"
+            for k in view.weak_keys
+        )
+        parts.append(Text(f"Touches les plus fautives : {keys}"))
+    if view.error_classes:
+        classes = ", ".join(
+            f"{ERROR_CLASS_NAMES.get(name, name)} {count}" for name, count in view.error_classes
+        )
+        parts.append(Text(f"Erreurs les plus fréquentes : {classes}"))
+    return RenderGroup(*parts)
+
+
+HISTORY_HEADERS = (
+    "Date",
+    "Candidat",
+    "Exercice",
+    "Type",
+    "Mode",
+    "Vit.",
+    "Fautes",
+    "Note",
+    "Résultat",
+    "Fin",
+)
+_END_SHORT = {
+    "completed": "fini",
+    "timeout": "temps",
+    "stopped": "arrêt",
+    "interrupted": "int.",
+}
+_KIND_SHORT = {"typing": "frappe", "transcription": "dictée", "correction": "corr."}
+
+
+def history_cells(result: StoredResult) -> tuple[str, ...]:
+    """A history row in short French cells, one per ``HISTORY_HEADERS``."""
+    kind = _KIND_SHORT.get(result.kind, result.kind)
+    if result.fixed is not None and result.recognition_errors is not None:
+        kind = f"{kind} {result.fixed}/{result.recognition_errors}"
+    return (
+        result.started_at.astimezone().strftime("%d/%m/%y"),
+        result.candidate_name,
+        result.exercise_id,
+        kind,
+        "exam." if result.mode == "exam" else "entr.",
+        fr_number(result.speed),
+        fr_number(result.faults, 1).removesuffix(",0"),
+        fr_number(result.mark_20),
+        verdict(result.passed, result.kind).replace("non validé", "non val."),
+        _END_SHORT.get(result.end_reason, result.end_reason),
+    )
+
+
+def history_renderable(results: Sequence[StoredResult]) -> RenderableType:
+    """The history as one table that fits 80 columns: names and exercise ids are cut with
+    « … » rather than wrapped, every other cell is short."""
+    table = Table(
+        title="Historique des résultats",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0),
+    )
+    widths = {"Candidat": 15, "Exercice": 9, "Type": 10}
+    for header in HISTORY_HEADERS:
+        table.add_column(
+            header,
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=widths.get(header),
+            justify="right" if header in {"Vit.", "Fautes", "Note"} else "left",
+        )
+    for result in results:
+        table.add_row(*history_cells(result))
+    return table

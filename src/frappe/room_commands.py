@@ -1,0 +1,529 @@
+"""``frappe room …``: the room mode's commands (a thin layer over ``frappe.storage.room``).
+
+Trainer side (this module): ``serve``, ``init``, ``open``, ``close``, ``release``, ``seances``,
+``results``, ``verify``, ``keys``. Seat-side commands (``join``, ``take``, ``dashboard``…) come
+from the modules of :data:`ROOM_COMMAND_MODULES`, each exposing ``register_room(actions)``
+that adds its actions to the ``room`` parser.
+
+Trainer commands find this machine's server through the state file ``frappe room serve``
+writes, or take ``--url`` with the trainer's credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import io
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from frappe.durations import format_duration, parse_duration
+from frappe.errors import ConfigError, ExerciseError, RoomError
+from frappe.exercises.record import Candidate
+from frappe.exercises.session import SessionConfig
+from frappe.scoring.profiles import scoring_profile
+from frappe.storage.journal import slugify
+
+__all__ = ["ROOM_COMMAND_MODULES", "register"]
+
+# Modules adding more ``frappe room`` actions (the seat's side); missing ones are skipped.
+ROOM_COMMAND_MODULES = ("frappe.room_seat_commands",)
+_URL_HELP = "adresse du serveur (identifiants du formateur) ; défaut : le serveur de ce poste"
+
+
+def register(subparsers: Any) -> None:
+    """Add ``frappe room`` and its actions."""
+    room = subparsers.add_parser(
+        "room",
+        help="mode salle : serveur PostgreSQL, séances, résultats officiels",
+        description="Mode salle : un serveur pour la salle, des postes qui le rejoignent.",
+    )
+    actions = room.add_subparsers(dest="room_action", metavar="ACTION", required=True)
+
+    serve = actions.add_parser(
+        "serve",
+        help="démarrer le serveur de salle sur ce poste (Ctrl+C pour l'arrêter)",
+        description=(
+            "Démarre un serveur PostgreSQL dans le dossier de données du formateur, crée la "
+            "base et les rôles, affiche l'adresse à donner aux postes, et reste au premier plan "
+            "jusqu'à Ctrl+C."
+        ),
+    )
+    serve.add_argument("--port", type=int, default=5433, help="port TCP (défaut : 5433)")
+    serve.add_argument(
+        "--listen",
+        default="127.0.0.1",
+        metavar="ADRESSE",
+        help="adresse d'écoute : 0.0.0.0 pour la salle (défaut : 127.0.0.1, ce poste seul)",
+    )
+    serve.set_defaults(func=run_serve)
+
+    init = actions.add_parser(
+        "init",
+        help="installer frappe sur un serveur PostgreSQL existant du centre",
+        description="Crée la base, les rôles et le schéma sur un serveur existant.",
+    )
+    init.add_argument(
+        "--url", required=True, help="postgresql://ADMIN:MOT_DE_PASSE@HÔTE:PORT/postgres"
+    )
+    init.add_argument("--seat-host", default=None, help="adresse du serveur vue des postes")
+    init.set_defaults(func=run_init)
+
+    opener = actions.add_parser(
+        "open",
+        help="ouvrir une séance (affiche son identifiant)",
+        description="Ouvre une séance pour la salle : exercice, durée, profil, groupe.",
+    )
+    exercise = opener.add_mutually_exclusive_group(required=True)
+    exercise.add_argument("--text", metavar="ID", help="test de frappe : identifiant du texte")
+    exercise.add_argument("--dictation", metavar="ID", help="dictée : identifiant de l'exercice")
+    opener.add_argument(
+        "--correction",
+        action="store_true",
+        help="dictée : corriger le brouillon de reconnaissance vocale",
+    )
+    opener.add_argument("--duration", required=True, help="durée : 10m, 1m30s, 90s")
+    opener.add_argument("--profile", default=None, help="profil de notation")
+    opener.add_argument("--group", default=None, help="groupe (classe, promotion)")
+    opener.add_argument(
+        "--no-backspace", action="store_true", help="interdire le retour arrière (frappe)"
+    )
+    opener.add_argument("--url", default=None, help=_URL_HELP)
+    opener.set_defaults(func=run_open)
+
+    seances = actions.add_parser("seances", help="lister les séances")
+    seances.add_argument("--url", default=None, help=_URL_HELP)
+    seances.set_defaults(func=run_seances)
+
+    close = actions.add_parser(
+        "close", help="clore une séance : les résultats officiels sont figés"
+    )
+    close.add_argument("seance", metavar="SÉANCE")
+    close.add_argument("--url", default=None, help=_URL_HELP)
+    close.set_defaults(func=run_close)
+
+    release = actions.add_parser(
+        "release",
+        help="libérer l'épreuve d'un poste en panne (reprise sur un autre poste)",
+    )
+    release.add_argument("attempt", type=int, metavar="ÉPREUVE", help="numéro de l'épreuve")
+    release.add_argument("--url", default=None, help=_URL_HELP)
+    release.set_defaults(func=run_release)
+
+    results = actions.add_parser(
+        "results",
+        help="résultats officiels d'une séance (tableau, CSV, JSON ; fichiers signés)",
+        description=(
+            "Note chaque épreuve depuis le journal central avec la référence et le profil de la "
+            "séance. Les fichiers écrits (--output, --records) sont signés avec la clé du centre."
+        ),
+    )
+    results.add_argument("seance", metavar="SÉANCE")
+    results.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    results.add_argument("--output", type=Path, default=None, help="écrire dans FICHIER (+ .sig)")
+    results.add_argument(
+        "--records",
+        type=Path,
+        default=None,
+        metavar="DOSSIER",
+        help="un fichier de résultat signé par épreuve (lisible par frappe score --key)",
+    )
+    results.add_argument("--url", default=None, help=_URL_HELP)
+    results.set_defaults(func=run_results)
+
+    verify = actions.add_parser(
+        "verify",
+        help="vérifier les chaînes d'empreintes de tous les journaux",
+        description="Recalcule chaque chaîne et signale toute ligne modifiée ou manquante.",
+    )
+    verify.add_argument("seance", metavar="SÉANCE", nargs="?", default=None)
+    verify.add_argument("--url", default=None, help=_URL_HELP)
+    verify.set_defaults(func=run_verify)
+
+    keys = actions.add_parser(
+        "keys",
+        help="clé Ed25519 du centre (créée si absente) : affiche la clé publique à diffuser",
+    )
+    keys.add_argument("--dir", type=Path, default=None, help="dossier des clés")
+    keys.set_defaults(func=run_keys)
+
+    for name in ROOM_COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name is not None and error.name.startswith("frappe"):
+                continue
+            raise
+        module.register_room(actions)
+
+
+# -- serve / init ------------------------------------------------------------------------------
+
+
+class _StopRequestedError(Exception):
+    """SIGTERM received: shut down like Ctrl+C."""
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise _StopRequestedError
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``frappe room serve``: start, print the seat URL, stay until Ctrl+C, stop cleanly."""
+    from frappe.storage.room.server import start_server, stop_server  # noqa: PLC0415
+
+    if not 1 <= args.port <= 65535:
+        raise RoomError(f"port invalide : {args.port}")
+    print("frappe : démarrage du serveur de salle…", file=sys.stderr, flush=True)
+    server = start_server(port=args.port, listen=args.listen)
+    state = server.state
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        print(
+            f"Serveur de salle prêt (PostgreSQL {server.version}, {args.listen}:{args.port}). "
+            "Adresse à donner aux postes (frappe room join) :",
+            flush=True,
+        )
+        print(state.seat_url, flush=True)
+        print("Ctrl+C pour arrêter le serveur.", flush=True)
+        while True:
+            time.sleep(2.0)
+            if not server.cluster.is_running():
+                raise RoomError("le serveur PostgreSQL s'est arrêté (voir son journal)")
+    except (KeyboardInterrupt, _StopRequestedError):
+        print("\nfrappe : arrêt du serveur de salle…", file=sys.stderr, flush=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop_server(server)
+    print("Serveur de salle arrêté.", flush=True)
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """``frappe room init --url ADMIN_URL``."""
+    from frappe.storage.room.client import connect  # noqa: PLC0415
+    from frappe.storage.room.server import init_existing  # noqa: PLC0415
+
+    connect(args.url).close()  # a wrong URL or password: one clear line before anything else
+    state = init_existing(args.url, seat_host=args.seat_host)
+    print("Base « frappe », rôles et schéma en place. Adresse à donner aux postes :")
+    print(state.seat_url)
+    return 0
+
+
+# -- séances -----------------------------------------------------------------------------------
+
+
+def _trainer_connection(args: argparse.Namespace) -> Any:
+    from frappe.storage.room.client import connect  # noqa: PLC0415
+    from frappe.storage.room.server import trainer_url  # noqa: PLC0415
+
+    return connect(trainer_url(getattr(args, "url", None)))
+
+
+def _session_config(args: argparse.Namespace, duration: float) -> tuple[SessionConfig, str]:
+    """The séance's session config (the same builders as ``frappe typing``/``dictation``)."""
+    if args.text:
+        from frappe.exercises.texts import find_text  # noqa: PLC0415
+        from frappe.runs.typing_test import TestSpec  # noqa: PLC0415
+
+        profile = args.profile or "frappe"
+        spec = TestSpec(
+            candidate=Candidate("", None),
+            text=find_text(args.text),
+            duration_s=duration,
+            backspace_allowed=not args.no_backspace,
+            profile=scoring_profile(profile),
+            live_feedback=False,
+            mode="exam",
+        )
+        return spec.session_config(), profile
+    from frappe.exercises.dictations import find_dictation  # noqa: PLC0415
+    from frappe.runs.dictation import DICTATION_PROFILE, DictationSpec  # noqa: PLC0415
+
+    profile = args.profile or DICTATION_PROFILE
+    dictation_spec = DictationSpec(
+        candidate=Candidate("", None),
+        dictation=find_dictation(args.dictation),
+        deadline_s=duration,
+        profile=scoring_profile(profile),
+        mode="exam",
+        exercise="correction" if args.correction else "transcription",
+    )
+    return dictation_spec.session_config(), profile
+
+
+def run_open(args: argparse.Namespace) -> int:
+    """``frappe room open``: prints the séance id on its own line."""
+    from frappe.storage.room.client import open_seance  # noqa: PLC0415
+
+    duration = parse_duration(args.duration)
+    if not 5 <= duration <= 4 * 3600:
+        raise ExerciseError(f"durée de {format_duration(duration)} hors limites (5 s à 4 h)")
+    if args.correction and not args.dictation:
+        raise ExerciseError("--correction va avec --dictation")
+    config, profile = _session_config(args, duration)
+    with _trainer_connection(args) as conn:
+        seance = open_seance(conn, config, profile_name=profile, group_name=args.group)
+    print(
+        f"Séance ouverte : {seance.exercise_title or seance.exercise_id}, "
+        f"{format_duration(seance.duration_s)}, profil {seance.profile_name}"
+        + (f", groupe {seance.group_name}" if seance.group_name else ""),
+        file=sys.stderr,
+    )
+    print(seance.id)
+    return 0
+
+
+def run_seances(args: argparse.Namespace) -> int:
+    """``frappe room seances``."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    from frappe.storage.room.client import list_attempts, list_seances  # noqa: PLC0415
+
+    with _trainer_connection(args) as conn:
+        found = list_seances(conn)
+        counts = {s.id: len(list_attempts(conn, s.id)) for s in found}
+    table = Table(title="Séances")
+    for column in (
+        "séance",
+        "exercice",
+        "durée",
+        "profil",
+        "groupe",
+        "ouverte",
+        "état",
+        "épreuves",
+    ):
+        table.add_column(column)
+    for seance in found:
+        table.add_row(
+            seance.id,
+            seance.exercise_id,
+            format_duration(seance.duration_s),
+            seance.profile_name,
+            seance.group_name or "",
+            f"{seance.opened_at.astimezone():%d/%m %H:%M}",
+            "close" if seance.closed_at else "ouverte",
+            str(counts[seance.id]),
+        )
+    Console().print(table)
+    return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    """``frappe room close SEANCE``."""
+    from frappe.storage.room.official import close_seance  # noqa: PLC0415
+
+    with _trainer_connection(args) as conn:
+        seance, results = close_seance(conn, args.seance)
+    handed = sum(1 for r in results if r.state == "handed_in")
+    print(
+        f"Séance {seance.id} close : {len(results)} épreuve(s), {handed} remise(s), "
+        f"{len(results) - handed} interrompue(s). Résultats officiels figés."
+    )
+    return 0
+
+
+def run_release(args: argparse.Namespace) -> int:
+    """``frappe room release ATTEMPT``."""
+    from frappe.storage.room.client import release_attempt  # noqa: PLC0415
+
+    with _trainer_connection(args) as conn:
+        release_attempt(conn, args.attempt)
+    print(
+        f"Épreuve {args.attempt} libérée : le candidat peut reprendre sur un poste libre "
+        "(« Reprendre sur ce poste »)."
+    )
+    return 0
+
+
+# -- results -----------------------------------------------------------------------------------
+
+_TABLE = (
+    ("faults", "fautes", "{:g}"),
+    ("speed", "vitesse", "{:.1f}"),
+    ("accuracy", "précision", "{:.1%}"),
+    ("mark_20", "note/20", "{:.1f}"),
+)
+_CSV_METRICS = (
+    "faults",
+    "speed",
+    "speed_unit",
+    "accuracy",
+    "wer",
+    "cer",
+    "gross_wpm",
+    "net_wpm",
+    "mark_20",
+    "passed",
+)
+
+
+def _render_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "seance",
+            "attempt",
+            "candidate",
+            "candidate_id",
+            "state",
+            "official",
+            "duration_s",
+            *_CSV_METRICS,
+            "journal_lines",
+            "journal_head_sha256",
+        ]
+    )
+    for row in rows:
+        metrics = row["metrics"]
+        writer.writerow(
+            [
+                row["seance"],
+                row["attempt"],
+                row["candidate"]["name"],
+                row["candidate"]["id"] or "",
+                row["state"],
+                row["official"],
+                row["duration_s"],
+                *[_csv_cell(metrics.get(key)) for key in _CSV_METRICS],
+                row["journal"]["lines"],
+                row["journal"]["head_sha256"],
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return "" if value is None else value
+
+
+def _print_table(seance: Any, results: list[Any]) -> None:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    from frappe.storage.room.official import STATE_LABELS  # noqa: PLC0415
+
+    status = "officiels (séance close)" if seance.closed_at else "provisoires (séance ouverte)"
+    table = Table(title=f"Séance {seance.id} — {seance.exercise_title} — résultats {status}")
+    table.add_column("épreuve", justify="right")
+    table.add_column("candidat")
+    table.add_column("état")
+    for _key, label, _fmt in _TABLE:
+        table.add_column(label, justify="right")
+    for result in results:
+        cells = []
+        for key, _label, fmt in _TABLE:
+            value = result.metrics.get(key)
+            cells.append(fmt.format(value) if isinstance(value, int | float) else "—")
+        table.add_row(
+            str(result.attempt_id),
+            result.candidate.name,
+            STATE_LABELS.get(result.state, result.state),
+            *cells,
+        )
+    Console().print(table)
+
+
+def _signing_key() -> Any:
+    from frappe.storage.signing import ensure_centre_key, load_private_key  # noqa: PLC0415
+
+    private, public, created = ensure_centre_key()
+    if created:
+        print(
+            f"frappe : clé du centre créée ({private}, 0600) ; clé publique à diffuser : {public}",
+            file=sys.stderr,
+        )
+    return load_private_key(private)
+
+
+def _write_signed(path: Path, text: str, key: Any) -> None:
+    from frappe.storage.signing import sign_file  # noqa: PLC0415
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path} : écriture impossible ({error.strerror})") from error
+    sign_file(path, key)
+
+
+def run_results(args: argparse.Namespace) -> int:
+    """``frappe room results SEANCE``."""
+    from frappe.storage.room.official import seance_results  # noqa: PLC0415
+
+    with _trainer_connection(args) as conn:
+        seance, results = seance_results(conn, args.seance)
+    rows = [result.to_json() for result in results]
+    if args.format == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = _render_csv(rows)
+    else:
+        text = ""
+    key = _signing_key() if args.output or args.records else None
+    if args.records:
+        for result in results:
+            name = f"{seance.id}-{result.attempt_id}-{slugify(result.candidate.name)}.json"
+            record_text = json.dumps(result.record.to_dict(), ensure_ascii=False, indent=2)
+            _write_signed(args.records / name, record_text + "\n", key)
+        print(
+            f"frappe : {len(results)} fichier(s) de résultat signés dans {args.records}",
+            file=sys.stderr,
+        )
+    if args.output:
+        if args.format == "table":
+            raise ConfigError("--output va avec --format csv ou json")
+        _write_signed(args.output, text, key)
+        print(f"frappe : résultats écrits et signés : {args.output}", file=sys.stderr)
+    elif args.format == "table":
+        _print_table(seance, results)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """``frappe room verify [SEANCE]``: exit 1 when a chain is broken."""
+    from frappe.storage.room.chain import verify_chains  # noqa: PLC0415
+
+    with _trainer_connection(args) as conn:
+        report = verify_chains(conn, args.seance)
+    for found in report.breaks:
+        print(f"RUPTURE : {found.describe()}")
+    if report.breaks:
+        print(
+            f"frappe : {len(report.breaks)} rupture(s) de chaîne sur {report.attempts} "
+            f"épreuve(s) ({report.lines} lignes vérifiées)"
+        )
+        return 1
+    print(f"Chaînes intactes : {report.attempts} épreuve(s), {report.lines} lignes vérifiées.")
+    return 0
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    """``frappe room keys``: the centre's key pair (made when missing)."""
+    from frappe.storage.signing import (  # noqa: PLC0415
+        ensure_centre_key,
+        fingerprint,
+        load_public_key,
+    )
+
+    private, public, created = ensure_centre_key(args.dir)
+    print(f"Clé privée (ne quitte pas ce poste, mode 0600) : {private}")
+    print(f"Clé publique à diffuser : {public}")
+    print(f"Empreinte : {fingerprint(load_public_key(public))}")
+    if created:
+        print("(clé créée à l'instant)")
+    return 0

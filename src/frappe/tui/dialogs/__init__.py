@@ -1,0 +1,1 @@
+"""Modal dialogs shared by screens (no navigation between screens happens here)."""

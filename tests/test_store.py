@@ -1,0 +1,243 @@
+"""The results store contract on the SQLite history: explicit schema versions and the 1 → 2
+migration of a database written by the schema-1 frappe, the ResultFilter (partial and
+case-insensitive names, dates, exercise, mode, kind, group), groups and rosters."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.results import score_record
+from frappe.storage.history import _SCHEMA_1, HISTORY_SCHEMA, History, open_history
+from frappe.storage.room.store import open_room_store
+from frappe.storage.store import (
+    Group,
+    ResultFilter,
+    ResultStore,
+    RosterMember,
+    filter_clauses,
+    like_pattern,
+    name_key,
+    search_key,
+)
+
+RecordFactory = Callable[..., ResultRecord]
+
+
+def _record(
+    make_record: RecordFactory,
+    name: str,
+    candidate_id: str | None = None,
+    *,
+    day: int = 23,
+    exercise: str = "t01-test",
+) -> ResultRecord:
+    record = make_record()
+    started = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
+    return replace(
+        record,
+        candidate=Candidate(name, candidate_id),
+        exercise_id=exercise,
+        started_at=started,
+        ended_at=started + timedelta(seconds=record.duration_s),
+    )
+
+
+def _add(store: ResultStore, record: ResultRecord, path: Path, mode: str = "exam") -> int:
+    score = score_record(record)
+    metrics = score.metrics_dict()
+    metrics["errors"] = [error.to_dict() for error in score.comparison.errors]
+    return store.add(record, metrics, path, mode=mode)
+
+
+StoreOpener = Callable[[], AbstractContextManager[ResultStore]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreOpener:
+    """The same contract tests on both back ends: the SQLite history and the room's
+    PostgreSQL (a real server, see tests/postgres_server.py)."""
+    if request.param == "sqlite":
+        return lambda: open_history(tmp_path / "h.db")
+    url = request.getfixturevalue("store_url")
+    return lambda: open_room_store(url)
+
+
+def test_history_is_a_result_store(tmp_path: Path) -> None:
+    with open_history(tmp_path / "h.db") as history:
+        store: ResultStore = history  # mypy checks the Protocol here
+        assert store.results() == []
+
+
+def test_room_store_is_a_result_store(store_url: str) -> None:
+    with open_room_store(store_url) as room:
+        store: ResultStore = room  # mypy checks the Protocol here
+        assert store.results() == []
+
+
+def test_name_keys() -> None:
+    assert name_key("  Martin   Claire ") == "Martin Claire"
+    assert name_key("D’Artagnan Léa") == "D'Artagnan Léa"
+    assert name_key("MARTIN Claire") != name_key("Martin Claire")  # proposed, never merged
+    assert search_key("Hélène MARTIN") == "helene martin"
+    assert like_pattern("50%_x") == "%50\\%\\_x%"
+
+
+def test_partial_case_insensitive_search(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    with open_store() as history:
+        _add(history, _record(make_record, "Martin Bruno", "B-1"), tmp_path / "a.json")
+        _add(history, _record(make_record, "Hélène Durand", "H-2"), tmp_path / "b.json")
+        _add(history, _record(make_record, "Paul 50%"), tmp_path / "c.json")
+        names = lambda q: [r.candidate_name for r in history.results(q)]  # noqa: E731
+        assert names(ResultFilter(candidate="martin")) == ["Martin Bruno"]
+        assert names(ResultFilter(candidate="HELENE")) == ["Hélène Durand"]
+        assert names(ResultFilter(candidate="H-2")) == ["Hélène Durand"]
+        assert names(ResultFilter(candidate="0%")) == ["Paul 50%"]
+        assert names(ResultFilter(candidate="_")) == []  # a LIKE wildcard is escaped
+
+
+def test_filters_by_date_exercise_mode_kind(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    with open_store() as history:
+        _add(history, _record(make_record, "A", day=20), tmp_path / "1.json")
+        _add(history, _record(make_record, "B", day=22, exercise="t02"), tmp_path / "2.json")
+        _add(history, _record(make_record, "C", day=24), tmp_path / "3.json", mode="practice")
+        names = lambda q: [r.candidate_name for r in history.results(q)]  # noqa: E731
+        assert names(ResultFilter()) == ["C", "B", "A"]  # most recent first
+        since = datetime(2026, 11, 21, tzinfo=UTC)
+        until = datetime(2026, 11, 24, tzinfo=UTC)
+        assert names(ResultFilter(since=since)) == ["C", "B"]
+        assert names(ResultFilter(since=since, until=until)) == ["B"]
+        assert names(ResultFilter(exercise="t02")) == ["B"]
+        assert names(ResultFilter(mode="practice")) == ["C"]
+        assert names(ResultFilter(mode="exam", limit=1)) == ["B"]
+        assert names(ResultFilter(kind="transcription")) == []
+
+
+def test_stored_details(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    record = _record(make_record, "Martin Claire", "C-001")
+    with open_store() as history:
+        _add(history, record, tmp_path / "a.json")
+        (stored,) = history.results()
+    # The fixture's record: « matn » for « matin » (spelling), « bien. » not reached.
+    assert stored.error_classes == {"spelling": 1}
+    assert stored.integrity_events == {"paste_refused": 1}
+    assert stored.weak_keys == (("i", 1, 3),)  # « i » expected 3 times, missed in « matn »
+    assert stored.critical_errors is None and stored.seance is None
+
+
+def test_groups_and_rosters(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    group = Group(
+        name="Promo 2026",
+        starts_on=date(2026, 9, 1),
+        ends_on=date(2027, 6, 30),
+        profile="frappe",
+        speed_target=30.0,
+        accuracy_target=0.95,
+        members=(
+            RosterMember("Martin Claire", "C-001"),
+            RosterMember("Durand Paul", None, aliases=("DURAND Paul",)),
+        ),
+    )
+    with open_store() as history:
+        history.save_group(group)
+        assert history.group("Promo 2026") == group
+        assert [g.name for g in history.groups()] == ["Promo 2026"]
+        # By id whatever the spelling; by name key or an accepted alias; others left out.
+        _add(history, _record(make_record, "MARTIN C.", "C-001"), tmp_path / "1.json")
+        _add(history, _record(make_record, "DURAND  Paul", None), tmp_path / "2.json")
+        _add(history, _record(make_record, "Durand Paul", "X-9"), tmp_path / "3.json")
+        _add(history, _record(make_record, "Martin Claire", "C-002"), tmp_path / "4.json")
+        _add(history, _record(make_record, "Autre Personne"), tmp_path / "5.json")
+        found = history.results(ResultFilter(group="Promo 2026"))
+        assert sorted(r.result_path[-6:] for r in found) == ["1.json", "2.json", "3.json"]
+        assert history.results(ResultFilter(group="inconnu")) == []
+        history.save_group(replace(group, members=group.members[:1]))
+        assert len(history.group("Promo 2026").members) == 1  # type: ignore[union-attr]
+        assert history.delete_group("Promo 2026") is True
+        assert history.delete_group("Promo 2026") is False
+        assert len(history.results()) == 5  # results are never deleted with a group
+
+
+def test_migration_from_schema_1(tmp_path: Path) -> None:
+    """A database written by the schema-1 frappe (with its in-place columns) opens as schema
+    2, every row kept, name keys computed, groups usable."""
+    db = tmp_path / "old.sqlite3"
+    connection = sqlite3.connect(db)
+    connection.executescript(_SCHEMA_1)
+    connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    connection.execute("INSERT INTO schema_version VALUES (1)")
+    connection.execute("ALTER TABLE results ADD COLUMN recognition_errors INTEGER")
+    connection.execute(
+        "INSERT INTO results (candidate_name, candidate_id, exercise_id, kind, mode, started_at,"
+        " ended_at, duration_s, end_reason, profile, speed, mark_20, passed, result_path,"
+        " recorded_at) VALUES ('Hélène  Martin', NULL, 't01', 'typing', 'exam',"
+        " '2026-01-05T09:00:00.000Z', '2026-01-05T09:10:00.000Z', 600, 'timeout', 'frappe',"
+        " 31.5, 12.5, 1, '/r/a.json', '2026-01-05T09:10:01.000Z')"
+    )
+    connection.commit()
+    connection.close()
+    with open_history(db) as history:
+        (row,) = history.results(ResultFilter(candidate="helene"))
+        assert row.speed == 31.5 and row.mark_20 == 12.5 and row.passed is True
+        assert row.error_classes == {} and row.weak_keys == ()
+        history.save_group(Group("G", members=(RosterMember("Hélène Martin"),)))
+        assert len(history.results(ResultFilter(group="G"))) == 1
+    connection = sqlite3.connect(db)
+    try:
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        columns = {r[1] for r in connection.execute("PRAGMA table_info(results)")}
+        assert {"fixed", "candidate_key", "error_classes", "seance"} <= columns
+    finally:
+        connection.close()
+    assert HISTORY_SCHEMA == 2
+
+
+def test_failed_migration_leaves_schema_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration step that fails rolls back whole: the database stays a valid schema 1."""
+    db = tmp_path / "old.sqlite3"
+    connection = sqlite3.connect(db)
+    connection.executescript(_SCHEMA_1)
+    connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    connection.execute("INSERT INTO schema_version VALUES (1)")
+    connection.commit()
+    connection.close()
+
+    def broken(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE results ADD COLUMN candidate_key TEXT")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setitem(History.__init__.__globals__["_MIGRATIONS"], 1, broken)
+    with pytest.raises(Exception, match="historique"):
+        open_history(db).__enter__()
+    connection = sqlite3.connect(db)
+    try:
+        assert connection.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        columns = {r[1] for r in connection.execute("PRAGMA table_info(results)")}
+        assert "candidate_key" not in columns
+    finally:
+        connection.close()
+
+
+def test_filter_clauses_are_standard_sql() -> None:
+    """The WHERE any back end can run (PostgreSQL's driver uses %s)."""
+    group = Group("G", members=(RosterMember("A B", "1"),))
+    where, params = filter_clauses(
+        ResultFilter(candidate="ab", mode="exam"), group, placeholder="%s"
+    )
+    assert "?" not in where and "COLLATE" not in where and where.count("%s") == len(params)
+    assert params == ["%ab%", "ab", "exam", "1", "A B"]

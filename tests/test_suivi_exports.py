@@ -1,0 +1,426 @@
+"""The tableaux de suivi end to end on a real SQLite history: `frappe suivi` commands, the
+XLSX read back with openpyxl (sheets, headers, values, number formats, charts and their series
+ranges), the CSV read back with `;` and decimal commas, the PDFs through their text and a PNG
+rendering."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from frappe.cli import main
+from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.results import score_record
+from frappe.reports.xlsx import CANDIDATE_HEADERS, DECIMAL_FORMAT, SEANCE_HEADERS
+from frappe.storage.history import open_history
+
+RecordFactory = Callable[..., ResultRecord]
+
+PEOPLE = (("Martin Claire", "C-001"), ("Durand Paul", None), ("Lefèvre Hélène", "C-003"))
+TYPED = (
+    "Le patient est sorti ce matin. Il va bien.",
+    "Le patient est sorti ce matn. Il va",
+    "Le patiant est sortie ce matin.",
+)
+
+
+def _fill(db: Path, make_record: RecordFactory, results_dir: Path) -> None:
+    with open_history(db) as history:
+        for day_index, day in enumerate((20, 27)):
+            for person_index, (name, candidate_id) in enumerate(PEOPLE):
+                typed = TYPED[(person_index + day_index) % len(TYPED)]
+                record = make_record(typed=typed, duration_s=60.0 + 10 * person_index)
+                started = datetime(2026, 11, day, 9, person_index, tzinfo=UTC)
+                record = replace(
+                    record,
+                    candidate=Candidate(name, candidate_id),
+                    started_at=started,
+                    ended_at=started + timedelta(seconds=record.duration_s),
+                )
+                score = score_record(record)
+                metrics = score.metrics_dict()
+                metrics["errors"] = [e.to_dict() for e in score.comparison.errors]
+                path = results_dir / f"{day}-{person_index}.json"
+                history.add(record, metrics, path, mode="exam")
+        started = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+        practice = replace(
+            make_record(),
+            candidate=Candidate("Martin Claire", "C-001"),
+            started_at=started,
+            ended_at=started + timedelta(seconds=60),
+        )
+        history.add(
+            practice, score_record(practice).metrics_dict(), results_dir / "p.json", mode="practice"
+        )
+
+
+@pytest.fixture
+def suivi_db(tmp_path: Path, make_record: RecordFactory) -> Path:
+    db = tmp_path / "history.sqlite3"
+    _fill(db, make_record, tmp_path / "r")
+    roster = tmp_path / "liste.csv"
+    roster.write_bytes(
+        "Nom;Prénom;Identifiant\r\nMartin;Claire;C-001\r\nDURAND;Paul;\r\nLefèvre;Hélène;C-003\r\n".encode(
+            "cp1252"
+        )
+    )
+    assert (
+        main(
+            [
+                "suivi",
+                "groupe",
+                "importer",
+                str(roster),
+                "--nom",
+                "Promo A",
+                "--vitesse",
+                "20",
+                "--precision",
+                "95",
+                "--db",
+                str(db),
+            ]
+        )
+        == 0
+    )
+    return db
+
+
+def test_import_proposes_and_merge_attaches(
+    suivi_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Importing the roster again (same list) proposes again; nothing was merged meanwhile.
+    assert (
+        main(
+            [
+                "suivi",
+                "groupe",
+                "importer",
+                str(tmp_path / "liste.csv"),
+                "--nom",
+                "Promo A",
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "3 candidats importés" in out
+    # « DURAND Paul » on the roster, « Durand Paul » in the results: proposed, not merged.
+    assert "« Durand Paul » (2 résultat(s)) est-il « DURAND Paul »" in out
+    assert main(["suivi", "classe", "Promo A", "--db", str(suivi_db)]) == 0
+    table = capsys.readouterr().out
+    assert "DURAND Paul" in table and "absent" in table
+    assert (
+        main(
+            [
+                "suivi",
+                "groupe",
+                "fusionner",
+                "Promo A",
+                "Durand Paul",
+                "DURAND Paul",
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["suivi", "classe", "Promo A", "--db", str(suivi_db)]) == 0
+    assert "absent" not in capsys.readouterr().out
+
+
+def test_class_command_fits_80_columns(
+    suivi_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    capsys.readouterr()
+    assert main(["suivi", "classe", "Promo A", "--from", "2026-11-27", "--db", str(suivi_db)]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "Martin Claire" in out and "27/11/2026" in out and "20/11/2026" not in out
+    assert "réussite" in out and "médiane" in out
+
+
+def test_candidate_command(suivi_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["suivi", "candidat", "helene", "--db", str(suivi_db)]) == 0
+    out = capsys.readouterr().out
+    assert "Lefèvre Hélène (C-003)" in out and "Examens" in out
+    assert "Objectifs (groupe Promo A) : vitesse 20,0" in out
+    assert main(["suivi", "candidat", "a", "--db", str(suivi_db)]) == 1
+    assert "plusieurs candidats" in capsys.readouterr().err
+    assert main(["suivi", "candidat", "personne", "--db", str(suivi_db)]) == 1
+
+
+def test_xlsx_export_reads_back(suivi_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "suivi.xlsx"
+    assert (
+        main(
+            [
+                "suivi",
+                "groupe",
+                "fusionner",
+                "Promo A",
+                "Durand Paul",
+                "DURAND Paul",
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "suivi",
+                "export",
+                "--groupe",
+                "Promo A",
+                "--format",
+                "xlsx",
+                "--output",
+                str(path),
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    workbook = openpyxl.load_workbook(path)
+    names = workbook.sheetnames
+    assert names[0] == "Synthèse"
+    assert [n for n in names if n.startswith("S ")] == ["S 20-11 t01-test", "S 27-11 t01-test"]
+    assert {"Martin Claire", "DURAND Paul", "Lefèvre Hélène"} <= set(names)
+    seance = workbook["S 20-11 t01-test"]
+    assert [c.value for c in seance[1]] == list(SEANCE_HEADERS)
+    assert seance.freeze_panes == "A2"
+    first = [c.value for c in seance[2]]
+    assert first[0] == "Durand Paul" and isinstance(first[6], float)
+    assert seance.cell(2, 7).number_format == DECIMAL_FORMAT
+    assert seance.cell(2, 3).number_format.endswith("dd/mm/yyyy")
+    (chart,) = seance._charts
+    refs = [s.val.numRef.f for s in _all_series(chart)]
+    assert refs == ["'S 20-11 t01-test'!$G$2:$G$4", "'S 20-11 t01-test'!$K$2:$K$4"]
+    summary = workbook["Synthèse"]
+    assert summary.freeze_panes == "A5"
+    assert [c.value for c in summary[4]][:3] == ["Séance", "Date", "Exercice"]
+    assert len(summary._charts) == 2
+    claire = workbook["Martin Claire"]
+    assert [c.value for c in claire[1]][: len(CANDIDATE_HEADERS)] == list(CANDIDATE_HEADERS)
+    assert [claire.cell(r, 4).value for r in (2, 3, 4)] == ["examen", "examen", "entraînement"]
+    (progress,) = claire._charts
+    series = _all_series(progress)
+    assert len(series) == 6  # speed + accuracy × 2 modes, and the 2 target lines
+    values = [s.yVal.numRef.f for s in series]
+    dates = [s.xVal.numRef.f for s in series]
+    assert "'Martin Claire'!$E$2:$E$3" in values and "'Martin Claire'!$E$4" in values
+    assert "'Martin Claire'!$F$2:$F$3" in values  # accuracy, on its own axis
+    assert "'Martin Claire'!$A$2:$A$3" in dates  # dates on the x axis
+    assert "'Martin Claire'!$N$2:$N$3" in values  # the speed target line
+    # Written values, never formulas.
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert not (isinstance(cell.value, str) and cell.value.startswith("="))
+
+
+def test_csv_export_for_french_excel(suivi_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "suivi.csv"
+    assert (
+        main(["suivi", "export", "--format", "csv", "--output", str(path), "--db", str(suivi_db)])
+        == 0
+    )
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 7
+    first = rows[0]
+    assert first["Candidat"] == "Martin Claire" and first["Date"] == "2026-11-20"
+    assert first["Mode"] == "examen" and first["Réussi / validé"] in {"oui", "non"}
+    speed = float(first["Vitesse"].replace(",", "."))
+    assert speed > 0 and "." not in first["Vitesse"]
+    international = tmp_path / "int.csv"
+    assert (
+        main(
+            [
+                "suivi",
+                "export",
+                "--format",
+                "csv",
+                "--csv-style",
+                "international",
+                "--output",
+                str(international),
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    rows = list(csv.DictReader(io.StringIO(international.read_text("utf-8"))))
+    assert float(rows[0]["speed"]) == pytest.approx(speed)
+
+
+def _all_series(chart: Any) -> list[Any]:
+    """Series of every plot in a chart (a secondary axis is a second plot for openpyxl)."""
+    return [series for plot in chart._charts for series in plot.series]
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def _render_png(path: Path, tmp_path: Path) -> None:
+    """pdftoppm renders the first page; a blank page would be almost all white."""
+    assert shutil.which("pdftoppm"), "poppler-utils (pdftoppm) manque : make test l'installe"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
+        check=True,
+    )
+    (png,) = tmp_path.glob("p*.png")
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG")
+    with Image.open(png) as image:  # Pillow comes with fpdf2
+        dark = sum(image.convert("L").histogram()[:128])
+    assert dark > 500, "page blanche"
+
+
+def test_proces_verbal_pdf(suivi_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pv.pdf"
+    assert (
+        main(
+            [
+                "suivi",
+                "groupe",
+                "fusionner",
+                "Promo A",
+                "Durand Paul",
+                "DURAND Paul",
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "suivi",
+                "export",
+                "--groupe",
+                "Promo A",
+                "--seance",
+                "2026-11-20 t01-test",
+                "--format",
+                "pdf",
+                "--centre",
+                "Centre Pasteur",
+                "--output",
+                str(path),
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    text = _pdf_text(path)
+    assert "Procès-verbal de séance" in text and "Centre Pasteur" in text
+    assert "Lefèvre Hélène" in text and "Durand Paul" in text
+    assert "collage refusé ×1" in text  # the fixture's integrity event
+    assert "profil « frappe »" in text and "signature" in text
+    assert "27/11/2026" not in text
+    _render_png(path, tmp_path)
+
+
+def test_attestation_pdf(suivi_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "att.pdf"
+    assert (
+        main(
+            [
+                "suivi",
+                "attestation",
+                "C-003",
+                "--centre",
+                "Centre Pasteur",
+                "--output",
+                str(path),
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 0
+    )
+    text = _pdf_text(path)
+    assert "Attestation de résultats" in text and "Lefèvre Hélène" in text
+    assert "identifiant C-003" in text and "/20" in text and "Groupe : Promo A" in text
+    _render_png(path, tmp_path)
+
+
+def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "suivi",
+                "export",
+                "--groupe",
+                "Inconnu",
+                "--format",
+                "csv",
+                "--output",
+                str(tmp_path / "x.csv"),
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 1
+    )
+    assert "groupe inconnu" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "suivi",
+                "export",
+                "--from",
+                "2030-01-01",
+                "--format",
+                "csv",
+                "--output",
+                str(tmp_path / "x.csv"),
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        == 1
+    )
+    assert "aucun résultat" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "suivi",
+                "export",
+                "--format",
+                "xlsx",
+                "--output",
+                str(tmp_path / "liste.csv" / "x.xlsx"),
+                "--db",
+                str(suivi_db),
+            ]
+        )
+        != 0
+    )
