@@ -74,7 +74,7 @@ def test_bad_files_are_reported_not_fatal(tmp_path: Path) -> None:
     presets, problems = list_presets(tmp_path)
     assert [p.name for p in presets] == ["Bon"]
     assert len(problems) == 2
-    assert any("clés inconnues" in p for p in problems)
+    assert any("inconnu.toml : champ inconnu color" in p for p in problems)
 
 
 def test_unknown_and_deleted_presets() -> None:

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError
-from frappe.exercises.dictations import find_dictation, list_dictations
+from frappe.exercises.dictations import find_dictation, load_corpus
 from frappe.exercises.drafts import has_draft
 
 __all__ = [
@@ -109,7 +109,10 @@ def register(subparsers: Any) -> None:
 
 def run_dictations(args: argparse.Namespace) -> int:
     """``frappe dictations``: the corpus as a table."""
-    dictations = list_dictations(args.dir)
+    corpus = load_corpus(args.dir)
+    for problem in corpus.problems:  # one line per bad exercise; the others are listed
+        print(f"frappe : {problem}", file=sys.stderr)
+    dictations = corpus.dictations
     table = Table(title="Dictées", header_style="bold", box=box.SIMPLE_HEAD, show_lines=True)
     table.add_column("Identifiant / titre", overflow="fold", ratio=1)
     table.add_column("Type", no_wrap=True)

@@ -66,7 +66,7 @@ def test_resume_list_and_close(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert record.end_reason == "interrupted" and record.typed == "Le pat"
     assert unfinished_journals() == []
     assert main(["resume", "--list"]) == 0
-    assert "Aucun test non terminé" in capsys.readouterr().out
+    assert "Aucun test ni dictée non terminé" in capsys.readouterr().out
 
 
 def test_history_command(

@@ -6,20 +6,24 @@ The corpus is the bundled one plus the exercises trainers make from their own re
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Literal
 
-from frappe.errors import ExerciseError, InputFileError
+import msgspec
+
+from frappe.errors import ConfigError, ExerciseError, InputFileError
 from frappe.locations import bundled_audio_corpus_dir, user_audio_corpus_dir
 from frappe.scoring.transcription import ExerciseKeys
 from frappe.textio import read_text_file
+from frappe.validation import read_toml_file
 
 __all__ = [
     "Corpus",
     "Dictation",
+    "ExerciseFile",
     "find_dictation",
     "list_dictations",
     "load_corpus",
@@ -80,33 +84,63 @@ class Dictation:
         return ExerciseKeys(self.terminology, identity, medical_lexicon())
 
 
+_Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+_Line = Annotated[str, msgspec.Meta(max_length=500)]
+_Item = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ExerciseFile(msgspec.Struct, forbid_unknown_fields=True):
+    """The schema of ``exercise.toml`` (bundled and trainers' exercises alike): types, ranges
+    and sizes; a hand-edited mistake (``level = "difficile"``, ``terminology = 5``,
+    ``deadline_min = "soon"``, a misspelt key) is one line naming the file and the field."""
+
+    id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")] | None = None
+    title: _Name | None = None
+    document_type: _Line = ""
+    level: Annotated[int, msgspec.Meta(ge=1, le=3)] = 1
+    dictation_style: Literal["plain", "dictated-punctuation"] = "plain"
+    speaker: _Line = ""
+    # A file name inside the exercise folder, never a path out of it.
+    audio: Annotated[str, msgspec.Meta(pattern=r"^(?!\.\.?$)[^/\\]{1,200}$")] = "audio.ogg"
+    duration_s: Annotated[float, msgspec.Meta(ge=0, le=6 * 3600)] = 0.0
+    deadline_min: Annotated[float, msgspec.Meta(gt=0, le=600)] | None = None
+    author: _Line = ""
+    licence: _Line = ""
+    source_file: _Line = ""
+    terminology: Annotated[list[_Item], msgspec.Meta(max_length=1000)] = []
+    identity: Annotated[
+        dict[
+            Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,40}$")],
+            Annotated[list[_Item], msgspec.Meta(max_length=1000)],
+        ],
+        msgspec.Meta(max_length=20),
+    ] = {}
+
+
 def load_dictation(folder: Path) -> Dictation:
-    """Read one exercise folder."""
+    """Read one exercise folder; ExerciseError (one line naming the file and the field) when
+    its ``exercise.toml`` is missing, unreadable or does not match ``ExerciseFile``."""
     meta_path = folder / "exercise.toml"
+    if not meta_path.is_file():
+        raise ExerciseError(f"{folder} : pas de exercise.toml")
     try:
-        meta = tomllib.loads(meta_path.read_text("utf-8"))
-    except FileNotFoundError as error:
-        raise ExerciseError(f"{folder} : pas de exercise.toml") from error
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ExerciseError(f"{meta_path} : illisible ({error})") from error
-    identity_raw = meta.get("identity", {})
-    if not isinstance(identity_raw, dict):
-        raise ExerciseError(f"{meta_path} : [identity] doit être une table")
-    deadline = meta.get("deadline_min")
+        meta = read_toml_file(meta_path, ExerciseFile)
+    except ConfigError as error:
+        raise ExerciseError(error.message) from error
     return Dictation(
-        id=str(meta.get("id", folder.name)),
-        title=str(meta.get("title", folder.name)),
-        document_type=str(meta.get("document_type", "")),
-        level=int(meta.get("level", 1)),
-        dictation_style=str(meta.get("dictation_style", "plain")),
-        speaker=str(meta.get("speaker", "")),
-        audio=folder / str(meta.get("audio", "audio.ogg")),
-        duration_s=float(meta.get("duration_s", 0.0)),
-        deadline_min=float(deadline) if deadline is not None else None,
+        id=meta.id or folder.name,
+        title=meta.title or folder.name,
+        document_type=meta.document_type,
+        level=meta.level,
+        dictation_style=meta.dictation_style,
+        speaker=meta.speaker,
+        audio=folder / meta.audio,
+        duration_s=meta.duration_s,
+        deadline_min=meta.deadline_min,
         reference=folder / "reference.txt",
         folder=folder,
-        terminology=tuple(str(t) for t in meta.get("terminology", [])),
-        identity={str(k): tuple(str(v) for v in values) for k, values in identity_raw.items()},
+        terminology=tuple(meta.terminology),
+        identity={kind: tuple(values) for kind, values in meta.identity.items()},
     )
 
 
@@ -127,41 +161,48 @@ class Corpus:
     problems: list[str]
 
 
+def _load_folders(folder: Path, seen: dict[str, Path], corpus: Corpus) -> None:
+    """Add the exercises of ``folder`` to ``corpus``; a bad one, or one whose id is taken,
+    becomes a problem line and the others still load."""
+    for path in _exercise_folders(folder):
+        try:
+            dictation = load_dictation(path)
+        except ExerciseError as error:
+            corpus.problems.append(f"{error} — exercice ignoré")
+            continue
+        if dictation.id in seen:
+            corpus.problems.append(
+                f"{path} : identifiant « {dictation.id} » déjà pris par {seen[dictation.id]}"
+                " — exercice ignoré"
+            )
+            continue
+        seen[dictation.id] = path
+        corpus.dictations.append(dictation)
+
+
 def load_corpus(folder: Path | None = None) -> Corpus:
     """The exercises of ``folder``, or by default the bundled corpus followed by the trainers'
     exercises (``user_audio_corpus_dir``), sorted by id within each.
 
-    A bundled exercise that cannot be read is an error (frappe is broken); a trainer's exercise
-    that cannot be read, or whose id is already taken, is left out with a problem line, so one
-    bad folder never hides the whole corpus from trainees.
+    An exercise that cannot be read (bundled or a trainer's), or whose id is already taken, is
+    left out with a problem line, so one bad folder never hides the whole corpus from trainees
+    nor stops the app.
     """
+    corpus = Corpus([], [])
+    seen: dict[str, Path] = {}
     if folder is not None:
         if not folder.is_dir():
             raise ExerciseError(f"dossier de dictées introuvable : {folder}")
-        return Corpus([load_dictation(p) for p in _exercise_folders(folder)], [])
+        _load_folders(folder, seen, corpus)
+        return corpus
     bundled = bundled_audio_corpus_dir()
     if not bundled.is_dir():
         raise ExerciseError(f"dossier de dictées introuvable : {bundled}")
-    dictations = [load_dictation(p) for p in _exercise_folders(bundled)]
-    problems: list[str] = []
+    _load_folders(bundled, seen, corpus)
     user = user_audio_corpus_dir()
     if user.is_dir() and user.resolve() != bundled.resolve():
-        seen = {d.id: d.folder for d in dictations}
-        for path in _exercise_folders(user):
-            try:
-                dictation = load_dictation(path)
-            except ExerciseError as error:
-                problems.append(str(error))
-                continue
-            if dictation.id in seen:
-                problems.append(
-                    f"{path} : identifiant « {dictation.id} » déjà pris par {seen[dictation.id]}"
-                    " — exercice ignoré"
-                )
-                continue
-            seen[dictation.id] = path
-            dictations.append(dictation)
-    return Corpus(dictations, problems)
+        _load_folders(user, seen, corpus)
+    return corpus
 
 
 def list_dictations(folder: Path | None = None) -> list[Dictation]:
@@ -181,6 +222,11 @@ def find_dictation(id_or_path: str, folder: Path | None = None) -> Dictation:
     prefixed = [d for d in dictations if d.id.startswith(id_or_path)]
     if len(prefixed) == 1:
         return prefixed[0]
+    if len(prefixed) > 1:
+        candidates = ", ".join(d.id for d in prefixed)
+        raise ExerciseError(
+            f"« {id_or_path} » désigne plusieurs dictées : {candidates} — précisez l'identifiant"
+        )
     known = ", ".join(d.id for d in dictations)
     raise ExerciseError(f"dictée inconnue « {id_or_path} » (dictées : {known})")
 

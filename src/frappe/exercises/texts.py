@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from frappe.errors import ExerciseError, InputFileError
+import msgspec
+
+from frappe.errors import ConfigError, ExerciseError, InputFileError
 from frappe.locations import bundled_texts_dir
 from frappe.textio import read_text_file
+from frappe.validation import read_toml_file
 
-__all__ = ["Text", "find_text", "list_texts", "load_text_file"]
+__all__ = ["Text", "TextFile", "find_text", "list_texts", "load_text_file", "load_texts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,35 +53,64 @@ def _clean(body: str) -> str:
     return body.strip("\n")
 
 
+_Line = Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class TextFile(msgspec.Struct, forbid_unknown_fields=True):
+    """The schema of a text's ``<id>.toml``: a wrong type, an out-of-range level or a misspelt
+    key is one line naming the file and the field."""
+
+    id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")] | None = None
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    level: Annotated[int, msgspec.Meta(ge=0, le=5)] = 0
+    theme: _Line = ""
+    author: _Line = ""
+    licence: _Line = ""
+    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
 def _load_bundled(meta_path: Path) -> Text:
     try:
-        meta = tomllib.loads(meta_path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ExerciseError(f"{meta_path} : métadonnées illisibles ({error})") from error
+        meta = read_toml_file(meta_path, TextFile)
+    except ConfigError as error:
+        raise ExerciseError(error.message) from error
     body_path = meta_path.with_suffix(".txt")
     try:
         body = read_text_file(body_path)
     except InputFileError as error:
         raise ExerciseError(str(error)) from error
     return Text(
-        id=str(meta.get("id", meta_path.stem)),
-        title=str(meta.get("title", meta_path.stem)),
-        level=int(meta.get("level", 0)),
-        theme=str(meta.get("theme", "")),
+        id=meta.id or meta_path.stem,
+        title=meta.title or meta_path.stem,
+        level=meta.level,
+        theme=meta.theme,
         body=_clean(body),
-        author=str(meta.get("author", "")),
-        licence=str(meta.get("licence", "")),
-        description=str(meta.get("description", "")),
+        author=meta.author,
+        licence=meta.licence,
+        description=meta.description,
         path=body_path,
     )
 
 
-def list_texts(folder: Path | None = None) -> list[Text]:
-    """All texts of a folder (the bundled one by default), sorted by id."""
+def load_texts(folder: Path | None = None) -> tuple[list[Text], list[str]]:
+    """The texts of a folder (the bundled one by default), sorted by id, and one line per
+    text left out (bad ``<id>.toml``, unreadable body): one bad file never hides the others."""
     folder = folder or bundled_texts_dir()
     if not folder.is_dir():
         raise ExerciseError(f"dossier de textes introuvable : {folder}")
-    return [_load_bundled(meta) for meta in sorted(folder.glob("*.toml"))]
+    texts: list[Text] = []
+    problems: list[str] = []
+    for meta in sorted(folder.glob("*.toml")):
+        try:
+            texts.append(_load_bundled(meta))
+        except ExerciseError as error:
+            problems.append(f"{error} — texte ignoré")
+    return texts, problems
+
+
+def list_texts(folder: Path | None = None) -> list[Text]:
+    """The texts of a folder (the bundled one by default) that load, sorted by id."""
+    return load_texts(folder)[0]
 
 
 def load_text_file(path: Path) -> Text:

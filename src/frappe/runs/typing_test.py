@@ -180,6 +180,10 @@ class RunningTest:
     db_path: Path
     mode: str
 
+    def link_label(self) -> str:
+        """The room link's state for the status bar (``""`` on a lone PC)."""
+        return ""
+
     def save(self, results_dir: Path | None = None) -> SavedResult:
         """Save the finished session (blocking: call it from a worker thread); to
         ``results_dir`` instead of the planned folder when the candidate chose another one

@@ -15,21 +15,24 @@ One file per preset in ``<user config dir>/presets/<slug>.toml``::
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from frappe.errors import ExerciseError, ProfileError
+import msgspec
+
+from frappe.errors import ConfigError, ExerciseError, ProfileError
 from frappe.locations import user_config_dir
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.storage.files import write_atomic
+from frappe.validation import convert, read_toml_file
 
 __all__ = [
     "MAX_EXAM_S",
     "MIN_EXAM_S",
     "ExamPreset",
+    "PresetFile",
     "default_presets_dir",
     "delete_preset",
     "list_presets",
@@ -40,6 +43,8 @@ __all__ = [
 
 MIN_EXAM_S = 60.0
 MAX_EXAM_S = 30 * 60.0
+# Words per minute (or the profile's unit): above anything a human types.
+MAX_MIN_SPEED = 500.0
 
 
 def default_presets_dir() -> Path:
@@ -77,13 +82,17 @@ class ExamPreset:
             raise ExerciseError("le préréglage doit avoir un nom")
         if not self.text.strip():
             raise ExerciseError(f"préréglage « {self.name} » : texte manquant")
-        if not MIN_EXAM_S <= self.duration_s <= MAX_EXAM_S:
+        if not MIN_EXAM_S <= self.duration_s <= MAX_EXAM_S:  # NaN is not in range either
             raise ExerciseError(
                 f"préréglage « {self.name} » : durée de {self.duration_s:g} s hors de "
                 "1 à 30 minutes"
             )
         if self.min_speed is not None and self.min_speed < 0:
             raise ExerciseError(f"préréglage « {self.name} » : vitesse minimale négative")
+        if self.min_speed is not None and not 0 <= self.min_speed <= MAX_MIN_SPEED:
+            raise ExerciseError(  # NaN included: it is in no range
+                f"préréglage « {self.name} » : vitesse minimale hors de 0 à {MAX_MIN_SPEED:g}"
+            )
         if self.max_error_rate is not None and not 0 <= self.max_error_rate <= 1:
             raise ExerciseError(
                 f"préréglage « {self.name} » : taux d'erreurs maximal hors de 0 à 1"
@@ -107,26 +116,22 @@ class ExamPreset:
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], where: str) -> ExamPreset:
-        """Build from parsed TOML; ExerciseError names the file and the problem."""
-        known = {item.name for item in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ExerciseError(f"{where} : clés inconnues : {', '.join(sorted(unknown))}")
+        """Build from parsed TOML (checked against ``PresetFile``); ExerciseError names the
+        file and the field."""
         try:
-            preset = cls(
-                name=str(data["name"]),
-                text=str(data["text"]),
-                duration_s=float(data.get("duration_s", 600.0)),
-                backspace_allowed=_bool(data.get("backspace_allowed", True)),
-                profile=str(data.get("profile", "frappe")),
-                min_speed=_optional_float(data.get("min_speed")),
-                max_error_rate=_optional_float(data.get("max_error_rate")),
-                live_feedback=_bool(data.get("live_feedback", False)),
-            )
-        except KeyError as error:
-            raise ExerciseError(f"{where} : clé « {error.args[0]} » manquante") from error
-        except (TypeError, ValueError) as error:
-            raise ExerciseError(f"{where} : valeur invalide ({error})") from error
+            raw = convert(data, PresetFile, source=where)
+        except ConfigError as error:
+            raise ExerciseError(error.message) from error
+        preset = cls(
+            name=raw.name,
+            text=raw.text,
+            duration_s=raw.duration_s,
+            backspace_allowed=raw.backspace_allowed,
+            profile=raw.profile,
+            min_speed=raw.min_speed,
+            max_error_rate=raw.max_error_rate,
+            live_feedback=raw.live_feedback,
+        )
         try:
             preset.validate()
         except (ExerciseError, ProfileError) as error:
@@ -134,18 +139,18 @@ class ExamPreset:
         return preset
 
 
-def _bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise ValueError(f"booléen attendu (true/false), trouvé {value!r}")
+class PresetFile(msgspec.Struct, forbid_unknown_fields=True):
+    """The schema of a preset file: every number finite and in its range (``min_speed = nan``
+    or a table where a text is expected are refused), keys known."""
 
-
-def _optional_float(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"nombre attendu, trouvé {value!r}")
-    return float(value)
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    duration_s: Annotated[float, msgspec.Meta(ge=MIN_EXAM_S, le=MAX_EXAM_S)] = 600.0
+    backspace_allowed: bool = True
+    profile: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] = "frappe"
+    min_speed: Annotated[float, msgspec.Meta(ge=0, le=MAX_MIN_SPEED)] | None = None
+    max_error_rate: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    live_feedback: bool = False
 
 
 def _toml_value(value: object) -> str:
@@ -179,10 +184,10 @@ def save_preset(preset: ExamPreset, folder: Path | None = None) -> Path:
 
 def _read(path: Path) -> ExamPreset:
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ExerciseError(f"{path} : préréglage illisible ({error})") from error
-    return ExamPreset.from_mapping(data, str(path))
+        raw = read_toml_file(path, PresetFile)
+    except ConfigError as error:
+        raise ExerciseError(error.message) from error
+    return ExamPreset.from_mapping(msgspec.to_builtins(raw), str(path))
 
 
 def list_presets(folder: Path | None = None) -> tuple[list[ExamPreset], list[str]]:

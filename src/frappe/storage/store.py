@@ -23,6 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import orjson
+
 from frappe.exercises.key_errors import key_errors
 from frappe.exercises.record import ResultRecord, format_timestamp
 from frappe.scoring.normalize import strip_accents
@@ -83,6 +85,8 @@ class ResultFilter:
     Attributes:
         candidate: Part of the candidate's name, case- and accent-insensitive (« martin » finds
             « Martin Bruno »), or exactly the candidate's id.
+        name: Exactly this name (compared as ``name_key``: spaces and apostrophes only), for
+            one person's own results.
         group: Only the results of this group's roster (matched by id, else by name key or
             an alias the trainer accepted).
         since: Results started at or after this moment.
@@ -95,6 +99,7 @@ class ResultFilter:
     """
 
     candidate: str | None = None
+    name: str | None = None
     group: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -406,24 +411,24 @@ def result_values(
 
 def decode_counts(text: object) -> dict[str, int]:
     """A JSON object of counts stored by ``result_values`` (empty when absent or damaged)."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or len(text) <= 2:  # None, "" or "{}": the usual cases
         return {}
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
+    return {str(k): v for k, v in data.items() if isinstance(v, int)}
 
 
 def decode_key_errors(text: object) -> tuple[tuple[str, int, int], ...]:
     """The JSON list of ``[character, errors, attempts]`` stored by ``result_values``."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or len(text) <= 2:  # None, "" or "[]"
         return ()
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
         return ()
     if not isinstance(data, list):
         return ()
@@ -457,6 +462,7 @@ def filter_clauses(
         )
         params += [like_pattern(query.candidate), query.candidate.strip()]
     for column, value in (
+        ("candidate_key", name_key(query.name) if query.name else None),
         ("exercise_id", query.exercise),
         ("mode", query.mode),
         ("kind", query.kind),

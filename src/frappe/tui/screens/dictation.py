@@ -451,8 +451,9 @@ class DictationScreen(Screen[None]):
 
     def _pedal_lost(self, text: str, *, log: bool = True) -> None:
         self.status.show_pedal("débranchée", ok=False)
+        # ``text`` names the pedal itself (« Pédale débranchée (/dev/…) »): no second « Pédale ».
         self.status.show_notice(
-            f"Pédale : {text} — rebranchez-la ; Échap et F1–F4 restent actives", "warning"
+            f"{text.rstrip('.')} — rebranchez-la ; Échap et F1–F4 restent actives", "warning"
         )
         if log:
             self.running.log_event("pedal_problem", message=text)

@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from frappe.dictation_commands import DOCUMENT_TYPES
 from frappe.durations import format_position
 from frappe.errors import FrappeError
-from frappe.exercises.dictations import Dictation, list_dictations
+from frappe.exercises.dictations import Corpus, Dictation, load_corpus
 from frappe.exercises.drafts import has_draft, no_draft_message
 from frappe.exercises.record import Candidate
 from frappe.runs.dictation import (
@@ -155,10 +155,13 @@ class DictationPickerScreen(UnfinishedJournalScreen):
         table = self.query_one("#picker-table", DataTable)
         table.add_columns("Dictée", "Titre", "Type", "Durée", "Temps", "Brouillon")
         try:
-            corpus = list_dictations()
+            loaded = load_corpus()
         except FrappeError as error:
-            corpus = []
+            loaded = Corpus([], [])
             self.notify(str(error), title="Dictées introuvables", severity="error")
+        for problem in loaded.problems:
+            self.notify(problem, title="Dictée ignorée", severity="warning", timeout=15)
+        corpus = loaded.dictations
         # A trainer's new recording has no reviewed reference until it is accepted: it cannot
         # be scored, so it is not offered to trainees yet.
         self.dictations = [d for d in corpus if d.reference.is_file()]

@@ -17,7 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate
-from frappe.exercises.texts import Text, find_text, list_texts
+from frappe.exercises.texts import Text, find_text, load_texts
 from frappe.runs.typing_test import TestSpec
 from frappe.scoring.profiles import scoring_profiles
 from frappe.storage.presets import (
@@ -70,7 +70,8 @@ class ExamSetupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         try:
-            self.texts = list_texts(self.config.texts_dir)
+            self.texts, problems = load_texts(self.config.texts_dir)
+            self.problems += problems  # a bad text is left out, the others offered
         except FrappeError as error:
             self.problems.append(str(error))
         self.presets, problems = list_presets(self.config.storage.presets_dir)

@@ -15,8 +15,9 @@ from textual.worker import Worker, WorkerState
 from frappe.errors import FrappeError
 from frappe.runs.dictation import SavedTranscription, load_saved_transcription
 from frappe.runs.typing_test import SavedResult, typing_score
-from frappe.storage.files import read_record
+from frappe.runs.verification import read_verified_record
 from frappe.storage.history import HistoryEntry, open_history
+from frappe.textio import plain_text
 from frappe.tui.config import AppConfig
 
 __all__ = ["END_NAMES", "KIND_NAMES", "HistoryScreen", "entry_cells"]
@@ -147,9 +148,14 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
     def _open(self, path: Path, mode: str) -> SavedResult | SavedTranscription:
-        record = read_record(path)
+        verified = read_verified_record(path)
+        record = verified.record
+        for warning in verified.warnings:
+            self.app.call_from_thread(
+                self.notify, plain_text(warning), title="Contrôle du résultat", severity="warning"
+            )
         if record.kind in ("transcription", "correction"):
-            return load_saved_transcription(path, mode)
+            return load_saved_transcription(path, mode, record)
         return SavedResult(record, typing_score(record), path, mode)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

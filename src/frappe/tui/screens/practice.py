@@ -19,11 +19,12 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate, ResultRecord
-from frappe.exercises.texts import Text, list_texts
+from frappe.exercises.texts import Text, load_texts
 from frappe.runs.typing_test import TestSpec, typing_score
+from frappe.runs.verification import centre_rules, read_verified_record
 from frappe.scoring.profiles import scoring_profile
-from frappe.storage.files import read_record
 from frappe.storage.history import HistoryEntry, open_history
+from frappe.storage.store import ResultFilter
 from frappe.tui.config import AppConfig
 from frappe.tui.practice_stats import (
     BigramTime,
@@ -74,9 +75,12 @@ class PracticeSetupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         try:
-            self.texts = list_texts(self.config.texts_dir)
+            self.texts, problems = load_texts(self.config.texts_dir)
         except FrappeError as error:
             self.notify(str(error), severity="error")
+        else:
+            for problem in problems:  # a bad text is left out, the others offered
+                self.notify(problem, title="Texte ignoré", severity="warning")
         options = [("Passage aléatoire", RANDOM)] + [
             (f"{t.title} (niveau {t.level})", t.id) for t in self.texts
         ]
@@ -164,13 +168,14 @@ class _Progress:
 
 def _load_progress(config: AppConfig, name: str) -> _Progress:
     with open_history(config.storage.db_path) as history:
-        entries = history.entries(candidate=name, kind="typing")
+        entries = history.results(ResultFilter(name=name, kind="typing"))
     records: list[ResultRecord] = []
     errors = []
     problems: list[str] = []
+    rules = centre_rules()
     for entry in entries[:RECENT_SESSIONS]:
         try:
-            record = read_record(Path(entry.result_path))
+            record = read_verified_record(Path(entry.result_path), rules).record
             errors.append(typing_score(record).comparison.errors)
         except FrappeError as error:
             problems.append(str(error))

@@ -1,0 +1,297 @@
+"""Room server under load: simulated seats typing against one local PostgreSQL.
+
+A throwaway cluster (the code ``frappe room serve`` runs, default durability: fsync on,
+synchronous commit) gets N seats, each joining a séance and typing 8 keys per second; each key
+is one journal line sent as a real seat's sender sends it (at once, or with whatever piled up
+while the previous call was in flight), through the ``seat_append`` function. A dashboard
+connection LISTENs: the latency of a key is the time from the key press to the notification
+that its line is on the server. After the run: lines lost (typed but not on the server, or a
+broken chain), and the server's CPU (all its processes) over the typing phase.
+
+30 seats (one room), then 200 (a centre's rooms: séances of 20), side by side.
+``FRAPPE_BENCH_ROOM_S`` sets the typing time (default 60 s per run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from benchmarks._common import Result, print_table
+from frappe.exercises.record import Candidate, RecordSettings
+from frappe.exercises.session import SessionConfig
+from frappe.scoring.profiles import scoring_profile
+from frappe.storage.room import client
+from frappe.storage.room.chain import verify_chains
+from frappe.storage.room.cluster import Cluster, free_port
+from frappe.storage.room.schema import SEAT_ROLE, TRAINER_ROLE, ensure_roles, migrate
+
+KEYS_PER_S = 8.0
+SEATS_PER_SEANCE = 20
+_PASSWORD = "bench"
+
+
+def _url(port: int, user: str, db: str = "frappe") -> str:
+    return f"postgresql://{user}:{_PASSWORD}@127.0.0.1:{port}/{db}"
+
+
+def _config() -> SessionConfig:
+    return SessionConfig(
+        candidate=Candidate("", None),
+        exercise_id="bench",
+        exercise_title="Banc d'essai",
+        reference="Le patient est sorti ce matin. " * 40,
+        settings=RecordSettings(
+            time_limit_s=3600, backspace_allowed=True, profile=scoring_profile("frappe")
+        ),
+    )
+
+
+async def _seat(
+    url: str, seance: str, name: str, duration_s: float, start_at: float
+) -> tuple[int, list[float]]:
+    """One seat: join, type for ``duration_s``, send like the journal sender. Returns the
+    attempt id and the monotonic time of each key (index = seq - 1)."""
+    conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    row = await (
+        await conn.execute(
+            "SELECT attempt_id, token FROM frappe.seat_join(%s, %s, NULL, %s)",
+            (seance, name, name),
+        )
+    ).fetchone()
+    assert row is not None
+    attempt, token = int(row[0]), str(row[1])
+    key_times: list[float] = []
+    pending: list[str] = []
+    sent = 0
+    typed = asyncio.Event()
+    done = False
+
+    async def sender() -> None:
+        nonlocal sent
+        while not (done and not pending):
+            await typed.wait()
+            typed.clear()
+            while pending:
+                batch = list(pending)
+                await conn.execute(
+                    "SELECT frappe.seat_append(%s, %s, %s, %s)",
+                    (attempt, token, sent + 1, batch),
+                )
+                sent += len(batch)
+                del pending[: len(batch)]
+
+    task = asyncio.create_task(sender())
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    # Spread the seats over one key period, as real candidates are.
+    await asyncio.sleep((hash(name) % 1000) / 1000 / KEYS_PER_S)
+    begin = time.monotonic()
+    count = 0
+    while True:
+        due = begin + count / KEYS_PER_S
+        if due - begin >= duration_s:
+            break
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        stamp = time.monotonic()
+        t_ms = int((stamp - begin) * 1000)
+        pending.append(json.dumps({"k": [t_ms, "a", "insert", count, "a"]}))
+        key_times.append(stamp)
+        count += 1
+        typed.set()
+    done = True
+    typed.set()
+    await task
+    await conn.close()
+    return attempt, key_times
+
+
+def _worker(
+    url: str, seats: list[tuple[str, str]], duration_s: float, start_at: float, out: Any
+) -> None:
+    async def main() -> list[tuple[int, list[float]]]:
+        return await asyncio.gather(
+            *(_seat(url, seance, name, duration_s, start_at) for seance, name in seats)
+        )
+
+    out.put(asyncio.run(main()))
+
+
+def _server_cpu_s(cluster_dir: Path) -> float:
+    """CPU seconds (user + system) of the postmaster and every live child of it."""
+    try:
+        postmaster = int((cluster_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if postmaster in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> dict[str, float]:
+    with client.connect(_url(port, TRAINER_ROLE)) as trainer:
+        seances = [
+            client.open_seance(trainer, _config(), profile_name="frappe").id
+            for _ in range((seats + SEATS_PER_SEANCE - 1) // SEATS_PER_SEANCE)
+        ]
+    plan = [(seances[i // SEATS_PER_SEANCE], f"siege-{seats}-{i:03d}") for i in range(seats)]
+    received: dict[tuple[int, int], float] = {}
+    notified: dict[int, int] = {}
+    stop = threading.Event()
+    listening = threading.Event()
+
+    def listen() -> None:
+        with psycopg.connect(_url(port, TRAINER_ROLE), autocommit=True) as conn:
+            conn.execute(f"LISTEN {client.CHANNEL}")
+            listening.set()
+            while not stop.is_set():
+                for note in conn.notifies(timeout=0.5):
+                    now = time.monotonic()
+                    data = json.loads(note.payload)
+                    if data.get("event") != "lines":
+                        continue
+                    attempt, seq = int(data["attempt"]), int(data["seq"])
+                    for covered in range(notified.get(attempt, 0) + 1, seq + 1):
+                        received[(attempt, covered)] = now
+                    notified[attempt] = max(notified.get(attempt, 0), seq)
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    listening.wait(30)
+    workers = 2
+    start_at = time.monotonic() + 3.0 + seats * 0.01
+    queue: Any = multiprocessing.get_context("fork").Queue()
+    processes = [
+        multiprocessing.get_context("fork").Process(
+            target=_worker,
+            args=(_url(port, SEAT_ROLE), plan[w::workers], duration_s, start_at, queue),
+        )
+        for w in range(workers)
+    ]
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children_cpu_before = usage.ru_utime + usage.ru_stime
+    for process in processes:
+        process.start()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    cpu_before, wall_before = _server_cpu_s(cluster_dir), time.monotonic()
+    time.sleep(duration_s)
+    cpu_after, wall_after = _server_cpu_s(cluster_dir), time.monotonic()
+    outcomes: list[tuple[int, list[float]]] = []
+    for _ in processes:
+        outcomes.extend(queue.get(timeout=duration_s + 120))
+    for process in processes:
+        process.join(timeout=30)
+    seats_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seats_cpu_s = seats_cpu.ru_utime + seats_cpu.ru_stime - children_cpu_before
+    time.sleep(1.0)  # the last notifications
+    stop.set()
+    listener.join(timeout=5)
+    latencies: list[float] = []
+    typed = 0
+    unnotified = 0
+    for attempt, key_times in outcomes:
+        typed += len(key_times)
+        for seq, stamp in enumerate(key_times, start=1):
+            arrived = received.get((attempt, seq))
+            if arrived is None:
+                unnotified += 1
+            else:
+                latencies.append(arrived - stamp)
+    with client.connect(_url(port, TRAINER_ROLE)) as trainer:
+        stored = 0
+        broken = 0
+        for seance in seances:
+            stored += sum(a.last_seq for a in client.list_attempts(trainer, seance))
+            broken += len(verify_chains(trainer, seance).breaks)
+    latencies.sort()
+    quantile = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
+    return {
+        "seats": float(seats),
+        "keys": float(typed),
+        "keys_per_s": typed / duration_s,
+        "p50_ms": quantile[49] * 1000,
+        "p99_ms": quantile[98] * 1000,
+        "max_ms": (latencies[-1] if latencies else 0.0) * 1000,
+        "lost": float(typed - stored + broken),
+        "unnotified": float(unnotified),
+        "server_cpu_pct": 100.0 * (cpu_after - cpu_before) / (wall_after - wall_before),
+        # The simulated seats share this machine's cores with the server: their own CPU
+        # (whole run, joining included) says how much of the latency is theirs.
+        "seats_cpu_pct": 100.0 * seats_cpu_s / duration_s,
+    }
+
+
+def run() -> Result:
+    duration = float(os.environ.get("FRAPPE_BENCH_ROOM_S", "60"))
+    base = Path(tempfile.mkdtemp(prefix="frappe-bench-room-"))
+    base.chmod(0o755)  # the service user (as root) must reach its cluster folder
+    cluster = Cluster(base / "pgdata", port=free_port())
+    cluster.init(_PASSWORD)
+    cluster.start()
+    results: dict[int, dict[str, float]] = {}
+    try:
+        admin = _url(cluster.port, "frappe_admin", "postgres")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            ensure_roles(conn, trainer_password=_PASSWORD, seat_password=_PASSWORD)
+            conn.execute("CREATE DATABASE frappe")
+        with psycopg.connect(_url(cluster.port, "frappe_admin"), autocommit=True) as conn:
+            migrate(conn)
+        for seats in (30, 200):
+            results[seats] = _run_room(cluster.port, cluster.data_dir, seats, duration)
+    finally:
+        cluster.stop(mode="fast")
+        shutil.rmtree(base, ignore_errors=True)
+    small, large = results[30], results[200]
+    rows = [
+        ("", "30 postes", "200 postes"),
+        ("frappes/s reçues", f"{small['keys_per_s']:.0f}", f"{large['keys_per_s']:.0f}"),
+        ("latence p50 (ms)", f"{small['p50_ms']:.1f}", f"{large['p50_ms']:.1f}"),
+        ("latence p99 (ms)", f"{small['p99_ms']:.1f}", f"{large['p99_ms']:.1f}"),
+        ("latence max (ms)", f"{small['max_ms']:.1f}", f"{large['max_ms']:.1f}"),
+        ("lignes perdues", f"{small['lost']:.0f}", f"{large['lost']:.0f}"),
+        ("sans notification", f"{small['unnotified']:.0f}", f"{large['unnotified']:.0f}"),
+        (
+            "CPU serveur (% d'un cœur)",
+            f"{small['server_cpu_pct']:.0f}",
+            f"{large['server_cpu_pct']:.0f}",
+        ),
+        (
+            "CPU postes simulés (% d'un cœur)",
+            f"{small['seats_cpu_pct']:.0f}",
+            f"{large['seats_cpu_pct']:.0f}",
+        ),
+    ]
+    print_table(
+        f"Serveur de salle : frappe → tableau de bord (LISTEN/NOTIFY), {KEYS_PER_S:g} frappes/s "
+        f"par poste, {duration:g} s, cible p99 < 1000 ms et 0 perte",
+        rows,
+    )
+    return {
+        f"room_{seats}_seats": {key: round(value, 2) for key, value in figures.items()}
+        for seats, figures in results.items()
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run()))
