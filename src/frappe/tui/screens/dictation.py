@@ -664,7 +664,13 @@ class DictationScreen(Screen[None]):
 
             replace_finished_screen(
                 self,
-                DictationResultsScreen(saved, self.config, controls=controls, options=self.options),
+                DictationResultsScreen(
+                    saved,
+                    self.config,
+                    controls=controls,
+                    options=self.options,
+                    just_finished=True,
+                ),
             )
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")
