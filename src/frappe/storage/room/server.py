@@ -124,10 +124,15 @@ def _prepare_database(admin_url: str, state: ServerState) -> None:
 
 
 def start_server(
-    *, port: int = DEFAULT_PORT, listen: str = "127.0.0.1", data_dir: Path | None = None
+    *,
+    port: int = DEFAULT_PORT,
+    listen: str = "127.0.0.1",
+    data_dir: Path | None = None,
+    ssl: bool | None = None,
 ) -> RunningServer:
     """Start (creating it the first time) the room server of this machine: cluster in the
-    trainer's data folder, database, roles, schema, state file."""
+    trainer's data folder, database, roles, schema, state file. ``ssl`` (default: when
+    listening beyond this machine) turns TLS on, and the seat URL asks for it."""
     data_dir = data_dir or user_data_dir()
     binaries = find_binaries()
     state = load_state(data_dir) or ServerState()
@@ -141,6 +146,10 @@ def start_server(
         cluster.init(state.admin_password)
     if not _is_loopback(listen):
         cluster.allow_network(LAN_HBA_LINES)
+    seat_host = seat_host_for(listen)
+    use_ssl = not _is_loopback(listen) if ssl is None else ssl
+    if use_ssl:
+        cluster.enable_ssl(seat_host)
     if cluster.is_running():  # left by a killed `serve`: restart with this run's settings
         cluster.stop()
     cluster.start()
@@ -155,7 +164,14 @@ def start_server(
         cluster.stop()
         raise
     state.trainer_url = _url(TRAINER_ROLE, state.trainer_password, local, port, DATABASE)
-    state.seat_url = _url(SEAT_ROLE, state.seat_password, seat_host_for(listen), port, DATABASE)
+    state.seat_url = _url(
+        SEAT_ROLE,
+        state.seat_password,
+        seat_host,
+        port,
+        DATABASE,
+        "sslmode=require" if use_ssl else "",
+    )
     state.port = port
     state.listen = listen
     state.cluster_dir = str(cluster_dir)
