@@ -241,3 +241,12 @@ def test_filter_clauses_are_standard_sql() -> None:
     )
     assert "?" not in where and "COLLATE" not in where and where.count("%s") == len(params)
     assert params == ["%ab%", "ab", "exam", "1", "A B"]
+
+
+def test_exact_name_filter(tmp_path: Path, make_record: RecordFactory) -> None:
+    """One person's own results (the practice progress screen): no partial match."""
+    with open_history(tmp_path / "h.db") as history:
+        _add(history, _record(make_record, "Martin  Claire"), tmp_path / "a.json")
+        _add(history, _record(make_record, "Martin Claire-Anne"), tmp_path / "b.json")
+        found = history.results(ResultFilter(name="Martin Claire"))
+        assert [r.candidate_name for r in found] == ["Martin  Claire"]

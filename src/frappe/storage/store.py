@@ -83,6 +83,8 @@ class ResultFilter:
     Attributes:
         candidate: Part of the candidate's name, case- and accent-insensitive (« martin » finds
             « Martin Bruno »), or exactly the candidate's id.
+        name: Exactly this name (compared as ``name_key``: spaces and apostrophes only), for
+            one person's own results.
         group: Only the results of this group's roster (matched by id, else by name key or
             an alias the trainer accepted).
         since: Results started at or after this moment.
@@ -95,6 +97,7 @@ class ResultFilter:
     """
 
     candidate: str | None = None
+    name: str | None = None
     group: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -457,6 +460,7 @@ def filter_clauses(
         )
         params += [like_pattern(query.candidate), query.candidate.strip()]
     for column, value in (
+        ("candidate_key", name_key(query.name) if query.name else None),
         ("exercise_id", query.exercise),
         ("mode", query.mode),
         ("kind", query.kind),

@@ -21,6 +21,7 @@ from frappe.errors import FrappeError
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import AppConfig, StartExam, StartResume, StartScreen
 from frappe.tui.keymap import load_keymap
+from frappe.tui.navigation import OpenCandidateView, OpenClassView
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
@@ -28,6 +29,7 @@ from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.home import HomeScreen
 from frappe.tui.screens.practice import PracticeSetupScreen
 from frappe.tui.screens.resume import ResumeScreen
+from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen, launch_test
 
 __all__ = ["FrappeApp", "make_app"]
@@ -44,6 +46,11 @@ class FrappeCommands(Provider):
             ("Test d'admission", "Configurer et lancer un test", partial(app.open_menu, "exam")),
             ("Entraînement", "S'entraîner sur un texte", partial(app.open_menu, "practice")),
             ("Résultats", "Historique des résultats", partial(app.open_menu, "results")),
+            (
+                "Tableaux de suivi",
+                "Vue de classe, progression d'un candidat, exports",
+                partial(app.open_menu, "suivi"),
+            ),
             ("Tests non terminés", "Reprendre ou clore un test", app.check_unfinished),
             (
                 "Formateur",
@@ -137,12 +144,20 @@ class FrappeApp(App[int]):
             self.push_screen(PracticeSetupScreen(self.config))
         elif choice == "results":
             self.push_screen(HistoryScreen(self.config))
+        elif choice == "suivi":
+            self.push_screen(ClassScreen(self.config))
         elif choice == "trainer":
             from frappe.tui.screens.trainer import TrainerScreen  # noqa: PLC0415 - rarely used
 
             self.push_screen(TrainerScreen())
         elif choice == "quit":
             self.exit(0)
+
+    def on_open_class_view(self, message: OpenClassView) -> None:
+        self.push_screen(ClassScreen(self.config, group=message.group))
+
+    def on_open_candidate_view(self, message: OpenCandidateView) -> None:
+        self.push_screen(CandidateScreen(self.config, message.query, group=message.group))
 
     def go_home(self) -> None:
         """Back to the home screen (a running test is never left this way)."""

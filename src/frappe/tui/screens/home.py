@@ -26,6 +26,7 @@ class HomeScreen(Screen[None]):
         Binding("d", "choose('dictation')", "Dictée", id="home.dictation"),
         Binding("r", "choose('results')", "Résultats", id="home.results"),
         Binding("f", "choose('trainer')", "Formateur", id="home.trainer"),
+        Binding("s", "choose('suivi')", "Suivi", id="home.suivi"),
     ]
 
     class Chosen(Message):
@@ -48,6 +49,7 @@ class HomeScreen(Screen[None]):
                 Option("Dictée (transcription audio)  (d)", id="dictation"),
                 Option("Résultats et historique  (r)", id="results"),
                 Option("Formateur : brouillons et références  (f)", id="trainer"),
+                Option("Tableaux de suivi : classes et candidats  (s)", id="suivi"),
                 Option("Quitter  (ctrl+q)", id="quit"),
                 id="home-menu",
             )

@@ -24,6 +24,7 @@ from frappe.runs.typing_test import TestSpec, typing_score
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import HistoryEntry, open_history
+from frappe.storage.store import ResultFilter
 from frappe.tui.config import AppConfig
 from frappe.tui.practice_stats import (
     BigramTime,
@@ -167,7 +168,7 @@ class _Progress:
 
 def _load_progress(config: AppConfig, name: str) -> _Progress:
     with open_history(config.storage.db_path) as history:
-        entries = history.entries(candidate=name, kind="typing")
+        entries = history.results(ResultFilter(name=name, kind="typing"))
     records: list[ResultRecord] = []
     errors = []
     problems: list[str] = []

@@ -1,0 +1,378 @@
+"""The trainer's tableaux de suivi in the app: the class view of a group (one séance or all,
+exams or practice apart) with its exports, and a candidate's progression chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Select, Static
+from textual.worker import Worker, WorkerState
+
+from frappe.reports.formatting import MODE_LABELS, fr_date, fr_number, fr_percent, verdict
+from frappe.reports.statistics import (
+    ERROR_CLASS_NAMES,
+    CandidateView,
+    ClassView,
+    Targets,
+    candidate_view,
+    class_view,
+    group_targets,
+    seance_key,
+    seances,
+)
+from frappe.storage.history import open_history
+from frappe.storage.store import Group, ResultFilter, StoredResult, name_key, search_key
+from frappe.tui.config import AppConfig
+from frappe.tui.navigation import OpenCandidateView
+from frappe.tui.widgets.history.chart import ChartPoint, DatedProgressChart
+
+__all__ = ["CandidateScreen", "ClassScreen", "exports_dir"]
+
+_ALL = "__all__"
+_NO_GROUP = "__none__"
+
+
+def exports_dir(config: AppConfig) -> Path:
+    """Where the app writes exports: ``exports/`` beside the results."""
+    return config.storage.results_dir.parent / "exports"
+
+
+@dataclass(frozen=True, slots=True)
+class _ClassData:
+    groups: list[Group]
+    group: Group | None
+    results: list[StoredResult]
+
+
+class ClassScreen(Screen[None]):
+    """A group's class view: one row per candidate, then the class statistics."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Retour", id="suivi.back"),
+        Binding("m", "toggle_mode", "Examen/entraînement", id="suivi.mode"),
+        Binding("x", "export('xlsx')", "Excel", id="suivi.xlsx"),
+        Binding("c", "export('csv')", "CSV", id="suivi.csv"),
+        Binding("v", "export('pdf')", "PV (PDF)", id="suivi.pdf"),
+    ]
+
+    def __init__(self, config: AppConfig, *, group: str | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.group_name = group
+        self.mode = "exam"
+        self.seance: str | None = None
+        self.data = _ClassData([], None, [])
+        self.view: ClassView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Tableaux de suivi — vue de classe", id="suivi-title")
+        with Horizontal(id="suivi-controls"):
+            yield Select[str]([], prompt="Groupe", allow_blank=True, id="suivi-group")
+            yield Select[str]([], prompt="Toutes les séances", allow_blank=True, id="suivi-seance")
+        yield DataTable(id="suivi-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="suivi-summary", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Candidat", "Date", "Vit.", "Fautes", "Err.", "Note", "Crit.", "Résultat")
+        table.focus()
+        self.load()
+
+    def load(self) -> None:
+        """Read groups and results again (in a worker)."""
+        self._load(self.group_name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suivi-load")
+    def _load(self, wanted: str | None) -> _ClassData:
+        with open_history(self.config.storage.db_path) as store:
+            groups = store.groups()
+            group = next((g for g in groups if g.name == wanted), None)
+            if wanted is None and groups:
+                group = groups[0]
+            results = store.results(ResultFilter(group=group.name if group else None))
+        return _ClassData(groups, group, results)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "suivi-load":
+            if event.state is WorkerState.SUCCESS:
+                data = event.worker.result
+                assert isinstance(data, _ClassData)
+                self.data = data
+                self.group_name = data.group.name if data.group else None
+                self._fill_controls()
+                self.refresh_view()
+            elif event.state is WorkerState.ERROR:
+                self.query_one("#suivi-summary", Static).update(f"⚠ {event.worker.error}")
+        elif event.worker.group == "suivi-export":
+            if event.state is WorkerState.SUCCESS:
+                self.notify(f"Export écrit : {event.worker.result}", title="Tableaux de suivi")
+            elif event.state is WorkerState.ERROR:
+                self.notify(str(event.worker.error), title="Export impossible", severity="error")
+
+    def _fill_controls(self) -> None:
+        groups = self.query_one("#suivi-group", Select)
+        options = [(g.name, g.name) for g in self.data.groups]
+        options.append(("Sans groupe (tous)", _NO_GROUP))
+        with self.prevent(Select.Changed):
+            groups.set_options(options)
+            groups.value = self.group_name or _NO_GROUP
+            seance = self.query_one("#suivi-seance", Select)
+            keys = seances(self.data.results)
+            seance.set_options([("Toutes les séances", _ALL), *[(k, k) for k in reversed(keys)]])
+            seance.value = self.seance if self.seance in keys else _ALL
+
+    def refresh_view(self) -> None:
+        """Compute and show the class view of the chosen séance and mode."""
+        results = self.data.results
+        if self.seance:
+            results = [r for r in results if seance_key(r) == self.seance]
+        title = self.data.group.name if self.data.group else "Tous les candidats"
+        self.view = class_view(results, group=self.data.group, mode=self.mode, title=title)
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in self.view.rows:
+            result = row.result
+            if result is None:
+                table.add_row(Text(row.name, style="dim"), Text("absent", style="dim"))
+                continue
+            table.add_row(
+                row.name,
+                fr_date(result.started_at),
+                fr_number(result.speed),
+                fr_number(result.faults),
+                fr_percent(result.error_rate),
+                fr_number(result.mark_20),
+                "—" if result.critical_errors is None else str(result.critical_errors),
+                verdict(result.passed, result.kind),
+            )
+        self.query_one("#suivi-summary", Static).update(_summary_text(self.view))
+        self.query_one("#suivi-title", Static).update(
+            f"Tableaux de suivi — {title} — {MODE_LABELS[self.mode]}"
+            + (f" — séance {self.seance}" if self.seance else "")
+        )
+
+    @on(Select.Changed, "#suivi-group")
+    def _group_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        value = event.value
+        if isinstance(value, str):
+            self.group_name = None if value == _NO_GROUP else value
+            self.seance = None
+            if value == _NO_GROUP:
+                self._load_all()
+            else:
+                self._load(self.group_name)
+
+    def _load_all(self) -> None:
+        self._load_everything()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suivi-load")
+    def _load_everything(self) -> _ClassData:
+        with open_history(self.config.storage.db_path) as store:
+            return _ClassData(store.groups(), None, store.results())
+
+    @on(Select.Changed, "#suivi-seance")
+    def _seance_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        value = event.value
+        self.seance = value if isinstance(value, str) and value != _ALL else None
+        self.refresh_view()
+
+    def action_toggle_mode(self) -> None:
+        self.mode = "practice" if self.mode == "exam" else "exam"
+        self.refresh_view()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.view is None or not 0 <= event.cursor_row < len(self.view.rows):
+            return
+        row = self.view.rows[event.cursor_row]
+        self.post_message(OpenCandidateView(row.candidate_id or row.name, self.group_name))
+
+    def action_export(self, kind: str) -> None:
+        results = self.data.results
+        if self.seance:
+            results = [r for r in results if seance_key(r) == self.seance]
+        if not results:
+            self.notify("Aucun résultat à exporter.", severity="warning")
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = "suivi" if self.data.group is None else _file_slug(self.data.group.name)
+        path = exports_dir(self.config) / f"{name}-{stamp}.{kind}"
+        self._export(kind, results, path)
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="suivi-export")
+    def _export(self, kind: str, results: list[StoredResult], path: Path) -> Path:
+        from frappe.reports import exports  # noqa: PLC0415 (XlsxWriter/fpdf2 on demand)
+
+        title = self.data.group.name if self.data.group else "Tous les candidats"
+        if kind == "xlsx":
+            return exports.write_workbook(results, path, group=self.data.group, title=title)
+        if kind == "csv":
+            return exports.write_results_csv(results, path)
+        return exports.write_proces_verbal(results, path, group=self.data.group)
+
+
+def _file_slug(name: str) -> str:
+    return "-".join(search_key(name).replace("/", " ").split()) or "groupe"
+
+
+def _summary_text(view: ClassView) -> str:
+    lines = [
+        f"Présents {len(view.present)}/{len(view.rows)} — réussite "
+        f"{fr_percent(view.pass_rate, 0)} ({view.passed}/{view.graded}) — erreurs critiques "
+        f"{view.critical_errors}",
+        f"Vitesse ({view.speed_unit}) : moy. {fr_number(view.speed.mean)}, méd. "
+        f"{fr_number(view.speed.median)}, min {fr_number(view.speed.minimum)}, max "
+        f"{fr_number(view.speed.maximum)}",
+        f"Note /20 : moy. {fr_number(view.mark.mean)}, méd. {fr_number(view.mark.median)}, "
+        f"min {fr_number(view.mark.minimum)}, max {fr_number(view.mark.maximum)}",
+    ]
+    if view.error_classes:
+        total = sum(count for _name, count in view.error_classes)
+        lines.append(
+            "À retravailler : "
+            + ", ".join(
+                f"{ERROR_CLASS_NAMES.get(name, name)} {fr_percent(count / total, 0)}"
+                for name, count in view.error_classes[:5]
+            )
+        )
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _CandidateData:
+    view: CandidateView
+    group: Group | None
+
+
+class CandidateScreen(Screen[None]):
+    """A candidate's progression: speed and accuracy over dates, on their own axes, with the
+    group's targets; exams and practice apart (``m`` switches)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Retour", id="candidate.back"),
+        Binding("m", "toggle_mode", "Examens/entraînement", id="candidate.mode"),
+    ]
+
+    def __init__(self, config: AppConfig, query: str, *, group: str | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.query_text = query
+        self.group_name = group
+        self.mode = "exam"
+        self.data: _CandidateData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Progression", id="candidate-title", markup=False)
+        yield DatedProgressChart(id="candidate-chart")
+        yield Static("", id="candidate-details", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="candidate-load")
+    def _load(self) -> _CandidateData:
+        with open_history(self.config.storage.db_path) as store:
+            query = self.query_text.strip()
+            results = store.results(ResultFilter(candidate=query))
+            mine = [
+                r
+                for r in results
+                if r.candidate_id == query
+                or name_key(r.candidate_name) == name_key(query)
+                or search_key(r.candidate_name) == search_key(query)
+            ] or results
+            groups = store.groups()
+        group = next((g for g in groups if g.name == self.group_name), None)
+        if group is None and mine:
+            group = next(
+                (g for g in groups if g.member_for(mine[0].candidate_name, mine[0].candidate_id)),
+                None,
+            )
+        if group is not None:  # the member's results under every spelling the group accepts
+            member = (
+                group.member_for(mine[0].candidate_name, mine[0].candidate_id) if mine else None
+            )
+            if member is not None:
+                mine = [
+                    r
+                    for r in results
+                    if group.member_for(r.candidate_name, r.candidate_id) == member
+                ] or mine
+        return _CandidateData(candidate_view(mine, targets=group_targets(group)), group)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "candidate-load":
+            return
+        if event.state is WorkerState.SUCCESS:
+            data = event.worker.result
+            assert isinstance(data, _CandidateData)
+            self.data = data
+            self.show()
+        elif event.state is WorkerState.ERROR:
+            self.query_one("#candidate-details", Static).update(f"⚠ {event.worker.error}")
+
+    def show(self) -> None:
+        """Draw the chosen mode's progression."""
+        if self.data is None:
+            return
+        view = self.data.view
+        points = view.exams if self.mode == "exam" else view.practice
+        ident = f" ({view.candidate_id})" if view.candidate_id else ""
+        self.query_one("#candidate-title", Static).update(
+            f"{view.name or self.query_text}{ident} — {MODE_LABELS[self.mode]} "
+            f"({len(points)} résultat{'s' if len(points) > 1 else ''})"
+        )
+        targets: Targets = view.targets
+        self.query_one(DatedProgressChart).show_points(
+            [ChartPoint(p.started_at, p.speed, p.accuracy) for p in points],
+            unit=view.speed_unit,
+            title="Examens" if self.mode == "exam" else "Entraînement",
+            speed_target=targets.speed,
+            accuracy_target=targets.accuracy,
+        )
+        lines = []
+        if points:
+            last = points[-1]
+            lines.append(
+                f"Dernier : {fr_date(last.started_at)}, note {fr_number(last.mark_20)}/20, "
+                f"fautes {fr_number(last.faults)}, {verdict(last.passed, last.kind)}"
+                + (
+                    f", écoute ×{fr_number(last.listening_ratio)}"
+                    if last.listening_ratio is not None
+                    else ""
+                )
+            )
+        if view.weak_keys:
+            lines.append(
+                "Touches fautives : "
+                + ", ".join(f"« {k.char} » {fr_percent(k.rate, 0)}" for k in view.weak_keys[:6])
+            )
+        if view.error_classes:
+            lines.append(
+                "Erreurs fréquentes : "
+                + ", ".join(f"{ERROR_CLASS_NAMES.get(n, n)} {c}" for n, c in view.error_classes[:5])
+            )
+        self.query_one("#candidate-details", Static).update("\n".join(lines))
+
+    def action_toggle_mode(self) -> None:
+        self.mode = "practice" if self.mode == "exam" else "exam"
+        self.show()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
