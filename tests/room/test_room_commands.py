@@ -240,3 +240,22 @@ def test_init_on_an_existing_server(
         assert schema_version(admin) == latest_version()
     assert main(["room", "init", "--url", postgres_server.url("postgres", password="bad")]) == 1
     assert "mot de passe refusé" in capsys.readouterr().err
+
+
+def test_serve_on_a_busy_port_is_one_line(
+    postgres_server: PostgresServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = Path(tempfile.mkdtemp(prefix="frappe-busy-"))
+    monkeypatch.setenv("FRAPPE_ROOM_SERVICE_DIR", str(service))
+    try:
+        code = main(["room", "serve", "--port", str(postgres_server.port)])
+    finally:
+        shutil.rmtree(service, ignore_errors=True)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err[-1] == (
+        f"frappe : le port {postgres_server.port} est déjà utilisé sur 127.0.0.1 (un autre "
+        "serveur ?) : choisissez-en un autre avec --port"
+    )
