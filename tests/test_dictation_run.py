@@ -190,6 +190,7 @@ def test_dictations_command_lists_the_corpus(capsys: pytest.CaptureFixture[str])
     ("args", "message"),
     [
         (["dictation", "d99", "--candidate", "A"], "dictée inconnue"),
+        (["dictation", "d0", "--candidate", "A"], "« d0 » désigne plusieurs dictées : d01-"),
         (["dictation", "d01", "--candidate", "  "], "nom du candidat est vide"),
         (["dictation", "d01", "--candidate", "A", "--deadline", "10s"], "hors limites"),
         (["dictation", "d01", "--candidate", "A", "--deadline", "vingt"], "durée illisible"),

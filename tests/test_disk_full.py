@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from frappe.cli import main
-from frappe.errors import FrappeError
+from frappe.errors import FrappeError, JournalError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
@@ -33,7 +33,7 @@ from frappe.runs.typing_test import (
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
-from frappe.storage.journal import read_journal
+from frappe.storage.journal import read_journal, unfinished_journals
 from full_disk import FullDisk, mounted_tmpfs
 
 # 400 characters of the project's own (fictional) material.
@@ -161,6 +161,10 @@ def test_a_result_the_full_disk_refuses_is_saved_in_another_folder(
     saved = running.save(elsewhere)
     assert saved.path.parent == elsewhere
     assert read_record(saved.path).typed == BODY
+    # The journal could not note where the result went, but it is archived all the same: it
+    # is not offered again as an unfinished test (closing it would make a second result).
+    assert saved.journal_error is not None and "n'a pas pu noter le résultat" in saved.journal_error
+    assert unfinished_journals(full_disk.root / "journals") == []
     # The history (on the full disk) could not take the row: the message names the command
     # that adds it later, which does once there is room again.
     assert saved.history_error is not None and REINDEX_COMMAND in saved.history_error
@@ -289,3 +293,10 @@ def test_reindex_adds_what_is_missing_and_reports_bad_files(
     assert modes == {paths[0].name: "exam", paths[1].name: "practice"}
     assert main(["history", "reindex", str(storage.results_dir), "--db", str(fresh)]) == 1
     assert "0 résultat(s) ajouté(s), 2 déjà présent(s)" in capsys.readouterr().out
+
+
+def test_a_test_does_not_start_without_its_journal(full_disk: FullDisk) -> None:
+    full_disk.fill()
+    with pytest.raises(JournalError, match="disque plein"):
+        start_test(spec(), storage_on(full_disk.root), clock=Clock())
+    assert list((full_disk.root / "journals").glob("*.jsonl")) == []

@@ -9,6 +9,7 @@ Saved atomically and readable only by its owner: the room URL may carry a passwo
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from pathlib import Path
 
@@ -25,11 +26,14 @@ __all__ = [
     "RoomSettings",
     "Settings",
     "load_settings",
+    "room_url",
     "save_settings",
+    "seat_name",
     "settings_path",
 ]
 
 SETTINGS_FILE = "frappe.toml"
+ROOM_URL_ENV = "FRAPPE_ROOM_URL"
 
 
 class _Section(
@@ -55,9 +59,11 @@ class PedalSettings(_Section, frozen=True):
 
 
 class RoomSettings(_Section, frozen=True):
-    """``[room]``: the ``postgresql://…`` URL printed by ``frappe room serve`` (a seat)."""
+    """``[room]``: the ``postgresql://…`` URL printed by ``frappe room serve`` (a seat), and
+    the name the trainer sees for this PC (None: the host name)."""
 
     url: str | None = None
+    seat: str | None = None
 
 
 class Settings(_Section, frozen=True):
@@ -122,3 +128,24 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     except OSError as error:
         raise ConfigError(f"{target} : écriture impossible ({error.strerror or error})") from error
     return target
+
+
+def room_url(explicit: str | None = None) -> str | None:
+    """The room server this PC is a seat of: ``explicit`` (a command's ``--url``), else
+    ``FRAPPE_ROOM_URL``, else ``[room] url``; None for a lone PC. ConfigError when the settings
+    file is unusable."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(ROOM_URL_ENV, "").strip()
+    if from_env:
+        return from_env
+    return load_settings().room.url or None
+
+
+def seat_name() -> str:
+    """The name the trainer sees for this PC: ``[room] seat``, else the host name."""
+    try:
+        name = load_settings().room.seat
+    except ConfigError:
+        name = None
+    return name or socket.gethostname()

@@ -114,7 +114,7 @@ def _quit(tmux: Tmux, name: str, tmp_path: Path) -> float:
     """Ctrl+Q, confirm: the seconds until the process was gone (its exit code is 0)."""
     time.sleep(0.5)  # a lone Esc just before is told from an escape sequence by a pause
     tmux.keys(name, "C-q")
-    tmux.wait_for(name, "Quitter quand même")
+    tmux.wait_for(name, "Une dictée est en cours. Quitter quand même ?")
     start = time.monotonic()
     tmux.keys(name, "o")
     wait_until((tmp_path / "rc").exists, EXIT_LIMIT_S, lambda: tmux.screen(name))

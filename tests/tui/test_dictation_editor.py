@@ -12,6 +12,7 @@ from tui_support import asynctest
 
 from frappe.scoring.keystrokes import Keystroke, replay
 from frappe.tui.widgets.dictation.editor import DocumentEditor, text_diff
+from frappe.tui.widgets.dictation.keys import EDITOR_KEY_NAMES, HOTKEYS, hotkeys_markdown
 
 
 class EditorApp(App[None]):
@@ -103,3 +104,43 @@ def test_text_diff_puts_an_ambiguous_insertion_at_the_cursor() -> None:
     assert text_diff("aa", "aaa", 1) == (0, "", "a")
     assert text_diff("aa", "aaa", 2) == (1, "", "a")
     assert text_diff("aaa", "aa", 1) == (1, "a", "")
+
+
+@asynctest
+async def test_word_processor_keys_move_select_and_undo() -> None:
+    app = EditorApp()
+    async with app.run_test() as pilot:
+        editor = app.query_one(DocumentEditor)
+        editor.focus()
+        await pilot.press(*"Madame", "enter", *"Cher confrere")
+        await pilot.press("ctrl+home")
+        assert editor.cursor_location == (0, 0)
+        await pilot.press("ctrl+end")
+        assert editor.cursor_location == (1, 13)
+        await pilot.press("ctrl+left", "ctrl+shift+right")  # the last word, selected by word
+        assert editor.selected_text == "confrere"
+        await pilot.press(*"confrère")
+        assert editor.text == "Madame\nCher confrère"
+        await pilot.press("home", "shift+end")
+        assert editor.selected_text == "Cher confrère"
+        await pilot.press("ctrl+shift+home")
+        assert editor.selected_text == "Madame\n"
+        await pilot.press("ctrl+a")
+        assert editor.selected_text == editor.text
+        await pilot.press("X")
+        assert editor.text == "X"
+        await pilot.press("ctrl+z")
+        assert editor.text == "Madame\nCher confrère"
+        await pilot.press("ctrl+y")
+        assert editor.text == "X"
+        await pilot.pause()
+        assert replay(app.strokes()) == editor.text
+
+
+def test_editor_keys_never_collide_with_player_keys() -> None:
+    player = {key for hotkey in HOTKEYS for key in hotkey.keys.split(",")}
+    assert not player & set(EDITOR_KEY_NAMES)
+    bound = {key for b in DocumentEditor.BINDINGS for key in b.key.split(",")}  # type: ignore[union-attr]
+    assert set(EDITOR_KEY_NAMES) <= bound
+    assert not player & bound
+    assert "Ctrl+Début / Ctrl+Fin" in hotkeys_markdown()

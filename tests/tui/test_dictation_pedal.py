@@ -66,6 +66,7 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
                 "the unplugged message",
             )
             assert any(e["type"] == "pedal_problem" for e in screen.running.extra_events)
+            assert "Pédale : Pédale" not in screen.status.render_text().plain
             # Typing and hotkeys go on.
             await pilot.press("O", "escape")
             await pilot.pause()

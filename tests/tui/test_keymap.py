@@ -25,6 +25,13 @@ def test_no_file_no_keymap() -> None:
     assert load_keymap() == {}
 
 
+def test_real_key_names_are_accepted() -> None:
+    write_keys(
+        '"dictation.back" = "ctrl+left,shift+f1,f24,pageup,a,1,plus,exclamation_mark,escape"\n'
+    )
+    assert load_keymap()["dictation.back"].startswith("ctrl+left,")
+
+
 def test_quoted_and_dotted_ids_mean_the_same() -> None:
     write_keys('"dictation.play_pause" = "F10"\n[dictation]\nback = "f1, ctrl+left"\n')
     assert load_keymap() == {"dictation.play_pause": "f10", "dictation.back": "f1,ctrl+left"}
@@ -38,10 +45,15 @@ def test_every_dictation_hotkey_can_be_remapped() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('"dictation.play_pause" = 10\n', "doit valoir des noms de touches"),
+        ('"dictation.play_pause" = 10\n', "champ dictation.play_pause"),
         ('"dictation.play_pause" = "f10 !"\n', "doit valoir des noms de touches"),
         ('"dictation.play_pouse" = "f10"\n', "identifiant(s) inconnu(s) : dictation.play_pouse"),
-        ('"dictation.play_pause" = \n', "TOML invalide"),
+        ('"dictation.back" = "f1,ctrl+lfet"\n', "nom(s) de touche inconnu(s) : ctrl+lfet"),
+        ('"dictation.back" = "hyperr+f1"\n', "nom(s) de touche inconnu(s) : hyperr+f1"),
+        ("[dictation]\nback = [1, 2]\n", "champ dictation.back"),
+        ("[dictation.back]\nx = { y = 1 }\n", "champ dictation.back : un texte attendu"),
+        ("a = " + "[" * 40 + "]" * 40 + "\n", "imbrication"),
+        ('"dictation.play_pause" = \n', "TOML illisible"),
     ],
 )
 def test_a_bad_file_is_a_one_line_error(text: str, message: str) -> None:

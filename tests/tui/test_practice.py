@@ -24,7 +24,7 @@ from frappe.tui.practice_stats import (
 )
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.practice import PracticeSetupScreen, ProgressScreen
-from frappe.tui.screens.results import ResultsScreen
+from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen
 from frappe.tui.screens.typing import TypingScreen
 from frappe.tui.widgets.history.chart import ProgressChart
 
@@ -147,6 +147,7 @@ async def test_progress_screen_and_practise_missed_words(env: TuiEnv) -> None:
             await pilot.press("escape")
             await settle(pilot)
             assert isinstance(app.screen, ResultsScreen)
+        env.clock.advance(KEYS_AFTER_BELL_S)  # keys typed on at the end do nothing for a moment
         await pilot.press("p")
         await settle(pilot)
         screen = app.screen
@@ -177,6 +178,7 @@ async def test_history_browser_lists_and_opens_results(env: TuiEnv) -> None:
         await type_keys(pilot, env.clock, "Le")
         await pilot.press("escape")
         await settle(pilot)
+        env.clock.advance(KEYS_AFTER_BELL_S)
         await pilot.press("escape")  # home
         await pilot.pause()
         await pilot.press("r")

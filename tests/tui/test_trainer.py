@@ -28,7 +28,12 @@ from frappe.tui.config import AppConfig
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationOptions
 from frappe.tui.screens.draft_review import DraftReviewScreen
-from frappe.tui.screens.trainer import GenerationScreen, NewRecordingScreen, TrainerScreen
+from frappe.tui.screens.trainer import (
+    GenerationScreen,
+    NewRecordingScreen,
+    TrainerScreen,
+    pasted_path,
+)
 from frappe.tui.widgets.dictation.app import DictationApp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "asr"))
@@ -405,3 +410,32 @@ async def test_real_model_new_recording_generated_reviewed_and_accepted(
     assert reference.startswith("Relu : ") and "amoxicilline" in reference.lower()
     assert reference.endswith("\n") and not reference.endswith("\n\n")
     assert find_dictation(created.id).reference_text() == reference.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("pasted", "name"),
+    [
+        ("'{folder}/l'\\''entretien de Mme D.wav'", "l'entretien de Mme D.wav"),
+        ("{folder}/l\\'entretien\\ de\\ Mme\\ D.wav", "l'entretien de Mme D.wav"),
+        ("file://{folder}/l%27entretien%20de%20Mme%20D.wav", "l'entretien de Mme D.wav"),
+        ("'file://{folder}/l%27entretien%20de%20Mme%20D.wav'", "l'entretien de Mme D.wav"),
+        ('"{folder}/l\'entretien de Mme D.wav"', "l'entretien de Mme D.wav"),
+        ("  {folder}/l'entretien de Mme D.wav  ", "l'entretien de Mme D.wav"),
+    ],
+)
+def test_pasted_paths_in_every_file_manager_form(tmp_path: Path, pasted: str, name: str) -> None:
+    audio = tmp_path / name
+    audio.write_bytes(b"")
+    assert pasted_path(pasted.format(folder=tmp_path)) == str(audio)
+
+
+@asynctest
+async def test_the_form_labels_are_whole_at_80_columns(tmp_path: Path) -> None:
+    env, players = TuiEnv.create(tmp_path), Players()
+    app = make_app(env, players)
+    async with app.run_test(size=(80, 40)) as pilot:
+        app.push_screen(NewRecordingScreen())
+        await settle(pilot)
+        shown = app.export_screenshot().replace("&#160;", " ")
+        for words in ("(erreurs critiques)", "point à la ligne »)", "(facultatif)"):
+            assert words in shown, words

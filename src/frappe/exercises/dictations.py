@@ -222,6 +222,11 @@ def find_dictation(id_or_path: str, folder: Path | None = None) -> Dictation:
     prefixed = [d for d in dictations if d.id.startswith(id_or_path)]
     if len(prefixed) == 1:
         return prefixed[0]
+    if len(prefixed) > 1:
+        candidates = ", ".join(d.id for d in prefixed)
+        raise ExerciseError(
+            f"« {id_or_path} » désigne plusieurs dictées : {candidates} — précisez l'identifiant"
+        )
     known = ", ".join(d.id for d in dictations)
     raise ExerciseError(f"dictée inconnue « {id_or_path} » (dictées : {known})")
 

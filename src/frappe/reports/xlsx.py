@@ -446,7 +446,8 @@ def write_workbook(
         raise FrappeError(
             f"{path.parent} : dossier impossible à créer ({error.strerror})"
         ) from error
-    workbook = xlsxwriter.Workbook(str(path))
+    # In memory: XlsxWriter otherwise writes one temporary file per part (hundreds here).
+    workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
     try:
         fmts = _Formats(workbook)
         taken: set[str] = set()

@@ -38,10 +38,10 @@ from frappe.runs.typing_test import (
     persist_record,
     reopen_journaled_session,
 )
+from frappe.runs.verification import read_verified_record
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.scoring.transcription import TranscriptionScore
-from frappe.storage.files import read_record
 from frappe.storage.journal import (
     JournalContents,
     JournalWriter,
@@ -407,9 +407,13 @@ def close_dictation_journal(
     )
 
 
-def load_saved_transcription(path: Path, mode: str = "exam") -> SavedTranscription:
-    """A saved transcription or correction read back (the history browser opens it)."""
-    record = read_record(path)
+def load_saved_transcription(
+    path: Path, mode: str = "exam", record: ResultRecord | None = None
+) -> SavedTranscription:
+    """A saved transcription or correction read back (the history browser opens it), checked
+    against the centre (``frappe.runs.verification``) unless the checked ``record`` is given."""
+    if record is None:
+        record = read_verified_record(path).record
     dictation = _find(record.exercise_id)
     score, correction = dictation_scores(record)
     return SavedTranscription(

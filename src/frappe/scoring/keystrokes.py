@@ -21,6 +21,7 @@ __all__ = [
     "Keystroke",
     "KeystrokeStats",
     "keystroke_stats",
+    "log_columns",
     "monkeytype_consistency",
     "parse_keystroke_log",
     "parse_keystrokes",
@@ -163,6 +164,21 @@ _recent: tuple[tuple[Keystroke, ...], _Columns, _Arrays | None] | None = None
 def _remember(strokes: tuple[Keystroke, ...], columns: _Columns, arrays: _Arrays | None) -> None:
     global _recent  # noqa: PLW0603 - a one-entry cache
     _recent = (strokes, columns, arrays)
+
+
+def log_columns(keystrokes: tuple[Keystroke, ...]) -> _Columns | None:
+    """The columns (t_ms, ops, positions, texts) of a well-typed log, None otherwise.
+
+    Kept with the log, so that validating it (``frappe.exercises.record``), ``replay`` and
+    ``keystroke_stats`` read the log once between them.
+    """
+    recent = _recent
+    if recent is not None and recent[0] is keystrokes:
+        return recent[1]
+    columns = _columns(keystrokes)
+    if columns is not None:
+        _remember(keystrokes, columns, None)
+    return columns
 
 
 def _columns(keystrokes: Sequence[Keystroke]) -> _Columns | None:

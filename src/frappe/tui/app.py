@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App
@@ -19,7 +20,14 @@ from textual.screen import Screen
 
 from frappe.errors import FrappeError
 from frappe.storage.journal import read_journal, unfinished_journals
-from frappe.tui.config import AppConfig, StartExam, StartResume, StartScreen
+from frappe.tui.config import (
+    AppConfig,
+    StartDashboard,
+    StartExam,
+    StartResume,
+    StartRoomTake,
+    StartScreen,
+)
 from frappe.tui.keymap import load_keymap
 from frappe.tui.navigation import OpenCandidateView, OpenClassView
 from frappe.tui.screens.confirm import ConfirmScreen
@@ -27,10 +35,16 @@ from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.home import HomeScreen
+from frappe.tui.screens.kiosk import SeatScreen
 from frappe.tui.screens.practice import PracticeSetupScreen
 from frappe.tui.screens.resume import ResumeScreen
+from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen, launch_test
+
+if TYPE_CHECKING:
+    from frappe.runs.typing_test import RunningTest
+    from frappe.tui.room import RoomOffer, SeatRoom
 
 __all__ = ["FrappeApp", "make_app"]
 
@@ -51,7 +65,11 @@ class FrappeCommands(Provider):
                 "Vue de classe, progression d'un candidat, exports",
                 partial(app.open_menu, "suivi"),
             ),
-            ("Tests non terminés", "Reprendre ou clore un test", app.check_unfinished),
+            (
+                "Tests non terminés",
+                "Reprendre ou clore un test ou une dictée",
+                app.check_unfinished,
+            ),
             (
                 "Formateur",
                 "Brouillons de reconnaissance vocale et références des dictées",
@@ -83,10 +101,20 @@ class FrappeApp(App[int]):
         Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
     ]
 
-    def __init__(self, config: AppConfig, start: StartScreen = None) -> None:
+    def __init__(
+        self, config: AppConfig, start: StartScreen = None, *, kiosk: bool | None = None
+    ) -> None:
         super().__init__()
         self.config = config
         self.start = start
+        # A seat of a room (config.room_url): what the room offers, joining, resuming.
+        self.room: SeatRoom | None = None
+        # An exam seat (« frappe typing », a room's script for one candidate, or « frappe room
+        # take »): leaving the results ends the program; no home menu, no command palette, no
+        # other results.
+        self.kiosk = isinstance(start, StartExam | StartRoomTake) if kiosk is None else kiosk
+        if self.kiosk:
+            self.use_command_palette = False
 
     def notify(
         self,
@@ -101,8 +129,17 @@ class FrappeApp(App[int]):
         folder named « [salle 2] » must show as written (Textual would read them as tags)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: how to quit, in French (Textual's own text is English with markup, and
+        notifications here show markup as written)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                shown = "+".join(part.capitalize() for part in key.split("+"))
+                self.notify(f"Pour quitter, appuyez sur {shown}.", title="Quitter ?")
+                return
+
     def get_default_screen(self) -> Screen[None]:
-        return HomeScreen()
+        return SeatScreen() if self.kiosk else HomeScreen()
 
     def on_mount(self) -> None:
         self.apply_keymap()
@@ -114,8 +151,14 @@ class FrappeApp(App[int]):
                 self.push_screen(InstructionsScreen(start.spec, self.config))
         elif isinstance(start, StartResume):
             self.check_unfinished(start.journal, announce_none=True)
+        elif isinstance(start, StartDashboard):
+            self.open_dashboard(start.url, start.seance_id)
+        elif isinstance(start, StartRoomTake):
+            self.room_take(start)
         elif self.config.check_journals:
             self.check_unfinished()
+        if self.config.room_url and not isinstance(start, StartDashboard):
+            self.watch_room(self.config.room_url)
 
     def apply_keymap(self) -> None:
         """The centre's keys from ``keys.toml``; a file that cannot be used leaves the
@@ -135,6 +178,8 @@ class FrappeApp(App[int]):
 
     def open_menu(self, choice: str) -> None:
         """Open a menu entry from the home screen (or the command palette)."""
+        if self.kiosk:
+            return
         if isinstance(self.screen, TypingScreen):
             self.notify("Terminez d'abord le test en cours.", severity="warning")
             return
@@ -150,6 +195,23 @@ class FrappeApp(App[int]):
             from frappe.tui.screens.trainer import TrainerScreen  # noqa: PLC0415 - rarely used
 
             self.push_screen(TrainerScreen())
+        elif choice.startswith("seance"):
+            self.open_seance(choice.partition(":")[2] or None)
+        elif choice.startswith("resume:"):
+            self.resume_room_attempt(int(choice.partition(":")[2]))
+        elif choice == "dashboard":
+            from frappe.tui.room import trainer_url  # noqa: PLC0415
+
+            url = trainer_url()
+            if url is None:
+                self.notify(
+                    "Aucun serveur de salle sur ce PC (« frappe room serve ») ni "
+                    "FRAPPE_ROOM_TRAINER_URL.",
+                    title="Tableau de bord",
+                    severity="warning",
+                )
+            else:
+                self.open_dashboard(url, None)
         elif choice == "quit":
             self.exit(0)
 
@@ -160,8 +222,12 @@ class FrappeApp(App[int]):
         self.push_screen(CandidateScreen(self.config, message.query, group=message.group))
 
     def go_home(self) -> None:
-        """Back to the home screen (a running test is never left this way)."""
+        """Back to the home screen (a running test is never left this way); on an exam seat
+        (``frappe typing``, ``frappe room take``) the program ends instead."""
         if any(_test_running(s) for s in self.screen_stack):
+            return
+        if self.kiosk:
+            self.exit(0)
             return
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -179,7 +245,124 @@ class FrappeApp(App[int]):
         if found:
             self.push_screen(ResumeScreen(found, self.config))
         elif announce_none:
-            self.notify("Aucun test non terminé.", title="Reprise")
+            self.notify("Aucun test ni dictée non terminé.", title="Reprise")
+
+    # -- room ------------------------------------------------------------------------------
+
+    def watch_room(self, url: str) -> None:
+        """This PC is a seat: show what the room offers on the home screen, live."""
+        from frappe.tui.room import SeatRoom  # noqa: PLC0415 - psycopg only for a seat
+
+        def offered(offer: RoomOffer) -> None:
+            if not self.is_running:
+                return
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                self.call_from_thread(self._show_offer, offer)
+
+        self.room = SeatRoom(url, self.config, offered)
+        self.room.watch()
+
+    def _show_offer(self, offer: RoomOffer) -> None:
+        from frappe.tui.room import trainer_url  # noqa: PLC0415
+
+        home = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(home, HomeScreen):
+            home.show_room(
+                offer.seance_labels(), offer.resume_labels(), dashboard=trainer_url() is not None
+            )
+
+    def open_seance(self, seance_id: str | None) -> None:
+        """The séance's rules and identification (a seat's home screen entry)."""
+        offer = self.room.offer if self.room is not None else None
+        if offer is None or not offer.seances:
+            message = offer.message if offer is not None and offer.message else ""
+            self.notify(
+                message or "Aucune séance ouverte sur le serveur de salle.",
+                title="Séance",
+                severity="warning",
+            )
+            return
+        seance = next((s for s in offer.seances if s.id == seance_id), offer.seances[0])
+        self.push_screen(SeanceScreen(seance))
+
+    def room_take(self, start: StartRoomTake) -> None:
+        """``frappe room take``: the séance for one candidate, straight away."""
+        assert self.config.room_url is not None
+        from frappe.tui.room import SeatRoom  # noqa: PLC0415
+
+        room = SeatRoom(self.config.room_url, self.config, lambda _offer: None)
+
+        def work() -> None:
+            try:
+                seance = room.pick_seance(start.seance_id)
+                if start.skip_instructions:
+                    running = room.join(seance.id, start.candidate)
+            except FrappeError as error:
+                self.call_from_thread(self.exit, 1, 1, f"frappe : {error}")
+                return
+            if start.skip_instructions:
+                self.call_from_thread(self._show_room_exam, running)
+            else:
+                self.call_from_thread(self.push_screen, SeanceScreen(seance, start.candidate))
+
+        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+
+    def on_seance_screen_start(self, message: SeanceScreen.Start) -> None:
+        room = self.room
+        screen = self.screen
+        if room is None:
+            return
+
+        def work() -> None:
+            try:
+                running = room.join(message.seance.id, message.candidate)
+            except FrappeError as error:
+                self.call_from_thread(self._room_failed, screen, str(error))
+                return
+            self.call_from_thread(self._show_room_exam, running)
+
+        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+
+    def on_seance_screen_leave(self, _message: SeanceScreen.Leave) -> None:
+        if self.kiosk:
+            self.exit(0)
+        elif len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def resume_room_attempt(self, attempt_id: int) -> None:
+        """« Reprendre sur ce poste »: an attempt whose PC died goes on here."""
+        room = self.room
+        if room is None:
+            return
+        screen = self.screen
+
+        def work() -> None:
+            try:
+                running = room.resume(attempt_id)
+            except FrappeError as error:
+                self.call_from_thread(self._room_failed, screen, str(error))
+                return
+            self.call_from_thread(self._show_room_exam, running)
+
+        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+
+    def _room_failed(self, screen: Screen[object], error: str) -> None:
+        self.notify(error, title="Salle", severity="error", timeout=15)
+        if isinstance(screen, SeanceScreen):
+            screen.failed()
+
+    def _show_room_exam(self, running: RunningTest) -> None:
+        screen = TypingScreen(running, self.config)
+        if isinstance(self.screen, SeanceScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def open_dashboard(self, url: str, seance_id: str | None) -> None:
+        """The trainer's live view of the room."""
+        from frappe.tui.screens.room_dashboard import RoomDashboardScreen  # noqa: PLC0415
+
+        self.push_screen(RoomDashboardScreen(url, seance_id))
 
     # -- terminal focus ----------------------------------------------------------------------
 
@@ -209,15 +392,19 @@ class FrappeApp(App[int]):
                     # a DictationScreen closes its journal on unmount (it stays resumable)
                 self.exit(0)
 
-        self.push_screen(
-            ConfirmScreen(
+        if any(isinstance(s, DictationScreen) for s in running):
+            question = (
+                "Une dictée est en cours. Quitter quand même ?\n"
+                "Elle pourra être reprise au prochain démarrage (ou « frappe resume »)."
+            )
+            cancel = "Continuer la dictée"
+        else:
+            question = (
                 "Un test est en cours. Quitter quand même ?\n"
-                "Le test pourra être repris au prochain démarrage (ou « frappe resume »).",
-                confirm="Quitter",
-                cancel="Continuer le test",
-            ),
-            answered,
-        )
+                "Le test pourra être repris au prochain démarrage (ou « frappe resume »)."
+            )
+            cancel = "Continuer le test"
+        self.push_screen(ConfirmScreen(question, confirm="Quitter", cancel=cancel), answered)
 
 
 def _test_running(screen: Screen[object]) -> bool:

@@ -14,21 +14,33 @@ error and the default keys stay.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
-import tomllib
+import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 
 from frappe import locations
-from frappe.errors import FrappeError
+from frappe.errors import ConfigError, FrappeError
+from frappe.validation import describe_validation_error, read_toml_file
 
-__all__ = ["KEYMAP_FILE", "KeymapError", "default_keymap_path", "known_binding_ids", "load_keymap"]
+__all__ = [
+    "KEYMAP_FILE",
+    "KeymapError",
+    "KeysFile",
+    "default_keymap_path",
+    "is_key_name",
+    "known_binding_ids",
+    "load_keymap",
+]
 
 KEYMAP_FILE = "keys.toml"
 # Textual key names: letters, digits, +, _, and a few punctuation names; comma separated.
@@ -76,20 +88,63 @@ def known_binding_ids() -> frozenset[str]:
     return frozenset(ids)
 
 
+# A table of ids, or of sections of ids (``[dictation]`` then ``play_pause = "f10"``).
+KeysFile = dict[str, str | dict[str, str]]
+_MODIFIERS = frozenset(("ctrl", "shift", "alt", "meta", "super", "hyper"))
+
+
+@functools.cache
+def _key_names() -> frozenset[str]:
+    """Names Textual gives keys (``f10``, ``left``, ``pageup``, ``plus``…), modifiers aside."""
+    names = {key.value.split("+")[-1] for key in Keys if not key.value.startswith("<")}
+    names |= set(KEY_NAME_REPLACEMENTS) | set(KEY_NAME_REPLACEMENTS.values())
+    names |= {"newline", "minus", "full_stop", "comma", "semicolon", "colon", "slash"}
+    return frozenset(names)
+
+
+def is_key_name(key: str) -> bool:
+    """``ctrl+left``, ``f10``, ``a``, ``shift+home``: a key Textual can report; ``ctrl+lfet`` is
+    not (a binding on it would never fire)."""
+    *modifiers, base = key.split("+")
+    if not base or any(m not in _MODIFIERS for m in modifiers):
+        return False
+    if len(base) == 1 or base in _key_names():
+        return True
+    try:
+        unicodedata.lookup(base.replace("_", " ").upper())  # ``exclamation_mark``…
+    except KeyError:
+        return False
+    return True
+
+
+def _check_entry(path: Path, name: str, value: object) -> None:
+    """``value`` against :data:`KeysFile`'s value type, the field named in full (msgspec names
+    a table's keys ``[...]``)."""
+    try:
+        msgspec.convert(value, str | dict[str, str], strict=True)
+    except msgspec.ValidationError as error:
+        inner = ""
+        if isinstance(value, dict):
+            inner = next((f".{k}" for k, v in value.items() if not isinstance(v, str)), "")
+        detail = describe_validation_error(error).split(" : ", 1)[-1]
+        raise ConfigError(f"{path} : champ {name}{inner} : {detail}") from error
+
+
 def load_keymap(path: Path | None = None) -> dict[str, str]:
     """The keymap of ``path`` (the user's ``keys.toml`` by default); empty when there is none.
 
-    KeymapError (one line) for unreadable TOML, a value that is not key names, or an id that
-    no binding has (a typo would otherwise be silently ignored)."""
+    KeymapError (one line naming the file) for unreadable TOML, a value of the wrong type
+    (checked by a msgspec schema, the field named), a key name Textual does not know
+    (``ctrl+lfet``) or an id that no binding has: either would be silently ignored."""
     path = path or default_keymap_path()
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return {}
-    except (OSError, UnicodeDecodeError) as error:
-        raise KeymapError(f"{path} : illisible ({error})") from error
-    except tomllib.TOMLDecodeError as error:
-        raise KeymapError(f"{path} : TOML invalide ({error})") from error
+    try:
+        data = read_toml_file(path, dict[str, Any])
+        for name, value in data.items():
+            _check_entry(path, name, value)
+    except ConfigError as error:
+        raise KeymapError(error.message) from error
     keymap: dict[str, str] = {}
     for binding_id, value in _flatten(data):
         keys = value.replace(" ", "").lower() if isinstance(value, str) else ""
@@ -99,6 +154,14 @@ def load_keymap(path: Path | None = None) -> dict[str, str]:
                 f"virgules (« f10 », « ctrl+left »), pas {value!r}"
             )
         keymap[binding_id] = keys
+    bad_keys = sorted(
+        {k for keys in keymap.values() for k in keys.split(",") if not is_key_name(k)}
+    )
+    if bad_keys:
+        raise KeymapError(
+            f"{path} : nom(s) de touche inconnu(s) : {', '.join(bad_keys)} "
+            "(voir « frappe dictations --keys »)"
+        )
     unknown = sorted(set(keymap) - known_binding_ids())
     if unknown:
         raise KeymapError(

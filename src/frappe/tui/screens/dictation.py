@@ -451,8 +451,9 @@ class DictationScreen(Screen[None]):
 
     def _pedal_lost(self, text: str, *, log: bool = True) -> None:
         self.status.show_pedal("débranchée", ok=False)
+        # ``text`` names the pedal itself (« Pédale débranchée (/dev/…) »): no second « Pédale ».
         self.status.show_notice(
-            f"Pédale : {text} — rebranchez-la ; Échap et F1–F4 restent actives", "warning"
+            f"{text.rstrip('.')} — rebranchez-la ; Échap et F1–F4 restent actives", "warning"
         )
         if log:
             self.running.log_event("pedal_problem", message=text)
@@ -663,7 +664,13 @@ class DictationScreen(Screen[None]):
 
             replace_finished_screen(
                 self,
-                DictationResultsScreen(saved, self.config, controls=controls, options=self.options),
+                DictationResultsScreen(
+                    saved,
+                    self.config,
+                    controls=controls,
+                    options=self.options,
+                    just_finished=True,
+                ),
             )
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")

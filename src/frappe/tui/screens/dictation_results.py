@@ -38,7 +38,12 @@ from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
-from frappe.tui.screens.results import leave_results, notify_history_error
+from frappe.tui.screens.results import (
+    KEYS_AFTER_BELL_S,
+    AfterBell,
+    leave_results,
+    notify_history_error,
+)
 from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
 
 __all__ = ["DictationResultsScreen"]
@@ -49,6 +54,7 @@ class DictationResultsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "home", "Accueil", id="dictation_results.home"),
+        Binding("escape", "leave", "Terminer", id="dictation_results.leave"),
         Binding("l", "listen", "Écouter le passage", id="dictation_results.listen"),
         Binding("p", "pause", "Pause", id="dictation_results.pause"),
     ]
@@ -60,10 +66,12 @@ class DictationResultsScreen(Screen[None]):
         *,
         controls: PlayerControls | None = None,
         options: DictationOptions | None = None,
+        just_finished: bool = False,
     ) -> None:
         super().__init__()
         self.saved = saved
         self.config = config
+        self.after_bell = AfterBell(config.clock, just_finished=just_finished)
         self.controls = controls
         self.options = options
         dictation = saved.dictation
@@ -108,6 +116,7 @@ class DictationResultsScreen(Screen[None]):
         for index, flagged in enumerate(self.saved.score.errors):
             table.add_row(*error_cells(flagged), key=str(index))
         self.set_interval(0.2, self._check_passage)
+        self.set_timer(KEYS_AFTER_BELL_S, self.refresh_bindings)
         notify_history_error(self, self.saved.history_error)
 
     def on_unmount(self) -> None:
@@ -171,11 +180,14 @@ class DictationResultsScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("listen", "pause"):
-            return self.has_timings and bool(self.saved.score.errors)
-        return True
+        if action in ("listen", "pause") and not (self.has_timings and self.saved.score.errors):
+            return False
+        return self.after_bell.check(self, action)
 
     def action_home(self) -> None:
+        leave_results(self)
+
+    def action_leave(self) -> None:
         leave_results(self)
 
     def selected_error(self) -> FlaggedError | None:

@@ -17,6 +17,18 @@ __all__ = ["HomeScreen"]
 TITLE_ART = "frappe — tests de frappe et transcription"
 
 
+def _menu() -> list[Option]:
+    return [
+        Option("Test d'admission  (a)", id="exam"),
+        Option("Entraînement  (e)", id="practice"),
+        Option("Dictée (transcription audio)  (d)", id="dictation"),
+        Option("Résultats et historique  (r)", id="results"),
+        Option("Formateur : brouillons et références  (f)", id="trainer"),
+        Option("Tableaux de suivi : classes et candidats  (s)", id="suivi"),
+        Option("Quitter  (ctrl+q)", id="quit"),
+    ]
+
+
 class HomeScreen(Screen[None]):
     """The menu. Choosing an entry posts ``HomeScreen.Chosen`` to the app."""
 
@@ -27,6 +39,8 @@ class HomeScreen(Screen[None]):
         Binding("r", "choose('results')", "Résultats", id="home.results"),
         Binding("f", "choose('trainer')", "Formateur", id="home.trainer"),
         Binding("s", "choose('suivi')", "Suivi", id="home.suivi"),
+        Binding("j", "choose('seance')", "Rejoindre la séance", id="home.seance", show=False),
+        Binding("t", "choose('dashboard')", "Tableau de bord", id="home.dashboard", show=False),
     ]
 
     class Chosen(Message):
@@ -43,17 +57,29 @@ class HomeScreen(Screen[None]):
                 "Secrétaire assistant médico-social — test de frappe dactylographique",
                 id="home-subtitle",
             )
-            yield OptionList(
-                Option("Test d'admission  (a)", id="exam"),
-                Option("Entraînement  (e)", id="practice"),
-                Option("Dictée (transcription audio)  (d)", id="dictation"),
-                Option("Résultats et historique  (r)", id="results"),
-                Option("Formateur : brouillons et références  (f)", id="trainer"),
-                Option("Tableaux de suivi : classes et candidats  (s)", id="suivi"),
-                Option("Quitter  (ctrl+q)", id="quit"),
-                id="home-menu",
-            )
+            yield OptionList(*_menu(), id="home-menu")
         yield Footer()
+
+    def show_room(
+        self,
+        seances: list[tuple[str, str]],
+        resumes: list[tuple[int, str]],
+        *,
+        dashboard: bool,
+    ) -> None:
+        """The room's entries on top of the menu (a seat): open séances (« Séance en cours :
+        … — Rejoindre »), attempts to resume here, and the trainer's dashboard."""
+        menu = self.query_one("#home-menu", OptionList)
+        highlighted = menu.highlighted_option.id if menu.highlighted_option else None
+        room = [Option(label, id=f"seance:{ident}") for ident, label in seances]
+        room += [Option(label, id=f"resume:{attempt}") for attempt, label in resumes]
+        if dashboard:
+            room.append(Option("Salle : tableau de bord du formateur  (t)", id="dashboard"))
+        options = [*room, *_menu()]
+        menu.clear_options()
+        menu.add_options(options)
+        ids = [option.id for option in options]
+        menu.highlighted = ids.index(highlighted) if highlighted in ids else 0
 
     def on_home_screen_chosen(self, message: Chosen) -> None:
         if message.choice == "dictation":  # the dictation area opens its own picker

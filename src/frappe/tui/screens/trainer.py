@@ -10,8 +10,10 @@ never written here: only an explicit acceptance in the review screen does.
 
 from __future__ import annotations
 
+import shlex
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -234,11 +236,24 @@ class GenerationScreen(ModalScreen[bool]):
 # --- a new recording ------------------------------------------------------------------------
 
 
-def _unquote(value: str) -> str:
-    """A path as a terminal drops it (quoted when it has spaces)."""
+def pasted_path(value: str) -> str:
+    """A path as a file manager or a terminal pastes it: quoted (``'…'\\''…'``, ``"…"``),
+    with backslash-escaped spaces, or as a ``file://`` URL (percent-encoded). A path that
+    exists as typed is kept as typed (it may contain a quote or a backslash of its own)."""
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
+    if not value or Path(value).exists():
+        return value
+    if value.startswith("file://"):
+        parsed = urllib.parse.urlsplit(value)
+        if parsed.netloc in ("", "localhost"):
+            return urllib.parse.unquote(parsed.path)
+        return value
+    try:
+        parts = shlex.split(value)
+    except ValueError:  # unbalanced quotes: not shell syntax after all
+        return value
+    if len(parts) == 1:
+        return pasted_path(parts[0]) if parts[0].startswith("file://") else parts[0]
     return value
 
 
@@ -247,8 +262,11 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
 
     DEFAULT_CSS = """
     NewRecordingScreen { align: center middle; }
-    #new-recording { width: 80; height: auto; max-height: 100%; border: thick $primary;
-                     padding: 0 2; background: $surface; overflow-y: auto; }
+    #new-recording { width: 100%; max-width: 80; height: auto; max-height: 100%;
+                     border: thick $primary; padding: 0 2; background: $surface;
+                     overflow-y: auto; }
+    #new-recording Label { width: 100%; }
+    #new-punctuation-row Label { width: 1fr; }
     #new-punctuation-row { height: auto; }
     #new-level-row { height: auto; }
     #new-level-row Select { width: 1fr; }
@@ -318,7 +336,7 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
         level = self.query_one("#new-level", Select).value
         deadline = self.query_one("#new-deadline", Select).value
         return NewExercise(
-            audio=Path(_unquote(self.query_one("#new-audio", Input).value)),
+            audio=Path(pasted_path(self.query_one("#new-audio", Input).value)),
             title=self.query_one("#new-title", Input).value,
             document_type=kind if isinstance(kind, str) else "lettre",
             dictated_punctuation=self.query_one("#new-punctuation", Switch).value,
@@ -332,7 +350,7 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
     def create(self) -> None:
         """Create the exercise, or say in one line what is wrong with the form."""
         new = self.form()
-        if not _unquote(self.query_one("#new-audio", Input).value):
+        if not pasted_path(self.query_one("#new-audio", Input).value):
             self.query_one("#new-error", Static).update("⚠ indiquez le fichier audio")
             return
         try:

@@ -94,6 +94,7 @@ class TypingScreen(Screen[None]):
             self.running.journal.heartbeat(session.elapsed_ms)
         self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self.status.show_link(self.running.link_label())
         if session.progress is not None:
             self.status.show_progress(
                 session.progress.typed_words, session.progress.reference_words
@@ -204,7 +205,7 @@ class TypingScreen(Screen[None]):
             self.saved = saved
             from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
 
-            replace_finished_screen(self, ResultsScreen(saved, self.config))
+            replace_finished_screen(self, ResultsScreen(saved, self.config, just_finished=True))
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self.status.show_notice("Échec de l'enregistrement")

@@ -11,7 +11,7 @@ out and put in, so the journal replays to the very text on screen. A paste from 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual import events
@@ -56,8 +56,30 @@ def text_diff(old: str, new: str, hint: int | None = None) -> tuple[int, str, st
     return prefix, removed, inserted
 
 
-# F6 (select line) and F7 (select all) belong to the player here (the screen's hotkeys).
+# F6 (select line) and F7 (select all) belong to the player here (the screen's hotkeys); Ctrl+A
+# is "select all" as in a word processor, not Emacs's "start of line" (Début does that).
 _PLAYER_KEYS = frozenset(("f6", "f7"))
+_WORD_PROCESSOR: list[BindingType] = [
+    Binding("ctrl+home", "document_start", "Début du document", show=False),
+    Binding("ctrl+end", "document_end", "Fin du document", show=False),
+    Binding("ctrl+shift+home", "document_start(True)", "Sélection jusqu'au début", show=False),
+    Binding("ctrl+shift+end", "document_end(True)", "Sélection jusqu'à la fin", show=False),
+    Binding("ctrl+a", "select_all", "Tout sélectionner", show=False),
+    Binding("home", "cursor_line_start", "Début de ligne", show=False),
+]
+
+
+def _editor_bindings() -> list[BindingType]:
+    taken = {"ctrl+a", "home"}
+    kept: list[BindingType] = []
+    for cls in (ScrollView, TextArea):
+        for binding in cls.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
+            keys = [k for k in binding.key.split(",") if k not in _PLAYER_KEYS | taken]
+            if keys:
+                kept.append(replace(binding, key=",".join(keys)))
+    return _WORD_PROCESSOR + kept
 
 
 class DocumentEditor(TextArea, inherit_bindings=False):
@@ -68,12 +90,7 @@ class DocumentEditor(TextArea, inherit_bindings=False):
     lists the player's keys in their order.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        binding
-        for cls in (ScrollView, TextArea)
-        for binding in cls.BINDINGS
-        if isinstance(binding, Binding) and binding.key not in _PLAYER_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = _editor_bindings()
 
     DEFAULT_CSS = """
     DocumentEditor {
@@ -115,6 +132,14 @@ class DocumentEditor(TextArea, inherit_bindings=False):
         self._mirror = self.text
         self._last_key = "edit"
         self._pending = ""
+
+    def action_document_start(self, select: bool = False) -> None:
+        """Ctrl+Début: the start of the document (extending the selection with Maj)."""
+        self.move_cursor((0, 0), select=select)
+
+    def action_document_end(self, select: bool = False) -> None:
+        """Ctrl+Fin: the end of the document."""
+        self.move_cursor(self.document.end, select=select)
 
     @property
     def pending(self) -> str:

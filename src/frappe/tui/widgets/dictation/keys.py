@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-__all__ = ["HOTKEYS", "Hotkey", "hotkey_bindings", "hotkeys_markdown"]
+__all__ = ["EDITOR_KEYS", "HOTKEYS", "Hotkey", "hotkey_bindings", "hotkeys_markdown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,47 @@ HOTKEYS: tuple[Hotkey, ...] = (
 )
 
 
+# The editor's word-processor keys (``DocumentEditor``), for the documentation: none of them is
+# a player key above (tests check it), so a transcriptionist's habits never pause the recording.
+EDITOR_KEYS: tuple[tuple[str, str], ...] = (
+    ("Ctrl+Début / Ctrl+Fin", "début / fin du document"),
+    ("Début / Fin", "début / fin de la ligne"),
+    ("Ctrl+← / Ctrl+→", "mot précédent / suivant"),
+    ("Maj+flèches, Maj+Début/Fin", "sélectionner"),
+    ("Ctrl+Maj+← / →, Ctrl+Maj+Début/Fin", "sélectionner par mot / jusqu'au début ou à la fin"),
+    ("Ctrl+A", "tout sélectionner"),
+    ("Ctrl+Z / Ctrl+Y", "annuler / rétablir"),
+    ("Ctrl+X / Ctrl+C / Ctrl+V", "couper / copier / coller (dans le document seulement)"),
+    ("Ctrl+W / Ctrl+Retour arrière", "effacer le mot précédent"),
+)
+# Textual names of the editor keys above (checked against the player's by the tests).
+EDITOR_KEY_NAMES: tuple[str, ...] = (
+    "ctrl+home",
+    "ctrl+end",
+    "ctrl+shift+home",
+    "ctrl+shift+end",
+    "home",
+    "end",
+    "ctrl+left",
+    "ctrl+right",
+    "ctrl+shift+left",
+    "ctrl+shift+right",
+    "shift+left",
+    "shift+right",
+    "shift+up",
+    "shift+down",
+    "shift+home",
+    "shift+end",
+    "ctrl+a",
+    "ctrl+z",
+    "ctrl+y",
+    "ctrl+x",
+    "ctrl+c",
+    "ctrl+v",
+    "ctrl+w",
+)
+
+
 def hotkey_bindings() -> list[Binding]:
     """The screen's bindings (priority: they win over the editor's keys)."""
     return [
@@ -102,7 +143,10 @@ def hotkey_bindings() -> list[Binding]:
 
 
 def hotkeys_markdown() -> str:
-    """The hotkeys as a Markdown table (README, ``frappe dictations --keys``)."""
+    """The hotkeys, then the editor's keys, as Markdown tables (README, ``frappe dictations
+    --keys``)."""
     lines = ["| Touche | Action | Identifiant |", "|---|---|---|"]
     lines += [f"| {h.display} | {h.help} | `{h.id}` |" for h in HOTKEYS]
+    lines += ["", "| Touche (éditeur) | Action |", "|---|---|"]
+    lines += [f"| {keys} | {what} |" for keys, what in EDITOR_KEYS]
     return "\n".join(lines)

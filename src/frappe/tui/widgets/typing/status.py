@@ -28,6 +28,8 @@ class TypingStatus(Horizontal):
         self._countdown = Static("", id="countdown")
         self._progress = Static("", id="progress", markup=False)
         self._notice = Static("", id="notice", markup=False)
+        self._link = Static("", id="room-link", markup=False)
+        self._link.display = False  # a lone PC has no room link: nothing shown, nothing moved
         self._shown: dict[str, str] = {}
         self._progress_text = ""
         self.alarm = ""
@@ -36,6 +38,7 @@ class TypingStatus(Horizontal):
         yield self._countdown
         yield self._progress
         yield self._notice
+        yield self._link
 
     def _set(self, widget: Static, text: str) -> None:
         key = widget.id or ""
@@ -70,3 +73,9 @@ class TypingStatus(Horizontal):
     def show_notice(self, text: str) -> None:
         """A short notice (key refused, paste refused, saving…)."""
         self._set(self._notice, text)
+
+    def show_link(self, text: str) -> None:
+        """The room link (a seat): connected, cut (the test goes on), handed in."""
+        self._set(self._link, text)
+        self._link.display = bool(text)
+        self._link.set_class(text.startswith("Salle : déconnecté"), "-down")
