@@ -2,6 +2,11 @@
 
 Every input gets one entry, in input order; a bad file gets ``ok: false`` and a one-line reason
 and the batch goes on. Scoring runs in worker processes (``--jobs``): it is CPU-bound Python.
+
+A record is checked against the centre before it is scored (``frappe.runs.verification``):
+catalogue, profile. Names, file names and messages are written as plain text in every format
+(no markup, control characters and unencodable characters escaped), and the output file is
+written once everything is computed, atomically: a failing batch leaves the previous one.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import io
 import json
 import math
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,15 +32,17 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from frappe.errors import FrappeError, InputFileError, ProfileError
 from frappe.exercises.results import score_record
+from frappe.runs.verification import CentreRules, centre_rules, verify
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
 from frappe.scoring.score import compare_texts, count_faults, score_typing
 from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.files import read_record, write_atomic
-from frappe.textio import read_text_file
+from frappe.textio import plain_text, read_text_file
 
 __all__ = ["BatchSettings", "expand_inputs", "register", "run_score", "score_inputs"]
 
@@ -59,12 +67,15 @@ class BatchSettings:
         profile: Profile forced on every input (``None``: each record's own profile).
         duration_s: Typing time for plain-text submissions (enables speeds).
         include_errors: Put the error list of each input in the output.
+        rules: The centre's catalogue and profiles records are checked against (None: no
+            such check, the record's own consistency only).
     """
 
     reference: str | None
     profile: dict[str, Any] | None
     duration_s: float | None
     include_errors: bool = True
+    rules: CentreRules | None = None
 
 
 # Scoring one record allocates thousands of short-lived containers (the keystroke log) and makes
@@ -111,12 +122,19 @@ def _score_in_worker(path: str) -> dict[str, Any]:
 
 def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
     """Score one input; never raises for bad input (the reason goes in the entry)."""
-    entry: dict[str, Any] = {"file": str(path)}
+    entry: dict[str, Any] = {"file": plain_text(str(path))}
     recognition: dict[str, list[dict[str, object]]] | None = None
+    warnings: tuple[str, ...] = ()
     try:
         profile = ScoringProfile.from_dict(settings.profile) if settings.profile else None
         if settings.reference is None:
             record = read_record(path)
+            if settings.rules is not None:
+                if profile is None:
+                    verified = verify(record, settings.rules)
+                    record, warnings = verified.record, verified.warnings
+                else:  # a profile imposed on every record: only the catalogue matters
+                    warnings = settings.rules.catalogue.check(record)
             score = score_record(record, profile)
             metrics = score.metrics_dict()
             metrics["kind"] = record.kind
@@ -157,6 +175,8 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
         entry.update(ok=False, error=_one_line(f"erreur interne : {type(error).__name__}: {error}"))
         return entry
     entry.update(ok=True, metrics=metrics)
+    if warnings:
+        entry["warnings"] = [plain_text(w) for w in warnings]
     if settings.include_errors:
         entry["errors"] = entry_errors
         if recognition is not None:
@@ -165,11 +185,42 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    return plain_text(" ".join(message.split()))
 
 
-def expand_inputs(paths: Sequence[str], suffixes: tuple[str, ...]) -> list[Path]:
-    """Files as given, folders searched recursively for ``suffixes``, in a stable order.
+FileId = tuple[int, int]
+
+
+def _file_id(path: Path) -> FileId | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def output_files(output: str | None) -> set[FileId]:
+    """The files this run writes to: ``--output``, and standard output when it is a file
+    (``frappe score salle/ > salle/notes.json``: the shell creates it before frappe starts)."""
+    found: set[FileId] = set()
+    try:
+        info = os.fstat(sys.stdout.fileno())
+        if stat.S_ISREG(info.st_mode):
+            found.add((info.st_dev, info.st_ino))
+    except (OSError, ValueError, AttributeError):
+        pass  # no real standard output (a test's capture)
+    if output:
+        file_id = _file_id(Path(output))
+        if file_id is not None:
+            found.add(file_id)
+    return found
+
+
+def expand_inputs(
+    paths: Sequence[str], suffixes: tuple[str, ...], exclude: set[FileId] | None = None
+) -> list[Path]:
+    """Files as given, folders searched recursively for ``suffixes``, in a stable order;
+    ``exclude`` leaves out this run's own output files.
 
     A path that does not exist is kept: it becomes an error entry, not a crash.
     """
@@ -182,6 +233,8 @@ def expand_inputs(paths: Sequence[str], suffixes: tuple[str, ...]) -> list[Path]
             )
         else:
             files.append(path)
+    if exclude:
+        files = [f for f in files if _file_id(f) not in exclude]
     return files
 
 
@@ -244,6 +297,7 @@ def _with_progress(
 
 
 def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
+    """The table; every name, file name and message goes in as ``Text`` (never markup)."""
     table = Table(title="Résultats", show_lines=False)
     table.add_column("fichier", overflow="fold")
     table.add_column("candidat")
@@ -252,25 +306,41 @@ def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
     corrections = any(e["ok"] and "fixed" in e["metrics"] for e in entries)
     if corrections:
         table.add_column("brouillon", justify="right", no_wrap=True)
+    warned = any(e.get("warnings") for e in entries)
+    if warned:
+        table.add_column("⚠", no_wrap=True)  # a warning listed under the table
     for entry in entries:
-        name = Path(entry["file"]).name
+        name = Text(plain_text(Path(entry["file"]).name))
         if not entry["ok"]:
-            table.add_row(name, "[red]erreur ↓[/red]", *[""] * (len(_TABLE_COLUMNS) + corrections))
+            blanks = [""] * (len(_TABLE_COLUMNS) + corrections + warned)
+            table.add_row(name, Text("erreur ↓", style="red"), *blanks)
             continue
         metrics = entry["metrics"]
-        cells = []
+        cells: list[str | Text] = []
         for key, _label, fmt in _TABLE_COLUMNS:
             value = metrics.get(key)
             cells.append(fmt.format(value) if isinstance(value, int | float) else "—")
         if corrections:
             cells.append(_draft_cell(metrics))
-        table.add_row(name, str(metrics.get("candidate", "")), *cells)
+        if warned:
+            cells.append(Text("⚠", style="yellow") if entry.get("warnings") else "")
+        table.add_row(name, Text(plain_text(str(metrics.get("candidate", "")))), *cells)
     console.print(table)
     failed = sum(1 for e in entries if not e["ok"])
     for entry in entries:
+        for warning in entry.get("warnings", ()):
+            line = Text("⚠ ", style="yellow")
+            line.append(f"{plain_text(Path(entry['file']).name)} : {plain_text(warning)}")
+            console.print(line, highlight=False, soft_wrap=True)
+    for entry in entries:
         if not entry["ok"]:
-            console.print(f"[red]✗[/red] {entry['error']}", highlight=False, soft_wrap=True)
-    console.print(f"{len(entries) - failed} notés, {failed} en erreur")
+            line = Text("✗ ", style="red")
+            line.append(plain_text(entry["error"]))
+            console.print(line, highlight=False, soft_wrap=True)
+    console.print(Text(f"{len(entries) - failed} notés, {failed} en erreur"))
+    warned_count = sum(1 for e in entries if e.get("warnings"))
+    if warned_count:
+        console.print(Text(f"{warned_count} avec avertissement (⚠)"))
 
 
 def _draft_cell(metrics: dict[str, Any]) -> str:
@@ -313,18 +383,21 @@ _CSV_METRICS = (
 def _render_csv(entries: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["file", "ok", "error", "candidate", "exercise", "profile", *_CSV_METRICS])
+    writer.writerow(
+        ["file", "ok", "error", "candidate", "exercise", "profile", *_CSV_METRICS, "warnings"]
+    )
     for entry in entries:
         metrics = entry.get("metrics", {})
         writer.writerow(
             [
-                entry["file"],
+                _csv_value(entry["file"]),
                 entry["ok"],
-                entry.get("error", ""),
-                metrics.get("candidate", ""),
-                metrics.get("exercise", ""),
-                metrics.get("profile", ""),
+                _csv_value(entry.get("error", "")),
+                _csv_value(metrics.get("candidate", "")),
+                _csv_value(metrics.get("exercise", "")),
+                _csv_value(metrics.get("profile", "")),
                 *[_csv_value(metrics.get(key)) for key in _CSV_METRICS],
+                _csv_value(" | ".join(entry.get("warnings", ()))),
             ]
         )
     return buffer.getvalue()
@@ -332,7 +405,9 @@ def _render_csv(entries: list[dict[str, Any]]) -> str:
 
 def _csv_value(value: object) -> object:
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return f"{value:.4f}" if math.isfinite(value) else ""
+    if isinstance(value, str):
+        return plain_text(value)
     return "" if value is None else value
 
 
@@ -341,10 +416,10 @@ def run_score(args: argparse.Namespace) -> int:
     try:
         settings = _settings_from(args)
     except FrappeError as error:
-        print(f"frappe : {error}", file=sys.stderr)
+        print(f"frappe : {plain_text(str(error))}", file=sys.stderr)
         return 2
     suffixes = (".txt",) if settings.reference is not None else (".json",)
-    files = expand_inputs(args.paths, suffixes)
+    files = expand_inputs(args.paths, suffixes, output_files(args.output))
     if not files:
         print("frappe : aucun fichier à noter", file=sys.stderr)
         return 2
@@ -356,22 +431,36 @@ def run_score(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     entries = list(score_inputs(files, settings, jobs=jobs, progress=sys.stderr.isatty()))
     if centre_key is not None:
-        _check_signatures(entries, centre_key)
+        _check_signatures(entries, files, centre_key)
     output_format: OutputFormat = args.format
     if output_format == "json":
         text = _json_text(entries) + "\n"
     elif output_format == "csv":
         text = _render_csv(entries)
-    else:
-        console = Console(record=True) if args.output else Console()
-        if args.output:
-            console = Console(file=io.StringIO(), record=True, width=140)
+    elif args.output:
+        console = Console(file=io.StringIO(), record=True, width=140)
         _render_table(entries, console)
-        text = console.export_text() if args.output else ""
+        text = console.export_text()
+    else:
+        _render_table(entries, Console())
+        text = ""
+    # Whatever cannot be encoded (a file name in another encoding) is escaped, never fatal;
+    # in JSON the escape is a JSON escape.
+    data = text.encode("utf-8", "backslashreplace")
     if args.output:
-        write_atomic(Path(args.output), text.encode("utf-8"))  # 0600: candidates' names
-    elif text:
-        sys.stdout.write(text)
+        try:
+            write_atomic(Path(args.output), data)  # 0600: candidates' names
+        except OSError as error:
+            print(
+                f"frappe : {plain_text(args.output)} : écriture impossible "
+                f"({error.strerror or error})",
+                file=sys.stderr,
+            )
+            return 2
+    elif data:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     if centre_key is not None:
         _report_signatures(entries)
     signed = centre_key is None or all(e["signature"] == "valid" for e in entries)
@@ -384,12 +473,13 @@ def _load_centre_key(path: str) -> Any:
     return load_public_key(Path(path))
 
 
-def _check_signatures(entries: list[dict[str, Any]], key: Any) -> None:
+def _check_signatures(entries: list[dict[str, Any]], files: Sequence[Path], key: Any) -> None:
     """``--key``: each entry's ``signature`` (valid, unsigned, altered, other_key)."""
     from frappe.storage.signing import check_signature  # noqa: PLC0415
 
-    for entry in entries:
-        entry["signature"] = check_signature(Path(entry["file"]), key).status
+    # The entries' file names are escaped for display: the files are the inputs, in order.
+    for entry, path in zip(entries, files, strict=True):
+        entry["signature"] = check_signature(path, key).status
 
 
 def _report_signatures(entries: list[dict[str, Any]]) -> None:
@@ -401,7 +491,7 @@ def _report_signatures(entries: list[dict[str, Any]]) -> None:
     }
     for entry in entries:
         if entry["signature"] != "valid":
-            print(f"✗ {entry['file']} : {labels[entry['signature']]}", file=sys.stderr)
+            print(f"✗ {plain_text(entry['file'])} : {labels[entry['signature']]}", file=sys.stderr)
     valid = sum(1 for e in entries if e["signature"] == "valid")
     print(
         f"signatures : {valid} valide(s), {len(entries) - valid} non signée(s) ou invalide(s)",
@@ -410,7 +500,8 @@ def _report_signatures(entries: list[dict[str, Any]]) -> None:
 
 
 def _json_text(value: object) -> str:
-    """``json.dumps(value, ensure_ascii=False, indent=1)``, about twice as fast on entries.
+    """``json.dumps(value, ensure_ascii=False, indent=1)``, about twice as fast on entries,
+    except that a float that is not finite is written ``null`` (``NaN`` is not JSON).
 
     The standard encoder indents in pure Python, one generator per container; for a room's
     entries that costs a fifth of the batch, in the parent process after the workers are done.
@@ -420,7 +511,18 @@ def _json_text(value: object) -> str:
     try:
         return _encode(value, 0)
     except (_NotPlainJsonError, IndexError, RecursionError):
-        return json.dumps(value, ensure_ascii=False, indent=1)
+        return json.dumps(_finite(value), ensure_ascii=False, indent=1)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (the rare fallback path)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 class _NotPlainJsonError(Exception):
@@ -428,12 +530,8 @@ class _NotPlainJsonError(Exception):
 
 
 def _json_float(value: float) -> str:
-    if value != value:  # noqa: PLR0124 - NaN, written as json.dumps does
-        return "NaN"
-    if value == math.inf:
-        return "Infinity"
-    if value == -math.inf:
-        return "-Infinity"
+    if value != value or value in (math.inf, -math.inf):  # noqa: PLR0124 - NaN
+        return "null"  # NaN and Infinity are not JSON
     return float.__repr__(value)
 
 
@@ -496,26 +594,37 @@ def _encode(value: object, depth: int) -> str:
 
 def _settings_from(args: argparse.Namespace) -> BatchSettings:
     profile: ScoringProfile | None = None
-    if args.profiles:
-        profiles = load_profiles(Path(args.profiles))
-        name = args.profile or "frappe"
-        if name not in profiles:
-            raise ProfileError(f"profil « {name} » absent de {args.profiles}")
-        profile = profiles[name]
-    elif args.profile:
-        profile = scoring_profile(args.profile)
+    profiles_file = Path(args.profiles) if args.profiles else None
+    if args.profile:  # imposed on every input, from the centre's file or the bundled ones
+        if profiles_file is not None:
+            profiles = load_profiles(profiles_file)
+            if args.profile not in profiles:
+                raise ProfileError(f"profil « {args.profile} » absent de {args.profiles}")
+            profile = profiles[args.profile]
+        else:
+            profile = scoring_profile(args.profile)
     reference = None
+    rules = None
     if args.reference:
         try:
             reference = read_text_file(Path(args.reference)).strip("\n")
         except InputFileError as error:
             raise InputFileError(f"référence : {error}") from error
+        if profile is None and profiles_file is not None:
+            profile = load_profiles(profiles_file)["frappe"]
+    else:
+        rules = centre_rules(
+            catalogue_dirs=[Path(folder) for folder in args.catalogue],
+            profiles_file=profiles_file,
+            profile_from_record=args.profile_from_record,
+        )
     duration = _parse_duration(args.duration) if args.duration else None
     return BatchSettings(
         reference=reference,
         profile=profile.to_dict() if profile else None,
         duration_s=duration,
         include_errors=not args.no_errors,
+        rules=rules,
     )
 
 
@@ -542,7 +651,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--output", metavar="FICHIER", help="écrire dans un fichier")
     parser.add_argument("--profile", metavar="NOM", help="profil de notation imposé")
-    parser.add_argument("--profiles", metavar="FICHIER.toml", help="profils d'un centre")
+    parser.add_argument(
+        "--profiles",
+        metavar="FICHIER.toml",
+        help="profils du centre (les résultats sont notés avec le profil du centre de même nom)",
+    )
+    parser.add_argument(
+        "--profile-from-record",
+        action="store_true",
+        help="noter avec le profil enregistré dans le fichier même s'il diffère de celui du centre",
+    )
+    parser.add_argument(
+        "--catalogue",
+        action="append",
+        default=[],
+        metavar="DOSSIER",
+        help="textes et dictées du centre en plus de ceux livrés (références vérifiées)",
+    )
     parser.add_argument(
         "--duration", metavar="DURÉE", help="durée de frappe des textes (.txt), ex. 10m"
     )

@@ -42,11 +42,23 @@ _TYPE_NAMES = {
     "array": "une liste",
     "object": "une table",
     "null": "rien",
+    "datetime": "une date ISO 8601",
 }
 _EXPECTED = re.compile(r"Expected `([^`]+)`, got `([^`]+)`(?: - at `([^`]+)`)?")
 _CONSTRAINT = re.compile(r"Expected `([^`]+)` (.+?)(?: - at `([^`]+)`)?$")
 _UNKNOWN = re.compile(r"Object contains unknown field `([^`]+)`(?: - at `([^`]+)`)?")
 _MISSING = re.compile(r"Object missing required field `([^`]+)`(?: - at `([^`]+)`)?")
+_ENUM = re.compile(r"Invalid enum value (.+?)(?: - at `([^`]+)`)?")
+_LENGTH = re.compile(r"Expected `([^`]+)` of length (\d+), got (\d+)(?: - at `([^`]+)`)?")
+# Messages that carry only a field: what is wrong with it, in French.
+_FIELD_ONLY = (
+    (re.compile(r"Invalid RFC3339 encoded datetime(?: - at `([^`]+)`)?"), "date ISO 8601 invalide"),
+    (
+        re.compile(r"Expected `datetime` with a timezone component(?: - at `([^`]+)`)?"),
+        "date avec fuseau horaire attendue",
+    ),
+    (re.compile(r"Number out of range(?: - at `([^`]+)`)?"), "nombre hors limites"),
+)
 
 
 def _type_name(name: str) -> str:
@@ -78,11 +90,24 @@ def describe_validation_error(error: msgspec.ValidationError | str) -> str:
     if match := _MISSING.fullmatch(text):
         name, path = match.groups()
         return f"champ obligatoire manquant : {_join(path, name)}"
+    if match := _ENUM.fullmatch(text):
+        value, path = match.groups()
+        return f"champ {_field(path)} : valeur {value} non admise"
+    if match := _LENGTH.fullmatch(text):
+        expected, wanted, found, path = match.groups()
+        return (
+            f"champ {_field(path)} : {_type_name(expected)} de {wanted} éléments attendu, "
+            f"{found} trouvés"
+        )
+    for pattern, problem in _FIELD_ONLY:
+        if match := pattern.fullmatch(text):
+            return f"champ {_field(match.group(1))} : {problem}"
     if match := _CONSTRAINT.fullmatch(text):
         expected, rule, path = match.groups()
         rule = (
             rule.replace(">=", "≥")
             .replace("<=", "≤")
+            .replace("of length", "de longueur")
             .replace("length", "longueur")
             .replace("that is", "")
             .replace("finite", "fini")

@@ -1,21 +1,37 @@
 """The result record: one finished (or interrupted) typing test, transcription or correction
 of a speech-recognition draft.
 
-Versioned JSON (``"schema": 1``), documented in ``docs/result-format.md``. ``from_dict`` checks
-everything a scorer relies on and raises ``RecordError`` with a one-line reason otherwise.
+Versioned JSON (``"schema": 1``), documented in ``docs/result-format.md``. ``from_json`` and
+``from_dict`` check everything a scorer relies on (the typed schema of
+``frappe.exercises.record_schema``, then the hashes and the keystroke log against the text and
+the clocks) and raise ``RecordError`` with a one-line reason otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import itertools
+import operator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from frappe import __version__
 from frappe.errors import ProfileError, RecordError
-from frappe.scoring.keystrokes import Keystroke, parse_keystroke_log, replay
+from frappe.exercises.record_schema import (
+    CHARS_ALLOWANCE,
+    LOG_TOLERANCE_S,
+    MAX_CHARS_PER_S,
+    MAX_SESSION_S,
+    MAX_TYPING_INSERT_CHARS,
+    TIME_LIMIT_SLACK_S,
+    WALL_CLOCK_TOLERANCE_S,
+    RecordDocument,
+    decode_record_json,
+    record_document,
+)
+from frappe.scoring.keystrokes import Keystroke, log_columns, replay
 from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
@@ -27,6 +43,7 @@ __all__ = [
     "RecordKind",
     "RecordSettings",
     "ResultRecord",
+    "check_keystroke_log",
     "format_timestamp",
     "parse_timestamp",
     "sha256_text",
@@ -196,141 +213,177 @@ class ResultRecord:
 
     @classmethod
     def from_dict(cls, data: object) -> ResultRecord:
-        """Validate and parse a record; RecordError gives the first problem found."""
-        if not isinstance(data, dict):
-            raise RecordError("le fichier ne contient pas un objet JSON")
-        schema = data.get("schema")
-        if schema != SCHEMA_VERSION:
-            raise RecordError(
-                f"version de format inconnue : {schema!r} (attendue : {SCHEMA_VERSION})"
-            )
-        kind = _choice(data, "kind", RECORD_KINDS)
-        candidate = _object(data, "candidate")
-        exercise = _object(data, "exercise")
-        reference = _object(data, "reference")
-        settings = _object(data, "settings")
-        reference_text = _string(reference, "reference.text")
-        stored_sha = _string(reference, "reference.sha256")
-        if stored_sha != sha256_text(reference_text):
+        """Validate and parse a record already decoded from JSON; RecordError gives the first
+        problem found, in one line naming the field."""
+        return cls.from_document(record_document(data))
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> ResultRecord:
+        """Validate and parse the JSON bytes of a record (decoded straight into the typed
+        schema); RecordError gives the first problem found, in one line naming the field."""
+        return cls.from_document(decode_record_json(raw))
+
+    @classmethod
+    def from_document(cls, document: RecordDocument) -> ResultRecord:
+        """The record of a type-checked document, once what a schema cannot say holds: the
+        hashes, the profile, and the keystroke log against the text and the clocks."""
+        reference = document.reference
+        if reference.sha256 != sha256_text(reference.text):
             raise RecordError("l'empreinte sha256 ne correspond pas au texte de référence")
-        draft_text, draft_source = _draft(data, kind)
-        typed = _string(data, "typed")
-        started_at = parse_timestamp(data.get("started_at"), "started_at")
-        ended_at = parse_timestamp(data.get("ended_at"), "ended_at")
-        if ended_at < started_at:
+        kind = document.kind
+        draft_text, draft_source = _draft(document)
+        if document.ended_at < document.started_at:
             raise RecordError("« ended_at » est antérieur à « started_at »")
-        duration = data.get("duration_s")
-        if not isinstance(duration, int | float) or isinstance(duration, bool) or duration < 0:
-            raise RecordError("« duration_s » doit être un nombre positif")
-        time_limit = settings.get("time_limit_s")
-        if time_limit is not None and (
-            not isinstance(time_limit, int | float) or isinstance(time_limit, bool)
-        ):
-            raise RecordError("« settings.time_limit_s » doit être un nombre ou null")
-        profile_data = settings.get("scoring_profile")
-        if not isinstance(profile_data, dict):
-            raise RecordError("« settings.scoring_profile » manquant")
+        settings = document.settings
         try:
-            profile = ScoringProfile.from_dict(profile_data)
+            profile = ScoringProfile.from_dict(settings.scoring_profile)
         except ProfileError as error:
-            raise RecordError(str(error)) from error
-        keystrokes = _keystrokes(data.get("keystrokes", []))
-        if keystrokes:
-            try:
-                rebuilt = replay(keystrokes, draft_text or "")
-            except ValueError as error:
-                raise RecordError(f"journal de frappe incohérent : {error}") from error
-            if rebuilt != typed:
-                raise RecordError("le journal de frappe ne redonne pas le texte saisi")
-        events = data.get("events", [])
-        if not isinstance(events, list) or not all(
-            isinstance(e, dict)
-            and isinstance(e.get("t_ms"), int)
-            and isinstance(e.get("type"), str)
-            for e in events
-        ):
-            raise RecordError("« events » doit être une liste d'objets {t_ms, type, …}")
-        score = data.get("score")
-        candidate_id = candidate.get("id")
+            raise RecordError(f"settings.scoring_profile : {error}") from error
+        keystrokes = check_keystroke_log(document, draft_text or "")
+        events = _events(document.events, _time_bound_ms(settings.time_limit_s))
         return cls(
-            kind=kind,  # type: ignore[arg-type]
-            candidate=Candidate(
-                _string(candidate, "candidate.name"),
-                candidate_id if isinstance(candidate_id, str) else None,
-            ),
-            exercise_id=_string(exercise, "exercise.id"),
-            exercise_title=str(exercise.get("title", "")),
-            reference=reference_text,
-            typed=typed,
-            started_at=started_at,
-            ended_at=ended_at,
-            duration_s=float(duration),
-            end_reason=_choice(data, "end_reason", END_REASONS),  # type: ignore[arg-type]
+            kind=kind,
+            candidate=Candidate(document.candidate.name, document.candidate.id),
+            exercise_id=document.exercise.id,
+            exercise_title=document.exercise.title,
+            reference=reference.text,
+            typed=document.typed,
+            started_at=document.started_at,
+            ended_at=document.ended_at,
+            duration_s=float(document.duration_s),
+            end_reason=document.end_reason,
             settings=RecordSettings(
-                time_limit_s=float(time_limit) if time_limit is not None else None,
-                backspace_allowed=bool(settings.get("backspace_allowed", True)),
+                time_limit_s=(
+                    float(settings.time_limit_s) if settings.time_limit_s is not None else None
+                ),
+                backspace_allowed=settings.backspace_allowed,
                 profile=profile,
-                live_feedback=bool(settings.get("live_feedback", True)),
-                terminology=_strings(settings, "terminology"),
-                identity=_strings(settings, "identity"),
+                live_feedback=settings.live_feedback,
+                terminology=tuple(settings.terminology),
+                identity=tuple(settings.identity),
             ),
             keystrokes=keystrokes,
-            events=tuple(events),
-            app_version=str(data.get("app_version", "")),
-            score=score if isinstance(score, dict) else None,
+            events=events,
+            app_version=document.app_version,
+            score=document.score,
             draft=draft_text,
             draft_source=draft_source,
         )
 
 
-def _draft(data: Mapping[str, Any], kind: str) -> tuple[str | None, str | None]:
-    """The draft of a correction record (text, source); None for the other kinds."""
-    if kind != "correction":
-        if data.get("draft") is not None:
-            raise RecordError(f"« draft » n'a pas de sens pour un résultat « {kind} »")
-        return None, None
-    draft = _object(data, "draft")
-    text = _string(draft, "draft.text")
-    if _string(draft, "draft.sha256") != sha256_text(text):
-        raise RecordError("l'empreinte sha256 ne correspond pas au texte du brouillon")
-    source = draft.get("source")
-    if source is not None and not isinstance(source, str):
-        raise RecordError("« draft.source » doit être un texte")
-    return text, source
+def _time_bound_ms(time_limit_s: float | None) -> int:
+    """Latest t_ms a session may log: its time limit plus the slack, or a day."""
+    if time_limit_s is None:
+        return MAX_SESSION_S * 1000
+    return round((time_limit_s + TIME_LIMIT_SLACK_S) * 1000)
 
 
-def _object(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    if not isinstance(value, dict):
-        raise RecordError(f"champ « {name} » manquant ou invalide (objet attendu)")
-    return value
+def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystroke, ...]:
+    """The keystroke log of a document, once it agrees with the text and the clocks.
 
-
-def _string(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name.rsplit(".", 1)[-1])
-    if not isinstance(value, str):
-        raise RecordError(f"champ « {name} » manquant ou invalide (texte attendu)")
-    return value
-
-
-def _strings(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    value = data.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise RecordError(f"« settings.{name} » doit être une liste de textes")
-    return tuple(value)
-
-
-def _choice(data: Mapping[str, Any], name: str, allowed: Sequence[str]) -> str:
-    value = data.get(name)
-    if value not in allowed:
-        raise RecordError(f"« {name} » doit valoir {' ou '.join(allowed)} (trouvé : {value!r})")
-    return str(value)
-
-
-def _keystrokes(raw: object) -> tuple[Keystroke, ...]:
-    if not isinstance(raw, list):
-        raise RecordError("« keystrokes » doit être une liste")
+    Replaying it from ``initial`` (the draft of a correction, else nothing) must give
+    ``typed``; its times never go back, stay within the time limit (+ slack) and the recorded
+    typing time (+ tolerance); ``duration_s`` and ``started_at``/``ended_at`` agree with it
+    (README: « Validation des fichiers de résultats »). The log's columns are read once, in C,
+    and kept for the replay and the keystroke statistics.
+    """
+    keystrokes: tuple[Keystroke, ...] = document.keystrokes
+    duration = document.duration_s
+    limit_s = document.settings.time_limit_s
+    if limit_s is not None and duration > limit_s + TIME_LIMIT_SLACK_S:
+        raise RecordError(
+            f"« duration_s » ({duration:g} s) dépasse le temps imparti ({limit_s:g} s)"
+        )
+    if (
+        document.end_reason == "timeout"
+        and limit_s is not None
+        and abs(duration - limit_s) > TIME_LIMIT_SLACK_S
+    ):
+        raise RecordError(
+            f"« duration_s » ({duration:g} s) ne correspond pas au temps imparti écoulé "
+            f"({limit_s:g} s)"
+        )
+    _check_wall_clock(document)
+    columns = log_columns(keystrokes) if keystrokes else None
+    if columns is not None:
+        _check_columns(document, columns.t_ms, columns.ops, columns.texts)
     try:
-        return parse_keystroke_log(raw)
+        rebuilt = replay(keystrokes, initial)
     except ValueError as error:
-        raise RecordError(str(error)) from error
+        raise RecordError(f"journal de frappe incohérent : {error}") from error
+    if rebuilt != document.typed:
+        raise RecordError("le journal de frappe ne redonne pas le texte saisi")
+    return keystrokes
+
+
+def _check_columns(
+    document: RecordDocument,
+    t_ms: tuple[int, ...],
+    ops: tuple[str, ...],
+    texts: tuple[str, ...],
+) -> None:
+    if not all(map(operator.le, t_ms, itertools.islice(t_ms, 1, None))):
+        back = next(i for i, (a, b) in enumerate(itertools.pairwise(t_ms), 2) if b < a)
+        raise RecordError(f"frappe n° {back} : t_ms antérieur à la frappe précédente")
+    last = t_ms[-1]
+    if last > _time_bound_ms(document.settings.time_limit_s):
+        raise RecordError(
+            f"frappe n° {len(t_ms)} : t_ms = {last} au-delà du temps imparti "
+            f"(+ {TIME_LIMIT_SLACK_S:g} s)"
+        )
+    duration = document.duration_s
+    if last > (duration + LOG_TOLERANCE_S) * 1000:
+        raise RecordError(
+            f"« duration_s » ({duration:g} s) plus court que le journal de frappe "
+            f"({last / 1000:g} s)"
+        )
+    inserted = list(itertools.compress(texts, map(operator.eq, ops, itertools.repeat("insert"))))
+    if document.kind == "typing" and inserted:
+        widest = max(map(len, inserted))
+        if widest > MAX_TYPING_INSERT_CHARS:
+            raise RecordError(f"journal de frappe : {widest} caractères insérés d'une seule touche")
+    chars = sum(map(len, inserted))
+    if chars > MAX_CHARS_PER_S * duration + CHARS_ALLOWANCE:
+        raise RecordError(
+            f"journal de frappe : {chars} caractères en {duration:g} s, vitesse humainement "
+            f"impossible (plus de {MAX_CHARS_PER_S:g} par seconde)"
+        )
+
+
+def _check_wall_clock(document: RecordDocument) -> None:
+    """``ended_at − started_at`` (wall clock) is the typing time (monotonic clock), give or
+    take the clocks' drift; longer only when the session was resumed after a crash (the wall
+    clock ran meanwhile). A shorter span is let through: a wall clock set back during the test
+    does it, and it makes nobody faster."""
+    if any(event.get("type") == "resumed" for event in document.events):
+        return
+    span = (document.ended_at - document.started_at).total_seconds()
+    if span > document.duration_s + WALL_CLOCK_TOLERANCE_S:
+        raise RecordError(
+            f"« duration_s » ({document.duration_s:g} s) ne correspond pas à "
+            f"« started_at »/« ended_at » ({span:g} s) sans reprise"
+        )
+
+
+def _events(events: list[dict[str, Any]], bound_ms: int) -> tuple[Mapping[str, Any], ...]:
+    for event in events:
+        t_ms = event.get("t_ms")
+        if type(t_ms) is not int or not 0 <= t_ms <= bound_ms or type(event.get("type")) is not str:
+            raise RecordError(
+                "« events » doit être une liste d'objets {t_ms, type, …} dans le temps imparti"
+            )
+    return tuple(events)
+
+
+def _draft(document: RecordDocument) -> tuple[str | None, str | None]:
+    """The draft of a correction record (text, source); None for the other kinds."""
+    draft = document.draft
+    if document.kind != "correction":
+        if draft is not None:
+            raise RecordError(f"« draft » n'a pas de sens pour un résultat « {document.kind} »")
+        return None, None
+    if draft is None:
+        raise RecordError("champ « draft » manquant (obligatoire pour une correction)")
+    if draft.sha256 != sha256_text(draft.text):
+        raise RecordError("l'empreinte sha256 ne correspond pas au texte du brouillon")
+    return draft.text, draft.source

@@ -38,10 +38,10 @@ from frappe.runs.typing_test import (
     persist_record,
     reopen_journaled_session,
 )
+from frappe.runs.verification import read_verified_record
 from frappe.scoring.correction import CorrectionScore
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.scoring.transcription import TranscriptionScore
-from frappe.storage.files import read_record
 from frappe.storage.journal import (
     JournalContents,
     JournalWriter,
@@ -189,6 +189,24 @@ class RunningDictation:
         if self.session.state in (SessionState.READY, SessionState.RESUMED):
             # An empty edit starts the clock and logs no keystroke.
             self.session.edit(self.session.length, 0, "", key="start")
+
+    @property
+    def untouched(self) -> bool:
+        """Nothing done yet: no key typed, no playback (the clock has not started)."""
+        return self.session.state is SessionState.READY
+
+    def discard_if_untouched(self) -> bool:
+        """Close and delete the journal of a dictation left before any key or playback (opened
+        by mistake): nothing to resume, and no « interrompu » 0/20 result in the history.
+        False (the journal kept) once anything was done."""
+        if not self.untouched:
+            return False
+        self.journal.close()
+        try:
+            self.journal.path.unlink(missing_ok=True)
+        except OSError:
+            return False  # still there: it will be offered for resuming, as before
+        return True
 
     def log_event(self, event_type: str, **data: Any) -> dict[str, Any] | None:
         """Log a timestamped event in the journal now (None once the session is finished)."""
@@ -407,9 +425,13 @@ def close_dictation_journal(
     )
 
 
-def load_saved_transcription(path: Path, mode: str = "exam") -> SavedTranscription:
-    """A saved transcription or correction read back (the history browser opens it)."""
-    record = read_record(path)
+def load_saved_transcription(
+    path: Path, mode: str = "exam", record: ResultRecord | None = None
+) -> SavedTranscription:
+    """A saved transcription or correction read back (the history browser opens it), checked
+    against the centre (``frappe.runs.verification``) unless the checked ``record`` is given."""
+    if record is None:
+        record = read_verified_record(path).record
     dictation = _find(record.exercise_id)
     score, correction = dictation_scores(record)
     return SavedTranscription(

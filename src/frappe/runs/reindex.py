@@ -16,7 +16,7 @@ from pathlib import Path
 
 from frappe.errors import FrappeError
 from frappe.exercises.results import score_record
-from frappe.storage.files import read_record
+from frappe.runs.verification import centre_rules, read_verified_record
 from frappe.storage.history import open_history
 
 __all__ = ["ReindexReport", "reindex_history", "result_files"]
@@ -67,6 +67,7 @@ def reindex_history(folders: Iterable[Path], db_path: Path) -> ReindexReport:
     away first: reindexing into a new one rebuilds it).
     """
     report = ReindexReport()
+    rules = centre_rules()  # the same checks as frappe score and the app (catalogue, profile)
     with open_history(db_path) as history:
         known = history.result_paths()
         for path in result_files(folders):
@@ -74,7 +75,7 @@ def reindex_history(folders: Iterable[Path], db_path: Path) -> ReindexReport:
                 report.present += 1
                 continue
             try:
-                record = read_record(path)
+                record = read_verified_record(path, rules).record
                 metrics = score_record(record).metrics_dict()
                 history.add(record, metrics, path, mode=_mode_of(path))
             except FrappeError as error:

@@ -7,6 +7,7 @@ old result is re-scored with the constants it was first scored with.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -15,9 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from frappe.errors import ProfileError
+import msgspec
+
+from frappe.errors import ConfigError, InputFileError, ProfileError
 from frappe.scoring.classify import ERROR_CLASSES
 from frappe.scoring.normalize import NormalizationProfile
+from frappe.textio import decode_text, read_file_bytes
+from frappe.validation import describe_validation_error, load_toml
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -124,20 +129,72 @@ class ScoringProfile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScoringProfile:
-        """Rebuild a profile stored by ``to_dict``; raises ProfileError when malformed."""
-        try:
-            values = dict(data)
-            values["normalization"] = NormalizationProfile(**values["normalization"])
-            values["mark"] = MarkRule(**values.get("mark", {}))
-            profile = cls(**values)
-        except (KeyError, TypeError, ValueError) as error:
-            raise ProfileError(f"profil de notation invalide : {error}") from error
+        """Rebuild a profile stored by ``to_dict``; raises ProfileError (one line naming the
+        field) when malformed or out of the documented ranges."""
+        profile = _convert(data, "profil de notation invalide")
         _validate(profile)
         return profile
 
 
-def _validate(profile: ScoringProfile) -> None:
+# Documented ranges (README, « Profils de notation ») of the numeric constants: beyond them a
+# profile is a typo or an edit meant to inflate marks (a mark base of 1e9, a full-mark speed of
+# 0.001). Weights are between 0 and 10 (1 = one fault).
+_RANGES: dict[str, tuple[float, float]] = {
+    "strokes_per_word": (1, 20),
+    "fault_penalty": (0, 1000),
+    "capital_strokes": (1, 10),
+    "altgr_strokes": (1, 10),
+    "pass_min_speed": (0, 1000),
+    "pass_max_error_rate": (0, 1),
+    "mark.full_mark_speed": (1, 1000),
+    "mark.base": (0, 20),
+    "mark.slope": (0, 1000),
+    "mark.per_fault": (0, 20),
+}
+_MAX_WEIGHT = 10.0
+_MAX_LABEL_CHARS = 2000
+
+
+def _convert(data: Mapping[str, Any], context: str) -> ScoringProfile:
+    """``data`` as a ScoringProfile, typed by msgspec from the dataclasses themselves (a field
+    added to them is checked with no change here); unknown keys are refused."""
+    known = {f.name for f in fields(ScoringProfile)}
+    unknown = sorted(set(data) - known) if isinstance(data, Mapping) else []
+    if not unknown and isinstance(data, Mapping) and isinstance(data.get("mark"), Mapping):
+        mark_known = {f.name for f in fields(MarkRule)}
+        unknown = [f"mark.{key}" for key in sorted(set(data["mark"]) - mark_known)]
+    if unknown:
+        raise ProfileError(f"{context} : champ inconnu {unknown[0]}")
+    try:
+        return msgspec.convert(data, ScoringProfile, strict=True)
+    except msgspec.ValidationError as error:
+        raise ProfileError(f"{context} : {describe_validation_error(error)}") from error
+
+
+def _range_problems(profile: ScoringProfile) -> list[str]:
+    """Numbers that are not finite or out of their documented range, by field."""
     problems: list[str] = []
+    for name, (low, high) in _RANGES.items():
+        owner: object = profile.mark if name.startswith("mark.") else profile
+        value = getattr(owner, name.removeprefix("mark."))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if not math.isfinite(value):
+            problems.append(f"champ {name} : nombre fini attendu")
+        elif not low <= value <= high:
+            problems.append(f"champ {name} : {value:g} hors de [{low:g}, {high:g}]")
+    for table in ("class_weights", "detail_weights"):
+        for key, weight in getattr(profile, table).items():
+            if not math.isfinite(weight) or not 0 <= weight <= _MAX_WEIGHT:
+                problems.append(f"champ {table}.{key} : poids entre 0 et {_MAX_WEIGHT:g} attendu")
+    for name in ("name", "description", "speed_unit"):
+        if len(getattr(profile, name)) > _MAX_LABEL_CHARS:
+            problems.append(f"champ {name} : texte trop long")
+    return problems
+
+
+def _validate(profile: ScoringProfile) -> None:
+    problems = _range_problems(profile)
     if profile.strokes_per_word <= 0:
         problems.append("strokes_per_word doit être > 0")
     if profile.fault_penalty < 0:
@@ -164,26 +221,45 @@ class _ProfileSet:
 
 
 def _parse(data: Mapping[str, Any], source: str) -> _ProfileSet:
-    try:
-        normalizations = {
-            name: NormalizationProfile(name=name, **values)
-            for name, values in data.get("normalization", {}).items()
-        }
-        scorings: dict[str, ScoringProfile] = {}
-        for name, raw in data.get("scoring", {}).items():
-            values = dict(raw)
-            norm_name = values.pop("normalization", "frappe")
-            if norm_name not in normalizations:
-                raise ProfileError(
-                    f"{source} : le profil « {name} » utilise une normalisation inconnue "
-                    f"« {norm_name} »"
-                )
-            values["mark"] = MarkRule(**values.pop("mark", {}))
-            profile = ScoringProfile(name=name, normalization=normalizations[norm_name], **values)
+    """The profiles of a TOML document, each checked like a stored one (types, ranges)."""
+    tables = {key: data.get(key, {}) for key in ("normalization", "scoring")}
+    for key, table in tables.items():
+        if not isinstance(table, Mapping):
+            raise ProfileError(f"{source} : [{key}] doit être une table")
+    unknown = sorted(set(data) - set(tables))
+    if unknown:
+        raise ProfileError(f"{source} : table inconnue [{unknown[0]}]")
+    normalizations: dict[str, NormalizationProfile] = {}
+    for name, values in tables["normalization"].items():
+        if not isinstance(values, Mapping):
+            raise ProfileError(f"{source} : [normalization.{name}] doit être une table")
+        try:
+            normalizations[name] = msgspec.convert(
+                {**values, "name": name}, NormalizationProfile, strict=True
+            )
+        except msgspec.ValidationError as error:
+            raise ProfileError(
+                f"{source} : normalization.{name} : {describe_validation_error(error)}"
+            ) from error
+    scorings: dict[str, ScoringProfile] = {}
+    for name, raw in tables["scoring"].items():
+        if not isinstance(raw, Mapping):
+            raise ProfileError(f"{source} : [scoring.{name}] doit être une table")
+        values = dict(raw)
+        norm_name = values.pop("normalization", "frappe")
+        if not isinstance(norm_name, str) or norm_name not in normalizations:
+            raise ProfileError(
+                f"{source} : le profil « {name} » utilise une normalisation inconnue "
+                f"« {norm_name} »"
+            )
+        values["name"] = name
+        values["normalization"] = asdict(normalizations[norm_name])
+        profile = _convert(values, f"{source} : scoring.{name}")
+        try:
             _validate(profile)
-            scorings[name] = profile
-    except TypeError as error:
-        raise ProfileError(f"{source} : profil invalide ({error})") from error
+        except ProfileError as error:
+            raise ProfileError(f"{source} : {error}") from error
+        scorings[name] = profile
     return _ProfileSet(normalizations, scorings)
 
 
@@ -196,14 +272,18 @@ def _bundled() -> _ProfileSet:
 def load_profiles(path: Path) -> dict[str, ScoringProfile]:
     """Read a centre's own profiles file; its profiles come on top of the bundled ones.
 
-    The file may use the bundled normalisation profiles by name.
+    The file may use the bundled normalisation profiles by name. Every profile is checked
+    (types, finite numbers, documented ranges); ProfileError names the file and the field.
     """
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ProfileError(f"{path} : fichier de profils illisible ({error})") from error
-    merged = {"normalization": dict(_bundled_raw_normalizations()), **data}
-    merged["normalization"] = {**_bundled_raw_normalizations(), **data.get("normalization", {})}
+        text = decode_text(read_file_bytes(path), str(path))
+        data = load_toml(text, source=str(path))
+    except (InputFileError, ConfigError) as error:
+        raise ProfileError(f"fichier de profils illisible : {error}") from error
+    normalizations = data.get("normalization", {})
+    if not isinstance(normalizations, Mapping):
+        raise ProfileError(f"{path} : [normalization] doit être une table")
+    merged = {**data, "normalization": {**_bundled_raw_normalizations(), **normalizations}}
     return {**_bundled().scorings, **_parse(merged, str(path)).scorings}
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from frappe.errors import RecordError
+from frappe.errors import InputFileError, RecordError
 from frappe.exercises.record import ResultRecord
 from frappe.private_files import write_private, write_private_new
-from frappe.textio import MAX_INPUT_BYTES, read_text_file
+from frappe.textio import MAX_INPUT_BYTES, decode_text, read_file_bytes
 
 __all__ = ["read_record", "write_atomic", "write_new_record", "write_record"]
 
@@ -42,19 +41,26 @@ def write_new_record(record: ResultRecord, path: Path) -> Path:
 
 
 def read_record(path: Path, *, max_bytes: int = MAX_INPUT_BYTES) -> ResultRecord:
-    """Read and validate a result record; RecordError or InputFileError with one line."""
-    data = _read_json(path, max_bytes)
+    """Read and validate a result record; RecordError or InputFileError with one line.
+
+    Only a regular file is read (non-blocking, at most ``max_bytes``); its JSON is decoded
+    straight into the record's typed schema.
+    """
+    raw = read_file_bytes(path, max_bytes=max_bytes)
     try:
-        return ResultRecord.from_dict(data)
+        return ResultRecord.from_json(_utf8(raw, path))
     except RecordError as error:
         raise RecordError(f"{path} : {error}") from error
 
 
-def _read_json(path: Path, max_bytes: int) -> Any:
-    text = read_text_file(path, max_bytes=max_bytes)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RecordError(
-            f"{path} : JSON invalide (ligne {error.lineno}, colonne {error.colno})"
-        ) from error
+# A record is UTF-8 JSON; one saved again by an editor in UTF-16 or UTF-32 (with its BOM) or
+# with a UTF-8 BOM is read too.
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def _utf8(raw: bytes, path: Path) -> bytes:
+    if not raw.strip():
+        raise InputFileError(f"{path} : fichier vide")
+    if raw.startswith(_BOMS):
+        return decode_text(raw, str(path)).encode("utf-8", "surrogatepass")
+    return raw

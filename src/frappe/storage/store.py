@@ -23,6 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import orjson
+
 from frappe.exercises.key_errors import key_errors
 from frappe.exercises.record import ResultRecord, format_timestamp
 from frappe.scoring.normalize import strip_accents
@@ -409,24 +411,24 @@ def result_values(
 
 def decode_counts(text: object) -> dict[str, int]:
     """A JSON object of counts stored by ``result_values`` (empty when absent or damaged)."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or len(text) <= 2:  # None, "" or "{}": the usual cases
         return {}
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
+    return {str(k): v for k, v in data.items() if isinstance(v, int)}
 
 
 def decode_key_errors(text: object) -> tuple[tuple[str, int, int], ...]:
     """The JSON list of ``[character, errors, attempts]`` stored by ``result_values``."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or len(text) <= 2:  # None, "" or "[]"
         return ()
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
         return ()
     if not isinstance(data, list):
         return ()

@@ -16,24 +16,23 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from frappe.durations import format_duration, parse_duration
+from frappe.durations import parse_exam_duration
 from frappe.errors import ExerciseError, FrappeError
-from frappe.exercises.record import Candidate
+from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.texts import find_text, load_texts
 from frappe.history_commands import register_history_actions
+from frappe.runs.verification import read_verified_record
 from frappe.scoring.profiles import scoring_profile
-from frappe.storage.files import read_record
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.storage.store import ResultFilter
+from frappe.textio import plain_text
 
 __all__ = ["app_config", "register", "run_app"]
 
 # Test-only: makes the app's clock run faster (e.g. 20 → a 20 s test ends after 1 s), so the
 # end-to-end test can reach a time-out without waiting. Never set in real use.
 CLOCK_SCALE_ENV = "FRAPPE_TEST_CLOCK_SCALE"
-MIN_CLI_DURATION_S = 5.0
-MAX_CLI_DURATION_S = 2 * 3600.0
 
 
 def register(subparsers: Any) -> None:
@@ -45,7 +44,9 @@ def register(subparsers: Any) -> None:
     )
     typing_parser.add_argument("--text", required=True, help="identifiant de texte ou fichier")
     typing_parser.add_argument(
-        "--duration", default="10m", help="durée : 90s, 5m, 10m, 1m30s (défaut : 10m)"
+        "--duration",
+        default="10",
+        help="durée, 1 à 30 min : 10 (minutes), 90s, 5m, 1m30s (défaut : 10)",
     )
     typing_parser.add_argument("--candidate", required=True, help="« Nom Prénom »")
     typing_parser.add_argument("--candidate-id", default=None, help="identifiant du candidat")
@@ -169,11 +170,7 @@ def run_typing(args: argparse.Namespace) -> int:
     from frappe.tui.app import make_app  # noqa: PLC0415
     from frappe.tui.config import StartExam  # noqa: PLC0415
 
-    duration = parse_duration(args.duration)
-    if not MIN_CLI_DURATION_S <= duration <= MAX_CLI_DURATION_S:
-        raise ExerciseError(
-            f"durée de {format_duration(duration)} hors limites (5 s à 2 h ; examen : 1 à 30 min)"
-        )
+    duration = parse_exam_duration(args.duration)
     name = " ".join(str(args.candidate).split())
     if not name:
         raise ExerciseError("le nom du candidat est vide")
@@ -247,9 +244,12 @@ def run_report(args: argparse.Namespace) -> int:
     from frappe.report import render_report, write_report  # noqa: PLC0415
     from frappe.runs.typing_test import typing_score  # noqa: PLC0415
 
-    record = read_record(args.result)
+    verified = read_verified_record(args.result)
+    for warning in verified.warnings:
+        print(f"⚠ {plain_text(warning)}", file=sys.stderr)
+    record = verified.record
     if record.kind != "typing":
-        return _dictation_report(args)
+        return _dictation_report(args, record)
     score = typing_score(record)
     if args.output is not None:
         path = write_report(record, score, args.output, args.result)
@@ -259,14 +259,14 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dictation_report(args: argparse.Namespace) -> int:
+def _dictation_report(args: argparse.Namespace, record: ResultRecord) -> int:
     from frappe.dictation_report import (  # noqa: PLC0415
         render_dictation_report,
         write_dictation_report,
     )
     from frappe.runs.dictation import load_saved_transcription  # noqa: PLC0415
 
-    saved = load_saved_transcription(args.result)
+    saved = load_saved_transcription(args.result, record=record)
     if args.output is not None:
         path = write_dictation_report(saved, args.output)
         print(f"Compte rendu écrit : {path}")

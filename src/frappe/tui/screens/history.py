@@ -15,8 +15,9 @@ from textual.worker import Worker, WorkerState
 from frappe.errors import FrappeError
 from frappe.runs.dictation import SavedTranscription, load_saved_transcription
 from frappe.runs.typing_test import SavedResult, typing_score
-from frappe.storage.files import read_record
+from frappe.runs.verification import read_verified_record
 from frappe.storage.history import HistoryEntry, open_history
+from frappe.textio import plain_text
 from frappe.tui.config import AppConfig
 
 __all__ = ["END_NAMES", "KIND_NAMES", "HistoryScreen", "entry_cells"]
@@ -93,19 +94,25 @@ class HistoryScreen(Screen[None]):
         """Read the history again with the current filter."""
         candidate = self.query_one("#history-filter", Input).value.strip() or None
         message = self.query_one("#history-message", Static)
+        problems: list[str] = []
         try:
             with open_history(self.config.storage.db_path) as history:
-                self.entries = history.entries(candidate=candidate)
+                self.entries = history.entries(candidate=candidate, problems=problems)
         except FrappeError as error:
             self.entries = []
             message.update(f"⚠ {error}")
         else:
             count = len(self.entries)
-            message.update(
+            text = (
                 f"{count} résultat{'s' if count > 1 else ''} — Entrée pour ouvrir"
                 if count
                 else "Aucun résultat enregistré."
             )
+            if problems:  # damaged rows: the good ones are listed, these are counted
+                text += f" — ⚠ {len(problems)} ligne(s) abîmée(s) ignorée(s)"
+                for problem in problems[:3]:
+                    self.notify(problem, title="Historique", severity="warning")
+            message.update(text)
         table = self.query_one(DataTable)
         table.clear()
         for entry in self.entries:
@@ -147,9 +154,14 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
     def _open(self, path: Path, mode: str) -> SavedResult | SavedTranscription:
-        record = read_record(path)
+        verified = read_verified_record(path)
+        record = verified.record
+        for warning in verified.warnings:
+            self.app.call_from_thread(
+                self.notify, plain_text(warning), title="Contrôle du résultat", severity="warning"
+            )
         if record.kind in ("transcription", "correction"):
-            return load_saved_transcription(path, mode)
+            return load_saved_transcription(path, mode, record)
         return SavedResult(record, typing_score(record), path, mode)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -21,8 +21,8 @@ from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.texts import Text, load_texts
 from frappe.runs.typing_test import TestSpec, typing_score
+from frappe.runs.verification import centre_rules, read_verified_record
 from frappe.scoring.profiles import scoring_profile
-from frappe.storage.files import read_record
 from frappe.storage.history import HistoryEntry, open_history
 from frappe.storage.store import ResultFilter
 from frappe.tui.config import AppConfig
@@ -172,9 +172,10 @@ def _load_progress(config: AppConfig, name: str) -> _Progress:
     records: list[ResultRecord] = []
     errors = []
     problems: list[str] = []
+    rules = centre_rules()
     for entry in entries[:RECENT_SESSIONS]:
         try:
-            record = read_record(Path(entry.result_path))
+            record = read_verified_record(Path(entry.result_path), rules).record
             errors.append(typing_score(record).comparison.errors)
         except FrappeError as error:
             problems.append(str(error))
