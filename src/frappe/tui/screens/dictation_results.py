@@ -7,6 +7,7 @@ errors fixed, missed and introduced come first, with the missed and introduced o
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -31,8 +32,10 @@ from frappe.dictation_report import (
     listening_rows,
     transcription_rows,
 )
+from frappe.durations import format_duration
 from frappe.errors import FrappeError
 from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.session import TIME_ADDED_EVENT
 from frappe.exercises.timings import PassageFinder, load_timings
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
@@ -47,6 +50,23 @@ from frappe.tui.screens.results import (
 from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
 
 __all__ = ["DictationResultsScreen"]
+
+
+def audio_outage_row(events: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """« Sortie audio perdue » with how often and how long, and that the time was given back
+    (the countdown stood still): the trainer sees why a dictation took longer."""
+    lost = [
+        int(e["ms"])
+        for e in events
+        if e.get("type") == TIME_ADDED_EVENT and isinstance(e.get("ms"), int)
+    ]
+    if not lost:
+        return None
+    times = "1 fois" if len(lost) == 1 else f"{len(lost)} fois"
+    return (
+        "Sortie audio perdue",
+        f"{times}, {format_duration(sum(lost) / 1000)} au total — temps rendu au candidat",
+    )
 
 
 class DictationResultsScreen(Screen[None]):
@@ -140,6 +160,9 @@ class DictationResultsScreen(Screen[None]):
         listening.add_column()
         for label, text in listening_rows(saved.listening):
             listening.add_row(label, text)
+        outage = audio_outage_row(saved.record.events)
+        if outage is not None:
+            listening.add_row(outage[0], Text(outage[1], style="bold yellow"))
         where = Table.grid(padding=(0, 2))
         where.add_column(style="bold", no_wrap=True)
         where.add_column()
