@@ -341,13 +341,13 @@ def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
     ]
     if present("speed"):
         columns.append(("vit.", "speed", lambda m: _fr_number(m.get("speed"), "{:.1f}")))
-    columns.append(("fautes", "faults", lambda m: _fr_number(m.get("faults"), "{:g}")))
+    columns.append(("faut.", "faults", lambda m: _fr_number(m.get("faults"), "{:g}")))
     columns.append(("err.", "error_rate", lambda m: _record_cells(m)[3]))
     if any(m.get("kind") in {"transcription", "correction"} or "speed" not in m for m in scored):
         columns.append(("WER", "wer", lambda m: _fr_number(m.get("wer"), "{:.0%}")))
     columns.append(("note", "mark_20", lambda m: _fr_number(m.get("mark_20"), "{:.1f}")))
     if present("critical_errors"):
-        columns.append(("crit.", "critical_errors", lambda m: _record_cells(m)[4]))
+        columns.append(("crit", "critical_errors", lambda m: _record_cells(m)[4]))
     columns.append(("résultat", "passed", lambda m: _record_cells(m)[5]))
     table = Table(
         title="Résultats",
@@ -357,7 +357,7 @@ def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
         padding=(0, 0),
     )
     table.add_column("n°", justify="right", no_wrap=True)
-    table.add_column("candidat", overflow="fold", ratio=1, min_width=12)
+    table.add_column("candidat", overflow="fold", ratio=1, min_width=10)
     for label, _key, _cell in columns:
         table.add_column(
             label,
@@ -419,7 +419,7 @@ def _record_cells(metrics: dict[str, Any]) -> tuple[str, ...]:
     """Date, mode, then duration, error rate, critical errors and verdict of a table row."""
     moment = metrics.get("date")
     day = (
-        datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone().strftime("%d/%m/%y")
+        datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone().strftime("%d/%m")
         if isinstance(moment, str)
         else "—"
     )
