@@ -217,7 +217,11 @@ def run() -> Result:
             for name, ms in stages.items()
         ],
         ("frappe score, 1 process", f"{per_jobs[1]:.0f} files/s", f"{RECORDS} records, end to end"),
-        (f"frappe score, {cores} processes", f"{per_jobs[cores]:.0f} files/s", "target ≥ 1000, towards 2000"),
+        (
+            f"frappe score, {cores} processes",
+            f"{per_jobs[cores]:.0f} files/s",
+            "target ≥ 1000, towards 2000",
+        ),
     ]
     print_table(
         "Scoring (targets: ≥ 50× difflib, WER no slower than jiwer, ≥ 1000 records/s)", rows

@@ -6,6 +6,7 @@ over, and history rows recovered by ``frappe history reindex``."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from frappe.cli import main
-from frappe.errors import FrappeError
+from frappe.errors import FrappeError, JournalError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
@@ -22,6 +23,7 @@ from frappe.runs.dictation import DictationSpec, start_dictation
 from frappe.runs.reindex import reindex_history
 from frappe.runs.typing_test import (
     JOURNAL_DISK_FULL,
+    JOURNAL_FAILING,
     RunningTest,
     StoragePaths,
     TestSpec,
@@ -33,7 +35,8 @@ from frappe.runs.typing_test import (
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
-from frappe.storage.journal import read_journal
+from frappe.storage.journal import JournalWriter, read_journal, unfinished_journals
+from frappe.tui.screens.unfinished import describe_journal
 from full_disk import FullDisk, mounted_tmpfs
 
 # 400 characters of the project's own (fictional) material.
@@ -161,6 +164,10 @@ def test_a_result_the_full_disk_refuses_is_saved_in_another_folder(
     saved = running.save(elsewhere)
     assert saved.path.parent == elsewhere
     assert read_record(saved.path).typed == BODY
+    # The journal could not note where the result went, but it is archived all the same: it
+    # is not offered again as an unfinished test (closing it would make a second result).
+    assert saved.journal_error is not None and "n'a pas pu noter le résultat" in saved.journal_error
+    assert unfinished_journals(full_disk.root / "journals") == []
     # The history (on the full disk) could not take the row: the message names the command
     # that adds it later, which does once there is room again.
     assert saved.history_error is not None and REINDEX_COMMAND in saved.history_error
@@ -219,6 +226,8 @@ def test_a_journal_with_a_hole_stops_the_time_at_the_hole(tmp_path: Path) -> Non
     # The clock started at the first key: the 10th kept key was at 1.8 s, the lost one at 2 s.
     assert 1800 <= contents.elapsed_ms <= 2000
     assert contents.remaining_s is not None and contents.remaining_s >= 598
+    # The resume list tells the trainer before resuming.
+    assert "frappe(s) écartée(s)" in describe_journal(contents)
 
 
 def test_closing_a_journal_never_overwrites_an_existing_result(tmp_path: Path) -> None:
@@ -289,3 +298,26 @@ def test_reindex_adds_what_is_missing_and_reports_bad_files(
     assert modes == {paths[0].name: "exam", paths[1].name: "practice"}
     assert main(["history", "reindex", str(storage.results_dir), "--db", str(fresh)]) == 1
     assert "0 résultat(s) ajouté(s), 2 déjà présent(s)" in capsys.readouterr().out
+
+
+def test_a_test_does_not_start_without_its_journal(full_disk: FullDisk) -> None:
+    full_disk.fill()
+    with pytest.raises(JournalError, match="disque plein"):
+        start_test(spec(), storage_on(full_disk.root), clock=Clock())
+    assert list((full_disk.root / "journals").glob("*.jsonl")) == []
+
+
+def test_any_other_write_error_is_an_alarm_too(tmp_path: Path) -> None:
+    # A real write error that is not a full disk: the journal's descriptor is a pipe whose
+    # reader is gone (EPIPE), as when the journal's device disappears.
+    reader, writer = os.pipe()
+    os.close(reader)
+    journal = JournalWriter(tmp_path / "j.jsonl", writer, sync_interval=3600)
+    try:
+        journal.heartbeat(1000)
+        assert not journal.healthy and not journal.disk_full
+        assert journal.unwritten_bytes > 0
+        assert journal_alarm(journal) == JOURNAL_FAILING
+        assert "prévenez le surveillant" in JOURNAL_FAILING
+    finally:
+        journal.close()

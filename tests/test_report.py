@@ -15,6 +15,7 @@ from frappe.cli import main
 from frappe.exercises.record import ResultRecord
 from frappe.report import (
     highlight_typed,
+    metric_rows,
     render_report,
     report_markdown,
     report_text,
@@ -134,3 +135,29 @@ def test_every_report_format_lists_the_integrity_events(make_record: RecordFacto
 def test_a_clean_test_says_so(make_record: RecordFactory) -> None:
     record = dataclasses.replace(make_record(REFERENCE, TYPED), events=())
     assert "| Intégrité | aucun incident |" in report_markdown(record, typing_score(record))
+
+
+def test_a_twenty_out_of_twenty_that_fails_says_why_in_one_line(
+    make_record: RecordFactory,
+) -> None:
+    words = [f"mot{index:02d}" for index in range(50)]
+    typed = list(words)
+    for index in (3, 14, 25, 36):  # 4 faulty words out of 50: 8 %
+        typed[index] = typed[index].upper()[:-1] + "x"
+    record = make_record(" ".join(words), " ".join(typed), duration_s=60.0)
+    score = typing_score(record)
+    assert score.metrics.mark_20 == 20.0 and not score.metrics.passed
+    rows = dict(metric_rows(score))
+    assert rows["Motif"] == "Note de vitesse 20/20, mais 8,0 % de mots fautifs > 5 %"
+    assert "| Motif | Note de vitesse 20/20, mais 8,0 % de mots fautifs \\> 5 % |" in (
+        report_markdown(record, score)
+    )
+
+
+def test_a_pass_has_no_reason_and_a_slow_fail_says_it_is_slow(make_record: RecordFactory) -> None:
+    text = " ".join(f"mot{index:02d}" for index in range(50))
+    record = make_record(text, text, duration_s=60.0)
+    assert "Motif" not in dict(metric_rows(typing_score(record)))
+    slow = make_record(text, text, duration_s=600.0)
+    reason = dict(metric_rows(typing_score(slow)))["Motif"]
+    assert reason.startswith("Vitesse ") and reason.endswith(" mots/min < 25 mots/min")

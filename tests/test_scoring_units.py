@@ -139,4 +139,5 @@ def test_consistency_formula() -> None:
     assert monkeytype_consistency(values) == pytest.approx(
         100 * (1 - math.tanh(c + c**3 / 3 + c**5 / 5))
     )
-    assert monkeytype_consistency([3.0]) is None
+    assert monkeytype_consistency([3.0]) == 100.0  # one second: no variation
+    assert monkeytype_consistency([]) is None

@@ -481,3 +481,22 @@ def test_any_key_sequence_replays_to_the_typed_text(keys: list[str]) -> None:
     fresh.apply(Edit(0, "", session.typed))
     assert fresh.wrong_positions() == progress.wrong_positions()
     assert fresh.marker() == progress.marker()
+
+
+def test_time_given_back_pushes_the_limit_and_survives_a_resume() -> None:
+    clock = FakeClock()
+    first = Session(make_config(limit=60.0), clock=clock)
+    type_text(first, clock, "La", step=1.0)
+    first.add_time(30_000)  # the dictation's output was lost for 30 s
+    clock.advance(80.0)
+    assert not first.tick() and first.remaining_s == pytest.approx(9.0)
+    events = [*first.events, {"t_ms": 2000, "type": "time_added", "ms": 30_000}]
+    resumed = Session.restore(
+        make_config(limit=60.0),
+        keystrokes=first.keystrokes,
+        events=events,
+        elapsed_ms=first.elapsed_ms,
+        started_at=first.started_at,
+        clock=FakeClock(500.0),
+    )
+    assert resumed.time_limit_ms == 90_000 and resumed.remaining_s == pytest.approx(9.0)

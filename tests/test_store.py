@@ -134,7 +134,9 @@ def test_stored_details(
     # The fixture's record: « matn » for « matin » (spelling), « bien. » not reached.
     assert stored.error_classes == {"spelling": 1}
     assert stored.integrity_events == {"paste_refused": 1}
-    assert stored.weak_keys == (("i", 1, 3),)  # « i » expected 3 times, missed in « matn »
+    # Each key against the word's character at its length (Monkeytype): in « matn. » the « n »
+    # is typed where « i » was expected, the « . » where « n » was.
+    assert stored.weak_keys == (("i", 1, 3), ("n", 1, 2))
     assert stored.critical_errors is None and stored.seance is None
 
 

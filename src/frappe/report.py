@@ -30,6 +30,7 @@ __all__ = [
     "OP_LABELS",
     "cell_text",
     "errors_by_class",
+    "fail_reason",
     "format_number",
     "format_percent",
     "header_line",
@@ -106,9 +107,42 @@ def metric_rows(score: TypingScore) -> list[tuple[str, str]]:
         ),
         ("Temps de frappe", format_duration(m.duration_s)),
     ]
+    reason = fail_reason(score)
+    if reason is not None:
+        rows.insert(next(i for i, row in enumerate(rows) if row[0] == "Résultat") + 1, reason)
     if m.corrected_errors is not None:
         rows.insert(5, ("Erreurs corrigées", str(m.corrected_errors)))
     return rows
+
+
+def _threshold(rate: float) -> str:
+    """A pass threshold as a percentage without useless decimals: ``5 %``, ``2,5 %``."""
+    return f"{100 * rate:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+
+
+def fail_reason(score: TypingScore) -> tuple[str, str] | None:
+    """Why a test is not passed, as a (label, one line) row; None when passed. A mark of
+    20/20 that fails is said as such: the speed mark ignores accuracy, the pass rule does not
+    (« Note de vitesse 20/20, mais 8,0 % de mots fautifs > 5 % »)."""
+    m = score.metrics
+    p = score.profile
+    if m.passed:
+        return None
+    reasons = []
+    if m.speed < p.pass_min_speed:
+        reasons.append(
+            f"vitesse {format_number(m.speed)} {p.speed_unit} < "
+            f"{format_number(p.pass_min_speed).removesuffix(',0')} {p.speed_unit}"
+        )
+    if m.error_rate > p.pass_max_error_rate:
+        reasons.append(
+            f"{format_percent(m.error_rate)} de mots fautifs > {_threshold(p.pass_max_error_rate)}"
+        )
+    why = " et ".join(reasons) or "seuils non atteints"
+    if m.mark_20 >= 20.0:
+        mark = "Note de vitesse" if p.mark.formula == "speed" else "Note"
+        return ("Motif", f"{mark} 20/20, mais {why}")
+    return ("Motif", why[0].upper() + why[1:])
 
 
 def errors_by_class(errors: Sequence[ScoringError]) -> dict[str, list[ScoringError]]:

@@ -62,6 +62,12 @@ def register(subparsers: Any) -> None:
         metavar="ADRESSE",
         help="adresse d'écoute : 0.0.0.0 pour la salle (défaut : 127.0.0.1, ce poste seul)",
     )
+    serve.add_argument(
+        "--ssl",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="chiffrement TLS (auto : dès que le serveur écoute au-delà de ce poste)",
+    )
     serve.set_defaults(func=run_serve)
 
     init = actions.add_parser(
@@ -181,7 +187,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise RoomError(f"port invalide : {args.port}")
     print("frappe : démarrage du serveur de salle…", file=sys.stderr, flush=True)
-    server = start_server(port=args.port, listen=args.listen)
+    ssl = {"auto": None, "on": True, "off": False}[args.ssl]
+    server = start_server(port=args.port, listen=args.listen, ssl=ssl)
     state = server.state
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:

@@ -57,7 +57,14 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None, help="base d'historique (SQLite)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--db", type=Path, default=None, help="base d'historique (SQLite)")
+    source.add_argument(
+        "--url", default=None, help="serveur de la salle (adresse postgresql:// du formateur)"
+    )
+    source.add_argument(
+        "--salle", action="store_true", help="le serveur de salle lancé sur ce poste"
+    )
 
 
 def _period_options(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +75,16 @@ def _period_options(parser: argparse.ArgumentParser) -> None:
 
 @contextmanager
 def open_store(args: argparse.Namespace) -> Iterator[ResultStore]:
-    """The results store the command reads: the local SQLite history (``--db``)."""
+    """The results store the command reads: the room's server (``--url``, or ``--salle`` for
+    the one this machine runs), else the local SQLite history (``--db``)."""
+    url = getattr(args, "url", None)
+    if url or getattr(args, "salle", False):
+        from frappe.storage.room.server import trainer_url  # noqa: PLC0415
+        from frappe.storage.room.store import open_room_store  # noqa: PLC0415
+
+        with open_room_store(trainer_url(url)) as room:
+            yield room
+        return
     with open_history(getattr(args, "db", None) or default_db_path()) as history:
         yield history
 

@@ -26,7 +26,7 @@ from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, connect_seat
 from frappe.tui.app import make_app
 from frappe.tui.config import AppConfig, StartDashboard, StartRoomTake
-from frappe.tui.screens.results import ResultsScreen
+from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen
 from frappe.tui.screens.room_dashboard import RoomDashboardScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.typing import TypingScreen
@@ -127,6 +127,7 @@ async def test_take_starts_straight_into_the_seance_and_ends_with_the_results(
         await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
         await type_keys(pilot, clock, REFERENCE)
         await wait_until(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        clock.advance(KEYS_AFTER_BELL_S)  # keys typed on after the end do nothing a moment
         await pilot.press("escape")  # kiosk: leaving the results ends the program
         await wait_until(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0

@@ -9,6 +9,7 @@ import pytest
 from tui_support import FakeClock
 
 from frappe.cli import main
+from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.session import Session, SessionConfig
 from frappe.locations import user_data_dir
@@ -96,7 +97,9 @@ def test_history_command_on_a_damaged_database(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--text", "t01", "--duration", "2s"], "hors limites"),
+        (["--text", "t01", "--duration", "2s"], "durée de 2 s : choisissez entre 1 et 30 minutes"),
+        (["--text", "t01", "--duration", "45"], "durée de 45 min 00 s : choisissez entre 1 et 30"),
+        (["--text", "t01", "--duration", "31m"], "choisissez entre 1 et 30 minutes"),
         (["--text", "t01", "--duration", "dix"], "durée illisible"),
         (["--text", "nope", "--duration", "5m"], "texte inconnu"),
         (["--text", "t01", "--profile", "nope"], "profil de notation inconnu"),
@@ -114,3 +117,59 @@ def test_durations_accepted() -> None:
     from frappe.durations import parse_duration  # noqa: PLC0415
 
     assert [parse_duration(d) for d in ("90s", "5m", "10m", "1m30s")] == [90, 300, 600, 90]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("10", 600), ("1,5", 90), ("1m30", 90), ("1h30", 5400), ("0", 0), (" 5 ", 300)],
+)
+def test_a_bare_number_is_minutes_never_seconds(text: str, seconds: float) -> None:
+    from frappe.durations import parse_duration  # noqa: PLC0415
+
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["30s5", "1m30s15", "dix"])
+def test_a_number_that_could_be_read_two_ways_is_refused(text: str) -> None:
+    from frappe.durations import parse_duration  # noqa: PLC0415
+
+    with pytest.raises(FrappeError, match="durée illisible"):
+        parse_duration(text)
+
+
+def test_frappe_typing_takes_a_bare_number_as_minutes_and_the_setup_forms_bounds() -> None:
+    from frappe.durations import parse_exam_duration  # noqa: PLC0415
+
+    assert parse_exam_duration("10") == 600
+    assert parse_exam_duration("30") == 1800
+    for text in ("20s", "59s", "31", "2h"):
+        with pytest.raises(FrappeError, match="choisissez entre 1 et 30 minutes"):
+            parse_exam_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["typing"], "arguments obligatoires manquants : --text, --candidate"),
+        (["typing", "--candidate", "A", "--text"], "argument --text : une valeur est attendue"),
+        (["score", "x", "--format", "xml"], "choix invalide : 'xml'"),
+        (["typing", "--text", "t01", "--candidate", "A", "--bogus"], "arguments non reconnus"),
+    ],
+)
+def test_usage_errors_are_in_french_on_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert "the following" not in err and "expected" not in err and "invalid choice" not in err
+
+
+def test_help_is_in_french(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["typing", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage : frappe typing")
+    assert "afficher cette aide et quitter" in out and "show this help" not in out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 from tui_support import FakeClock, TuiEnv, asynctest, settle
 
 from frappe.audio.player import PlaybackAction, PlayerState
@@ -612,3 +612,96 @@ async def test_picker_offers_unfinished_dictations_to_resume_or_close(tmp_path: 
     with open_history(env.storage.db_path) as history:
         (entry,) = history.entries()
     assert entry.candidate_name == "Durand Léa" and entry.end_reason == "interrupted"
+
+
+@asynctest
+async def test_a_dictation_left_untouched_leaves_nothing_to_resume_or_close(
+    tmp_path: Path,
+) -> None:
+    env = TuiEnv.create(tmp_path)
+    app = make_app(env, Players(), DictationLaunch(spec()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(list(env.storage.journal_dir.glob("*.jsonl"))) == 1  # journaled at once
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert "Une dictée est en cours" in str(app.screen.query_one("#question", Static).content)
+        await pilot.press("o")
+        await settle(pilot)
+    assert unfinished_dictations(env.storage.journal_dir) == []
+    assert not list(env.storage.journal_dir.glob("*.jsonl"))
+    # Once anything was done (a key, a playback), the journal stays to be resumed.
+    app = make_app(env, Players(), DictationLaunch(spec()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("o")
+        await settle(pilot)
+    assert len(unfinished_dictations(env.storage.journal_dir)) == 1
+
+
+@asynctest
+async def test_handing_in_an_empty_or_nearly_empty_document_says_so(tmp_path: Path) -> None:
+    env = TuiEnv.create(tmp_path)
+    app = make_app(env, Players(), DictationLaunch(spec()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Static).content)
+        assert question.startswith("Le document est vide : rendre la transcription quand même")
+        await pilot.press("escape")  # no: the dictation goes on
+        await pilot.pause()
+        assert app.screen is screen and screen.session_running
+        await type_text(pilot, env.clock, "Cher ami")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Static).content)
+        assert question.startswith("Le document ne compte que 2 mots (la dictée en a ")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.session_running
+
+
+@asynctest
+async def test_the_countdown_stands_still_while_the_output_is_lost(tmp_path: Path) -> None:
+    env = TuiEnv.create(tmp_path)
+    players = Players()
+    app = make_app(env, players, DictationLaunch(spec(deadline_s=600.0)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        session = screen.running.session
+        player = players.last
+        await pilot.press("escape")
+        await type_text(pilot, env.clock, "Obj")
+        screen.tick()
+        before = session.remaining_s
+        assert before is not None and before < 600.0
+        player.unplug()
+        await pilot.pause()
+        for _ in range(10):  # 15 minutes without sound: longer than the time left
+            env.clock.advance(90.0)
+            screen.tick()
+        assert session.remaining_s == before and not session.finished
+        await pilot.press("escape")  # the output is back
+        await settle(pilot)
+        env.clock.advance(10.0)
+        screen.tick()
+        remaining = session.remaining_s
+        assert remaining is not None and before - 10.5 < remaining < before
+        [added] = [e for e in screen.running.extra_events if e["type"] == "time_added"]
+        assert added["ms"] == 900_000 and added["reason"] == "audio_output_lost"
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, DictationResultsScreen)
+        shown = rendered(app.screen.metrics_view())
+        record = app.screen.saved.record
+    assert "Sortie audio perdue  1 fois, 15 min 00 s au total — temps rendu" in shown
+    assert any(e["type"] == "time_added" for e in record.events)

@@ -171,16 +171,16 @@ def test_short_exam_to_its_saved_result(tmux: Tmux, tmp_path: Path) -> None:
 
 
 def test_time_out_in_the_real_app(tmux: Tmux, tmp_path: Path) -> None:
-    # Test-only clock scale: the 20 s test lasts one real second once started.
-    tmux.env["FRAPPE_TEST_CLOCK_SCALE"] = "20"
-    tmux.start("timeout", exam_command(tmp_path, "--duration", "20s", "--no-instructions"))
+    # Test-only clock scale: the 1 min test lasts one real second once started.
+    tmux.env["FRAPPE_TEST_CLOCK_SCALE"] = "60"
+    tmux.start("timeout", exam_command(tmp_path, "--duration", "1", "--no-instructions"))
     tmux.wait_for("timeout", "Texte à copier")
     tmux.type("timeout", "Le pat")
     screen = tmux.wait_for("timeout", "temps écoulé")
     assert "Enregistré dans" in screen
     [result] = (tmp_path / "results").glob("*.json")
     record = read_record(result)
-    assert record.end_reason == "timeout" and record.duration_s == 20.0
+    assert record.end_reason == "timeout" and record.duration_s == 60.0
     assert record.typed == "Le pat"
 
 

@@ -25,7 +25,8 @@ from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import StartExam
 from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.exam_setup import InstructionsScreen
-from frappe.tui.screens.results import ResultsScreen
+from frappe.tui.screens.home import HomeScreen
+from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen
 from frappe.tui.screens.resume import ResumeScreen
 from frappe.tui.screens.typing import TypingScreen
 
@@ -339,6 +340,7 @@ async def test_resume_a_given_journal_and_export_the_report(env: TuiEnv) -> None
         await settle(pilot)
         assert isinstance(app2.screen, ResultsScreen)
         saved = app2.screen.saved
+        env.clock.advance(KEYS_AFTER_BELL_S)
         await pilot.press("e")
         await settle(pilot)
     report = saved.path.with_suffix(".md")
@@ -381,3 +383,72 @@ async def test_time_out_while_the_end_dialog_is_open(env: TuiEnv) -> None:
         assert isinstance(app.screen, ResultsScreen)
         assert app.screen.saved.record.end_reason == "timeout"
         assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
+
+
+async def _exam_to_its_results(pilot: object, env: TuiEnv) -> ResultsScreen:
+    await type_keys(pilot, env.clock, "La fête")  # type: ignore[arg-type]
+    env.clock.advance(60)
+    typing_screen(pilot.app).check_time()  # type: ignore[attr-defined]  # the bell
+    await settle(pilot)  # type: ignore[arg-type]
+    screen = pilot.app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, ResultsScreen)
+    return screen
+
+
+@asynctest
+async def test_keys_typed_after_the_bell_do_nothing_for_a_moment(env: TuiEnv) -> None:
+    app = env.app(start_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _exam_to_its_results(pilot, env)
+        report = screen.saved.path.with_suffix(".md")
+        await pilot.press("e", "p", "escape")  # the candidate was still typing
+        await settle(pilot)
+        assert app.screen is screen and not report.exists() and app.is_running
+        env.clock.advance(KEYS_AFTER_BELL_S)
+        await pilot.press("e")
+        await settle(pilot)
+        assert report.exists()
+
+
+@asynctest
+async def test_frappe_typing_is_an_exam_seat_leaving_the_results_ends_the_program(
+    env: TuiEnv,
+) -> None:
+    app = env.app(start_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.kiosk
+        screen = await _exam_to_its_results(pilot, env)
+        env.clock.advance(KEYS_AFTER_BELL_S)
+        await pilot.press("ctrl+p")  # no command palette (it opens the menu, the trainer…)
+        await pilot.press("p")  # no history either
+        await pilot.pause()
+        assert app.screen is screen
+        assert not any(isinstance(s, HomeScreen) for s in app.screen_stack)
+        app.go_home()  # what every other way home ends in
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0
+
+
+@asynctest
+async def test_escape_on_the_results_of_an_exam_seat_ends_the_program(env: TuiEnv) -> None:
+    app = env.app(start_exam())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _exam_to_its_results(pilot, env)
+        env.clock.advance(KEYS_AFTER_BELL_S)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.is_running
+
+
+@asynctest
+async def test_the_home_menu_still_leads_back_home_from_a_result(env: TuiEnv) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.kiosk
+        app.open_menu("exam")
+        await pilot.pause()
+        assert not isinstance(app.screen, HomeScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)

@@ -1,15 +1,16 @@
 """Which keys a trainee mistypes: each typed character judged word by word against the
-reference, as the live feedback does. Pure (no I/O): the practice statistics, the history's
-stored « touches fautives » and the trainer's candidate view share it."""
+reference, as the keystroke accuracy judges it (Monkeytype's rule). Pure (no I/O): the
+practice statistics, the history's stored « touches fautives » and the trainer's candidate view
+share it."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from frappe.exercises.record import ResultRecord
-from frappe.exercises.session import CopyProgress, Edit
+from frappe.scoring.keystrokes import JudgedKey, judge_keystrokes
 
 __all__ = ["KeyErrors", "judged_inserts", "key_errors", "weakest_keys"]
 
@@ -34,36 +35,29 @@ class KeyErrors:
         return self.errors / self.attempts if self.attempts else 0.0
 
 
-def judged_inserts(record: ResultRecord) -> Iterable[tuple[int, int, str, str | None, bool]]:
-    """(t_ms, pos, char, expected, first_departure) for each character typed, judged word by
-    word as the live feedback does: ``expected`` is the reference character at that place of
-    the word, ``first_departure`` whether this character is where the word went wrong."""
-    progress = CopyProgress(record.reference, record.settings.profile.normalization)
-    for t_ms, _key, op, pos, text in record.keystrokes:
-        if op == "insert":
-            progress.apply(Edit(pos, "", text))
-            if len(text) == 1:
-                wrong = progress.is_wrong(pos)
-                first = wrong and not (pos > 0 and progress.is_wrong(pos - 1))
-                yield t_ms, pos, text, progress.expected_at(pos), first
-        elif op == "delete":
-            progress.apply(Edit(pos, text, ""))
+def judged_inserts(record: ResultRecord) -> Iterator[JudgedKey]:
+    """Each character typed, judged word by word as the keystroke accuracy judges it
+    (Monkeytype's rule, ``frappe.scoring.keystrokes.judge_keystrokes``): ``expected`` is the
+    character of the word being typed at its current length, ``right`` whether the key
+    equals it."""
+    fold = record.settings.profile.normalization.translation()
+    return judge_keystrokes(record.keystrokes, record.reference, fold)
 
 
 def weakest_keys(
     records: Sequence[ResultRecord], *, top: int = 8, min_attempts: int = 3
 ) -> list[KeyErrors]:
-    """Characters most often mistyped: the expected character where a word went wrong, over
-    every time that character was expected (corrected mistakes count too)."""
+    """Characters most often mistyped: each key judged as the keystroke accuracy judges it,
+    over every time that character was expected (corrected mistakes count too)."""
     attempts: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for record in records:
-        for _t, _pos, _char, expected, first_departure in judged_inserts(record):
-            if expected is None:
+        for key in judged_inserts(record):
+            if key.expected is None:
                 continue
-            attempts[expected] += 1
-            if first_departure:
-                errors[expected] += 1
+            attempts[key.expected] += 1
+            if not key.right:
+                errors[key.expected] += 1
     found = [
         KeyErrors(char, attempts[char], errors[char])
         for char in attempts
@@ -78,12 +72,12 @@ def key_errors(record: ResultRecord) -> list[KeyErrors]:
     errors (most errors first): what a results store keeps to aggregate weak keys later."""
     attempts: Counter[str] = Counter()
     errors: Counter[str] = Counter()
-    for _t, _pos, _char, expected, first_departure in judged_inserts(record):
-        if expected is None:
+    for key in judged_inserts(record):
+        if key.expected is None:
             continue
-        attempts[expected] += 1
-        if first_departure:
-            errors[expected] += 1
+        attempts[key.expected] += 1
+        if not key.right:
+            errors[key.expected] += 1
     found = [KeyErrors(char, attempts[char], errors[char]) for char in errors]
     found.sort(key=lambda k: (-k.errors, k.char))
     return found

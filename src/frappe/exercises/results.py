@@ -46,4 +46,6 @@ def score_record(record: ResultRecord, profile: ScoringProfile | None = None) ->
         profile=profile,
         keystrokes=record.keystrokes,
         only_reached=True,
+        # A crash cuts a word as the clock does; a candidate who chose to stop did not.
+        cut_by_clock=record.end_reason in ("timeout", "interrupted"),
     )

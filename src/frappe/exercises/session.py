@@ -37,6 +37,7 @@ from frappe.scoring.normalize import NormalizationProfile, normalize
 
 __all__ = [
     "DEAD_KEYS",
+    "TIME_ADDED_EVENT",
     "CopyProgress",
     "Edit",
     "KeyResult",
@@ -343,6 +344,10 @@ class _Restored:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+# An event whose ``ms`` pushed the time limit back (see :meth:`Session.add_time`).
+TIME_ADDED_EVENT = "time_added"
+
+
 class Session:
     """One typing test or transcription, fed key by key.
 
@@ -370,6 +375,7 @@ class Session:
         self._keystrokes: list[Keystroke] = []
         self._events: list[dict[str, Any]] = []
         self._offset_ms = 0  # typing time used before the current run (resume)
+        self._added_ms = 0  # time given back (the dictation's audio output was lost)
         self._run_start: float | None = None
         self._started_at: datetime | None = None
         self._ended_at: datetime | None = None
@@ -412,6 +418,11 @@ class Session:
         session._events = [dict(e) for e in events]
         session._typed = list(typed)
         session._offset_ms = max(0, elapsed_ms)
+        session._added_ms = sum(
+            max(0, int(e.get("ms", 0)))
+            for e in events
+            if e.get("type") == TIME_ADDED_EVENT and isinstance(e.get("ms"), int)
+        )
         session._started_at = started_at
         if session.progress is not None and typed:
             session.progress.apply(Edit(0, "", typed))
@@ -442,7 +453,19 @@ class Session:
     def time_limit_ms(self) -> int | None:
         """The limit in milliseconds, or None."""
         limit = self.config.settings.time_limit_s
-        return None if limit is None else round(limit * 1000)
+        return None if limit is None else round(limit * 1000) + self._added_ms
+
+    @property
+    def added_ms(self) -> int:
+        """Time given back by :meth:`add_time` (and restored from ``time_added`` events)."""
+        return self._added_ms
+
+    def add_time(self, ms: int) -> None:
+        """Push the time limit back by ``ms``: time the exercise could not be done (a
+        dictation whose audio output was lost). Not logged here: the caller logs one
+        ``time_added`` event (``ms``) per outage, which a resumed session adds back."""
+        if ms > 0 and not self.finished:
+            self._added_ms += ms
 
     @property
     def remaining_s(self) -> float | None:

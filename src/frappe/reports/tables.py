@@ -14,7 +14,6 @@ from rich.text import Text
 from frappe.reports.formatting import (
     KIND_LABELS,
     MODE_LABELS,
-    fr_date,
     fr_number,
     fr_percent,
     verdict,
@@ -51,8 +50,11 @@ def class_renderable(view: ClassView) -> RenderableType:
         title=f"{view.title} — {mode}" if view.title else mode,
         box=box.SIMPLE_HEAD,
         header_style="bold",
+        show_edge=False,
         pad_edge=False,
+        padding=(0, 0),
     )
+    # Widths add up to 80 columns with the separators: long names are cut, never wrapped.
     table.add_column("Candidat", overflow="ellipsis", max_width=18, no_wrap=True)
     table.add_column("Date", no_wrap=True)
     table.add_column("Exercice", overflow="ellipsis", max_width=10, no_wrap=True)
@@ -69,7 +71,7 @@ def class_renderable(view: ClassView) -> RenderableType:
             continue
         table.add_row(
             row.name,
-            fr_date(result.started_at),
+            result.started_at.astimezone().strftime("%d/%m/%y"),
             result.exercise_id,
             fr_number(result.speed),
             fr_number(result.faults, 1),
@@ -101,18 +103,23 @@ def class_renderable(view: ClassView) -> RenderableType:
 
 
 def _progress_table(title: str, points: tuple[ProgressPoint, ...], unit: str) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-    for column in ("Date", "Exercice", "Type", f"Vitesse ({unit})", "Précision", "Note"):
-        table.add_column(
-            column, no_wrap=True, justify="left" if column in "DateExerciceType" else "right"
-        )
-    table.add_column("Fautes", justify="right", no_wrap=True)
-    table.add_column("Crit.", justify="right", no_wrap=True)
-    table.add_column("Écoute", justify="right", no_wrap=True)
+    table = Table(
+        title=f"{title} (vitesse en {unit})",
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0),
+    )
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Exercice", no_wrap=True, overflow="ellipsis", max_width=14)
+    table.add_column("Type", no_wrap=True)
+    for column in ("Vitesse", "Précision", "Note", "Fautes", "Crit.", "Écoute"):
+        table.add_column(column, justify="right", no_wrap=True)
     for point in points:
         table.add_row(
-            fr_date(point.started_at),
-            point.exercise_id[:12],
+            point.started_at.astimezone().strftime("%d/%m/%y"),
+            point.exercise_id,
             KIND_LABELS.get(point.kind, point.kind),
             fr_number(point.speed),
             fr_percent(point.accuracy),

@@ -190,6 +190,24 @@ class RunningDictation:
             # An empty edit starts the clock and logs no keystroke.
             self.session.edit(self.session.length, 0, "", key="start")
 
+    @property
+    def untouched(self) -> bool:
+        """Nothing done yet: no key typed, no playback (the clock has not started)."""
+        return self.session.state is SessionState.READY
+
+    def discard_if_untouched(self) -> bool:
+        """Close and delete the journal of a dictation left before any key or playback (opened
+        by mistake): nothing to resume, and no « interrompu » 0/20 result in the history.
+        False (the journal kept) once anything was done."""
+        if not self.untouched:
+            return False
+        self.journal.close()
+        try:
+            self.journal.path.unlink(missing_ok=True)
+        except OSError:
+            return False  # still there: it will be offered for resuming, as before
+        return True
+
     def log_event(self, event_type: str, **data: Any) -> dict[str, Any] | None:
         """Log a timestamped event in the journal now (None once the session is finished)."""
         if self.session.finished:

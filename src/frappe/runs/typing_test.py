@@ -397,12 +397,12 @@ def persist_record(
                 f"{journal.path} : le journal n'a pas pu noter le résultat "
                 f"({_os_problem(journal.error)}) ; le résultat est enregistré : {path}"
             )
-            journal.close()
-        else:
-            try:
-                journal.archive()
-            except JournalError as error:
-                journal_error = str(error)
+        # Archived even without its « result » line (a rename needs no free space): left
+        # among the unfinished journals, it would be offered again and closed a second time.
+        try:
+            journal.archive()
+        except JournalError as error:
+            journal_error = str(error)
     history_error: str | None = None
     try:
         with open_history(db_path) as history:

@@ -7,7 +7,7 @@ text (``replay``) and a journal written key by key can be resumed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, repeat
@@ -18,8 +18,10 @@ import numpy.typing as npt
 
 __all__ = [
     "EditOp",
+    "JudgedKey",
     "Keystroke",
     "KeystrokeStats",
+    "judge_keystrokes",
     "keystroke_stats",
     "log_columns",
     "monkeytype_consistency",
@@ -369,18 +371,144 @@ def _fold_codes(codes: CodeArray, table: CodeArray) -> CodeArray:
     return np.where(codes < size, table[np.minimum(codes, size - 1)], codes)
 
 
+class _ReferenceWords(NamedTuple):
+    """The folded reference's words, for judging keys word by word."""
+
+    words: tuple[str, ...]
+    flat: CodeArray  # the words' code points, concatenated without separators
+    starts: Int64Array  # where each word starts in ``flat``
+    lengths: Int64Array  # each word's length
+
+
 @lru_cache(maxsize=8)
-def _reference_codes(reference: str, items: tuple[tuple[object, object], ...]) -> CodeArray:
-    """The folded reference as code points (the same reference serves a whole session)."""
-    table = _fold_table(items)
-    assert table is not None
-    codes = _fold_codes(np.frombuffer(reference.encode(_UTF32, "surrogatepass"), np.uint32), table)
-    codes.flags.writeable = False
-    return codes
+def _reference_words(reference: str, items: tuple[tuple[int, str], ...]) -> _ReferenceWords:
+    """The folded reference split into words (the same reference serves a whole session).
+    Line and paragraph breaks separate words as spaces do."""
+    words = tuple(reference.translate(dict(items)).split())
+    flat = np.frombuffer("".join(words).encode(_UTF32, "surrogatepass"), np.uint32)
+    lengths = np.fromiter(map(len, words), np.int64, len(words))
+    starts = np.cumsum(lengths) - lengths
+    for array in (flat, lengths, starts):
+        array.flags.writeable = False
+    return _ReferenceWords(words, flat, starts, lengths)
+
+
+# Code points that separate words (what str.split() splits on).
+_SEPARATOR_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
+
+
+def _chain_sums(
+    values: Int64Array, done: BoolArray, ancestors: Int64Array, combine: str
+) -> Int64Array:
+    """Accumulate ``values`` up each character's chain of ancestors (pointer jumping).
+
+    ``ancestors[i]`` is the character before i in the text when i was typed (−1: none); a
+    chain stops after a character marked ``done`` (its value is already complete). ``combine``
+    is ``sum`` or ``max``. Each pass doubles the length covered, so a chain of n characters
+    costs log2(n) passes.
+    """
+    values = values.copy()
+    done = done.copy()
+    ancestors = ancestors.copy()
+    active = np.flatnonzero(~done & (ancestors >= 0))
+    while len(active):
+        above = ancestors[active]
+        if combine == "sum":
+            values[active] += values[above]
+        else:
+            values[active] = np.maximum(values[active], values[above])
+        done[active] = done[above]
+        ancestors[active] = ancestors[above]
+        active = active[~done[active] & (ancestors[active] >= 0)]
+    return values
+
+
+class _Judged(NamedTuple):
+    """Each typed character judged as Monkeytype judges a key press."""
+
+    judged: BoolArray  # False for a separator that follows a separator (not a key of a word)
+    right: BoolArray
+
+
+def _judge_vectorized(
+    typed: _Typed, folded: CodeArray, ref: _ReferenceWords, strokes: int
+) -> _Judged:
+    """``_KeyJudge`` for a log of appends only from an empty text.
+
+    The text is then a stack: the character before one typed at position p is the last one
+    placed at p − 1 before it, and a character that is never erased sees the final text
+    before it. Values along the final text are prefix sums; the few erased characters add
+    theirs along their chain of ancestors.
+    """
+    n = len(folded)
+    positions = typed.positions
+    separator = np.isin(folded, _SEPARATOR_CODES)
+    kept = np.ones(n, np.bool_) if typed.erased is None else ~typed.erased
+    # Parent: the character before each one in the text when it was typed (−1: none).
+    parent = np.arange(-1, n - 1, dtype=np.int64)
+    kept_index = np.flatnonzero(kept)
+    if typed.erased is not None:
+        parent[kept_index] = np.concatenate(([-1], kept_index[:-1]))
+        erased = np.flatnonzero(typed.erased)
+        span = strokes + 2
+        keys = positions * span + typed.strokes + 1
+        order = np.argsort(keys, kind="stable")
+        query = (positions[erased] - 1) * span + typed.strokes[erased] + 1
+        found = np.searchsorted(keys[order], query, side="right") - 1
+        parent[erased] = np.where(positions[erased] > 0, order[np.maximum(found, 0)], -1)
+    parent_separator = np.ones(n, np.bool_)
+    has_parent = parent >= 0
+    parent_separator[has_parent] = separator[parent[has_parent]]
+    word_start = ~separator & parent_separator
+    separator_at = np.where(separator, positions, -1)
+    # Along the final text (kept characters, in position order) plain prefix scans do.
+    word_count = word_start.astype(np.int64)
+    last_separator = separator_at.copy()
+    word_count[kept_index] = np.cumsum(word_start[kept_index])
+    last_separator[kept_index] = np.maximum.accumulate(separator_at[kept_index])
+    if typed.erased is not None:
+        word_count = _chain_sums(word_count, kept, parent, "sum")
+        last_separator = _chain_sums(last_separator, kept, parent, "max")
+    offset = positions - last_separator - 1
+    word = word_count - 1
+    words = len(ref.words)
+    safe_word = np.clip(word, 0, max(words - 1, 0))
+    word_length = ref.lengths[safe_word] if words else np.zeros(n, np.int64)
+    in_word = ~separator & (word >= 0) & (word < words) & (offset < word_length)
+    right = np.zeros(n, np.bool_)
+    if words and len(ref.flat):
+        index = np.minimum(ref.starts[safe_word] + offset, len(ref.flat) - 1)
+        right = in_word & (ref.flat[index] == folded)
+    # A separator is right when the word it ends was typed exactly: its length, and no wrong
+    # character in it (wrong ones counted back to the word's start).
+    wrong = (~separator & ~right).astype(np.int64)
+    wrong_in_word = wrong.copy()
+    if len(kept_index):
+        kept_wrong = np.cumsum(wrong[kept_index])
+        kept_last = last_separator[kept_index]
+        before_word = np.where(kept_last >= 0, kept_wrong[np.maximum(kept_last, 0)], 0)
+        wrong_in_word[kept_index] = np.where(separator[kept_index], 0, kept_wrong - before_word)
+    if typed.erased is not None:
+        wrong_in_word = _chain_sums(wrong_in_word, kept | separator, parent, "sum")
+    judged = ~separator | ~parent_separator
+    ended = separator & judged
+    safe_parent = np.maximum(parent, 0)
+    typed_length = offset[safe_parent] + 1
+    right |= (
+        ended
+        & (word >= 0)
+        & (word < words)
+        & (typed_length == word_length)
+        & (wrong_in_word[safe_parent] == 0)
+    )
+    return _Judged(judged, right)
 
 
 def _keystroke_stats_vectorized(
-    keystrokes: Sequence[Keystroke], reference: str, fold: dict[int, str]
+    keystrokes: Sequence[Keystroke],
+    reference: str,
+    fold: dict[int, str],
+    end_ms: int | None = None,
 ) -> KeystrokeStats | None:
     """``keystroke_stats`` for a log of appends only from an empty text; None otherwise."""
     items = tuple(fold.items())
@@ -394,13 +522,10 @@ def _keystroke_stats_vectorized(
     if not _appends_only(arrays, 0):
         return None
     typed = _typed_characters(columns, arrays)
-    ref = _reference_codes(reference, items)
-    if len(ref):
-        right = (typed.positions < len(ref)) & (
-            ref[np.minimum(typed.positions, len(ref) - 1)] == _fold_codes(typed.codes, table)
-        )
-    else:
-        right = np.zeros(len(typed.codes), np.bool_)
+    ref = _reference_words(reference, items)
+    folded = _fold_codes(typed.codes, table)
+    verdict = _judge_vectorized(typed, folded, ref, len(arrays.t_ms))
+    judged, right = verdict
     t_ms = arrays.t_ms
     waits = np.maximum(np.diff(t_ms, prepend=t_ms[:1]), 0)
     correction_ms = 0
@@ -410,22 +535,63 @@ def _keystroke_stats_vectorized(
         lengths = arrays.lengths[typed.strokes]
         costs = waits[typed.strokes] // np.maximum(lengths, 1)
         correction_ms = int(waits[arrays.deletes].sum()) + int(costs[typed.erased].sum())
-        corrected = int(np.count_nonzero(typed.erased & ~right))
+        corrected = int(np.count_nonzero(typed.erased & judged & ~right))
     consistency = None
     inserts = np.flatnonzero(arrays.inserts)
     if len(inserts):
-        seconds = t_ms[inserts] // 1000
-        first = int(seconds.min())
-        counts = np.bincount(seconds - first, weights=arrays.lengths[inserts])
-        consistency = monkeytype_consistency(counts.tolist())
+        first = int(t_ms.min())
+        last = int(t_ms.max())
+        windows = np.maximum((t_ms[inserts] - first + 999) // 1000, 1)
+        present, where = np.unique(windows, return_inverse=True)
+        sums = np.bincount(where, weights=arrays.lengths[inserts])
+        consistency = _series_consistency(
+            present.tolist(),
+            sums.astype(np.int64).tolist(),
+            last - first if end_ms is None else max(end_ms, last) - first,
+        )
     return KeystrokeStats(
-        keypresses=len(typed.codes),
-        correct_keypresses=int(np.count_nonzero(right)),
+        keypresses=int(np.count_nonzero(judged)),
+        correct_keypresses=int(np.count_nonzero(judged & right)),
         corrected_errors=corrected,
         backspaces=int(np.count_nonzero(arrays.deletes)),
         correction_time_s=correction_ms / 1000.0,
         consistency=consistency,
     )
+
+
+def _series_consistency(windows: list[int], counts: list[int], span_ms: int) -> float | None:
+    """Monkeytype's consistency of the per-second series, from the characters typed in each
+    one-second window (k − 1, k] after the first key press (window 1 includes that key).
+
+    Seconds without a key up to the end count 0; a last partial second under 0.5 s is dropped,
+    a longer one scaled to a full second; under one second the value is 100. ``windows`` are
+    the non-empty windows, ascending; ``None`` when no character was typed.
+    """
+    if sum(counts) <= 0:
+        return None
+    if span_ms < 1000:
+        return 100.0
+    seconds, rest = divmod(span_ms, 1000)
+    scale = 1.0
+    if rest >= 500:
+        seconds += 1
+        scale = 1000.0 / rest
+    total = squares = 0.0
+    for window, count in zip(windows, counts, strict=True):
+        if window > seconds:
+            break
+        value = count * scale if rest >= 500 and window == seconds else float(count)
+        total += value
+        squares += value * value
+    if total <= 0:
+        return None
+    mean = total / seconds
+    variance = max(0.0, squares / seconds - mean * mean)
+    return _kogasa(math.sqrt(variance) / mean)
+
+
+def _kogasa(c: float) -> float:
+    return 100.0 * (1.0 - math.tanh(c + c**3 / 3 + c**5 / 5))
 
 
 def replay(keystrokes: Iterable[Keystroke], initial: str = "") -> str:
@@ -460,17 +626,123 @@ def replay_reference(keystrokes: Iterable[Keystroke], initial: str = "") -> str:
     return "".join(buffer)
 
 
+class JudgedKey(NamedTuple):
+    """One typed character judged against the reference, as Monkeytype judges a key press.
+
+    Attributes:
+        t_ms: When it was typed.
+        pos: Where it was inserted in the typed text.
+        char: The character typed.
+        expected: The (folded) reference character expected there: the character of the
+            word being typed at the word's current length; ``None`` for a separator or beyond
+            the reference word.
+        right: Whether the key was right (a separator: whether the word it ends is exact).
+        judged: False for a separator typed after a separator (or first): Monkeytype does not
+            count it, and neither do the accuracy and the tables.
+    """
+
+    t_ms: int
+    pos: int
+    char: str
+    expected: str | None
+    right: bool
+    judged: bool
+
+
+class _KeyJudge:
+    """Follows the typed text and judges each inserted character word by word.
+
+    The word index advances on a separator (space, line break), the position in the word
+    resets: one missing letter costs one key, never the rest of the line. A character is right
+    when it equals the reference word's character at its offset in the typed word; a separator
+    is right when the typed word it ends equals the reference word.
+    """
+
+    def __init__(self, reference: str, fold: dict[int, str]) -> None:
+        self.words = reference.translate(fold).split()
+        self.fold = fold
+        self.text: list[str] = []  # folded characters
+        self.word_count: list[int] = []  # words in text[: q + 1]
+        self.offset: list[int] = []  # offset of text[q] in its word, −1 for a separator
+
+    def _state(self, pos: int) -> tuple[int, int]:
+        return (self.word_count[pos - 1], self.offset[pos - 1]) if pos else (0, -1)
+
+    def insert(self, pos: int, char: str) -> tuple[str | None, bool, bool]:
+        """Judge ``char`` typed at ``pos``: (expected, right, judged)."""
+        folded = char.translate(self.fold)
+        count, previous_offset = self._state(pos)
+        expected: str | None = None
+        if folded.isspace():
+            judged = previous_offset >= 0
+            right = True
+            if judged:
+                start = pos - 1 - previous_offset
+                index = count - 1
+                right = index < len(self.words) and (
+                    "".join(self.text[start:pos]) == self.words[index]
+                )
+            offset = -1
+        else:
+            judged = True
+            if previous_offset < 0:
+                count += 1
+            offset = previous_offset + 1
+            word = self.words[count - 1] if count - 1 < len(self.words) else ""
+            expected = word[offset] if offset < len(word) else None
+            right = bool(folded) and word[offset : offset + len(folded)] == folded
+        self.text.insert(pos, folded)
+        self.word_count.insert(pos, count)
+        self.offset.insert(pos, offset)
+        if pos + 1 < len(self.text):
+            self._recompute(pos + 1)
+        return expected, right, judged
+
+    def delete(self, pos: int, length: int) -> None:
+        del self.text[pos : pos + length]
+        del self.word_count[pos : pos + length]
+        del self.offset[pos : pos + length]
+        if pos < len(self.text):
+            self._recompute(pos)
+
+    def _recompute(self, start: int) -> None:
+        """Word counts and offsets after an edit inside the text (a transcription editor)."""
+        count, offset = self._state(start)
+        for q in range(start, len(self.text)):
+            if self.text[q].isspace():
+                offset = -1
+            else:
+                count += offset < 0
+                offset += 1
+            self.word_count[q] = count
+            self.offset[q] = offset
+
+
+def judge_keystrokes(
+    keystrokes: Iterable[Keystroke], reference: str, fold: dict[int, str]
+) -> Iterator[JudgedKey]:
+    """Each character the log inserts, judged word by word (see ``_KeyJudge``); ``fold`` is
+    the normalisation's character table (’ typed as ' is right)."""
+    judge = _KeyJudge(reference, fold)
+    for t_ms, _key, op, pos, text in keystrokes:
+        if op == "insert":
+            for offset, char in enumerate(text):
+                expected, right, judged = judge.insert(pos + offset, char)
+                yield JudgedKey(t_ms, pos + offset, char, expected, right, judged)
+        elif op == "delete":
+            judge.delete(pos, len(text))
+
+
 def monkeytype_consistency(per_second: Sequence[float]) -> float | None:
     """Monkeytype's consistency: 100 × (1 − tanh(c + c³/3 + c⁵/5)), c = coefficient of
-    variation of the per-second speed. ``None`` with fewer than two seconds or no typing."""
-    if len(per_second) < 2:
+    variation of the per-second speed. ``None`` without typing."""
+    if not per_second:
         return None
     mean = sum(per_second) / len(per_second)
     if mean <= 0:
         return None
     variance = sum((x - mean) ** 2 for x in per_second) / len(per_second)
-    c = math.sqrt(variance) / mean
-    return 100.0 * (1.0 - math.tanh(c + c**3 / 3 + c**5 / 5))
+    return _kogasa(math.sqrt(variance) / mean)
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,12 +750,13 @@ class KeystrokeStats:
     """What the keystroke log says about how the text was typed.
 
     Attributes:
-        keypresses: Characters typed (each character of an insertion counts once).
-        correct_keypresses: Those equal to the reference character at that place when typed.
+        keypresses: Characters typed (each character of an insertion counts once), less the
+            separators typed after a separator (Monkeytype does not count them).
+        correct_keypresses: Those judged right word by word (see ``judge_keystrokes``).
         corrected_errors: Wrong characters that were erased later.
         backspaces: Deleting key presses.
         correction_time_s: Time spent typing characters later erased plus erasing them.
-        consistency: Monkeytype consistency of the per-second speed (``None`` if too short).
+        consistency: Monkeytype consistency of the per-second speed (``None`` without typing).
     """
 
     keypresses: int
@@ -500,59 +773,53 @@ class KeystrokeStats:
 
 
 def keystroke_stats(
-    keystrokes: Sequence[Keystroke], reference: str, fold: dict[int, str]
+    keystrokes: Sequence[Keystroke],
+    reference: str,
+    fold: dict[int, str],
+    *,
+    end_ms: int | None = None,
 ) -> KeystrokeStats:
-    """Judge each key press against the reference character at the same place, as Monkeytype
-    does; ``fold`` is the normalisation's one-for-one character table (’ typed as ' is right).
+    """Judge each key press word by word, as Monkeytype does (``judge_keystrokes``); ``fold`` is
+    the normalisation's one-for-one character table. ``end_ms`` is when the test ended (the
+    time limit of a timed test), for the consistency series; by default the last key.
     """
     if len(keystrokes) >= _VECTOR_MIN_STROKES:
-        stats = _keystroke_stats_vectorized(keystrokes, reference, fold)
+        stats = _keystroke_stats_vectorized(keystrokes, reference, fold, end_ms)
         if stats is not None:
             return stats
-    return keystroke_stats_reference(keystrokes, reference, fold)
+    return keystroke_stats_reference(keystrokes, reference, fold, end_ms=end_ms)
 
 
 def keystroke_stats_reference(
-    keystrokes: Sequence[Keystroke], reference: str, fold: dict[int, str]
+    keystrokes: Sequence[Keystroke],
+    reference: str,
+    fold: dict[int, str],
+    *,
+    end_ms: int | None = None,
 ) -> KeystrokeStats:
     """``keystroke_stats`` stroke by stroke: the specification the vectorised path is tested
     against."""
-    ref = reference.translate(fold)
-    char_fold = {chr(code): value for code, value in fold.items() if len(value) == 1}
+    judge = _KeyJudge(reference, fold)
     # Mirrors the typed text: for each character, whether it was right and the time it cost.
     alive: list[tuple[bool, int]] = []
     keypresses = correct = corrected = backspaces = 0
     correction_ms = 0
-    per_second: dict[int, int] = {}
+    per_window: dict[int, int] = {}
+    first = min((k.t_ms for k in keystrokes), default=0)
+    last = max((k.t_ms for k in keystrokes), default=0)
     previous_t = keystrokes[0].t_ms if keystrokes else 0
-    ref_length = len(ref)
     for t_ms, _key, op, pos, text in keystrokes:
         dt = t_ms - previous_t if t_ms > previous_t else 0
         previous_t = t_ms
         if op == "insert":
-            second = t_ms // 1000
-            if len(text) == 1:
-                char = char_fold.get(text, text)
-                right = pos < ref_length and ref[pos] == char
-                keypresses += 1
-                correct += right
-                if pos == len(alive):
-                    alive.append((right, dt))
-                else:
-                    alive.insert(pos, (right, dt))
-                per_second[second] = per_second.get(second, 0) + 1
-                continue
-            typed = text.translate(fold)
-            share = dt // max(1, len(typed))
-            entries = []
-            for offset, char in enumerate(typed):
-                position = pos + offset
-                right = position < ref_length and ref[position] == char
-                keypresses += 1
-                correct += right
-                entries.append((right, share))
-            alive[pos:pos] = entries
-            per_second[second] = per_second.get(second, 0) + len(typed)
+            share = dt // max(1, len(text))
+            for offset, char in enumerate(text):
+                _expected, right, judged = judge.insert(pos + offset, char)
+                keypresses += judged
+                correct += judged and right
+                alive.insert(pos + offset, (right or not judged, share))
+            window = max(1, -((first - t_ms) // 1000))
+            per_window[window] = per_window.get(window, 0) + len(text)
         elif op == "delete":
             backspaces += 1
             correction_ms += dt
@@ -561,11 +828,14 @@ def keystroke_stats_reference(
                 corrected += not right
                 correction_ms += cost
             del alive[pos:end]
+            judge.delete(pos, len(text))
     consistency = None
-    if per_second:
-        first, last = min(per_second), max(per_second)
-        consistency = monkeytype_consistency(
-            [float(per_second.get(s, 0)) for s in range(first, last + 1)]
+    if per_window:
+        windows = sorted(per_window)
+        consistency = _series_consistency(
+            windows,
+            [per_window[w] for w in windows],
+            (last if end_ms is None else max(end_ms, last)) - first,
         )
     return KeystrokeStats(
         keypresses=keypresses,

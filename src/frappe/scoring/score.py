@@ -89,32 +89,39 @@ def compare_texts(
     normalization: NormalizationProfile,
     *,
     only_reached: bool = False,
+    cut_by_clock: bool | None = None,
 ) -> TextComparison:
     """Compare ``typed`` with ``reference``.
 
     With ``only_reached`` (a timed copy test), only the part of the reference the candidate
-    reached is compared: the unreached tail is not omissions, and a last word cut mid-way by the
-    clock is not an error.
+    reached is compared: the unreached tail is not omissions. With ``cut_by_clock`` (the test
+    ended by the clock; by default, whenever ``only_reached``), a last typed word that is a
+    beginning of the reference word where the candidate stopped, or of the next one, is left
+    out of the comparison and is not a fault, whatever its length.
     """
     ref, ref_tokens = _reference_side(reference, normalization)
     hyp = normalize(typed, normalization)
     hyp_tokens = tokenize(hyp.text)
     ref_words, hyp_words = ref_tokens.words, hyp_tokens.words
-    reached = len(ref_words)
+    compared_ref: Sequence[str] = ref_words
+    compared_hyp: Sequence[str] = hyp_words
     partial = False
     if only_reached:
-        reached = reached_reference_words(ref_words, hyp_words)
-        cut_mid_word = hyp_words and not hyp.text[-1:].isspace()
-        if (
-            cut_mid_word
-            and reached
-            and hyp_words[-1] != ref_words[reached - 1]
-            and ref_words[reached - 1].startswith(hyp_words[-1])
-        ):
+        if cut_by_clock is None:
+            cut_by_clock = True
+        # The original text decides whether the last word was finished: normalisation drops
+        # trailing spaces.
+        stopped = (
+            _stopping_point_of_cut_word(ref_words, hyp_words)
+            if (cut_by_clock and hyp_words and not typed[-1:].isspace())
+            else None
+        )
+        if stopped is not None:
             partial = True
-        ref_words = ref_words[:reached]
-    compared_hyp = hyp_words[:-1] if partial else hyp_words
-    compared_ref = ref_words[:-1] if partial else ref_words
+            compared_ref = ref_words[:stopped]
+            compared_hyp = hyp_words[:-1]
+        else:
+            compared_ref = ref_words[: reached_reference_words(ref_words, hyp_words)]
     chunks = align_tokens(compared_ref, compared_hyp)
     errors = classify_errors(ref, hyp, ref_tokens, hyp_tokens, chunks)
     ref_end = ref_tokens.ends[len(compared_ref) - 1] if compared_ref else 0
@@ -132,6 +139,21 @@ def compare_texts(
         ref_chars_reached=ref.to_original(0, ref_end)[1] if ref_end else 0,
         partial_last_word=partial,
     )
+
+
+def _stopping_point_of_cut_word(ref_words: Sequence[str], hyp_words: Sequence[str]) -> int | None:
+    """When the last typed word is a beginning of the reference word at the point where the
+    words before it stopped (or of the next one: the candidate skipped a word), the number of
+    reference words to compare without it; ``None`` when it is not such a beginning (it is
+    then scored as usual). A complete word is not a cut one."""
+    last = hyp_words[-1]
+    stop = reached_reference_words(ref_words, hyp_words[:-1])
+    for index in (stop, stop + 1):
+        if index < len(ref_words) and ref_words[index].startswith(last):
+            if ref_words[index] == last:
+                return None
+            return index
+    return None
 
 
 def count_faults(errors: Sequence[ScoringError], profile: ScoringProfile) -> float:
@@ -264,9 +286,18 @@ def score_typing(
     profile: ScoringProfile,
     keystrokes: Sequence[Keystroke] | None = None,
     only_reached: bool = True,
+    cut_by_clock: bool | None = None,
 ) -> TypingScore:
-    """Score a copy test: the typed text against the reference, over ``duration_s`` seconds."""
-    comparison = compare_texts(reference, typed, profile.normalization, only_reached=only_reached)
+    """Score a copy test: the typed text against the reference, over ``duration_s`` seconds.
+
+    ``cut_by_clock`` says the test ended by the clock (see ``compare_texts``)."""
+    comparison = compare_texts(
+        reference,
+        typed,
+        profile.normalization,
+        only_reached=only_reached,
+        cut_by_clock=cut_by_clock,
+    )
     minutes = max(duration_s, 1e-9) / 60.0
     characters = len(typed.rstrip())
     strokes = count_strokes(typed, profile)
@@ -280,7 +311,12 @@ def score_typing(
     error_rate = faults / comparison.ref_words_reached if comparison.ref_words_reached else 0.0
     stats: KeystrokeStats | None = None
     if keystrokes:
-        stats = keystroke_stats(keystrokes, reference, profile.normalization.translation())
+        stats = keystroke_stats(
+            keystrokes,
+            reference,
+            profile.normalization.translation(),
+            end_ms=round(duration_s * 1000),
+        )
     metrics = TypingMetrics(
         duration_s=duration_s,
         characters=characters,

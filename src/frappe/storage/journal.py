@@ -388,7 +388,7 @@ def create_journal(
         fd = _open_locked(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND)
     except OSError as error:
         raise JournalError(
-            f"{folder} : impossible de créer le journal ({error.strerror})"
+            f"{folder} : impossible de créer le journal ({_write_problem(error)})"
         ) from error
     writer = JournalWriter(folder / name, fd, sync_interval=sync_interval)
     writer._write(header.to_dict())

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from frappe.durations import EXAM_MAX_S, EXAM_MIN_S
 from frappe.errors import ConfigError, ExerciseError, ProfileError
 from frappe.locations import user_config_dir
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
@@ -41,8 +42,8 @@ __all__ = [
     "save_preset",
 ]
 
-MIN_EXAM_S = 60.0
-MAX_EXAM_S = 30 * 60.0
+MIN_EXAM_S = EXAM_MIN_S
+MAX_EXAM_S = EXAM_MAX_S
 # Words per minute (or the profile's unit): above anything a human types.
 MAX_MIN_SPEED = 500.0
 

@@ -35,6 +35,7 @@ from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.home import HomeScreen
+from frappe.tui.screens.kiosk import SeatScreen
 from frappe.tui.screens.practice import PracticeSetupScreen
 from frappe.tui.screens.resume import ResumeScreen
 from frappe.tui.screens.seance import SeanceScreen
@@ -100,14 +101,20 @@ class FrappeApp(App[int]):
         Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
     ]
 
-    def __init__(self, config: AppConfig, start: StartScreen = None) -> None:
+    def __init__(
+        self, config: AppConfig, start: StartScreen = None, *, kiosk: bool | None = None
+    ) -> None:
         super().__init__()
         self.config = config
         self.start = start
         # A seat of a room (config.room_url): what the room offers, joining, resuming.
         self.room: SeatRoom | None = None
-        # ``frappe room take``: leaving the results ends the program.
-        self.kiosk = isinstance(start, StartRoomTake)
+        # An exam seat (« frappe typing », a room's script for one candidate, or « frappe room
+        # take »): leaving the results ends the program; no home menu, no command palette, no
+        # other results.
+        self.kiosk = isinstance(start, StartExam | StartRoomTake) if kiosk is None else kiosk
+        if self.kiosk:
+            self.use_command_palette = False
 
     def notify(
         self,
@@ -122,8 +129,17 @@ class FrappeApp(App[int]):
         folder named « [salle 2] » must show as written (Textual would read them as tags)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: how to quit, in French (Textual's own text is English with markup, and
+        notifications here show markup as written)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                shown = "+".join(part.capitalize() for part in key.split("+"))
+                self.notify(f"Pour quitter, appuyez sur {shown}.", title="Quitter ?")
+                return
+
     def get_default_screen(self) -> Screen[None]:
-        return HomeScreen()
+        return SeatScreen() if self.kiosk else HomeScreen()
 
     def on_mount(self) -> None:
         self.apply_keymap()
@@ -162,6 +178,8 @@ class FrappeApp(App[int]):
 
     def open_menu(self, choice: str) -> None:
         """Open a menu entry from the home screen (or the command palette)."""
+        if self.kiosk:
+            return
         if isinstance(self.screen, TypingScreen):
             self.notify("Terminez d'abord le test en cours.", severity="warning")
             return
@@ -204,8 +222,8 @@ class FrappeApp(App[int]):
         self.push_screen(CandidateScreen(self.config, message.query, group=message.group))
 
     def go_home(self) -> None:
-        """Back to the home screen (a running test is never left this way); in a kiosk
-        (``frappe room take``) the program ends instead."""
+        """Back to the home screen (a running test is never left this way); on an exam seat
+        (``frappe typing``, ``frappe room take``) the program ends instead."""
         if any(_test_running(s) for s in self.screen_stack):
             return
         if self.kiosk:

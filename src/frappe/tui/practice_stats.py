@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 _PAUSE_MS = 2000  # a longer gap is a pause, not the time of a bigram
-_FOLD = {ord("’"): "'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +48,8 @@ def slowest_bigrams(
     times: dict[str, list[int]] = defaultdict(list)
     for record in records:
         previous: tuple[int, int, str] | None = None
-        for t_ms, pos, char, expected, _first in judged_inserts(record):
-            right = expected is not None or char == " "
-            right = right and (expected is None or char.translate(_FOLD) == expected)
+        for t_ms, pos, char, _expected, key_right, judged in judged_inserts(record):
+            right = key_right and judged
             if (
                 right
                 and previous is not None

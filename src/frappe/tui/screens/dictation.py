@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from frappe.audio.player import PlaybackAction
 from frappe.errors import AudioError, FrappeError, PedalError
-from frappe.exercises.session import SessionState
+from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
 from frappe.runs.dictation import (
     DictationSpec,
     RunningDictation,
@@ -230,6 +230,10 @@ class DictationScreen(Screen[None]):
         self._device_lost_noted = False
         self._pedal_missing = False
         self._pedal_tried = 0.0
+        # While no output plays, the countdown stands still: time is given back tick by tick
+        # and logged once per outage (``time_added``) when sound is back or the dictation ends.
+        self._outage_since: float | None = None
+        self._outage_checked = 0.0
 
     @property
     def session_running(self) -> bool:
@@ -290,8 +294,10 @@ class DictationScreen(Screen[None]):
             self._close_player(self.controls.player)
             self.controls = None
         self._stop_pedal()
-        if self.session_running and not self._saving:
-            self.running.journal.close()  # left without a result: the journal stays to resume
+        # Left without a result: the journal stays to resume — unless nothing was done (opened
+        # by mistake), then it goes, and no « interrompu » result will follow.
+        if self.session_running and not self._saving and not self.running.discard_if_untouched():
+            self.running.journal.close()
 
     # -- audio -------------------------------------------------------------------------------
 
@@ -488,11 +494,45 @@ class DictationScreen(Screen[None]):
 
     # -- clock -------------------------------------------------------------------------------
 
+    def _no_output(self) -> bool:
+        """No sound can be played: the output was lost, or no player could be made."""
+        controls = self.controls
+        if controls is None:
+            return not self._loading and self.status.player is None
+        try:
+            return controls.device_lost
+        except Exception:
+            return True
+
+    def _track_outage(self) -> None:
+        """Give back the time spent without audio output (the countdown pauses)."""
+        session = self.running.session
+        now = self.config.clock()
+        out = self._no_output() and session.state is SessionState.RUNNING
+        if out:
+            if self._outage_since is None:
+                self._outage_since = self._outage_checked = now
+            session.add_time(round((now - self._outage_checked) * 1000))
+            self._outage_checked = now
+        elif self._outage_since is not None:
+            self._end_outage(now)
+
+    def _end_outage(self, now: float) -> None:
+        since, self._outage_since = self._outage_since, None
+        if since is None:
+            return
+        session = self.running.session
+        session.add_time(round((now - self._outage_checked) * 1000))
+        lost_ms = round((now - since) * 1000)
+        if lost_ms > 0:
+            self.running.log_event(TIME_ADDED_EVENT, ms=lost_ms, reason="audio_output_lost")
+
     def tick(self) -> None:
         """Countdown, journal heartbeat, player status; ends the exercise at the deadline."""
         session = self.running.session
         if self._saving:
             return
+        self._track_outage()
         if session.finished or session.tick():
             self._finish()
             return
@@ -558,11 +598,7 @@ class DictationScreen(Screen[None]):
         confirm_early_end(
             self,
             session,
-            ConfirmScreen(
-                f"Rendre {what} maintenant ?\nElle sera notée telle qu'elle est.",
-                confirm="Rendre",
-                cancel="Continuer",
-            ),
+            ConfirmScreen(self._hand_in_question(what), confirm="Rendre", cancel="Continuer"),
             finish=self._finish,
             refocus=self.editor,
         )
@@ -578,9 +614,29 @@ class DictationScreen(Screen[None]):
         else:
             self.status.show_notice("Enregistrement rétabli")
 
+    def _hand_in_question(self, what: str) -> str:
+        """The hand-in question, louder when the document is (nearly) empty: a Ctrl+T typed
+        by mistake must not hand in a blank page."""
+        session = self.running.session
+        typed = len(session.typed.split())
+        expected = len(session.config.reference.split())
+        if typed == 0:
+            return (
+                f"Le document est vide : rendre {what} quand même ?\n"
+                "Elle sera notée telle qu'elle est (aucun mot)."
+            )
+        if typed < max(5, expected // 10):
+            return (
+                f"Le document ne compte que {typed} mot{'s' if typed > 1 else ''} "
+                f"(la dictée en a {expected}) : rendre {what} quand même ?\n"
+                "Elle sera notée telle qu'elle est."
+            )
+        return f"Rendre {what} maintenant ?\nElle sera notée telle qu'elle est."
+
     def _finish(self) -> None:
         if self._saving:
             return
+        self._end_outage(self.config.clock())
         self._saving = True
         self.editor.read_only = True
         if self.controls is not None:
@@ -664,7 +720,13 @@ class DictationScreen(Screen[None]):
 
             replace_finished_screen(
                 self,
-                DictationResultsScreen(saved, self.config, controls=controls, options=self.options),
+                DictationResultsScreen(
+                    saved,
+                    self.config,
+                    controls=controls,
+                    options=self.options,
+                    just_finished=True,
+                ),
             )
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")

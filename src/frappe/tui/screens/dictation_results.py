@@ -7,6 +7,7 @@ errors fixed, missed and introduced come first, with the missed and introduced o
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -31,17 +32,41 @@ from frappe.dictation_report import (
     listening_rows,
     transcription_rows,
 )
+from frappe.durations import format_duration
 from frappe.errors import FrappeError
 from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.session import TIME_ADDED_EVENT
 from frappe.exercises.timings import PassageFinder, load_timings
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
-from frappe.tui.screens.results import leave_results, notify_history_error
+from frappe.tui.screens.results import (
+    KEYS_AFTER_BELL_S,
+    AfterBell,
+    leave_results,
+    notify_history_error,
+)
 from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
 
 __all__ = ["DictationResultsScreen"]
+
+
+def audio_outage_row(events: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """« Sortie audio perdue » with how often and how long, and that the time was given back
+    (the countdown stood still): the trainer sees why a dictation took longer."""
+    lost = [
+        int(e["ms"])
+        for e in events
+        if e.get("type") == TIME_ADDED_EVENT and isinstance(e.get("ms"), int)
+    ]
+    if not lost:
+        return None
+    times = "1 fois" if len(lost) == 1 else f"{len(lost)} fois"
+    return (
+        "Sortie audio perdue",
+        f"{times}, {format_duration(sum(lost) / 1000)} au total — temps rendu au candidat",
+    )
 
 
 class DictationResultsScreen(Screen[None]):
@@ -49,6 +74,7 @@ class DictationResultsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "home", "Accueil", id="dictation_results.home"),
+        Binding("escape", "leave", "Terminer", id="dictation_results.leave"),
         Binding("l", "listen", "Écouter le passage", id="dictation_results.listen"),
         Binding("p", "pause", "Pause", id="dictation_results.pause"),
     ]
@@ -60,10 +86,12 @@ class DictationResultsScreen(Screen[None]):
         *,
         controls: PlayerControls | None = None,
         options: DictationOptions | None = None,
+        just_finished: bool = False,
     ) -> None:
         super().__init__()
         self.saved = saved
         self.config = config
+        self.after_bell = AfterBell(config.clock, just_finished=just_finished)
         self.controls = controls
         self.options = options
         dictation = saved.dictation
@@ -108,6 +136,7 @@ class DictationResultsScreen(Screen[None]):
         for index, flagged in enumerate(self.saved.score.errors):
             table.add_row(*error_cells(flagged), key=str(index))
         self.set_interval(0.2, self._check_passage)
+        self.set_timer(KEYS_AFTER_BELL_S, self.refresh_bindings)
         notify_history_error(self, self.saved.history_error)
 
     def on_unmount(self) -> None:
@@ -131,6 +160,9 @@ class DictationResultsScreen(Screen[None]):
         listening.add_column()
         for label, text in listening_rows(saved.listening):
             listening.add_row(label, text)
+        outage = audio_outage_row(saved.record.events)
+        if outage is not None:
+            listening.add_row(outage[0], Text(outage[1], style="bold yellow"))
         where = Table.grid(padding=(0, 2))
         where.add_column(style="bold", no_wrap=True)
         where.add_column()
@@ -171,11 +203,14 @@ class DictationResultsScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("listen", "pause"):
-            return self.has_timings and bool(self.saved.score.errors)
-        return True
+        if action in ("listen", "pause") and not (self.has_timings and self.saved.score.errors):
+            return False
+        return self.after_bell.check(self, action)
 
     def action_home(self) -> None:
+        leave_results(self)
+
+    def action_leave(self) -> None:
         leave_results(self)
 
     def selected_error(self) -> FlaggedError | None:

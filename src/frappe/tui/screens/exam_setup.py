@@ -14,15 +14,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
-from frappe.durations import format_duration, parse_duration
+from frappe.durations import format_duration, parse_exam_duration
 from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text, find_text, load_texts
 from frappe.runs.typing_test import TestSpec
 from frappe.scoring.profiles import scoring_profiles
 from frappe.storage.presets import (
-    MAX_EXAM_S,
-    MIN_EXAM_S,
     ExamPreset,
     list_presets,
     save_preset,
@@ -158,11 +156,7 @@ class ExamSetupScreen(Screen[None]):
         text = self.query_one("#text", Select).value
         if not isinstance(text, str):
             raise FrappeError("choisissez un texte")
-        duration = parse_duration(self.query_one("#duration", Input).value)
-        if not MIN_EXAM_S <= duration <= MAX_EXAM_S:
-            raise FrappeError(
-                f"durée de {format_duration(duration)} : choisissez entre 1 et 30 minutes"
-            )
+        duration = parse_exam_duration(self.query_one("#duration", Input).value)
         profile = self.query_one("#profile", Select).value
         preset = ExamPreset(
             name=self.query_one("#preset-name", Input).value.strip() or "Sans nom",

@@ -94,19 +94,25 @@ class HistoryScreen(Screen[None]):
         """Read the history again with the current filter."""
         candidate = self.query_one("#history-filter", Input).value.strip() or None
         message = self.query_one("#history-message", Static)
+        problems: list[str] = []
         try:
             with open_history(self.config.storage.db_path) as history:
-                self.entries = history.entries(candidate=candidate)
+                self.entries = history.entries(candidate=candidate, problems=problems)
         except FrappeError as error:
             self.entries = []
             message.update(f"⚠ {error}")
         else:
             count = len(self.entries)
-            message.update(
+            text = (
                 f"{count} résultat{'s' if count > 1 else ''} — Entrée pour ouvrir"
                 if count
                 else "Aucun résultat enregistré."
             )
+            if problems:  # damaged rows: the good ones are listed, these are counted
+                text += f" — ⚠ {len(problems)} ligne(s) abîmée(s) ignorée(s)"
+                for problem in problems[:3]:
+                    self.notify(problem, title="Historique", severity="warning")
+            message.update(text)
         table = self.query_one(DataTable)
         table.clear()
         for entry in self.entries:

@@ -205,7 +205,7 @@ class TypingScreen(Screen[None]):
             self.saved = saved
             from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
 
-            replace_finished_screen(self, ResultsScreen(saved, self.config))
+            replace_finished_screen(self, ResultsScreen(saved, self.config, just_finished=True))
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self.status.show_notice("Échec de l'enregistrement")

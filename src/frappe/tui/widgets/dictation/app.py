@@ -44,7 +44,8 @@ class DictationApp(FrappeApp):
         launch: DictationLaunch | None = None,
         options: DictationOptions | None = None,
     ) -> None:
-        super().__init__(config)
+        # An evaluation is an exam seat, like « frappe typing »; practice keeps the menu.
+        super().__init__(config, kiosk=launch is not None and launch.spec.mode == "exam")
         self.launch = launch
         self.dictation_options = options or DictationOptions()
 
