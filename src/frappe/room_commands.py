@@ -27,6 +27,7 @@ from frappe.durations import format_duration, parse_duration
 from frappe.errors import ConfigError, ExerciseError, RoomError
 from frappe.exercises.record import Candidate
 from frappe.exercises.session import SessionConfig
+from frappe.private_files import write_private
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.journal import slugify
 
@@ -459,8 +460,7 @@ def _write_signed(path: Path, text: str, key: Any) -> None:
     from frappe.storage.signing import sign_file  # noqa: PLC0415
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text.encode("utf-8"))  # atomic, 0600: candidates' names and marks
     except OSError as error:
         raise ConfigError(f"{path} : écriture impossible ({error.strerror})") from error
     sign_file(path, key)
