@@ -308,8 +308,11 @@ def scoring_profile(name: str = DEFAULT_PROFILE) -> ScoringProfile:
     """A bundled scoring profile; ProfileError lists the known names when unknown."""
     profiles = _bundled().scorings
     if name not in profiles:
+        hint = ""
+        if name in _bundled().normalizations:
+            hint = f" ; « {name} » est une normalisation : --normalization {name}"
         raise ProfileError(
-            f"profil de notation inconnu « {name} » (connus : {', '.join(sorted(profiles))})"
+            f"profil de notation inconnu « {name} » (connus : {', '.join(sorted(profiles))})" + hint
         )
     return profiles[name]
 
