@@ -165,7 +165,7 @@ def count_faults(errors: Sequence[ScoringError], profile: ScoringProfile) -> flo
     per_word: dict[int, float] = {}
     loose = 0.0
     for error in errors:
-        weight = profile.weight(error.error_class, error.detail)
+        weight = profile.error_weight(error)
         words = error.ref_word_count
         if error.op in ("omission", "insertion") and not profile.group_omissions:
             weight *= max(1, words if error.op == "omission" else _hyp_word_count(error))
