@@ -6,6 +6,7 @@ over, and history rows recovered by ``frappe history reindex``."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,6 +23,7 @@ from frappe.runs.dictation import DictationSpec, start_dictation
 from frappe.runs.reindex import reindex_history
 from frappe.runs.typing_test import (
     JOURNAL_DISK_FULL,
+    JOURNAL_FAILING,
     RunningTest,
     StoragePaths,
     TestSpec,
@@ -33,7 +35,8 @@ from frappe.runs.typing_test import (
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
-from frappe.storage.journal import read_journal, unfinished_journals
+from frappe.storage.journal import JournalWriter, read_journal, unfinished_journals
+from frappe.tui.screens.unfinished import describe_journal
 from full_disk import FullDisk, mounted_tmpfs
 
 # 400 characters of the project's own (fictional) material.
@@ -223,6 +226,8 @@ def test_a_journal_with_a_hole_stops_the_time_at_the_hole(tmp_path: Path) -> Non
     # The clock started at the first key: the 10th kept key was at 1.8 s, the lost one at 2 s.
     assert 1800 <= contents.elapsed_ms <= 2000
     assert contents.remaining_s is not None and contents.remaining_s >= 598
+    # The resume list tells the trainer before resuming.
+    assert "frappe(s) écartée(s)" in describe_journal(contents)
 
 
 def test_closing_a_journal_never_overwrites_an_existing_result(tmp_path: Path) -> None:
@@ -300,3 +305,19 @@ def test_a_test_does_not_start_without_its_journal(full_disk: FullDisk) -> None:
     with pytest.raises(JournalError, match="disque plein"):
         start_test(spec(), storage_on(full_disk.root), clock=Clock())
     assert list((full_disk.root / "journals").glob("*.jsonl")) == []
+
+
+def test_any_other_write_error_is_an_alarm_too(tmp_path: Path) -> None:
+    # A real write error that is not a full disk: the journal's descriptor is a pipe whose
+    # reader is gone (EPIPE), as when the journal's device disappears.
+    reader, writer = os.pipe()
+    os.close(reader)
+    journal = JournalWriter(tmp_path / "j.jsonl", writer, sync_interval=3600)
+    try:
+        journal.heartbeat(1000)
+        assert not journal.healthy and not journal.disk_full
+        assert journal.unwritten_bytes > 0
+        assert journal_alarm(journal) == JOURNAL_FAILING
+        assert "prévenez le surveillant" in JOURNAL_FAILING
+    finally:
+        journal.close()

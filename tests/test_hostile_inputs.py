@@ -75,7 +75,8 @@ def test_a_lone_surrogate_in_a_name_fails_that_file_only_in_every_format(
     (room / "b.json").write_text(text.replace("Martin Claire", "Martin \\ud800 Claire"), "utf-8")
     outputs = {}
     for output_format in ("json", "csv", "table"):
-        result = run_frappe("score", str(room), "--format", output_format, cwd=tmp_path)
+        style = ("--csv-style", "international") if output_format == "csv" else ()
+        result = run_frappe("score", str(room), "--format", output_format, *style, cwd=tmp_path)
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr
         outputs[output_format] = result.stdout
@@ -95,7 +96,17 @@ def test_unencodable_file_names_are_escaped_and_output_replaced_atomically(
     write_record(make_record(), room / latin1)
     notes = tmp_path / "notes.csv"
     notes.write_text("les notes d'hier\n", encoding="utf-8")
-    result = run_frappe("score", str(room), "--format", "csv", "--output", str(notes), cwd=tmp_path)
+    result = run_frappe(
+        "score",
+        str(room),
+        "--format",
+        "csv",
+        "--csv-style",
+        "international",
+        "--output",
+        str(notes),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(notes.read_text("utf-8"))))
     assert len(rows) == 2 and rows[1][0].endswith("caf\\udce9.json")
@@ -147,7 +158,9 @@ def test_markup_and_control_characters_are_plain_text_in_every_format(
     assert "Martin [/b] Claire\\x1b[31m" in table.stdout
     assert "\x1b" not in table.stdout  # not a terminal: no colour codes, and none injected
     assert "[red]b.json" in table.stdout
-    as_csv = run_frappe("score", str(room), "--format", "csv", cwd=tmp_path)
+    as_csv = run_frappe(
+        "score", str(room), "--format", "csv", "--csv-style", "international", cwd=tmp_path
+    )
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
     assert rows[1][3] == "Martin [/b] Claire\\x1b[31m"
     as_json = run_frappe("score", str(room), "--format", "json", cwd=tmp_path)

@@ -152,6 +152,11 @@ def test_output_files_are_private(tmp_path: Path, capsys: pytest.CaptureFixture[
     report = tmp_path / "sorties" / "compte-rendu.md"
     assert main(["report", str(result), "--output", str(report)]) == 0
     assert mode(report) == 0o600
+    db = str(StoragePaths.default().db_path)
+    for fmt in ("xlsx", "csv", "pdf"):
+        export = tmp_path / "sorties" / f"suivi.{fmt}"
+        assert main(["suivi", "export", "--format", fmt, "--output", str(export), "--db", db]) == 0
+        assert mode(export) == 0o600, fmt
     capsys.readouterr()
 
 

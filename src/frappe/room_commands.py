@@ -27,6 +27,7 @@ from frappe.durations import format_duration, parse_duration
 from frappe.errors import ConfigError, ExerciseError, RoomError
 from frappe.exercises.record import Candidate
 from frappe.exercises.session import SessionConfig
+from frappe.private_files import write_private
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.journal import slugify
 
@@ -61,6 +62,12 @@ def register(subparsers: Any) -> None:
         default="127.0.0.1",
         metavar="ADRESSE",
         help="adresse d'écoute : 0.0.0.0 pour la salle (défaut : 127.0.0.1, ce poste seul)",
+    )
+    serve.add_argument(
+        "--ssl",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="chiffrement TLS (auto : dès que le serveur écoute au-delà de ce poste)",
     )
     serve.set_defaults(func=run_serve)
 
@@ -181,7 +188,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise RoomError(f"port invalide : {args.port}")
     print("frappe : démarrage du serveur de salle…", file=sys.stderr, flush=True)
-    server = start_server(port=args.port, listen=args.listen)
+    ssl = {"auto": None, "on": True, "off": False}[args.ssl]
+    server = start_server(port=args.port, listen=args.listen, ssl=ssl)
     state = server.state
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -452,8 +460,7 @@ def _write_signed(path: Path, text: str, key: Any) -> None:
     from frappe.storage.signing import sign_file  # noqa: PLC0415
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text.encode("utf-8"))  # atomic, 0600: candidates' names and marks
     except OSError as error:
         raise ConfigError(f"{path} : écriture impossible ({error.strerror})") from error
     sign_file(path, key)

@@ -22,8 +22,9 @@ from frappe.errors import RoomError
 from frappe.exercises.record import Candidate
 from frappe.storage.room import client
 from frappe.storage.room.cluster import find_binaries, free_port
-from frappe.storage.room.state import load_state
-from postgres_server import RoomDatabase
+from frappe.storage.room.schema import latest_version, schema_version
+from frappe.storage.room.state import ServerState, load_state, save_state
+from postgres_server import SEAT_PASSWORD, TRAINER_PASSWORD, PostgresServer, RoomDatabase
 
 
 def _open(room_db: RoomDatabase, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
@@ -158,6 +159,7 @@ def test_missing_postgresql_is_one_line_saying_what_to_install() -> None:
 
 
 def test_serve_prints_the_seat_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """``serve`` as a trainer runs it (with TLS, as on a room's network), Ctrl+C included."""
     port = free_port()
     # As root the cluster belongs to frappe-pg, which cannot enter pytest's 0700 folders.
     service = Path(tempfile.mkdtemp(prefix="frappe-serve-"))
@@ -170,7 +172,7 @@ def test_serve_prints_the_seat_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     }
     frappe = [sys.executable, "-m", "frappe.cli"]
     serve = subprocess.Popen(
-        [*frappe, "room", "serve", "--port", str(port)],
+        [*frappe, "room", "serve", "--port", str(port), "--ssl", "on"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -189,7 +191,9 @@ def test_serve_prints_the_seat_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         if not url:
             serve.kill()
             pytest.fail(f"no seat URL printed: {serve.communicate()[1]}")
-        assert url.startswith("postgresql://frappe_seat:") and f":{port}/frappe" in url
+        assert url.startswith("postgresql://frappe_seat:") and url.endswith(
+            f":{port}/frappe?sslmode=require"
+        )
         opened = subprocess.run(
             [*frappe, "room", "open", "--text", "t02", "--duration", "5m"],
             env=env,
@@ -202,6 +206,10 @@ def test_serve_prints_the_seat_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         seance = opened.stdout.strip()
         with client.connect(url) as seat:
             assert seance in [s.id for s in client.open_seances(seat)]
+            encrypted = seat.execute(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+            ).fetchone()
+            assert encrypted == (True,)
         state = load_state(tmp_path / "data")
         assert state is not None and state.pid == serve.pid
         assert (tmp_path / "data" / "room" / "server.json").stat().st_mode & 0o777 == 0o600
@@ -213,3 +221,41 @@ def test_serve_prints_the_seat_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert "Serveur de salle arrêté." in out
     with pytest.raises(RoomError, match="injoignable"):
         client.connect(url, timeout_s=2)
+
+
+def test_init_on_an_existing_server(
+    postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The test cluster's roles already have the suite's passwords: keep them.
+    save_state(ServerState(trainer_password=TRAINER_PASSWORD, seat_password=SEAT_PASSWORD))
+    assert main(["room", "init", "--url", postgres_server.url("postgres")]) == 0
+    seat_url = capsys.readouterr().out.strip().splitlines()[-1]
+    assert seat_url == postgres_server.url("frappe", user="frappe_seat")
+    assert main(["room", "open", "--text", "t01", "--duration", "2m"]) == 0  # found by state
+    seance = capsys.readouterr().out.strip()
+    with client.connect(seat_url) as seat:
+        assert seance in [s.id for s in client.open_seances(seat)]
+    assert main(["room", "init", "--url", postgres_server.url("postgres")]) == 0  # again: no-op
+    with psycopg.connect(postgres_server.url("frappe")) as admin:
+        assert schema_version(admin) == latest_version()
+    assert main(["room", "init", "--url", postgres_server.url("postgres", password="bad")]) == 1
+    assert "mot de passe refusé" in capsys.readouterr().err
+
+
+def test_serve_on_a_busy_port_is_one_line(
+    postgres_server: PostgresServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = Path(tempfile.mkdtemp(prefix="frappe-busy-"))
+    monkeypatch.setenv("FRAPPE_ROOM_SERVICE_DIR", str(service))
+    try:
+        code = main(["room", "serve", "--port", str(postgres_server.port)])
+    finally:
+        shutil.rmtree(service, ignore_errors=True)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err[-1] == (
+        f"frappe : le port {postgres_server.port} est déjà utilisé sur 127.0.0.1 (un autre "
+        "serveur ?) : choisissez-en un autre avec --port"
+    )

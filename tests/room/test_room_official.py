@@ -13,6 +13,8 @@ from frappe.exercises.record import Candidate
 from frappe.storage.room import client
 from frappe.storage.room.chain import chain_hash, chain_origin, verify_chains
 from frappe.storage.room.official import close_seance, seance_results
+from frappe.storage.room.store import open_room_store
+from frappe.storage.store import ResultFilter
 from postgres_server import RoomDatabase
 
 
@@ -52,6 +54,14 @@ def test_results_are_scored_from_the_central_journal(room_db: RoomDatabase) -> N
     assert [r.to_json() for r in stored] == [r.to_json() for r in fixed]
     assert stored[1].record.typed == "Le pa"
     assert stored[0].head_seq == len(typed_lines("Le patient est sorti")) + 1
+    # The room's results store (tableaux de suivi) holds the official results too.
+    with open_room_store(room_db.trainer_url) as store:
+        rows = store.results(ResultFilter(seance=seance))
+    assert sorted((r.candidate_name, r.end_reason) for r in rows) == [
+        ("Alice Martin", "completed"),
+        ("Bruno Petit", "interrupted"),
+    ]
+    assert {r.verification for r in rows} == {r.head_hash for r in fixed}
 
 
 def test_a_header_line_sent_by_a_seat_does_not_change_the_reference(
@@ -148,3 +158,18 @@ def test_verify_reports_deleted_and_truncated_lines(room_db: RoomDatabase) -> No
     assert [(b.attempt_id, b.seq) for b in mine] == [(alice.attempt_id, 2), (bruno.attempt_id, 5)]
     assert "manquante" in mine[0].reason
     assert "ancré" in mine[1].reason
+
+
+def test_verify_reports_an_official_result_sealed_on_another_head(room_db: RoomDatabase) -> None:
+    seance, alice, _ = _typed_seance(room_db)
+    with client.connect(room_db.trainer_url) as trainer:
+        close_seance(trainer, seance)
+    _tamper(
+        room_db,
+        "UPDATE frappe.official_result SET head_hash = sha256('x') WHERE attempt_id = %s",
+        alice.attempt_id,
+    )
+    with client.connect(room_db.trainer_url) as trainer:
+        [found] = verify_chains(trainer, seance).breaks
+    assert found.attempt_id == alice.attempt_id
+    assert "scellé sur une autre fin de chaîne" in found.reason

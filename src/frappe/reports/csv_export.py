@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from frappe.errors import FrappeError
+from frappe.private_files import write_private
 from frappe.reports.formatting import KIND_LABELS, MODE_LABELS
 from frappe.storage.store import StoredResult
 
@@ -85,9 +86,8 @@ def write_csv(
 ) -> Path:
     """Write ``csv_text`` to ``path`` (FrappeError when it cannot be written)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(csv_text(rows, columns, style))
+        # Atomic and 0600 whatever the umask: candidates' names and marks.
+        write_private(path, csv_text(rows, columns, style).encode("utf-8"))
     except OSError as error:
         raise FrappeError(f"{path} : fichier impossible à écrire ({error.strerror})") from error
     return path

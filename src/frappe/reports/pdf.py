@@ -14,6 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from frappe.errors import FrappeError, ProfileError
+from frappe.private_files import write_private
 from frappe.reports.formatting import (
     KIND_LABELS,
     MODE_LABELS,
@@ -280,8 +281,7 @@ def attestation_pdf(
 def write_pdf(data: bytes, path: Path) -> Path:
     """Write PDF bytes (FrappeError when the file cannot be written)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_private(path, data)  # atomic, 0600 whatever the umask: names and marks
     except OSError as error:
         raise FrappeError(f"{path} : PDF impossible à écrire ({error.strerror})") from error
     return path

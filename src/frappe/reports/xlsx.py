@@ -9,6 +9,7 @@ the computer's regional settings (a comma on a French Windows).
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from frappe.errors import FrappeError
+from frappe.private_files import write_private
 from frappe.reports.formatting import KIND_LABELS, MODE_LABELS, verdict
 from frappe.reports.statistics import (
     ERROR_CLASS_NAMES,
@@ -447,7 +449,9 @@ def write_workbook(
             f"{path.parent} : dossier impossible à créer ({error.strerror})"
         ) from error
     # In memory: XlsxWriter otherwise writes one temporary file per part (hundreds here).
-    workbook = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    # Built in a buffer, then written atomically and 0600 whatever the umask (names, marks).
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     try:
         fmts = _Formats(workbook)
         taken: set[str] = set()
@@ -488,4 +492,8 @@ def write_workbook(
             workbook.close()
         except (OSError, xlsxwriter.exceptions.FileCreateError) as error:
             raise FrappeError(f"{path} : classeur impossible à écrire ({error})") from error
+    try:
+        write_private(path, buffer.getvalue())
+    except OSError as error:
+        raise FrappeError(f"{path} : classeur impossible à écrire ({error.strerror})") from error
     return path

@@ -300,6 +300,27 @@ class Cluster:
                 f"{conf} : impossible d'écrire la configuration ({_first_line(error)})"
             ) from error
 
+    def enable_ssl(self, host_name: str) -> None:
+        """Turn TLS on with a self-signed certificate made here (``server.crt``/``server.key``
+        in the data folder, kept across restarts): the room's traffic is encrypted; seats use
+        ``sslmode=require``. A centre wanting the server authenticated too installs its own
+        certificate there and gives seats ``sslmode=verify-full``."""
+        cert_path, key_path = self.data_dir / "server.crt", self.data_dir / "server.key"
+        if not (cert_path.exists() and key_path.exists()):
+            cert_pem, key_pem = _self_signed_certificate(host_name)
+            try:
+                fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(key_pem)
+                cert_path.write_bytes(cert_pem)
+                for path in (cert_path, key_path):
+                    self._own(path)
+            except OSError as error:
+                raise RoomError(
+                    f"{self.data_dir} : certificat impossible à écrire ({_first_line(error)})"
+                ) from error
+        self.settings["ssl"] = "on"
+
     def allow_network(self, lines: list[str]) -> None:
         """Add ``pg_hba.conf`` lines (the room's network), each once."""
         hba = self.data_dir / "pg_hba.conf"
@@ -359,3 +380,39 @@ class Cluster:
             if "FATAL" in line or "ERROR" in line:
                 return line.split(":  ", 1)[-1].strip()
         return ""
+
+
+def _self_signed_certificate(host_name: str) -> tuple[bytes, bytes]:
+    """A 10-year self-signed certificate for ``host_name`` and its key (PEM)."""
+    import datetime as dt  # noqa: PLC0415 - only when TLS is turned on
+
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host_name or "frappe-room")])
+    now = dt.datetime.now(dt.UTC)
+    alternative: list[x509.GeneralName] = [x509.DNSName(host_name or "frappe-room")]
+    with contextlib.suppress(ValueError):
+        import ipaddress  # noqa: PLC0415
+
+        alternative = [x509.IPAddress(ipaddress.ip_address(host_name))]
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName(alternative), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem

@@ -3,7 +3,8 @@ reference, duration and profile (stored on the server), never from a seat's file
 
 While the séance is open the results are provisional (computed on demand); closing it scores
 every attempt once, stores the records with the chain head they were computed from
-(``frappe.official_result``, append-only) and refuses any later line or hand-in.
+(``frappe.official_result``, append-only), adds them to the room's results store
+(``frappe.results``, read by the tableaux de suivi) and refuses any later line or hand-in.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.storage.journal import interrupted_record, parse_journal
 from frappe.storage.room.client import SeanceInfo, get_seance, room_errors
+from frappe.storage.room.store import PostgresStore
 
 __all__ = [
     "STATE_LABELS",
     "OfficialResult",
     "close_seance",
+    "official_path",
     "score_attempt",
     "seance_results",
 ]
@@ -186,6 +189,12 @@ def seance_results(conn: Connection, seance_id: str) -> tuple[SeanceInfo, list[O
         return seance, _score_rows(conn, seance, _attempt_rows(conn, seance.id, lock=False))
 
 
+def official_path(seance_id: str, attempt_id: int) -> Path:
+    """The name an official result goes by in the room's results store (it has no file on a
+    seat: the central journal is its source)."""
+    return Path("/frappe-room") / seance_id / f"{attempt_id}.json"
+
+
 def close_seance(conn: Connection, seance_id: str) -> tuple[SeanceInfo, list[OfficialResult]]:
     """Close an open séance: score every attempt from the central journal, store the results
     with their chain heads, mark unfinished attempts ``interrupted``; seats can no longer
@@ -201,6 +210,7 @@ def close_seance(conn: Connection, seance_id: str) -> tuple[SeanceInfo, list[Off
             raise RoomError(f"la séance {seance.id} est déjà close")
         rows = _attempt_rows(conn, seance.id, lock=True)
         results = _score_rows(conn, seance, rows)
+        store = PostgresStore(conn)
         fixed: list[OfficialResult] = []
         for result in results:
             state = "handed_in" if result.state == "handed_in" else "interrupted"
@@ -221,6 +231,19 @@ def close_seance(conn: Connection, seance_id: str) -> tuple[SeanceInfo, list[Off
                     "UPDATE frappe.attempt SET state = 'interrupted' WHERE id = %s",
                     (result.attempt_id,),
                 )
+            # The room's results store (the trainer's tableaux de suivi) gets the official
+            # result too, its chain head as the verification hash.
+            row_id = store.add(
+                result.record,
+                result.metrics,
+                official_path(seance.id, result.attempt_id),
+                mode="exam",
+                seance=seance.id,
+            )
+            conn.execute(
+                "UPDATE frappe.results SET verification = %s WHERE id = %s",
+                (result.head_hash, row_id),
+            )
             fixed.append(replace(result, state=state, fixed=True))
         conn.execute("UPDATE frappe.seance SET closed_at = now() WHERE id = %s", (seance.id,))
         conn.execute("SELECT frappe.notify(%s, NULL, 'close', 0)", (seance.id,))

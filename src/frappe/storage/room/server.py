@@ -97,6 +97,20 @@ def seat_host_for(listen: str) -> str:
     return socket.gethostname()
 
 
+def _check_port_free(listen: str, port: int) -> None:
+    """RoomError in one line when another program already listens on ``port``."""
+    host = "127.0.0.1" if listen in ("0.0.0.0", "*", "localhost", "") else listen
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise RoomError(
+                f"le port {port} est déjà utilisé sur {host} (un autre serveur ?) : "
+                "choisissez-en un autre avec --port"
+            ) from error
+
+
 def _prepare_database(admin_url: str, state: ServerState) -> None:
     """Database ``frappe``, the roles (with the state's passwords), the schema."""
     with connect(admin_url) as admin, room_errors(admin_url):
@@ -124,10 +138,15 @@ def _prepare_database(admin_url: str, state: ServerState) -> None:
 
 
 def start_server(
-    *, port: int = DEFAULT_PORT, listen: str = "127.0.0.1", data_dir: Path | None = None
+    *,
+    port: int = DEFAULT_PORT,
+    listen: str = "127.0.0.1",
+    data_dir: Path | None = None,
+    ssl: bool | None = None,
 ) -> RunningServer:
     """Start (creating it the first time) the room server of this machine: cluster in the
-    trainer's data folder, database, roles, schema, state file."""
+    trainer's data folder, database, roles, schema, state file. ``ssl`` (default: when
+    listening beyond this machine) turns TLS on, and the seat URL asks for it."""
     data_dir = data_dir or user_data_dir()
     binaries = find_binaries()
     state = load_state(data_dir) or ServerState()
@@ -137,12 +156,17 @@ def start_server(
     state.seat_password = state.seat_password or new_password()
     cluster_dir = Path(state.cluster_dir) if state.cluster_dir else cluster_dir_for(data_dir)
     cluster = Cluster(cluster_dir, port=port, listen=listen, binaries=binaries)
+    if cluster.exists() and cluster.is_running():  # left by a killed `serve`
+        cluster.stop()
+    _check_port_free(listen, port)
     if not cluster.exists():
         cluster.init(state.admin_password)
     if not _is_loopback(listen):
         cluster.allow_network(LAN_HBA_LINES)
-    if cluster.is_running():  # left by a killed `serve`: restart with this run's settings
-        cluster.stop()
+    seat_host = seat_host_for(listen)
+    use_ssl = not _is_loopback(listen) if ssl is None else ssl
+    if use_ssl:
+        cluster.enable_ssl(seat_host)
     cluster.start()
     try:
         local = "127.0.0.1" if listen in ("0.0.0.0", "*") or _is_loopback(listen) else listen
@@ -155,7 +179,14 @@ def start_server(
         cluster.stop()
         raise
     state.trainer_url = _url(TRAINER_ROLE, state.trainer_password, local, port, DATABASE)
-    state.seat_url = _url(SEAT_ROLE, state.seat_password, seat_host_for(listen), port, DATABASE)
+    state.seat_url = _url(
+        SEAT_ROLE,
+        state.seat_password,
+        seat_host,
+        port,
+        DATABASE,
+        "sslmode=require" if use_ssl else "",
+    )
     state.port = port
     state.listen = listen
     state.cluster_dir = str(cluster_dir)

@@ -76,10 +76,15 @@ class HomeScreen(Screen[None]):
         if dashboard:
             room.append(Option("Salle : tableau de bord du formateur  (t)", id="dashboard"))
         options = [*room, *_menu()]
+        before = {menu.get_option_at_index(i).id for i in range(menu.option_count)}
         menu.clear_options()
         menu.add_options(options)
         ids = [option.id for option in options]
-        menu.highlighted = ids.index(highlighted) if highlighted in ids else 0
+        # Something new in the room (a séance opened, an attempt to resume): show it first.
+        if any(option.id not in before for option in room) or highlighted not in ids:
+            menu.highlighted = 0
+        else:
+            menu.highlighted = ids.index(highlighted)
 
     def on_home_screen_chosen(self, message: Chosen) -> None:
         if message.choice == "dictation":  # the dictation area opens its own picker

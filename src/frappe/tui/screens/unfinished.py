@@ -42,9 +42,12 @@ def describe_journal(contents: JournalContents) -> str:
     left = "sans limite" if remaining is None else f"reste {format_clock(remaining)}"
     when = contents.last_written.astimezone().strftime("%d/%m %H:%M")
     state = " — terminé, résultat non enregistré" if contents.end_reason else ""
+    # Damage the reading tolerated (torn line, keystrokes that no longer replay): the trainer
+    # must know before resuming that the text or the time stops there.
+    damage = f" — ⚠ {'; '.join(contents.warnings)}" if contents.warnings else ""
     return (
         f"{config.candidate.name} — {config.exercise_title or config.exercise_id} — "
-        f"{done} — {left} — {when}{state}"
+        f"{done} — {left} — {when}{state}{damage}"
     )
 
 
