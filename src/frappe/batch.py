@@ -876,7 +876,7 @@ def _settings_from(args: argparse.Namespace) -> BatchSettings:
         duration_s=duration,
         include_errors=not args.no_errors,
         rules=rules,
-        normalization=args.normalization,
+        normalization=getattr(args, "normalization", None),
     )
 
 
