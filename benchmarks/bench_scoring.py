@@ -22,8 +22,10 @@ import jiwer
 from benchmarks._common import Result, print_table, time_call
 from frappe.batch import _json_text
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.record_schema import decode_record_json
 from frappe.exercises.results import score_record
-from frappe.exercises.texts import list_texts
+from frappe.exercises.texts import Text, list_texts
+from frappe.runs.verification import centre_rules, verify
 from frappe.scoring import (
     Keystroke,
     align_tokens,
@@ -34,6 +36,7 @@ from frappe.scoring import (
 )
 from frappe.scoring.score import _reference_side
 from frappe.storage.files import write_record
+from frappe.textio import read_file_bytes
 
 RECORDS = 2000
 
@@ -60,8 +63,17 @@ def with_typos(text: str, rate: float, seed: int = 7) -> str:
     return "".join(chars)
 
 
-def make_records(folder: Path, count: int, reference: str) -> None:
-    """Typing records as the app writes them: ~1,200 characters typed with a keystroke log."""
+def catalogue_text() -> Text:
+    """The bundled text the batch's records are typed from: known to the catalogue, so every
+    record goes through all of ``frappe score``'s checks."""
+    return max(list_texts(), key=lambda text: len(text.body))
+
+
+def make_records(folder: Path, count: int, text: Text | None = None) -> None:
+    """Five-minute typing records as the app writes them: ~1,200 characters typed with a
+    keystroke log, of a text of the catalogue."""
+    text = text or catalogue_text()
+    reference = text.body
     profile = scoring_profile()
     started = datetime(2026, 11, 23, 9, tzinfo=UTC)
     for i in range(count):
@@ -70,8 +82,8 @@ def make_records(folder: Path, count: int, reference: str) -> None:
         record = ResultRecord(
             kind="typing",
             candidate=Candidate(f"Candidat {i}", None),
-            exercise_id="bench",
-            exercise_title="bench",
+            exercise_id=text.id,
+            exercise_title=text.title,
             reference=reference,
             typed=typed,
             started_at=started,
@@ -88,28 +100,29 @@ def stage_times(folder: Path, count: int = 300) -> dict[str, float]:
     """Milliseconds per record of each stage of ``frappe score``, in this process (the batch
     pauses the automatic garbage collector, so this does too)."""
     files = sorted(folder.glob("*.json"))[:count]
-    totals = dict.fromkeys(("read", "json", "validate", "score", "entry", "write"), 0.0)
+    totals = dict.fromkeys(("read", "decode", "validate", "verify", "score", "entry", "write"), 0.0)
+    rules = centre_rules()
     enabled = gc.isenabled()
     gc.disable()
     try:
         for path in files:
-            t0 = time.perf_counter()
-            text = path.read_text("utf-8")
-            t1 = time.perf_counter()
-            data = json.loads(text)
-            t2 = time.perf_counter()
-            record = ResultRecord.from_dict(data)  # parse and replay the keystroke log
-            t3 = time.perf_counter()
+            marks = [time.perf_counter()]
+            raw = read_file_bytes(path)
+            marks.append(time.perf_counter())
+            document = decode_record_json(raw)  # typed schema: types, bounds, sizes
+            marks.append(time.perf_counter())
+            record = ResultRecord.from_document(document)  # hashes, profile, log vs clocks
+            marks.append(time.perf_counter())
+            record = verify(record, rules).record  # catalogue, centre's profile
+            marks.append(time.perf_counter())
             score = score_record(record)  # compare the texts, keystroke statistics
-            t4 = time.perf_counter()
+            marks.append(time.perf_counter())
             entry = {"metrics": score.metrics_dict()}
             entry["errors"] = [e.to_dict() for e in score.comparison.errors]
-            t5 = time.perf_counter()
+            marks.append(time.perf_counter())
             _json_text([entry])
-            t6 = time.perf_counter()
-            for name, start, end in zip(
-                totals, (t0, t1, t2, t3, t4, t5), (t1, t2, t3, t4, t5, t6), strict=True
-            ):
+            marks.append(time.perf_counter())
+            for name, start, end in zip(totals, marks, marks[1:], strict=False):
                 totals[name] += end - start
     finally:
         if enabled:
@@ -143,7 +156,7 @@ def run() -> Result:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "records"
-        make_records(folder, RECORDS, reference)
+        make_records(folder, RECORDS)
         stages = stage_times(folder)
         per_jobs: dict[int, float] = {}
         for jobs in (1, os.cpu_count() or 2):
@@ -167,6 +180,7 @@ def run() -> Result:
             per_jobs[jobs] = RECORDS / (time.perf_counter() - start)
         out = json.loads((Path(tmp) / "out.json").read_text("utf-8"))
         assert len(out) == RECORDS and all(e["ok"] for e in out)
+        assert not any(e.get("warnings") for e in out)  # every check ran, and passed
 
     cores = max(per_jobs)
     rows = [
@@ -203,10 +217,14 @@ def run() -> Result:
             for name, ms in stages.items()
         ],
         ("frappe score, 1 process", f"{per_jobs[1]:.0f} files/s", f"{RECORDS} records, end to end"),
-        (f"frappe score, {cores} processes", f"{per_jobs[cores]:.0f} files/s", "target ≥ 2000"),
+        (
+            f"frappe score, {cores} processes",
+            f"{per_jobs[cores]:.0f} files/s",
+            "target ≥ 1000, towards 2000",
+        ),
     ]
     print_table(
-        "Scoring (targets: ≥ 50× difflib, WER no slower than jiwer, ≥ 2000 records/s)", rows
+        "Scoring (targets: ≥ 50× difflib, WER no slower than jiwer, ≥ 1000 records/s)", rows
     )
     return {
         "compare_texts_4000_chars": {"value": round(ours * 1e3, 4), "unit": "ms"},
