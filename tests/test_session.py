@@ -483,6 +483,17 @@ def test_any_key_sequence_replays_to_the_typed_text(keys: list[str]) -> None:
     assert fresh.marker() == progress.marker()
 
 
+def test_wrong_spans_cut_a_row_into_right_and_wrong_runs() -> None:
+    progress = CopyProgress("La fête est prête.", scoring_profile().normalization)
+    progress.apply(Edit(0, "", "La fxte est prete"))
+    flags = [progress.is_wrong(p) for p in range(20)]
+    spans = progress.wrong_spans(0, 20)
+    assert [bad for a, b, bad in spans for _ in range(a, b)] == flags
+    assert spans[0] == (0, 4, False) and spans[1] == (4, 7, True)
+    assert progress.wrong_spans(5, 9) == [(5, 7, True), (7, 9, False)]
+    assert progress.wrong_spans(25, 30) == [(25, 30, False)]
+
+
 def test_time_given_back_pushes_the_limit_and_survives_a_resume() -> None:
     clock = FakeClock()
     first = Session(make_config(limit=60.0), clock=clock)

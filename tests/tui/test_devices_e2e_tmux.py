@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import test_e2e_tmux
 from test_e2e_tmux import FRAPPE, Tmux, wait_until
@@ -191,3 +192,35 @@ def test_a_pedal_on_a_fifo_with_pedal_profile_vec_plays_and_pauses(
         assert _playbacks(tmp_path) == ["play", "pause", "resume", "pause"]
     finally:
         os.close(writer)
+
+
+def test_the_settings_screen_plays_its_test_sound_on_the_real_output(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    """`frappe`, « o »: the outputs PortAudio lists, F2 plays the tone into the ALSA file
+    device (the samples land in the capture), Ctrl+S writes frappe.toml."""
+    home = tmp_path / "home"
+    home.mkdir()
+    capture = tmp_path / "cap.raw"
+    (home / ".asoundrc").write_text(
+        "pcm.!default {\n"
+        f'  type file\n  slave.pcm "null"\n  file "{capture}"\n  format "raw"\n'
+        "}\n"
+        "pcm.null { type null }\n"
+    )
+    tmux.env["HOME"] = str(home)
+    tmux.env["JACK_NO_START_SERVER"] = "1"
+    tmux.env["JACK_DEFAULT_SERVER"] = f"frappe-none-{os.getpid()}"
+    tmux.start("settings", [str(FRAPPE)])
+    tmux.wait_for("settings", "Réglages : sortie audio et pédale")
+    tmux.keys("settings", "o")
+    tmux.wait_for("settings", "Sortie audio des dictées")
+    tmux.keys("settings", "F2")
+    tmux.wait_for("settings", "Son de test joué sur", timeout=30)
+    samples = np.fromfile(capture, dtype=np.float32)
+    assert np.count_nonzero(samples) >= 15000  # the one-second tone at 16 kHz
+    tmux.keys("settings", "C-s")
+    tmux.wait_for("settings", "Réglages enregistrés")
+    assert (tmp_path / "config" / "frappe.toml").is_file()
+    tmux.keys("settings", "C-q")
+    wait_until(lambda: not tmux.alive("settings"), 15)

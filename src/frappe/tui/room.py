@@ -28,6 +28,7 @@ from frappe.storage.room.seat_link import (
     PgSeatLink,
     connect_seat,
     describe_seance,
+    with_link_checks,
 )
 from frappe.tui.config import AppConfig
 
@@ -86,7 +87,7 @@ class SeatRoom:
     """
 
     def __init__(self, url: str, config: AppConfig, on_offer: Callable[[RoomOffer], None]) -> None:
-        self.url = url
+        self.url = with_link_checks(url)
         self.config = config
         self.seat = seat_name()
         self._on_offer = on_offer

@@ -3,6 +3,7 @@ in an exam. Saving runs in a worker thread; a save that fails keeps the journal.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import ClassVar
 
@@ -72,6 +73,10 @@ class TypingScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The objects alive now (Textual, the text, the screens) stay alive for the whole
+        # test: frozen, a full garbage collection does not walk them again, and a key that
+        # triggers one waits ~1 ms instead of ~50 (measured in make bench).
+        gc.freeze()
         self.area.focus()
         self.check_time()
         self.set_interval(self.config.tick_interval, self.check_time)
@@ -166,9 +171,13 @@ class TypingScreen(Screen[None]):
         """Leave without a result (the app quits): the journal stays, to resume later."""
         self.running.journal.close()
 
+    def on_unmount(self) -> None:
+        gc.unfreeze()
+
     def _finish(self) -> None:
         if self._saving:
             return
+        gc.unfreeze()
         self._saving = True
         self.area.disabled = True
         self.area.typed.show_cursor = False

@@ -66,6 +66,7 @@ class TypingArea(Vertical, can_focus=True):
         live = session.config.settings.live_feedback and session.progress is not None
         if live and session.progress is not None:
             self.typed.is_wrong = session.progress.is_wrong
+            self.typed.wrong_spans = session.progress.wrong_spans
         if session.progress is not None:
             self.reference.marker = session.progress.marker()
 

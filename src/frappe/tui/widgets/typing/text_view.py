@@ -184,6 +184,8 @@ class TextView(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.wrapped = WrappedText(text, 80)
         self._wrapped_width = 0
+        self._view_width = 0
+        self._view_height = 0
         self._strips: dict[int, Strip] = {}
         self.top_row = 0
         self.scroll_margin = 1
@@ -252,12 +254,13 @@ class TextView(Widget):
             self._refresh_rows(rows)
 
     def _refresh_rows(self, rows: Iterable[int]) -> None:
-        height = self.size.height
-        width = self.size.width
-        for row in rows:
-            y = row - self.top_row
-            if 0 <= y < height:
-                self.refresh(Region(0, y, width, 1))
+        # One region from the first to the last visible changed row: each region is a
+        # separate repaint request, and a key changes one or two neighbouring rows.
+        height = self._view_height
+        visible = [y for y in (row - self.top_row for row in rows) if 0 <= y < height]
+        if visible:
+            top = min(visible)
+            self.refresh(Region(0, top, self._view_width, max(visible) - top + 1))
 
     def _follow(self, *, force: bool = False) -> bool:
         """Scroll so the focus offset stays visible; True when everything was redrawn.
@@ -265,7 +268,7 @@ class TextView(Widget):
         Going down, the view jumps so the focus row comes back to a third of the height:
         a full redraw every few rows rather than at every row.
         """
-        height = self.size.height
+        height = self._view_height
         if height <= 0:
             return False
         row = self.wrapped.row_of(min(self.focus_offset(), self.wrapped.length))
@@ -285,7 +288,10 @@ class TextView(Widget):
     # -- Textual -----------------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        width = self.size.width
+        # Widget.size walks the layout (region, gutter, scrollbars) on each call: the hot path
+        # reads these two copies, kept right here.
+        width = self._view_width = self.size.width
+        self._view_height = self.size.height
         if width and width != self._wrapped_width:
             self._wrapped_width = width
             self.wrapped.set_text(self.wrapped.text, width)
@@ -297,7 +303,7 @@ class TextView(Widget):
 
     def render_line(self, y: int) -> Strip:
         row = self.top_row + y
-        width = self.size.width
+        width = self._view_width or self.size.width
         if row >= len(self.wrapped.rows):
             return Strip.blank(width, self.base_style)
         strip = self._strips.get(row)

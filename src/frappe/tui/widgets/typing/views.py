@@ -95,6 +95,9 @@ class TypedView(TextView):
     ) -> None:
         super().__init__(text, name=name, id=id, classes=classes)
         self.is_wrong: Callable[[int], bool] | None = None
+        # Runs of right and wrong characters over a range (live feedback), when known: one
+        # call per row instead of ``is_wrong`` per character.
+        self.wrong_spans: Callable[[int, int], list[tuple[int, int, bool]]] | None = None
         self.pending = ""
         self.show_cursor = True
 
@@ -110,6 +113,8 @@ class TypedView(TextView):
         if check is None:
             return [(start, end, plain)]
         wrong = self.style_of("typed--wrong")
+        if self.wrong_spans is not None:
+            return [(a, b, wrong if bad else plain) for a, b, bad in self.wrong_spans(start, end)]
         runs: list[Run] = []
         run_start = start
         run_wrong = False
