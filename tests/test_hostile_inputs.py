@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import tracemalloc
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ import pytest
 from conftest import RecordFactory
 from frappe.batch import BatchSettings, run_score, score_inputs
 from frappe.errors import InputFileError, RecordError
-from frappe.exercises.record import ResultRecord
+from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.results import score_record
+from frappe.scoring import Keystroke, scoring_profile
 from frappe.storage.files import read_record, write_record
 from frappe.textio import decode_text, plain_text, read_file_bytes
 
@@ -386,3 +389,51 @@ def test_score_does_not_score_its_own_output(tmp_path: Path, make_record: Record
     )
     assert again.returncode == 0, again.stderr
     assert len(json.loads(out.read_text("utf-8"))) == 2
+
+
+def _long_record(strokes: int, tmp_path: Path) -> Path:
+    """A record of ``strokes`` keystrokes, one every 100 ms, no time limit (5.5 h at 200,000:
+    within the one-day bound), typed against a reference as long."""
+    words = ("patient", "hospitalisé", "le", "matin", "suivi", "cardiologie", "ordonnance")
+    reference = " ".join(words[i % len(words)] for i in range(strokes))[:strokes]
+    typed = reference[: strokes - 1] + "x"
+    started = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    duration = strokes / 10 + 1
+    record = ResultRecord(
+        kind="typing",
+        candidate=Candidate("Martin Claire"),
+        exercise_id="long",
+        exercise_title="long",
+        reference=reference,
+        typed=typed,
+        started_at=started,
+        ended_at=started + timedelta(seconds=duration),
+        duration_s=duration,
+        end_reason="stopped",
+        settings=RecordSettings(None, True, scoring_profile()),
+        keystrokes=tuple(Keystroke(100 * i, c, "insert", i, c) for i, c in enumerate(typed)),
+    )
+    # Compact, as a room server would send it: indented, 200,000 keystrokes pass 10 MB.
+    return write_data(tmp_path / f"long{strokes}.json", record.to_dict())
+
+
+def _peak_memory_scoring(path: Path) -> int:
+    tracemalloc.start()
+    try:
+        score = score_record(read_record(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert score.metrics.keystroke_accuracy is not None
+    return peak
+
+
+def test_a_200000_keystroke_record_is_scored_in_linear_memory(tmp_path: Path) -> None:
+    small = _long_record(50_000, tmp_path)
+    large = _long_record(200_000, tmp_path)
+    small_peak = _peak_memory_scoring(small)
+    large_peak = _peak_memory_scoring(large)
+    # Linear: four times the keystrokes, at most about four times the memory.
+    assert large_peak < 5 * small_peak
+    # And bounded per keystroke (the file itself is ~35 bytes a keystroke).
+    assert large_peak / 200_000 < 2_000
