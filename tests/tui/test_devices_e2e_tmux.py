@@ -83,6 +83,9 @@ def jack(tmp_path: Path) -> Iterator[Jack]:
     server = Jack(f"frappe-dev-{os.getpid()}-{time.monotonic_ns() % 10**9}", tmp_path / "jack.log")
     yield server
     server.kill()
+    # Semaphores JACK clients leave behind when their server died under them.
+    for leftover in Path("/dev/shm").glob(f"jack_sem.*_{server.name}_*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _command(tmp_path: Path, *extra: str) -> list[str]:
@@ -224,3 +227,34 @@ def test_the_settings_screen_plays_its_test_sound_on_the_real_output(
     assert (tmp_path / "config" / "frappe.toml").is_file()
     tmux.keys("settings", "C-q")
     wait_until(lambda: not tmux.alive("settings"), 15)
+
+
+def test_after_the_server_restarted_escape_relaunches_and_the_dictation_goes_on(
+    tmux: Tmux, tmp_path: Path, jack: Jack
+) -> None:
+    """PortAudio cannot reconnect within a process once the JACK server died under its
+    stream (closing or terminating then never returns): frappe says so, and Échap runs the
+    same command again in a fresh process, which resumes the dictation and plays."""
+    _setup(tmux, tmp_path, jack)
+    jack.start()
+    tmux.start("restart", _command(tmp_path, "--no-pedal"))
+    tmux.wait_for("restart", "Audio prêt", timeout=30)
+    tmux.keys("restart", "Escape")
+    tmux.wait_for("restart", "▶ Lecture", timeout=30)
+    time.sleep(0.5)
+    tmux.keys("restart", "Je", literal=True)
+    jack.kill()
+    tmux.wait_for("restart", "Sortie audio perdue", timeout=30)
+    jack.start()  # the server is back
+    time.sleep(0.5)
+    tmux.keys("restart", "Escape")  # reconnect: this process cannot any more
+    tmux.wait_for("restart", "Échap relance frappe", timeout=30)
+    time.sleep(0.5)
+    tmux.keys("restart", "Escape")
+    screen = tmux.wait_for("restart", "Dictée reprise", timeout=60)
+    assert "Je" in screen
+    tmux.wait_for("restart", "texte rétabli, lecture à l'endroit quitté", timeout=30)
+    time.sleep(0.5)
+    tmux.keys("restart", "Escape")
+    tmux.wait_for("restart", "▶ Lecture", timeout=30)
+    _quit(tmux, "restart", tmp_path)
