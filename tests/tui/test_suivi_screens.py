@@ -108,6 +108,10 @@ async def test_class_view_navigation_and_modes(env: TuiEnv) -> None:
         assert chart.points_shown == 3
         await pilot.press("m")
         assert chart.points_shown == 1
+        await pilot.press("a")
+        await settle(pilot)
+        (attestation,) = (env.storage.results_dir.parent / "exports").glob("attestation-*.pdf")
+        assert attestation.read_bytes().startswith(b"%PDF")
         await pilot.press("escape")
         assert isinstance(app.screen, ClassScreen)
 

@@ -257,6 +257,7 @@ def _summary_text(view: ClassView) -> str:
 class _CandidateData:
     view: CandidateView
     group: Group | None
+    results: list[StoredResult]
 
 
 class CandidateScreen(Screen[None]):
@@ -266,6 +267,7 @@ class CandidateScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="candidate.back"),
         Binding("m", "toggle_mode", "Examens/entraînement", id="candidate.mode"),
+        Binding("a", "attestation", "Attestation (PDF)", id="candidate.attestation"),
     ]
 
     def __init__(self, config: AppConfig, query: str, *, group: str | None = None) -> None:
@@ -314,9 +316,32 @@ class CandidateScreen(Screen[None]):
                     for r in results
                     if group.member_for(r.candidate_name, r.candidate_id) == member
                 ] or mine
-        return _CandidateData(candidate_view(mine, targets=group_targets(group)), group)
+        return _CandidateData(candidate_view(mine, targets=group_targets(group)), group, mine)
+
+    def action_attestation(self) -> None:
+        if self.data is None or not self.data.results:
+            self.notify("Aucun résultat : pas d'attestation.", severity="warning")
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = _file_slug(self.data.view.name or self.query_text)
+        path = exports_dir(self.config) / f"attestation-{name}-{stamp}.pdf"
+        self._attestation(self.data, path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="candidate-export")
+    def _attestation(self, data: _CandidateData, path: Path) -> Path:
+        from frappe.reports import exports  # noqa: PLC0415 (fpdf2 on demand)
+
+        return exports.write_attestation(data.results, path, group=data.group)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "candidate-export":
+            if event.state is WorkerState.SUCCESS:
+                self.notify(f"Attestation écrite : {event.worker.result}", title="Attestation")
+            elif event.state is WorkerState.ERROR:
+                self.notify(
+                    str(event.worker.error), title="Attestation impossible", severity="error"
+                )
+            return
         if event.worker.group != "candidate-load":
             return
         if event.state is WorkerState.SUCCESS:
