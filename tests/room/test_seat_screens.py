@@ -100,7 +100,17 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
         menu.highlighted = index
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SeanceScreen))
-        app.screen.query_one("#seance-name", Input).value = "Martin  Claire"
+        seance_screen = app.screen
+        assert isinstance(seance_screen, SeanceScreen)
+        seance_screen.query_one("#seance-name", Input).value = "Martin  Claire"
+        await pilot.click("#start")
+        # Joined: the candidate reads the séance's own rules, then starts.
+        await wait_until(pilot, lambda: seance_screen.running is not None)
+        rules = str(seance_screen.query_one("#seance-rules").render())
+        assert "Candidat : Martin Claire" in rules and "Durée : 1 min" in rules
+        assert "La correction (retour arrière) est autorisée." in rules
+        [waiting] = attempts(room_db, seance.id)
+        assert waiting.candidate.name == "Martin Claire"  # joined: « en attente » for the trainer
         await pilot.click("#start")
         await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
         screen = app.screen
