@@ -278,3 +278,30 @@ async def test_the_dashboard_follows_seats_live_and_a_dead_seat_resumes_elsewher
             await wait_until(pilot, lambda a=attempt: "(officiel)" in row(screen, a)["result"])  # type: ignore[misc]
     with client.connect(room_db.trainer_url) as trainer:
         assert client.get_seance(trainer, seance.id).closed_at is not None
+
+
+@asynctest
+async def test_a_seat_whose_server_is_down_says_so_and_works_as_a_lone_pc(tmp_path: Path) -> None:
+    down = "postgresql://frappe_seat:x@127.0.0.1:9/frappe"
+    app = make_app(app_config(tmp_path, FakeClock(), down))
+    async with app.run_test(size=(110, 30)) as pilot:
+        line = app.screen.query_one("#home-room")
+        await wait_until(pilot, lambda: "injoignable" in str(line.render()))
+        assert line.display
+        assert "les séances s'afficheront à son retour" in str(line.render())
+        assert not any(i.startswith(("seance:", "resume:")) for i in menu_ids(app))
+        assert "exam" in menu_ids(app)  # everything else as on a lone PC
+
+
+@asynctest
+async def test_take_with_the_server_down_ends_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    down = "postgresql://frappe_seat:x@127.0.0.1:9/frappe"
+    app = make_app(app_config(tmp_path, FakeClock(), down), StartRoomTake(Candidate("A")))
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("frappe : serveur de salle (127.0.0.1:9) injoignable")
+    assert "\n" not in err

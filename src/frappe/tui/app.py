@@ -275,9 +275,12 @@ class FrappeApp(App[int]):
         from frappe.tui.room import trainer_url  # noqa: PLC0415
 
         home = self.screen_stack[0] if self.screen_stack else None
-        if isinstance(home, HomeScreen):
+        if isinstance(home, HomeScreen) and self.room is not None:
             home.show_room(
-                offer.seance_labels(), offer.resume_labels(), dashboard=trainer_url() is not None
+                offer.seance_labels(),
+                offer.resume_labels(),
+                dashboard=trainer_url() is not None,
+                status=self.room.status_line(),
             )
 
     def open_seance(self, seance_id: str | None) -> None:

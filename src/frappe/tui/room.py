@@ -27,6 +27,7 @@ from frappe.storage.room.seat_link import (
     AttemptTicket,
     PgSeatLink,
     connect_seat,
+    describe_room,
     describe_seance,
     with_link_checks,
 )
@@ -140,6 +141,18 @@ class SeatRoom:
         if offer != self.offer:
             self.offer = offer
             self._on_offer(offer)
+
+    def status_line(self) -> str:
+        """« Poste PC-07 — salle 192.168.1.10:5433 : … », for the home screen."""
+        where = f"Poste {self.seat} — salle {describe_room(self.url)}"
+        offer = self.offer
+        if offer.online:
+            count = len(offer.seances)
+            if count == 0:
+                return f"{where} : connecté, aucune séance ouverte"
+            return f"{where} : connecté"
+        reason = offer.message or "connexion…"
+        return f"{where} : {reason} — les séances s'afficheront à son retour"
 
     # -- taking part -------------------------------------------------------------------------
 
