@@ -30,6 +30,7 @@ from frappe.reports.statistics import (
     seances,
 )
 from frappe.storage.history import open_history
+from frappe.storage.roster import propose_merges
 from frappe.storage.store import Group, ResultFilter, StoredResult, name_key, search_key
 from frappe.tui.config import AppConfig
 from frappe.tui.navigation import OpenCandidateView
@@ -51,6 +52,7 @@ class _ClassData:
     groups: list[Group]
     group: Group | None
     results: list[StoredResult]
+    proposals: int = 0
 
 
 class ClassScreen(Screen[None]):
@@ -100,7 +102,11 @@ class ClassScreen(Screen[None]):
             if wanted is None and groups:
                 group = groups[0]
             results = store.results(ResultFilter(group=group.name if group else None))
-        return _ClassData(groups, group, results)
+            proposals = 0
+            if group is not None:  # names that look like a member's: the trainer decides
+                everyone = [(r.candidate_name, r.candidate_id) for r in store.results()]
+                proposals = len(propose_merges(group, everyone))
+        return _ClassData(groups, group, results, proposals)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "suivi-load":
@@ -155,7 +161,13 @@ class ClassScreen(Screen[None]):
                 "—" if result.critical_errors is None else str(result.critical_errors),
                 verdict(result.passed, result.kind),
             )
-        self.query_one("#suivi-summary", Static).update(_summary_text(self.view))
+        summary = _summary_text(self.view)
+        if self.data.proposals and self.data.group is not None:
+            summary += (
+                f"\n{self.data.proposals} nom(s) à rapprocher de la liste : frappe suivi groupe "
+                f"voir « {self.data.group.name} »"
+            )
+        self.query_one("#suivi-summary", Static).update(summary)
         self.query_one("#suivi-title", Static).update(
             f"Tableaux de suivi — {title} — {MODE_LABELS[self.mode]}"
             + (f" — séance {self.seance}" if self.seance else "")
