@@ -19,6 +19,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from frappe.errors import FrappeError
+from frappe.exercises.session import SessionState
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import (
     AppConfig,
@@ -307,11 +308,11 @@ class FrappeApp(App[int]):
         def work() -> None:
             try:
                 seance = room.pick_seance(start.seance_id)
-                running = room.join(seance.id, start.candidate)
+                running = room.take(seance, start.candidate)
             except FrappeError as error:
                 self.call_from_thread(self.exit, 1, 1, f"frappe : {error}")
                 return
-            if start.skip_instructions:
+            if start.skip_instructions or running.session.state is SessionState.RESUMED:
                 self.call_from_thread(self._show_room_exam, running)
             else:  # the séance's rules, then « Commencer le test »
                 self.call_from_thread(
