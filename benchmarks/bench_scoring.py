@@ -34,7 +34,7 @@ from frappe.scoring import (
     scoring_profile,
     word_measures,
 )
-from frappe.scoring.score import _reference_side
+from frappe.scoring.score import _reference_side, score_typing
 from frappe.storage.files import write_record
 from frappe.textio import read_file_bytes
 
@@ -128,6 +128,62 @@ def stage_times(folder: Path, count: int = 300) -> dict[str, float]:
         if enabled:
             gc.enable()
     return {name: total * 1e3 / len(files) for name, total in totals.items()}
+
+
+def long_text(length: int) -> str:
+    """The bundled texts repeated to ``length`` characters."""
+    body = "\n".join(t.body for t in list_texts())
+    return (body * (length // len(body) + 1))[:length].rsplit(" ", 1)[0]
+
+
+LONG_SIZES = (250_000, 1_000_000, 2_000_000)
+LONG_EDIT_RATE = 0.001  # « almost equal »: one character edited per 1,000
+
+
+def long_texts() -> Result:
+    """compare_texts on long, almost equal pairs, and the stopping-point search of a 10 MB typed
+    text against a short reference (issue 14 §6: targets 2 MB < 2 s, growth ≤ 1.2× per doubling
+    beyond linear)."""
+    norm = normalization_profile("frappe")
+    seconds: dict[int, float] = {}
+    for size in LONG_SIZES:
+        reference = long_text(size)
+        typed = with_typos(reference, LONG_EDIT_RATE)
+        seconds[size] = time_call(
+            lambda r=reference, t=typed: (_reference_side.cache_clear(), compare_texts(r, t, norm)),
+            repeat=3,
+            min_time=0.0,
+        )
+    short = long_text(3000)
+    huge = long_text(10_000_000)
+    huge_s = time_call(
+        lambda: score_typing(short, huge, duration_s=600, profile=scoring_profile()),
+        repeat=1,
+        min_time=0.0,
+    )
+    small, middle, large = LONG_SIZES
+    # Growth per doubling of the size, divided by the 2× a linear algorithm would show.
+    growth = {
+        "1 MB / 250 KB": (seconds[middle] / seconds[small]) ** 0.5 / 2,
+        "2 MB / 1 MB": seconds[large] / seconds[middle] / 2,
+    }
+    rows = [
+        (f"compare_texts {size // 1000} KB", f"{seconds[size]:.3f} s", "one edit per 1,000 chars")
+        for size in LONG_SIZES
+    ]
+    rows += [
+        (f"  growth {name}", f"{value:.2f}×", "per doubling, beyond linear (≤ 1.2)")
+        for name, value in growth.items()
+    ]
+    rows.append(("10 MB typed vs 3 KB reference", f"{huge_s:.2f} s", "score_typing --duration"))
+    print_table("Long texts (target: 2 MB < 2 s, growth ≤ 1.2× per doubling beyond linear)", rows)
+    result: Result = {
+        f"compare_texts_{size // 1000}_kb": {"value": round(seconds[size], 3), "unit": "s"}
+        for size in LONG_SIZES
+    }
+    result["long_text_growth_per_doubling"] = {"value": round(max(growth.values()), 2), "unit": "x"}
+    result["score_10_mb_vs_short_reference"] = {"value": round(huge_s, 2), "unit": "s"}
+    return result
 
 
 def run() -> Result:
@@ -227,6 +283,7 @@ def run() -> Result:
         "Scoring (targets: ≥ 50× difflib, WER no slower than jiwer, ≥ 1000 records/s)", rows
     )
     return {
+        **long_texts(),
         "compare_texts_4000_chars": {"value": round(ours * 1e3, 4), "unit": "ms"},
         "difflib_autojunk_ratio": {"value": round(difflib_default / ours, 1), "unit": "x"},
         "difflib_nojunk_ratio": {"value": round(difflib_nojunk / ours, 1), "unit": "x"},

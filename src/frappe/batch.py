@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import gc
 import io
 import json
@@ -42,7 +43,12 @@ from frappe.exercises.results import score_record
 from frappe.reports.csv_export import Column, CsvStyle, csv_text
 from frappe.runs.verification import CentreRules, centre_rules, verify
 from frappe.scoring.correction import CorrectionScore
-from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
+from frappe.scoring.profiles import (
+    ScoringProfile,
+    load_profiles,
+    normalization_profile,
+    scoring_profile,
+)
 from frappe.scoring.score import compare_texts, count_faults, score_typing
 from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.files import read_record, write_atomic
@@ -73,6 +79,8 @@ class BatchSettings:
         include_errors: Put the error list of each input in the output.
         rules: The centre's catalogue and profiles records are checked against (None: no
             such check, the record's own consistency only).
+        normalization: Normalisation profile imposed whatever the scoring profile
+            (``--normalization``), None: the profile's own.
     """
 
     reference: str | None
@@ -80,6 +88,7 @@ class BatchSettings:
     duration_s: float | None
     include_errors: bool = True
     rules: CentreRules | None = None
+    normalization: str | None = None
 
 
 # Scoring one record allocates thousands of short-lived containers (the keystroke log) and makes
@@ -139,6 +148,8 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
                     record, warnings = verified.record, verified.warnings
                 else:  # a profile imposed on every record: only the catalogue matters
                     warnings = settings.rules.catalogue.check(record)
+            if settings.normalization is not None:
+                profile = _with_normalization(profile or record.settings.profile, settings)
             score = score_record(record, profile)
             metrics = score.metrics_dict()
             metrics["kind"] = record.kind
@@ -155,6 +166,8 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
         else:
             typed = read_text_file(path)
             profile = profile or scoring_profile()
+            if settings.normalization is not None:
+                profile = _with_normalization(profile, settings)
             if settings.duration_s is not None:
                 typing_score = score_typing(
                     settings.reference, typed, duration_s=settings.duration_s, profile=profile
@@ -187,6 +200,12 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
         if recognition is not None:
             entry["recognition"] = recognition
     return entry
+
+
+def _with_normalization(profile: ScoringProfile, settings: BatchSettings) -> ScoringProfile:
+    """``profile`` with the normalisation imposed by ``--normalization``."""
+    assert settings.normalization is not None
+    return dataclasses.replace(profile, normalization=normalization_profile(settings.normalization))
 
 
 def _record_fields(
@@ -857,6 +876,7 @@ def _settings_from(args: argparse.Namespace) -> BatchSettings:
         duration_s=duration,
         include_errors=not args.no_errors,
         rules=rules,
+        normalization=getattr(args, "normalization", None),
     )
 
 
@@ -889,6 +909,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="CSV : « ; », virgule décimale, BOM, en-têtes français (défaut) ; ou « , » et point",
     )
     parser.add_argument("--profile", metavar="NOM", help="profil de notation imposé")
+    parser.add_argument(
+        "--normalization",
+        choices=("strict", "frappe", "wer"),
+        help="normalisation imposée quel que soit le profil (wer : comme jiwer / la "
+        "reconnaissance vocale)",
+    )
     parser.add_argument(
         "--profiles",
         metavar="FICHIER.toml",

@@ -337,6 +337,13 @@ def run_close(args: argparse.Namespace) -> int:
         f"Séance {seance.id} close : {len(results)} épreuve(s), {handed} remise(s), "
         f"{len(results) - handed} interrompue(s). Résultats officiels figés."
     )
+    # The chain heads, to copy onto the procès-verbal: a journal truncated or rewritten later
+    # on the server no longer ends on them.
+    for result in results:
+        print(
+            f"  épreuve {result.attempt_id} — {result.candidate.name} — "
+            f"{result.head_seq} lignes — empreinte {result.head_hash[:16]}"
+        )
     return 0
 
 

@@ -48,7 +48,7 @@ from frappe.audio.stretch import (
     clamp_speed,
     make_stretcher,
 )
-from frappe.errors import AudioError
+from frappe.errors import AudioError, AudioServerHungError
 
 _log = logging.getLogger(__name__)
 
@@ -198,8 +198,8 @@ class ListeningStats:
 
 
 _HUNG = (
-    "Le serveur audio ne répond plus : quittez (Ctrl+Q) puis relancez la même commande "
-    "— le travail en cours est conservé et reprend où il en était."
+    "Le serveur audio ne répond plus (redémarré ?) : frappe doit être relancé — le travail "
+    "en cours est conservé et reprend où il en était."
 )
 
 
@@ -244,7 +244,7 @@ class _Library:
 
     def check(self) -> None:
         if self.hung:
-            raise AudioError(_HUNG)
+            raise AudioServerHungError(_HUNG)
 
     def rescan(self) -> bool:
         """Terminate and initialize PortAudio so that it lists the devices as they are now.
@@ -260,7 +260,7 @@ class _Library:
             steps: list[Callable[[], object]] = [sd._terminate] * initialized + [sd._initialize]
             for step in steps:
                 if not self.bounded(step):
-                    raise AudioError(_HUNG)
+                    raise AudioServerHungError(_HUNG)
             return True
 
     def exit(self) -> None:
@@ -1186,7 +1186,7 @@ class Player:
                 return
             old, self._stream = self._stream, None
             if old is not None and not _close_quietly(old):
-                raise AudioError(_HUNG)
+                raise AudioServerHungError(_HUNG)
             # PortAudio lists devices once per initialisation: a re-plugged headset or a
             # restarted server only shows up after a rescan (done when no stream is open).
             _library.rescan()

@@ -75,6 +75,11 @@ class FrappeCommands(Provider):
                 "Brouillons de reconnaissance vocale et références des dictées",
                 partial(app.open_menu, "trainer"),
             ),
+            (
+                "Réglages",
+                "Sortie audio et pédale de ce poste (son de test, apprentissage)",
+                partial(app.open_menu, "settings"),
+            ),
         ]
 
     async def search(self, query: str) -> Hits:
@@ -195,6 +200,10 @@ class FrappeApp(App[int]):
             from frappe.tui.screens.trainer import TrainerScreen  # noqa: PLC0415 - rarely used
 
             self.push_screen(TrainerScreen())
+        elif choice == "settings":
+            from frappe.tui.screens.settings import SettingsScreen  # noqa: PLC0415 - rarely used
+
+            self.push_screen(SettingsScreen())
         elif choice.startswith("seance"):
             self.open_seance(choice.partition(":")[2] or None)
         elif choice.startswith("resume:"):

@@ -25,6 +25,7 @@ def _menu() -> list[Option]:
         Option("Résultats et historique  (r)", id="results"),
         Option("Formateur : brouillons et références  (f)", id="trainer"),
         Option("Tableaux de suivi : classes et candidats  (s)", id="suivi"),
+        Option("Réglages : sortie audio et pédale  (o)", id="settings"),
         Option("Quitter  (ctrl+q)", id="quit"),
     ]
 
@@ -39,6 +40,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "choose('results')", "Résultats", id="home.results"),
         Binding("f", "choose('trainer')", "Formateur", id="home.trainer"),
         Binding("s", "choose('suivi')", "Suivi", id="home.suivi"),
+        Binding("o", "choose('settings')", "Réglages", id="home.settings", show=False),
         Binding("j", "choose('seance')", "Rejoindre la séance", id="home.seance", show=False),
         Binding("t", "choose('dashboard')", "Tableau de bord", id="home.dashboard", show=False),
     ]
