@@ -9,7 +9,15 @@ import traceback
 
 from benchmarks._common import Result
 
-MODULES = ("bench_scoring", "bench_tui", "bench_audio", "bench_asr", "bench_room", "bench_suivi")
+MODULES = (
+    "bench_scoring",
+    "bench_tui",
+    "bench_audio",
+    "bench_asr",
+    "bench_room",
+    "bench_seat",
+    "bench_suivi",
+)
 
 
 def main() -> int:

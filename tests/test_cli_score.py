@@ -136,6 +136,8 @@ def test_forced_profile_csv_and_table_outputs(tmp_path: Path, make_record: Recor
         "intersteno",
         "--format",
         "csv",
+        "--csv-style",
+        "international",
         "--output",
         str(csv_out),
         cwd=tmp_path,

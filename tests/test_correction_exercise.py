@@ -320,7 +320,10 @@ def test_batch_reports_fixed_missed_and_introduced(
     assert [e["hyp"] for e in entry["recognition"]["introduced"]] == ["cardiaques."]
     assert {e["op"] for e in entry["errors"]} <= {"substitution", "omission", "insertion"}
 
-    assert main(["score", str(room), "--format", "csv", "--jobs", "1"]) == 1
+    assert (
+        main(["score", str(room), "--format", "csv", "--csv-style", "international", "--jobs", "1"])
+        == 1
+    )
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["ok"], r["fixed"], r["missed"], r["introduced"]) for r in rows] == [
         ("True", "1", "4", "1"),

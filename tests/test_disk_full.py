@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +38,7 @@ from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
 from frappe.storage.journal import JournalWriter, read_journal, unfinished_journals
+from frappe.tui.dialogs.save_elsewhere import suggested_folders
 from frappe.tui.screens.unfinished import describe_journal
 from full_disk import FullDisk, mounted_tmpfs
 
@@ -321,3 +324,60 @@ def test_any_other_write_error_is_an_alarm_too(tmp_path: Path) -> None:
         assert "prévenez le surveillant" in JOURNAL_FAILING
     finally:
         journal.close()
+
+
+def test_the_folders_offered_are_on_another_disk(full_disk: FullDisk, tmp_path: Path) -> None:
+    home = tmp_path / "maison"
+    home.mkdir()
+    same_disk = full_disk.root / "results"
+    same_disk.mkdir()
+    assert suggested_folders(same_disk, home=home)[-1:] == [home]
+    assert same_disk not in suggested_folders(same_disk, home=full_disk.root)
+    assert full_disk.root not in suggested_folders(same_disk, home=full_disk.root)
+
+
+_FILE_SIZE_LIMIT_SCRIPT = """
+import json, resource, signal, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from test_disk_full import BODY, Clock, spec, storage_on, type_text
+from frappe.runs.typing_test import journal_alarm, start_test
+from frappe.storage.journal import read_journal
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+folder = Path(sys.argv[1])
+clock = Clock()
+running = start_test(spec(), storage_on(folder), clock=clock)
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+limit = running.journal.path.stat().st_size + 2000
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+alarms = type_text(running, clock, BODY[:300])
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+alarms += type_text(running, clock, BODY[300:])
+running.journal.close()
+print(json.dumps({
+    "alarms": alarms,
+    "typed": running.session.typed,
+    "journal": read_journal(running.journal.path).typed,
+}))
+"""
+
+
+def test_a_file_size_limit_is_survived_without_root(tmp_path: Path) -> None:
+    # The same path as a full disk, through the kernel's per-process file size limit (EFBIG),
+    # which needs no privilege: runs where a tmpfs cannot be mounted.
+    tests_dir = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", _FILE_SIZE_LIMIT_SCRIPT, str(tmp_path), str(tests_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    alarms = report["alarms"]
+    first = alarms.index(JOURNAL_DISK_FULL)
+    assert 0 < first < 300 and set(alarms[first:300]) == {JOURNAL_DISK_FULL}
+    assert alarms[300:] == [""] * 100
+    assert report["typed"] == BODY and report["journal"] == BODY

@@ -259,7 +259,9 @@ def _parse_json(text: str) -> int:
 
 
 def _parse_csv(text: str) -> int:
-    rows = list(csv.reader(io.StringIO(text)))
+    # The default CSV is for French Excel: BOM, « ; » and decimal commas.
+    french = text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";" if french else ","))
     assert len({len(row) for row in rows}) == 1
     return len(rows) - 1
 

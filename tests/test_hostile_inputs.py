@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import tracemalloc
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ import pytest
 from conftest import RecordFactory
 from frappe.batch import BatchSettings, run_score, score_inputs
 from frappe.errors import InputFileError, RecordError
-from frappe.exercises.record import ResultRecord
+from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.results import score_record
+from frappe.scoring import Keystroke, scoring_profile
 from frappe.storage.files import read_record, write_record
 from frappe.textio import decode_text, plain_text, read_file_bytes
 
@@ -75,7 +78,8 @@ def test_a_lone_surrogate_in_a_name_fails_that_file_only_in_every_format(
     (room / "b.json").write_text(text.replace("Martin Claire", "Martin \\ud800 Claire"), "utf-8")
     outputs = {}
     for output_format in ("json", "csv", "table"):
-        result = run_frappe("score", str(room), "--format", output_format, cwd=tmp_path)
+        style = ("--csv-style", "international") if output_format == "csv" else ()
+        result = run_frappe("score", str(room), "--format", output_format, *style, cwd=tmp_path)
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr
         outputs[output_format] = result.stdout
@@ -95,7 +99,17 @@ def test_unencodable_file_names_are_escaped_and_output_replaced_atomically(
     write_record(make_record(), room / latin1)
     notes = tmp_path / "notes.csv"
     notes.write_text("les notes d'hier\n", encoding="utf-8")
-    result = run_frappe("score", str(room), "--format", "csv", "--output", str(notes), cwd=tmp_path)
+    result = run_frappe(
+        "score",
+        str(room),
+        "--format",
+        "csv",
+        "--csv-style",
+        "international",
+        "--output",
+        str(notes),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(notes.read_text("utf-8"))))
     assert len(rows) == 2 and rows[1][0].endswith("caf\\udce9.json")
@@ -147,7 +161,9 @@ def test_markup_and_control_characters_are_plain_text_in_every_format(
     assert "Martin [/b] Claire\\x1b[31m" in table.stdout
     assert "\x1b" not in table.stdout  # not a terminal: no colour codes, and none injected
     assert "[red]b.json" in table.stdout
-    as_csv = run_frappe("score", str(room), "--format", "csv", cwd=tmp_path)
+    as_csv = run_frappe(
+        "score", str(room), "--format", "csv", "--csv-style", "international", cwd=tmp_path
+    )
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
     assert rows[1][3] == "Martin [/b] Claire\\x1b[31m"
     as_json = run_frappe("score", str(room), "--format", "json", cwd=tmp_path)
@@ -373,3 +389,51 @@ def test_score_does_not_score_its_own_output(tmp_path: Path, make_record: Record
     )
     assert again.returncode == 0, again.stderr
     assert len(json.loads(out.read_text("utf-8"))) == 2
+
+
+def _long_record(strokes: int, tmp_path: Path) -> Path:
+    """A record of ``strokes`` keystrokes, one every 100 ms, no time limit (5.5 h at 200,000:
+    within the one-day bound), typed against a reference as long."""
+    words = ("patient", "hospitalisé", "le", "matin", "suivi", "cardiologie", "ordonnance")
+    reference = " ".join(words[i % len(words)] for i in range(strokes))[:strokes]
+    typed = reference[: strokes - 1] + "x"
+    started = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    duration = strokes / 10 + 1
+    record = ResultRecord(
+        kind="typing",
+        candidate=Candidate("Martin Claire"),
+        exercise_id="long",
+        exercise_title="long",
+        reference=reference,
+        typed=typed,
+        started_at=started,
+        ended_at=started + timedelta(seconds=duration),
+        duration_s=duration,
+        end_reason="stopped",
+        settings=RecordSettings(None, True, scoring_profile()),
+        keystrokes=tuple(Keystroke(100 * i, c, "insert", i, c) for i, c in enumerate(typed)),
+    )
+    # Compact, as a room server would send it: indented, 200,000 keystrokes pass 10 MB.
+    return write_data(tmp_path / f"long{strokes}.json", record.to_dict())
+
+
+def _peak_memory_scoring(path: Path) -> int:
+    tracemalloc.start()
+    try:
+        score = score_record(read_record(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert score.metrics.keystroke_accuracy is not None
+    return peak
+
+
+def test_a_200000_keystroke_record_is_scored_in_linear_memory(tmp_path: Path) -> None:
+    small = _long_record(50_000, tmp_path)
+    large = _long_record(200_000, tmp_path)
+    small_peak = _peak_memory_scoring(small)
+    large_peak = _peak_memory_scoring(large)
+    # Linear: four times the keystrokes, at most about four times the memory.
+    assert large_peak < 5 * small_peak
+    # And bounded per keystroke (the file itself is ~35 bytes a keystroke).
+    assert large_peak / 200_000 < 2_000

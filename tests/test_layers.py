@@ -17,6 +17,8 @@ FRONT_ENDS = (
     "frappe.batch",
     "frappe.report",
     "frappe.dictation_report",
+    "frappe.room_commands",
+    "frappe.room_seat_commands",
 )
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "scoring": (

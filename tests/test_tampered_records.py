@@ -207,7 +207,8 @@ def test_an_unknown_exercise_is_scored_with_a_warning_in_every_format(
     outputs = {}
     for output_format in ("json", "csv", "table"):
         result = subprocess.run(
-            [sys.executable, "-m", "frappe.cli", "score", "a.json", "--format", output_format],
+            [sys.executable, "-m", "frappe.cli", "score", "a.json", "--format", output_format]
+            + (["--csv-style", "international"] if output_format == "csv" else []),
             cwd=tmp_path,
             capture_output=True,
             text=True,

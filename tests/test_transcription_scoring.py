@@ -51,9 +51,10 @@ def test_misspelt_patient_name_is_critical() -> None:
     assert [(f.reason, f.error.hyp) for f in result.errors] == [("identité", "Marchand,")]
 
 
-def test_wrong_dose_outside_identity_is_critical_as_a_number() -> None:
+def test_wrong_dose_outside_identity_is_critical_as_a_dose() -> None:
     result = score(LETTER.replace("5 mg", "50 mg"))
-    assert result.errors[0].critical and result.errors[0].reason == "nombre"
+    assert result.errors[0].critical and result.errors[0].reason == "dose"  # number and unit
+    assert [item.label() for item in result.critical_items] == ["5 mg (dose)"]
 
 
 def test_terminology_errors_are_counted_apart_and_critical_errors_come_first() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import gc
 import io
 import json
@@ -25,20 +26,29 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from frappe.errors import FrappeError, InputFileError, ProfileError
+from frappe.exercises.record import ResultRecord, format_timestamp
 from frappe.exercises.results import score_record
+from frappe.reports.csv_export import Column, CsvStyle, csv_text
 from frappe.runs.verification import CentreRules, centre_rules, verify
 from frappe.scoring.correction import CorrectionScore
-from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
+from frappe.scoring.profiles import (
+    ScoringProfile,
+    load_profiles,
+    normalization_profile,
+    scoring_profile,
+)
 from frappe.scoring.score import compare_texts, count_faults, score_typing
 from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.files import read_record, write_atomic
@@ -69,6 +79,8 @@ class BatchSettings:
         include_errors: Put the error list of each input in the output.
         rules: The centre's catalogue and profiles records are checked against (None: no
             such check, the record's own consistency only).
+        normalization: Normalisation profile imposed whatever the scoring profile
+            (``--normalization``), None: the profile's own.
     """
 
     reference: str | None
@@ -76,6 +88,7 @@ class BatchSettings:
     duration_s: float | None
     include_errors: bool = True
     rules: CentreRules | None = None
+    normalization: str | None = None
 
 
 # Scoring one record allocates thousands of short-lived containers (the keystroke log) and makes
@@ -135,11 +148,14 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
                     record, warnings = verified.record, verified.warnings
                 else:  # a profile imposed on every record: only the catalogue matters
                     warnings = settings.rules.catalogue.check(record)
+            if settings.normalization is not None:
+                profile = _with_normalization(profile or record.settings.profile, settings)
             score = score_record(record, profile)
             metrics = score.metrics_dict()
             metrics["kind"] = record.kind
             metrics["candidate"] = record.candidate.name
             metrics["exercise"] = record.exercise_id
+            metrics.update(_record_fields(record, path, metrics))
             if isinstance(score, CorrectionScore):
                 entry_errors: list[dict[str, object]] = [f.to_dict() for f in score.final.errors]
                 recognition = score.errors_dict()
@@ -150,6 +166,8 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
         else:
             typed = read_text_file(path)
             profile = profile or scoring_profile()
+            if settings.normalization is not None:
+                profile = _with_normalization(profile, settings)
             if settings.duration_s is not None:
                 typing_score = score_typing(
                     settings.reference, typed, duration_s=settings.duration_s, profile=profile
@@ -182,6 +200,33 @@ def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
         if recognition is not None:
             entry["recognition"] = recognition
     return entry
+
+
+def _with_normalization(profile: ScoringProfile, settings: BatchSettings) -> ScoringProfile:
+    """``profile`` with the normalisation imposed by ``--normalization``."""
+    assert settings.normalization is not None
+    return dataclasses.replace(profile, normalization=normalization_profile(settings.normalization))
+
+
+def _record_fields(
+    record: ResultRecord, path: Path, metrics: dict[str, object]
+) -> dict[str, object]:
+    """What a trainer's sheet needs beside the metrics: when, who (id), exam or practice (a
+    practice result sits in a ``practice`` folder), duration, error rate, critical errors."""
+    faults = metrics.get("faults")
+    ref_words = metrics.get("ref_words")
+    error_rate = metrics.get("error_rate")
+    if error_rate is None and isinstance(faults, int | float) and isinstance(ref_words, int):
+        error_rate = faults / ref_words if ref_words else 0.0
+    return {
+        "date": format_timestamp(record.started_at),
+        "candidate_id": record.candidate.id,
+        "mode": "practice" if path.parent.name == "practice" else "exam",
+        "duration_s": record.duration_s,
+        "error_rate": error_rate,
+        "critical_errors": metrics.get("critical_errors"),
+        "passed": metrics.get("passed"),
+    }
 
 
 def _one_line(message: str) -> str:
@@ -297,35 +342,74 @@ def _with_progress(
 
 
 def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
-    """The table; every name, file name and message goes in as ``Text`` (never markup)."""
-    table = Table(title="Résultats", show_lines=False)
-    table.add_column("fichier", overflow="fold")
-    table.add_column("candidat")
-    for _key, label, _fmt in _TABLE_COLUMNS:
-        table.add_column(label, justify="right")
+    """The table; every name, file name and message goes in as ``Text`` (never markup).
+
+    Rows are numbered and the files listed under the table, so the columns a trainer reads
+    (who, when, exam or practice, how long, speed, faults, error rate, mark, verdict) fit 80
+    columns; WER, speed, critical errors and the draft column appear when some entry has them.
+    """
+    scored = [e["metrics"] for e in entries if e["ok"]]
+
+    def present(key: str) -> bool:
+        return any(isinstance(m.get(key), int | float) for m in scored)
+
+    columns: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+        ("date", "date", lambda m: _record_cells(m)[0]),
+        ("mode", "mode", lambda m: _record_cells(m)[1]),
+        ("durée", "duration_s", lambda m: _record_cells(m)[2]),
+    ]
+    if present("speed"):
+        columns.append(("vit.", "speed", lambda m: _fr_number(m.get("speed"), "{:.1f}")))
+    columns.append(("faut.", "faults", lambda m: _fr_number(m.get("faults"), "{:g}")))
+    columns.append(("err.", "error_rate", lambda m: _record_cells(m)[3]))
+    if any(m.get("kind") in {"transcription", "correction"} or "speed" not in m for m in scored):
+        columns.append(("WER", "wer", lambda m: _fr_number(m.get("wer"), "{:.0%}")))
+    columns.append(("note", "mark_20", lambda m: _fr_number(m.get("mark_20"), "{:.1f}")))
+    if present("critical_errors"):
+        columns.append(("crit", "critical_errors", lambda m: _record_cells(m)[4]))
+    columns.append(("résultat", "passed", lambda m: _record_cells(m)[5]))
+    table = Table(
+        title="Résultats",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0),
+    )
+    table.add_column("n°", justify="right", no_wrap=True)
+    table.add_column("candidat", overflow="fold", ratio=1, min_width=10)
+    for label, _key, _cell in columns:
+        table.add_column(
+            label,
+            justify="left" if label in {"date", "mode", "résultat"} else "right",
+            no_wrap=True,
+        )
     corrections = any(e["ok"] and "fixed" in e["metrics"] for e in entries)
     if corrections:
         table.add_column("brouillon", justify="right", no_wrap=True)
     warned = any(e.get("warnings") for e in entries)
     if warned:
         table.add_column("⚠", no_wrap=True)  # a warning listed under the table
-    for entry in entries:
-        name = Text(plain_text(Path(entry["file"]).name))
+    for number, entry in enumerate(entries, start=1):
         if not entry["ok"]:
-            blanks = [""] * (len(_TABLE_COLUMNS) + corrections + warned)
-            table.add_row(name, Text("erreur ↓", style="red"), *blanks)
+            blanks = [""] * (len(columns) + corrections + warned)
+            table.add_row(str(number), Text("erreur ↓", style="red"), *blanks)
             continue
         metrics = entry["metrics"]
-        cells: list[str | Text] = []
-        for key, _label, fmt in _TABLE_COLUMNS:
-            value = metrics.get(key)
-            cells.append(fmt.format(value) if isinstance(value, int | float) else "—")
+        cells: list[str | Text] = [cell(metrics) for _label, _key, cell in columns]
         if corrections:
             cells.append(_draft_cell(metrics))
         if warned:
             cells.append(Text("⚠", style="yellow") if entry.get("warnings") else "")
-        table.add_row(name, Text(plain_text(str(metrics.get("candidate", "")))), *cells)
+        who = str(metrics.get("candidate", ""))
+        if metrics.get("candidate_id"):
+            who += f" ({metrics['candidate_id']})"
+        table.add_row(str(number), Text(plain_text(who)), *cells)
     console.print(table)
+    console.print(Text("Fichiers :"))
+    for number, entry in enumerate(entries, start=1):
+        line = Text(f"{number:>3}  ")
+        line.append(plain_text(entry["file"]))
+        console.print(line, highlight=False, soft_wrap=True)
     failed = sum(1 for e in entries if not e["ok"])
     for entry in entries:
         for warning in entry.get("warnings", ()):
@@ -341,6 +425,52 @@ def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
     warned_count = sum(1 for e in entries if e.get("warnings"))
     if warned_count:
         console.print(Text(f"{warned_count} avec avertissement (⚠)"))
+
+
+def _fr_number(value: object, fmt: str) -> str:
+    """A number with the French decimal comma; — when absent or not finite."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return "—"
+    return fmt.format(value).replace(".", ",").replace("%", " %")
+
+
+def _record_cells(metrics: dict[str, Any]) -> tuple[str, ...]:
+    """Date, mode, then duration, error rate, critical errors and verdict of a table row."""
+    moment = metrics.get("date")
+    day = (
+        datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone().strftime("%d/%m")
+        if isinstance(moment, str)
+        else "—"
+    )
+    mode = {"exam": "ex.", "practice": "ent."}.get(str(metrics.get("mode")), "—")
+    duration = metrics.get("duration_s")
+    rate = metrics.get("error_rate")
+    critical = metrics.get("critical_errors")
+    passed = metrics.get("passed")
+    kind = metrics.get("kind", "typing")
+    verdict = "—"
+    if isinstance(passed, bool):
+        verdict = (
+            ("réussi" if passed else "échoué")
+            if kind == "typing"
+            else ("validé" if passed else "non validé")
+        )
+    return (
+        day,
+        mode,
+        _minutes(duration) if isinstance(duration, int | float) else "—",
+        _fr_number(rate, "{:.1%}"),
+        str(critical) if isinstance(critical, int) else "—",
+        verdict,
+    )
+
+
+def _minutes(seconds: float) -> str:
+    """``10:00`` (minutes:seconds)."""
+    if not math.isfinite(seconds):
+        return "—"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def _draft_cell(metrics: dict[str, Any]) -> str:
@@ -380,11 +510,131 @@ _CSV_METRICS = (
 )
 
 
-def _render_csv(entries: list[dict[str, Any]]) -> str:
+# Columns added for the trainers' sheets (issue 12), before the warnings: date, id, mode…
+_CSV_RECORD = (
+    "date",
+    "candidate_id",
+    "mode",
+    "duration_s",
+    "speed",
+    "speed_unit",
+    "error_rate",
+    "critical_errors",
+)
+_CSV_HEADERS_FR = {
+    "file": "Fichier",
+    "ok": "Noté",
+    "error": "Erreur",
+    "candidate": "Candidat",
+    "candidate_id": "Identifiant",
+    "date": "Date",
+    "time": "Heure",
+    "exercise": "Exercice",
+    "mode": "Mode",
+    "profile": "Profil",
+    "duration_s": "Durée (s)",
+    "speed": "Vitesse",
+    "speed_unit": "Unité",
+    "faults": "Fautes",
+    "error_rate": "Taux d'erreurs",
+    "accuracy": "Précision",
+    "mark_20": "Note /20",
+    "passed": "Réussi / validé",
+    "critical_errors": "Erreurs critiques",
+    "wer": "WER",
+    "cer": "CER",
+    "ref_words": "Mots de la référence",
+    "hyp_words": "Mots saisis",
+    "hits": "Mots justes",
+    "substitutions": "Substitutions",
+    "deletions": "Omissions",
+    "insertions": "Insertions",
+    "gross_wpm": "Mots/min bruts (5 car.)",
+    "net_wpm": "Mots/min nets (5 car.)",
+    "cpm": "Caractères/min",
+    "mots_par_minute": "Mots/min (6 frappes)",
+    "frappes_brutes": "Frappes brutes",
+    "frappes_nettes": "Frappes nettes",
+    "keystroke_accuracy": "Précision des frappes",
+    "recognition_errors": "Erreurs du brouillon",
+    "fixed": "Corrigées",
+    "missed": "Oubliées",
+    "introduced": "Introduites",
+    "fix_rate": "Taux de correction",
+    "warnings": "Avertissements",
+}
+# The French sheet reads left to right as a trainer does: who, when, what, then the numbers.
+_CSV_ORDER_FR = (
+    "candidate",
+    "candidate_id",
+    "date",
+    "time",
+    "exercise",
+    "mode",
+    "profile",
+    "duration_s",
+    "speed",
+    "speed_unit",
+    "faults",
+    "error_rate",
+    "accuracy",
+    "mark_20",
+    "passed",
+    "critical_errors",
+    *(k for k in _CSV_METRICS if k not in {"faults", "accuracy", "mark_20", "passed"}),
+    "ok",
+    "error",
+    "warnings",
+    "file",
+)
+_MODE_FR = {"exam": "examen", "practice": "entraînement"}
+
+
+def _render_csv(entries: list[dict[str, Any]], style: CsvStyle = "francais") -> str:
+    """``francais`` (default): for French Excel — ``;``, decimal comma, UTF-8 BOM, French
+    headers, ISO dates. ``international``: today's ``,``/``.`` form, the new columns after."""
+    if style == "international":
+        return _render_csv_international(entries)
+    rows: list[dict[str, object]] = []
+    for entry in entries:
+        metrics = entry.get("metrics", {})
+        row: dict[str, object] = {key: metrics.get(key) for key in _CSV_HEADERS_FR}
+        row.update(
+            file=entry["file"],
+            ok=entry["ok"],
+            error=entry.get("error", ""),
+            warnings=" | ".join(entry.get("warnings", ())),
+        )
+        moment = metrics.get("date")
+        if isinstance(moment, str):
+            local = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone()
+            row.update(date=local.date().isoformat(), time=local.strftime("%H:%M"))
+        row["mode"] = _MODE_FR.get(str(metrics.get("mode")), metrics.get("mode"))
+        rows.append(
+            {
+                key: plain_text(value) if isinstance(value, str) else _finite(value)
+                for key, value in row.items()
+            }
+        )
+    columns = [Column(key, _CSV_HEADERS_FR[key]) for key in _CSV_ORDER_FR]
+    return csv_text(rows, columns, "francais")
+
+
+def _render_csv_international(entries: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
-        ["file", "ok", "error", "candidate", "exercise", "profile", *_CSV_METRICS, "warnings"]
+        [
+            "file",
+            "ok",
+            "error",
+            "candidate",
+            "exercise",
+            "profile",
+            *_CSV_METRICS,
+            *_CSV_RECORD,
+            "warnings",
+        ]
     )
     for entry in entries:
         metrics = entry.get("metrics", {})
@@ -397,6 +647,7 @@ def _render_csv(entries: list[dict[str, Any]]) -> str:
                 _csv_value(metrics.get("exercise", "")),
                 _csv_value(metrics.get("profile", "")),
                 *[_csv_value(metrics.get(key)) for key in _CSV_METRICS],
+                *[_csv_value(metrics.get(key)) for key in _CSV_RECORD],
                 _csv_value(" | ".join(entry.get("warnings", ()))),
             ]
         )
@@ -436,7 +687,7 @@ def run_score(args: argparse.Namespace) -> int:
     if output_format == "json":
         text = _json_text(entries) + "\n"
     elif output_format == "csv":
-        text = _render_csv(entries)
+        text = _render_csv(entries, getattr(args, "csv_style", "francais"))
     elif args.output:
         console = Console(file=io.StringIO(), record=True, width=140)
         _render_table(entries, console)
@@ -625,6 +876,7 @@ def _settings_from(args: argparse.Namespace) -> BatchSettings:
         duration_s=duration,
         include_errors=not args.no_errors,
         rules=rules,
+        normalization=getattr(args, "normalization", None),
     )
 
 
@@ -650,7 +902,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--format", choices=("table", "csv", "json"), default="table", help="format de sortie"
     )
     parser.add_argument("--output", metavar="FICHIER", help="écrire dans un fichier")
+    parser.add_argument(
+        "--csv-style",
+        choices=("francais", "international"),
+        default="francais",
+        help="CSV : « ; », virgule décimale, BOM, en-têtes français (défaut) ; ou « , » et point",
+    )
     parser.add_argument("--profile", metavar="NOM", help="profil de notation imposé")
+    parser.add_argument(
+        "--normalization",
+        choices=("strict", "frappe", "wer"),
+        help="normalisation imposée quel que soit le profil (wer : comme jiwer / la "
+        "reconnaissance vocale)",
+    )
     parser.add_argument(
         "--profiles",
         metavar="FICHIER.toml",

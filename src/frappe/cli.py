@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 
 from frappe import __version__
-from frappe.errors import FrappeError
+from frappe.errors import RELAUNCH_EXIT_CODE, FrappeError
 
 __all__ = ["EXIT_GRACE_S", "build_parser", "main"]
 
@@ -137,8 +137,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     whose process is then sure to end quickly)."""
     code = _run(argv)
     if argv is None:
+        if code == RELAUNCH_EXIT_CODE:
+            code = _relaunch()
         _exit_after(code, EXIT_GRACE_S)
     return code
+
+
+def _relaunch() -> int:
+    """Run the same command again in a fresh process (exec: PortAudio's stuck threads go with
+    the old one); its journal makes the interrupted work resume where it was."""
+    print("frappe : le serveur audio a redémarré, relance…", file=sys.stderr, flush=True)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    command = [sys.executable, "-c", "import sys; from frappe.cli import main; sys.exit(main())"]
+    try:
+        os.execv(sys.executable, command + sys.argv[1:])
+    except OSError as error:
+        print(f"frappe : relance impossible ({error}) : relancez la commande", file=sys.stderr)
+    return 1
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -34,7 +34,7 @@ from frappe.report import (
 from frappe.runs.dictation import SavedTranscription
 from frappe.runs.listening import ListeningSummary
 from frappe.scoring.correction import CorrectionScore
-from frappe.scoring.transcription import FlaggedError
+from frappe.scoring.transcription import FlaggedError, KeyItem
 from frappe.storage.files import write_atomic
 
 __all__ = [
@@ -54,7 +54,12 @@ __all__ = [
 ]
 
 CRITICAL_STYLE = "bold white on red"
-_REASONS = {"identité": "identité", "nombre": "nombre / date / dose", "unité": "unité"}
+_REASONS = {
+    "identité": "identité",
+    "dose": "dose",
+    "nombre": "nombre / date / dose",
+    "unité": "unité",
+}
 
 
 def _title(saved: SavedTranscription) -> str:
@@ -66,10 +71,14 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
     score = saved.score
     rows: list[tuple[str, Text]] = []
     if score.critical_errors:
+        # Counted per item (a name, a date, a dose…), each listed.
+        items = " ; ".join(_one_line(item.label()) for item in score.critical_items)
         rows.append(
             (
                 "Identitovigilance",
-                Text(f"⚠ {score.critical_errors} erreur(s) critique(s)", style="bold red"),
+                Text(
+                    f"⚠ {score.critical_errors} erreur(s) critique(s) : {items}", style="bold red"
+                ),
             )
         )
     else:
@@ -85,7 +94,7 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
         ("Résultat", verdict),
         ("Note", Text(f"{format_number(score.mark_20, 2)} / 20", style="bold")),
         ("Fautes (dictée)", Text(format_number(faults, 1 if faults % 1 else 0))),
-        ("Terminologie", Text(f"{score.terminology_errors} erreur(s) sur des termes médicaux")),
+        ("Terminologie", Text(_terminology_line(score.terminology_items))),
         (
             "Fidélité",
             Text(
@@ -102,6 +111,18 @@ def transcription_rows(saved: SavedTranscription) -> list[tuple[str, Text]]:
         for label, value in integrity_rows(saved.record.events)
     ]
     return rows
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _terminology_line(items: Sequence[KeyItem]) -> str:
+    """« 2 erreur(s) sur des termes médicaux : Amlodipine, comprimé »."""
+    line = f"{len(items)} erreur(s) sur des termes médicaux"
+    if items:
+        line += " : " + ", ".join(_one_line(item.text) for item in items)
+    return line
 
 
 def correction_summary(correction: CorrectionScore) -> Text:

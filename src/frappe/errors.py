@@ -8,8 +8,10 @@ device concerned.
 from __future__ import annotations
 
 __all__ = [
+    "RELAUNCH_EXIT_CODE",
     "AsrError",
     "AudioError",
+    "AudioServerHungError",
     "ConfigError",
     "ExerciseError",
     "FrappeError",
@@ -21,6 +23,11 @@ __all__ = [
     "RoomError",
     "StorageError",
 ]
+
+
+# A front end that returns this asks ``frappe`` to run the same command again in a fresh process
+# (the sound server restarted: PortAudio cannot reconnect within a process; the journal resumes).
+RELAUNCH_EXIT_CODE = 75
 
 
 class FrappeError(Exception):
@@ -62,6 +69,11 @@ class JournalError(FrappeError):
 
 class AudioError(FrappeError):
     """Audio output or decoding failed (no device, PortAudio missing, unreadable file)."""
+
+
+class AudioServerHungError(AudioError):
+    """The sound library stopped answering (the JACK server died under an open stream): only a
+    new process can play again."""
 
 
 class PedalError(FrappeError):

@@ -38,6 +38,7 @@ __all__ = [
     "highlight_typed",
     "markdown_document",
     "metric_rows",
+    "omission_padding",
     "render_report",
     "report_markdown",
     "report_text",
@@ -153,6 +154,14 @@ def errors_by_class(errors: Sequence[ScoringError]) -> dict[str, list[ScoringErr
     return {name: items for name, items in grouped.items() if items}
 
 
+def omission_padding(typed: str, position: int) -> tuple[str, str]:
+    """Spaces to put before and after an omitted text shown at ``position`` of the typed text,
+    so it never sticks to a neighbouring word (« ⟨le⟩ service », not « ⟨le⟩service »)."""
+    before = " " if position > 0 and not typed[position - 1].isspace() else ""
+    after = " " if position < len(typed) and not typed[position].isspace() else ""
+    return before, after
+
+
 def highlight_errors(
     typed: str, marked: Iterable[tuple[ScoringError, str, str]], *, brackets: bool = False
 ) -> Text:
@@ -168,7 +177,10 @@ def highlight_errors(
         out.append(typed[position:start])
         if start == end:
             shown = error.ref.strip() or "␣"
+            before, after = omission_padding(typed, start)
+            out.append(before)
             out.append(f"{mark}⟨{shown}⟩" if brackets else shown, style=f"{style} strike")
+            out.append(after)
         else:
             segment = typed[start:end]
             out.append(f"{mark}[{segment}]" if brackets else segment, style=style)
@@ -198,7 +210,9 @@ def markdown_document(
             continue
         pieces.append(escape(typed[position:start]))
         if start == end:
-            pieces.append(f"⟨{escape(error.ref.strip() or ' ')}⟩ _({label})_")
+            before, after = omission_padding(typed, start)
+            shown = escape(error.ref.strip() or " ")
+            pieces.append(f"{before}⟨{shown}⟩ _({label})_{after}")
         else:
             pieces.append(f"**{escape(typed[start:end])}** _({label})_")
         position = end

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 class CuttableLink:
-    """Listens on 127.0.0.1 (a free port) and relays to ``host:port``."""
+    """Listens on ``bind`` (127.0.0.1 by default, a free port) and relays to ``host:port``."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, bind: str = "127.0.0.1") -> None:
         self.target = (host, port)
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self.bind = bind
+        self._server = socket.create_server((bind, 0))
         self.port = int(self._server.getsockname()[1])
         self._up = threading.Event()
         self._up.set()
@@ -28,7 +29,7 @@ class CuttableLink:
         """``url`` going through the relay."""
         parts = urlsplit(url)
         auth = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-        return urlunsplit(parts._replace(netloc=f"{auth}127.0.0.1:{self.port}"))
+        return urlunsplit(parts._replace(netloc=f"{auth}{self.bind}:{self.port}"))
 
     def cut(self) -> None:
         """Pull the cable: every open connection dies, new ones are refused."""

@@ -78,7 +78,9 @@ def test_results_close_and_json(room_db: RoomDatabase, capsys: pytest.CaptureFix
     table = capsys.readouterr().out
     assert "Alice Martin" in table and "provisoires" in table
     assert main(["room", "close", seance, "--url", room_db.trainer_url]) == 0
-    assert "1 remise(s)" in capsys.readouterr().out
+    closing = capsys.readouterr().out
+    assert "1 remise(s)" in closing
+    assert "Alice Martin" in closing and "empreinte " in closing
     assert main(["room", "results", seance, "--format", "json", "--url", room_db.trainer_url]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["candidate"]["name"] == "Alice Martin"
@@ -86,6 +88,10 @@ def test_results_close_and_json(room_db: RoomDatabase, capsys: pytest.CaptureFix
     assert row["typed"] == typed
     assert row["metrics"]["faults"] == 0 and "mark_20" in row["metrics"]
     assert main(["room", "results", seance, "--format", "csv", "--url", room_db.trainer_url]) == 0
+    lines = capsys.readouterr().out.splitlines()  # for French Excel by default
+    assert lines[0].startswith("\ufeffSéance;Épreuve;Candidat") and "Alice Martin" in lines[1]
+    international = ["--format", "csv", "--csv-style", "international"]
+    assert main(["room", "results", seance, *international, "--url", room_db.trainer_url]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("seance,attempt,candidate") and "Alice Martin" in lines[1]
 

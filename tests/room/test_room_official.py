@@ -158,3 +158,18 @@ def test_verify_reports_deleted_and_truncated_lines(room_db: RoomDatabase) -> No
     assert [(b.attempt_id, b.seq) for b in mine] == [(alice.attempt_id, 2), (bruno.attempt_id, 5)]
     assert "manquante" in mine[0].reason
     assert "ancré" in mine[1].reason
+
+
+def test_verify_reports_an_official_result_sealed_on_another_head(room_db: RoomDatabase) -> None:
+    seance, alice, _ = _typed_seance(room_db)
+    with client.connect(room_db.trainer_url) as trainer:
+        close_seance(trainer, seance)
+    _tamper(
+        room_db,
+        "UPDATE frappe.official_result SET head_hash = sha256('x') WHERE attempt_id = %s",
+        alice.attempt_id,
+    )
+    with client.connect(room_db.trainer_url) as trainer:
+        [found] = verify_chains(trainer, seance).breaks
+    assert found.attempt_id == alice.attempt_id
+    assert "scellé sur une autre fin de chaîne" in found.reason

@@ -17,10 +17,11 @@ from frappe.runs.room_seat import JournalSender, LinkState, pending_tickets, tic
 from frappe.runs.room_test import (
     RoomRunningTest,
     flush_outbox,
+    rejoin_room,
     resume_room_attempt,
     start_room_test,
 )
-from frappe.runs.typing_test import StoragePaths
+from frappe.runs.typing_test import StoragePaths, resume_test
 from frappe.storage.journal import read_journal
 from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, PgSeatLink, connect_seat
@@ -273,3 +274,27 @@ def test_sender_numbers_lines_from_the_file_alone(tmp_path: Path) -> None:
     assert outbox.queue == ['{"h":1}', '{"k":[1,"a","insert",0,"a"]}', '{"t":300}']
     outbox.rewind(2)
     assert outbox.queue == ['{"t":300}']
+
+
+def test_a_seat_restarted_mid_test_resumes_locally_and_goes_on_forwarding(
+    room_db: RoomDatabase, seance: client.SeanceInfo, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    first = start(room_db.seat_url, seance, tmp_path, clock)
+    assert first.ticket is not None and first.sender is not None
+    attempt = first.ticket.attempt_id
+    type_text(first, clock, "Le patient")
+    first.sender.stop()  # the program ends (Ctrl+Q, crash): the journal stays
+    first.journal.close()
+    contents = read_journal(first.journal.path)
+    running = rejoin_room(
+        resume_test(contents, storage(tmp_path), clock=clock, sync_interval=0.05),
+        lambda: connect_seat(room_db.seat_url, timeout_s=1.0),
+    )
+    assert isinstance(running, RoomRunningTest) and running.ticket == first.ticket
+    type_text(running, clock, " est sorti ce matin. Il va bien.")
+    saved = running.save()
+    assert saved.record.typed == REFERENCE
+    archived = first.journal.path.parent / "archive" / first.journal.path.name
+    assert central_lines(room_db, attempt) == local_lines(archived)
+    assert attempt_state(room_db, seance.id, attempt) == "handed_in"

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import test_e2e_tmux
 from test_e2e_tmux import FRAPPE, Tmux, wait_until
@@ -82,6 +83,9 @@ def jack(tmp_path: Path) -> Iterator[Jack]:
     server = Jack(f"frappe-dev-{os.getpid()}-{time.monotonic_ns() % 10**9}", tmp_path / "jack.log")
     yield server
     server.kill()
+    # Semaphores JACK clients leave behind when their server died under them.
+    for leftover in Path("/dev/shm").glob(f"jack_sem.*_{server.name}_*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _command(tmp_path: Path, *extra: str) -> list[str]:
@@ -191,3 +195,66 @@ def test_a_pedal_on_a_fifo_with_pedal_profile_vec_plays_and_pauses(
         assert _playbacks(tmp_path) == ["play", "pause", "resume", "pause"]
     finally:
         os.close(writer)
+
+
+def test_the_settings_screen_plays_its_test_sound_on_the_real_output(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    """`frappe`, « o »: the outputs PortAudio lists, F2 plays the tone into the ALSA file
+    device (the samples land in the capture), Ctrl+S writes frappe.toml."""
+    home = tmp_path / "home"
+    home.mkdir()
+    capture = tmp_path / "cap.raw"
+    (home / ".asoundrc").write_text(
+        "pcm.!default {\n"
+        f'  type file\n  slave.pcm "null"\n  file "{capture}"\n  format "raw"\n'
+        "}\n"
+        "pcm.null { type null }\n"
+    )
+    tmux.env["HOME"] = str(home)
+    tmux.env["JACK_NO_START_SERVER"] = "1"
+    tmux.env["JACK_DEFAULT_SERVER"] = f"frappe-none-{os.getpid()}"
+    tmux.start("settings", [str(FRAPPE)])
+    tmux.wait_for("settings", "Réglages : sortie audio et pédale")
+    tmux.keys("settings", "o")
+    tmux.wait_for("settings", "Sortie audio des dictées")
+    tmux.keys("settings", "F2")
+    tmux.wait_for("settings", "Son de test joué sur", timeout=30)
+    samples = np.fromfile(capture, dtype=np.float32)
+    assert np.count_nonzero(samples) >= 15000  # the one-second tone at 16 kHz
+    tmux.keys("settings", "C-s")
+    tmux.wait_for("settings", "Réglages enregistrés")
+    assert (tmp_path / "config" / "frappe.toml").is_file()
+    tmux.keys("settings", "C-q")
+    wait_until(lambda: not tmux.alive("settings"), 15)
+
+
+def test_after_the_server_restarted_escape_relaunches_and_the_dictation_goes_on(
+    tmux: Tmux, tmp_path: Path, jack: Jack
+) -> None:
+    """PortAudio cannot reconnect within a process once the JACK server died under its
+    stream (closing or terminating then never returns): frappe says so, and Échap runs the
+    same command again in a fresh process, which resumes the dictation and plays."""
+    _setup(tmux, tmp_path, jack)
+    jack.start()
+    tmux.start("restart", _command(tmp_path, "--no-pedal"))
+    tmux.wait_for("restart", "Audio prêt", timeout=30)
+    tmux.keys("restart", "Escape")
+    tmux.wait_for("restart", "▶ Lecture", timeout=30)
+    time.sleep(0.5)
+    tmux.keys("restart", "Je", literal=True)
+    jack.kill()
+    tmux.wait_for("restart", "Sortie audio perdue", timeout=30)
+    jack.start()  # the server is back
+    time.sleep(0.5)
+    tmux.keys("restart", "Escape")  # reconnect: this process cannot any more
+    tmux.wait_for("restart", "Échap relance frappe", timeout=30)
+    time.sleep(0.5)
+    tmux.keys("restart", "Escape")
+    screen = tmux.wait_for("restart", "Dictée reprise", timeout=60)
+    assert "Je" in screen
+    tmux.wait_for("restart", "texte rétabli, lecture à l'endroit quitté", timeout=30)
+    time.sleep(0.5)
+    tmux.keys("restart", "Escape")
+    tmux.wait_for("restart", "▶ Lecture", timeout=30)
+    _quit(tmux, "restart", tmp_path)

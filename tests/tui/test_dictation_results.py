@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from test_dictation_screen import Players, make_app
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 from tui_support import TuiEnv, asynctest, settle
 
 from frappe.exercises.dictations import find_dictation, load_dictation
@@ -73,15 +73,21 @@ async def test_play_this_passage_seeks_plays_and_stops_at_its_end(tmp_path: Path
         screen.query_one(DataTable).focus()
         index = next(i for i, f in enumerate(errors) if f.error.ref_span[0] > 0)
         screen.query_one(DataTable).move_cursor(row=index)
+        status = screen.query_one("#passage-status", Static)
+        assert "écouter le passage" in str(status.content)
         await pilot.press("l")
         await settle(pilot)
         player = players.last
-        assert player.calls[:3] == ["load", "seek", "play"]
+        # One call plays the range: the player itself pauses at its end.
+        assert player.calls[:2] == ["load", "play"]
         start, end = screen.passages.passage(*errors[index].error.ref_span)  # type: ignore[misc, union-attr]
         assert 0 < start < end and player.position_s == start
+        screen._show_playback()
+        assert str(status.content).startswith("▶ Lecture ") and "— passage " in str(status.content)
         player.advance(end - start + 0.1)
-        screen._check_passage()
-        assert player.calls[-1] == "pause"
+        assert player.calls[-1] == "range_end" and player.position_s == end
+        screen._show_playback()
+        assert str(status.content).startswith("■ Fin du passage ")
     assert player.closed  # the results screen closed its player
 
 

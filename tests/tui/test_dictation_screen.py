@@ -52,11 +52,16 @@ class FakePlayer:
         self._speed = 1.0
         self._state = PlayerState.STOPPED
         self._t = 0
+        self._stop_at: float | None = None
 
     # -- what the test does ------------------------------------------------------------------
     def advance(self, seconds: float) -> None:
         if self._state is PlayerState.PLAYING:
             self._pos = min(self._duration, self._pos + seconds * self._speed)
+            if self._stop_at is not None and self._pos >= self._stop_at:
+                self._pos, self._stop_at = self._stop_at, None
+                self._state = PlayerState.PAUSED
+                self._act("range_end", self._pos)
         self._t += round(seconds * 1000)
 
     def unplug(self) -> None:
@@ -73,6 +78,7 @@ class FakePlayer:
         )
 
     def _move(self, name: str, target: float) -> None:
+        self._stop_at = None
         before = self._pos
         self._pos = min(self._duration, max(0.0, target))
         self._act(name, before)
@@ -90,6 +96,14 @@ class FakePlayer:
             self._pos = max(0.0, self._pos - 2.0)
         self._state = PlayerState.PLAYING
         self._act("resume" if resuming else "play", before)
+
+    def play_range(self, start_s: float, end_s: float) -> None:
+        if self._state is PlayerState.DEVICE_LOST:
+            raise AudioError("Sortie audio perdue : rebranchez le casque.")
+        before = self._pos
+        self._pos, self._stop_at = start_s, end_s
+        self._state = PlayerState.PLAYING
+        self._act("play", before)
 
     def pause(self) -> None:
         if self._state is PlayerState.PLAYING:

@@ -47,7 +47,7 @@ from frappe.asr.reference import (
     same_file,
     write_text_atomic,
 )
-from frappe.asr.transcribe import Draft, transcribe_file
+from frappe.asr.transcribe import Draft, check_audio, transcribe_file
 from frappe.asr.transcribe import Progress as AsrProgress
 from frappe.errors import AsrError, FrappeError
 
@@ -105,6 +105,7 @@ def run_reference(args: argparse.Namespace) -> int:
         try:
             job = plan_job(item, out_dir)
             check_targets(job, args.force)
+            check_audio(job.audio)  # cut or damaged: said now, before the model loads
             jobs.append(job)
         except FrappeError as error:
             print(f"frappe : {error}", file=sys.stderr)
@@ -127,11 +128,19 @@ def run_reference(args: argparse.Namespace) -> int:
                     transcribe=transcribe_file,
                 ).draft
             except (FrappeError, OSError) as error:
-                print(f"frappe : {job.label} : {error}", file=sys.stderr)
+                print(f"frappe : {_naming(job, error)}", file=sys.stderr)
                 failed += 1
                 continue
             print(f"{job.label} : {job.draft} (RTF {draft.rtf:.2f}, {draft.duration_s:.0f} s)")
     return 1 if failed else 0
+
+
+def _naming(job: ReferenceJob, error: BaseException) -> str:
+    """The error with the job named once: most messages already start with the file."""
+    text = " ".join(str(error).split())
+    if str(job.audio) in text or job.label in text:
+        return text
+    return f"{job.label} : {text}"
 
 
 def run_install_model(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ app can open, list and review drafts without the ``asr`` extra.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Callable
@@ -118,11 +119,19 @@ def plan_job(item: str, out: Path | None) -> ReferenceJob:
         if path.suffix.lower() not in AUDIO_SUFFIXES:
             raise AsrError(f"{path} : format audio non reconnu ({', '.join(AUDIO_SUFFIXES)})")
         folder = out or path.parent
+        # rec.wav and rec.mp3 side by side must not write the same rec.draft.txt: then each
+        # keeps its whole name (rec.wav.draft.txt, rec.mp3.draft.txt).
+        twins = [
+            other
+            for other in path.parent.glob(f"{glob.escape(path.stem)}.*")
+            if other.suffix.lower() in AUDIO_SUFFIXES and other.name != path.name
+        ]
+        base = path.name if twins else path.stem
         return ReferenceJob(
             label=path.name,
             audio=path,
-            draft=folder / f"{path.stem}.draft.txt",
-            timings=folder / f"{path.stem}.timings.json",
+            draft=folder / f"{base}.draft.txt",
+            timings=folder / f"{base}.timings.json",
             reference=path.parent / "reference.txt",
             hotwords=(),
             dictated_punctuation=False,

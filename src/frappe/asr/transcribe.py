@@ -256,8 +256,90 @@ def collapse_loops(
 
 
 def _decode_error(path: Path, error: Exception) -> AsrError:
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return AsrError(f"{path} : transcription impossible ({reason})")
+    """One French line naming ``path`` once: PyAV's and CTranslate2's messages are English and
+    repeat the path (« [Errno 1094995529] Invalid data found when processing input: … »)."""
+    if _is_ffmpeg_error(error):
+        return AsrError(f"{path} : fichier audio illisible ou endommagé")
+    if isinstance(error, MemoryError):
+        return AsrError(f"{path} : mémoire insuffisante pour la transcription")
+    return AsrError(f"{path} : transcription impossible ({type(error).__name__})")
+
+
+def _is_ffmpeg_error(error: BaseException) -> bool:
+    return any(cls.__module__.startswith("av.") for cls in type(error).__mro__)
+
+
+# A file shorter than it says by more than this is reported (a few milliseconds of padding or
+# of an encoder's last frame are normal).
+_TRUNCATION_TOLERANCE_S = 0.5
+
+
+def _wav_declared_s(path: Path) -> float | None:
+    """Length a WAV file's header announces (``data`` size / block size), None for another
+    format. FFmpeg measures a WAV file by its size, so a cut copy looks whole to it."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(12)[8:12] != b"WAVE":
+                return None
+            rate = block = 0
+            while header := handle.read(8):
+                if len(header) < 8:
+                    return None
+                name, size = header[:4], int.from_bytes(header[4:], "little")
+                if name == b"fmt ":
+                    fmt = handle.read(size)
+                    rate = int.from_bytes(fmt[4:8], "little")
+                    block = int.from_bytes(fmt[12:14], "little")
+                    size = 0
+                elif name == b"data":
+                    return size / block / rate if rate and block else None
+                handle.seek(size + (size & 1), os.SEEK_CUR)
+    except OSError:
+        return None
+    return None
+
+
+def check_audio(path: Path) -> float:
+    """Decode ``path`` once and compare what it holds with what it announces: AsrError
+    (« tronqué ou endommagé : 1 min 02 s décodées sur 4 min 00 s annoncées ») when decoding
+    stops early or falls short, before minutes of transcription. Returns the decoded seconds."""
+    try:
+        import av  # noqa: PLC0415 - faster-whisper's decoder, installed with the asr extra
+    except ImportError:
+        return 0.0  # without the asr extra, loading the model says what to install
+
+    declared = _wav_declared_s(path)
+    decoded = 0
+    rate = 0
+    damaged = False
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise AsrError(f"{path} : aucune piste audio")
+            stream = container.streams.audio[0]
+            rate = int(stream.rate or 0)
+            if declared is None and stream.duration and stream.time_base:
+                declared = float(stream.duration * stream.time_base)
+            try:
+                for frame in container.decode(stream):
+                    decoded += frame.samples
+            except av.error.FFmpegError:
+                damaged = True  # decoding stopped in the middle: said below with the lengths
+    except av.error.FFmpegError as error:
+        raise _decode_error(path, error) from error
+    decoded_s = decoded / rate if rate else 0.0
+    short = declared is not None and decoded_s < declared - _TRUNCATION_TOLERANCE_S
+    if damaged or short or not decoded:
+        announced = f" sur {_clock(declared)} annoncées" if declared else ""
+        raise AsrError(
+            f"{path} : fichier audio tronqué ou endommagé : {_clock(decoded_s)} décodées{announced}"
+        )
+    return decoded_s
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60:02d} s"
 
 
 def transcribe_file(
@@ -276,6 +358,7 @@ def transcribe_file(
     """
     if not path.is_file():
         raise AsrError(f"fichier audio introuvable : {path}")
+    check_audio(path)  # a cut or damaged file is said before minutes of transcription
     prompt = initial_prompt.strip() if initial_prompt else None
     hotword_text = None
     if hotwords:

@@ -48,7 +48,7 @@ from frappe.audio.stretch import (
     clamp_speed,
     make_stretcher,
 )
-from frappe.errors import AudioError
+from frappe.errors import AudioError, AudioServerHungError
 
 _log = logging.getLogger(__name__)
 
@@ -96,7 +96,8 @@ class PlaybackAction:
         action: ``load``, ``play``, ``resume`` (play after a pause, with the rewind),
             ``pause``, ``stop``, ``seek``, ``skip``, ``go_to_start``, ``speed``,
             ``back_and_slower``, ``loop_set``, ``loop_clear``, ``loop`` (a wrap), ``volume``,
-            ``tick``, ``ended``, ``device_lost``, ``recover``.
+            ``tick``, ``ended``, ``range_end`` (the end of a :meth:`Player.play_range`),
+            ``device_lost``, ``recover``.
         position_s: where playback was (source seconds) when it happened.
         speed: speed in force after it.
         target_s: position right after it (differs from ``position_s`` for moves).
@@ -197,8 +198,8 @@ class ListeningStats:
 
 
 _HUNG = (
-    "Le serveur audio ne répond plus : quittez (Ctrl+Q) puis relancez la même commande "
-    "— le travail en cours est conservé et reprend où il en était."
+    "Le serveur audio ne répond plus (redémarré ?) : frappe doit être relancé — le travail "
+    "en cours est conservé et reprend où il en était."
 )
 
 
@@ -243,7 +244,7 @@ class _Library:
 
     def check(self) -> None:
         if self.hung:
-            raise AudioError(_HUNG)
+            raise AudioServerHungError(_HUNG)
 
     def rescan(self) -> bool:
         """Terminate and initialize PortAudio so that it lists the devices as they are now.
@@ -259,7 +260,7 @@ class _Library:
             steps: list[Callable[[], object]] = [sd._terminate] * initialized + [sd._initialize]
             for step in steps:
                 if not self.bounded(step):
-                    raise AudioError(_HUNG)
+                    raise AudioServerHungError(_HUNG)
             return True
 
     def exit(self) -> None:
@@ -424,6 +425,9 @@ class Player:
         self._stream_stopping = False
         self._ended_pending = False
         self._ended_frame = 0.0
+        # play_range(): the source frame where playback pauses by itself (None: the end).
+        self._stop_frame: int | None = None
+        self._range_done_pending = False
         self._wraps_pending = 0
         self._lost_pending = False
         self._await_sound = False
@@ -630,6 +634,16 @@ class Player:
                 if self._head >= size:
                     queue.popleft()
                     self._head = 0
+                    if piece.last and self._stop_frame is not None:
+                        # The end of a played range: a pause exactly there, sample-accurate
+                        # whatever the device's pacing (no UI timer involved).
+                        self._state = PlayerState.PAUSED
+                        self._stop_frame = None
+                        self._range_done_pending = True
+                        self._idle_blocks = 0
+                        self._changed.notify_all()
+                        self._wake.notify_all()
+                        break
                     if piece.last:
                         self._state = PlayerState.ENDED
                         self._ended_pending = True
@@ -687,6 +701,8 @@ class Player:
                     if clip is not None and gen != self._gen:
                         gen, produced, wrap_next, finished = self._gen, 0, False, False
                         stop = self._loop[1] if self._loop else clip.frames
+                        if self._stop_frame is not None:
+                            stop = max(self._start_frame + 1, min(stop, self._stop_frame))
                         stretcher = make_stretcher(
                             clip.samples, clip.sample_rate, self._start_frame, stop, self._speed
                         )
@@ -743,9 +759,15 @@ class Player:
         play right after the end never reaches the log ahead of the ``ended`` it follows.
         True when something was queued."""
         clip = self._clip
-        if clip is None or not (self._wraps_pending or self._ended_pending):
+        if clip is None or not (
+            self._wraps_pending or self._ended_pending or self._range_done_pending
+        ):
             return False
         rate = clip.sample_rate
+        if self._range_done_pending:
+            self._range_done_pending = False
+            at = self._position_locked()
+            self._outbox.append(self._action_locked("range_end", at, at, playing=False))
         if self._wraps_pending and self._loop is not None:
             before, after = self._loop[1] / rate, self._loop[0] / rate
             for _ in range(self._wraps_pending):
@@ -870,10 +892,13 @@ class Player:
             raise AudioError("Aucun fichier audio chargé.")
         return clip
 
-    def _restart_at_locked(self, frame: float) -> None:
-        """New render generation from ``frame``: drops what was queued."""
+    def _restart_at_locked(self, frame: float, *, stop_frame: int | None = None) -> None:
+        """New render generation from ``frame``: drops what was queued. ``stop_frame`` bounds
+        it (:meth:`play_range`); any other move plays on to the end again."""
         clip = self._clip
         assert clip is not None
+        self._stop_frame = stop_frame
+        self._range_done_pending = False
         frame = min(max(0.0, frame), float(clip.frames))
         if self._loop is not None and not self._loop[0] <= frame < self._loop[1]:
             frame = float(self._loop[0])
@@ -970,6 +995,36 @@ class Player:
                 self._await_sound = True
                 self._changed.notify_all()
                 self._make_action_locked("resume" if resuming else "play", before)
+            try:
+                self._ensure_running()
+            except AudioError as error:
+                with self._lock:
+                    self._state = PlayerState.DEVICE_LOST
+                    self._changed.notify_all()
+                self._last_error = error
+                raise
+        self._flush_actions()
+
+    def play_range(self, start_s: float, end_s: float) -> None:
+        """Play ``[start_s, end_s)`` and pause by itself at ``end_s`` (a word, a passage): the
+        stop is cut into the rendered samples, so a paced device stops there too, not a UI
+        tick later. A loop is cleared; any later move plays on to the end again."""
+        with self._control:
+            self._check_open()
+            with self._lock:
+                clip = self._require_clip()
+                if self._state is PlayerState.DEVICE_LOST:
+                    raise self._lost_error()
+                before = self._position_locked()
+                start = min(max(0.0, float(start_s)), clip.duration_s)
+                end = min(max(start, float(end_s)), clip.duration_s)
+                self._loop = None
+                self._state = PlayerState.PLAYING
+                rate = clip.sample_rate
+                self._restart_at_locked(start * rate, stop_frame=max(1, round(end * rate)))
+                self._await_sound = True
+                self._changed.notify_all()
+                self._make_action_locked("play", before)
             try:
                 self._ensure_running()
             except AudioError as error:
@@ -1131,7 +1186,7 @@ class Player:
                 return
             old, self._stream = self._stream, None
             if old is not None and not _close_quietly(old):
-                raise AudioError(_HUNG)
+                raise AudioServerHungError(_HUNG)
             # PortAudio lists devices once per initialisation: a re-plugged headset or a
             # restarted server only shows up after a rescan (done when no stream is open).
             _library.rescan()

@@ -337,11 +337,14 @@ def _check_columns(
             f"« duration_s » ({duration:g} s) plus court que le journal de frappe "
             f"({last / 1000:g} s)"
         )
+    if document.kind != "typing":
+        return  # an editor's undo, redo or resync inserts whole passages in one edit
     inserted = list(itertools.compress(texts, map(operator.eq, ops, itertools.repeat("insert"))))
-    if document.kind == "typing" and inserted:
-        widest = max(map(len, inserted))
-        if widest > MAX_TYPING_INSERT_CHARS:
-            raise RecordError(f"journal de frappe : {widest} caractères insérés d'une seule touche")
+    if not inserted:
+        return
+    widest = max(map(len, inserted))
+    if widest > MAX_TYPING_INSERT_CHARS:
+        raise RecordError(f"journal de frappe : {widest} caractères insérés d'une seule touche")
     chars = sum(map(len, inserted))
     if chars > MAX_CHARS_PER_S * duration + CHARS_ALLOWANCE:
         raise RecordError(

@@ -50,8 +50,9 @@ TIME_LIMIT_SLACK_S = 2.0
 LOG_TOLERANCE_S = 1.0
 # started_at/ended_at (wall clock) against duration_s (monotonic clock): NTP corrections.
 WALL_CLOCK_TOLERANCE_S = 30.0
-# Faster than any human sustains (the typing records are near 15 characters/s): a log that
-# inserts more than this per second of the session, plus a start allowance, was rewritten.
+# Faster than any human sustains (typing world records are near 15 characters/s): a typing
+# test's log that inserts more than this per second of the session, plus a start allowance,
+# was rewritten. (Not a dictation's: its editor re-inserts whole passages on undo and redo.)
 MAX_CHARS_PER_S = 20.0
 CHARS_ALLOWANCE = 50
 # A typing test inserts one character per key (a dead key and its letter: one; a refused

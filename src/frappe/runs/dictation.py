@@ -73,7 +73,7 @@ DictationExercise = Literal["transcription", "correction"]
 # Record kinds run by the dictation screen (same player, journal, results screen).
 DICTATION_KINDS: tuple[DictationExercise, ...] = ("transcription", "correction")
 # Player actions that are not the trainee's doing, and those not worth a line in the record.
-_PASSIVE = frozenset(("load", "ended", "loop", "device_lost", "recover", "tick"))
+_PASSIVE = frozenset(("load", "ended", "range_end", "loop", "device_lost", "recover", "tick"))
 _UNLOGGED = frozenset(("load", "tick"))
 
 

@@ -60,6 +60,7 @@ class SeatView:
         exercise: The exercise's title.
         state: ``waiting``, ``running``, ``finished``, ``disconnected``, ``interrupted``.
         progress: Share of the reference typed, 0–1.
+        typed_chars: Characters of the typed text.
         speed: Current speed (last 30 s of typing), in ``speed_unit``.
         speed_unit: ``mots/min``…
         time_left_s: Time left (None without a limit).
@@ -76,6 +77,7 @@ class SeatView:
     exercise: str
     state: str
     progress: float
+    typed_chars: int
     speed: float
     speed_unit: str
     time_left_s: float | None
@@ -227,6 +229,7 @@ class AttemptTracker:
             exercise=(config.exercise_title or config.exercise_id) if config else "",
             state=state,
             progress=min(1.0, len(self._typed) / reference) if reference else 0.0,
+            typed_chars=len(self._typed),
             speed=speed,
             speed_unit=profile.speed_unit if profile is not None else "mots/min",
             time_left_s=None if limit is None else max(0.0, limit - self._elapsed_ms / 1000),

@@ -29,6 +29,8 @@ from frappe.runs.room_seat import (
     SeatLink,
     delete_ticket,
     pending_tickets,
+    read_ticket,
+    ticket_path,
     write_ticket,
 )
 from frappe.runs.typing_test import (
@@ -51,6 +53,7 @@ from frappe.storage.room.seat_link import AttemptTicket
 __all__ = [
     "RoomRunningTest",
     "flush_outbox",
+    "rejoin_room",
     "resume_room_attempt",
     "seance_session_config",
     "start_room_test",
@@ -204,6 +207,21 @@ def resume_room_attempt(
     path = import_central_journal(lines, storage)
     contents = read_journal(path)
     running = resume_test(contents, storage, clock=clock, sync_interval=sync_interval)
+    return _attach(running, ticket, connect, on_status)
+
+
+def rejoin_room(
+    running: RunningTest,
+    connect: Callable[[], SeatLink],
+    *,
+    on_status: Callable[[LinkStatus], None] | None = None,
+) -> RunningTest:
+    """A test resumed on this seat from its own local journal (the program had stopped):
+    when the journal belongs to a room attempt (its ticket is kept next to it), it goes on
+    being forwarded; otherwise it is returned as it is."""
+    ticket = read_ticket(ticket_path(running.journal.path))
+    if ticket is None:
+        return running
     return _attach(running, ticket, connect, on_status)
 
 

@@ -19,8 +19,8 @@ from typing import Any, Literal
 import msgspec
 
 from frappe.errors import ConfigError, InputFileError, ProfileError
-from frappe.scoring.classify import ERROR_CLASSES
-from frappe.scoring.normalize import NormalizationProfile
+from frappe.scoring.classify import ERROR_CLASSES, ScoringError
+from frappe.scoring.normalize import NormalizationProfile, strip_accents, strip_punctuation
 from frappe.textio import decode_text, read_file_bytes
 from frappe.validation import describe_validation_error, load_toml
 
@@ -84,6 +84,10 @@ class ScoringProfile:
         mark: How the mark out of 20 is computed.
         class_weights: Fault weight per error class (1 when absent).
         detail_weights: Fault weight per error detail, overriding the class weight.
+        full_fault_accents: Word pairs whose accent difference, either way round, is a full
+            fault whatever the ``accent`` weight: the grammatical accents of a dictée barème
+            (à/a, où/ou, là/la, dû/du, sûr/sur, a conjugation circumflex as fût/fut).
+            Compared without case and surrounding punctuation.
     """
 
     name: str
@@ -102,12 +106,24 @@ class ScoringProfile:
     mark: MarkRule = field(default_factory=MarkRule)
     class_weights: Mapping[str, float] = field(default_factory=dict)
     detail_weights: Mapping[str, float] = field(default_factory=dict)
+    full_fault_accents: tuple[tuple[str, str], ...] = ()
 
     def weight(self, error_class: str, detail: str | None) -> float:
         """Fault weight of one error of this class and detail."""
         if detail is not None and detail in self.detail_weights:
             return self.detail_weights[detail]
         return self.class_weights.get(error_class, 1.0)
+
+    def error_weight(self, error: ScoringError) -> float:
+        """Fault weight of one error: by class and detail, except an accent error on a word
+        pair of ``full_fault_accents``, which is a full fault."""
+        if (
+            error.error_class == "accent"
+            and self.full_fault_accents
+            and _accent_pair(error.ref, error.hyp) in _pair_set(self.full_fault_accents)
+        ):
+            return 1.0
+        return self.weight(error.error_class, error.detail)
 
     def with_pass_rule(
         self, *, min_speed: float | None = None, max_error_rate: float | None = None
@@ -134,6 +150,20 @@ class ScoringProfile:
         profile = _convert(data, "profil de notation invalide")
         _validate(profile)
         return profile
+
+
+def _accent_pair(ref: str, hyp: str) -> tuple[str, str]:
+    return strip_punctuation(ref).strip().lower(), strip_punctuation(hyp).strip().lower()
+
+
+@lru_cache(maxsize=16)
+def _pair_set(pairs: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, str]]:
+    """The pairs as compared (lower case, no punctuation), both ways round."""
+    found: set[tuple[str, str]] = set()
+    for first, second in pairs:
+        found.add(_accent_pair(first, second))
+        found.add(_accent_pair(second, first))
+    return frozenset(found)
 
 
 # Documented ranges (README, « Profils de notation ») of the numeric constants: beyond them a
@@ -207,6 +237,13 @@ def _validate(profile: ScoringProfile) -> None:
         problems.append(f"error_basis inconnu : {profile.mark.error_basis!r}")
     if profile.speed_basis not in ("net", "gross"):
         problems.append(f"speed_basis inconnu : {profile.speed_basis!r}")
+    for first, second in profile.full_fault_accents:
+        if strip_accents(first).lower() != strip_accents(second).lower() or first == second:
+            problems.append(
+                f"champ full_fault_accents : « {first} » / « {second} » ne diffèrent pas "
+                "seulement par un accent"
+            )
+            break
     unknown = set(profile.class_weights) - set(ERROR_CLASSES)
     if unknown:
         problems.append(f"classes d'erreur inconnues : {', '.join(sorted(unknown))}")
@@ -308,8 +345,11 @@ def scoring_profile(name: str = DEFAULT_PROFILE) -> ScoringProfile:
     """A bundled scoring profile; ProfileError lists the known names when unknown."""
     profiles = _bundled().scorings
     if name not in profiles:
+        hint = ""
+        if name in _bundled().normalizations:
+            hint = f" ; « {name} » est une normalisation : --normalization {name}"
         raise ProfileError(
-            f"profil de notation inconnu « {name} » (connus : {', '.join(sorted(profiles))})"
+            f"profil de notation inconnu « {name} » (connus : {', '.join(sorted(profiles))})" + hint
         )
     return profiles[name]
 

@@ -126,7 +126,10 @@ def compare_texts(
     errors = classify_errors(ref, hyp, ref_tokens, hyp_tokens, chunks)
     ref_end = ref_tokens.ends[len(compared_ref) - 1] if compared_ref else 0
     hyp_end = hyp_tokens.ends[len(compared_hyp) - 1] if compared_hyp else 0
-    ref_text, hyp_text = ref.text[:ref_end], hyp.text[:hyp_end]
+    # Whitespace before the first word counts no more than whitespace after the last one.
+    ref_start = ref_tokens.starts[0] if compared_ref else 0
+    hyp_start = hyp_tokens.starts[0] if compared_hyp else 0
+    ref_text, hyp_text = ref.text[ref_start:ref_end], hyp.text[hyp_start:hyp_end]
     distance = char_distance(ref_text, hyp_text)
     longest = max(len(ref_text), len(hyp_text))
     return TextComparison(
@@ -162,7 +165,7 @@ def count_faults(errors: Sequence[ScoringError], profile: ScoringProfile) -> flo
     per_word: dict[int, float] = {}
     loose = 0.0
     for error in errors:
-        weight = profile.weight(error.error_class, error.detail)
+        weight = profile.error_weight(error)
         words = error.ref_word_count
         if error.op in ("omission", "insertion") and not profile.group_omissions:
             weight *= max(1, words if error.op == "omission" else _hyp_word_count(error))
@@ -180,8 +183,8 @@ def _hyp_word_count(error: ScoringError) -> int:
 
 def count_strokes(text: str, profile: ScoringProfile) -> int:
     """*Frappes brutes*: characters typed, capitals and AltGr characters weighted by the
-    profile (trailing whitespace is not counted)."""
-    text = text.rstrip()
+    profile (whitespace before the first word and after the last one is not counted)."""
+    text = text.strip()
     strokes = len(text)
     if profile.capital_strokes != 1:
         strokes += (profile.capital_strokes - 1) * sum(1 for c in text if c.isupper())
@@ -196,7 +199,8 @@ class TypingMetrics:
 
     Attributes:
         duration_s: Typing time used for speeds.
-        characters: Characters typed (final text, trailing whitespace excluded).
+        characters: Characters typed (final text, without whitespace before the first word or
+            after the last one).
         frappes_brutes: Strokes, capitals/AltGr weighted by the profile.
         faults: Faults under the profile (at most one per word when it says so).
         frappes_nettes: max(0, brutes − fault_penalty × faults).
@@ -299,7 +303,7 @@ def score_typing(
         cut_by_clock=cut_by_clock,
     )
     minutes = max(duration_s, 1e-9) / 60.0
-    characters = len(typed.rstrip())
+    characters = len(typed.strip())
     strokes = count_strokes(typed, profile)
     faults = count_faults(comparison.errors, profile)
     nettes = max(0.0, strokes - profile.fault_penalty * faults)

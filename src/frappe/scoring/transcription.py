@@ -10,6 +10,7 @@ critical error cannot be "validé".
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,12 +22,14 @@ from frappe.scoring.score import TextComparison, compare_texts, count_faults
 __all__ = [
     "ExerciseKeys",
     "FlaggedError",
+    "KeyItem",
     "TranscriptionScore",
     "find_spans",
     "score_transcription",
 ]
 
 _DIGIT = re.compile(r"\d")
+_TOKEN = re.compile(r"\S+")
 _UNITS = frozenset(
     (
         "mg g kg µg mcg ug ml mL l L dl cl ui UI u U mmHg mmhg cm mm m % °C °c mmol µmol mol "
@@ -76,6 +79,28 @@ class FlaggedError:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyItem:
+    """One identity item (name, date, identifier, number, dose, unit) or medical term of the
+    reference that is wrong or missing in the typed text: critical and terminology errors are
+    counted per item, not per error (an omitted block holding four doses is four).
+
+    Attributes:
+        text: The item as written in the reference (as typed, for a number that was added).
+        reason: ``identité``, ``dose`` (a number and its unit), ``nombre``, ``unité`` or
+            ``terminologie``.
+        ref_span: Its ``[start, end)`` in the reference (empty for an added number).
+    """
+
+    text: str
+    reason: str
+    ref_span: tuple[int, int]
+
+    def label(self) -> str:
+        """« 12 mg (nombre) »: how the lists show it."""
+        return f"{self.text} ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
 class TranscriptionScore:
     """A transcription scored under a dictée barème.
 
@@ -85,8 +110,9 @@ class TranscriptionScore:
         fidelity: WER/CER under the ``wer`` normalisation (faithfulness to the recording).
         errors: Flagged errors, critical ones first, then in reference order.
         faults: Faults under the barème.
-        terminology_errors: Errors touching a medical term.
-        critical_errors: Errors touching identity data, numbers, dates, doses or units.
+        terminology_items: Medical terms of the reference typed wrong or missing, each once.
+        critical_items: Identity items, numbers, dates, doses and units of the reference typed
+            wrong or missing (and numbers added), each once.
         mark_20: max(0, base − per_fault × faults) (or the barème's formula).
         validated: No critical error and a mark of at least 10/20.
         duration_s: Time taken.
@@ -97,11 +123,21 @@ class TranscriptionScore:
     fidelity: TextComparison
     errors: tuple[FlaggedError, ...]
     faults: float
-    terminology_errors: int
-    critical_errors: int
+    terminology_items: tuple[KeyItem, ...]
+    critical_items: tuple[KeyItem, ...]
     mark_20: float
     validated: bool
     duration_s: float
+
+    @property
+    def terminology_errors(self) -> int:
+        """Medical terms typed wrong or missing."""
+        return len(self.terminology_items)
+
+    @property
+    def critical_errors(self) -> int:
+        """Identity items, numbers, doses and units typed wrong or missing."""
+        return len(self.critical_items)
 
     def metrics_dict(self) -> dict[str, object]:
         """Flat metrics for JSON/CSV output."""
@@ -111,6 +147,8 @@ class TranscriptionScore:
             "accuracy": self.comparison.accuracy,
             "terminology_errors": self.terminology_errors,
             "critical_errors": self.critical_errors,
+            "terminology_items": [item.label() for item in self.terminology_items],
+            "critical_items": [item.label() for item in self.critical_items],
             "mark_20": self.mark_20,
             "validated": self.validated,
             "passed": self.validated,
@@ -134,13 +172,6 @@ def find_spans(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
-    start, end = span
-    if start == end:  # an insertion: does it fall inside a protected span?
-        return any(a < start < b for a, b in spans)
-    return any(a < end and start < b for a, b in spans)
-
-
 def _is_unit_or_number(text: str) -> str | None:
     if _DIGIT.search(text):
         return "nombre"
@@ -150,8 +181,80 @@ def _is_unit_or_number(text: str) -> str | None:
     return None
 
 
-def _in_lexicon(text: str, lexicon: frozenset[str]) -> bool:
-    return any(strip_punctuation(w).lower() in lexicon for w in text.split() if len(w) > 3)
+def _within(span: tuple[int, int], outer: tuple[int, int]) -> bool:
+    return outer[0] <= span[0] and span[1] <= outer[1]
+
+
+def _reference_items(reference: str, keys: ExerciseKeys) -> list[KeyItem]:
+    """The items of the reference that must be exact, in reference order: identity data
+    (the exercise's list), numbers and units outside them, and medical terms (the exercise's
+    list, and the words of the lexicon)."""
+    identity = [
+        KeyItem(reference[a:b], "identité", (a, b)) for a, b in find_spans(reference, keys.identity)
+    ]
+    items = list(identity)
+    terms = [
+        KeyItem(reference[a:b], "terminologie", (a, b))
+        for a, b in find_spans(reference, keys.terminology)
+    ]
+    tokens = list(_TOKEN.finditer(reference))
+    index = 0
+    while index < len(tokens):
+        match = tokens[index]
+        index += 1
+        word = match.group()
+        bare = strip_punctuation(word)
+        if not bare:
+            continue
+        start = match.start() + word.index(bare[0])
+        span = (start, start + len(bare))
+        if any(_within(span, item.ref_span) for item in identity):
+            continue
+        reason = _is_unit_or_number(bare)
+        if reason == "nombre" and index < len(tokens) and word == bare:
+            # A number and its unit are one dose: « 5 mg », « 1 comprimé ».
+            unit = tokens[index]
+            unit_bare = strip_punctuation(unit.group())
+            if unit_bare and _is_unit_or_number(unit_bare) == "unité":
+                end = unit.start() + unit.group().index(unit_bare[0]) + len(unit_bare)
+                items.append(KeyItem(reference[start:end], "dose", (start, end)))
+                index += 1
+                continue
+        if reason is not None:
+            items.append(KeyItem(bare, reason, span))
+        elif (
+            len(word) > 3
+            and bare.lower() in keys.lexicon
+            and not any(_within(span, item.ref_span) for item in terms)
+        ):
+            terms.append(KeyItem(bare, "terminologie", span))
+    items.extend(terms)
+    items.sort(key=lambda item: item.ref_span)
+    return items
+
+
+def _touched(
+    error: ScoringError, items: Sequence[KeyItem], starts: Sequence[int], longest: int
+) -> list[KeyItem]:
+    """The items an error's reference span touches (an insertion: falls strictly inside)."""
+    start, end = error.ref_span
+    touched = []
+    # Only items starting at most ``longest`` characters before the error can reach into it.
+    index = bisect_left(starts, start - longest)
+    while index < len(items) and items[index].ref_span[0] < max(end, start + 1):
+        a, b = items[index].ref_span
+        inside = a < start < b if start == end else a < end and start < b
+        if inside:
+            touched.append(items[index])
+        index += 1
+    return touched
+
+
+def _punctuation_only(error: ScoringError) -> bool:
+    """A mark missing, added or changed next to a word that is itself right (« déglutition. »
+    for « déglutition »): it never makes that word a terminology or identity error. A hyphen
+    or an apostrophe inside the word still does."""
+    return error.error_class == "punctuation" and error.detail is None
 
 
 def score_transcription(
@@ -165,17 +268,27 @@ def score_transcription(
     """Score a complete transcription against its reference."""
     comparison = compare_texts(reference, typed, profile.normalization)
     fidelity = compare_texts(reference, typed, normalization_profile("wer"))
-    identity_spans = find_spans(reference, keys.identity)
-    term_spans = find_spans(reference, keys.terminology)
+    items = _reference_items(reference, keys)
+    starts = [item.ref_span[0] for item in items]
+    longest = max((b - a for a, b in (item.ref_span for item in items)), default=0)
     flagged: list[FlaggedError] = []
+    critical: dict[tuple[int, int] | ScoringError, KeyItem] = {}
+    terminology: dict[tuple[int, int], KeyItem] = {}
     for error in comparison.errors:
-        reason: str | None = None
-        if _overlaps(error.ref_span, identity_spans):
-            reason = "identité"
-        else:
-            reason = _is_unit_or_number(error.ref) or _is_unit_or_number(error.hyp)
-        terminology = _overlaps(error.ref_span, term_spans) or _in_lexicon(error.ref, keys.lexicon)
-        flagged.append(FlaggedError(error, terminology, reason is not None, reason))
+        touched = [] if _punctuation_only(error) else _touched(error, items, starts, longest)
+        terms = [item for item in touched if item.reason == "terminologie"]
+        keyed = [item for item in touched if item.reason != "terminologie"]
+        for item in terms:
+            terminology.setdefault(item.ref_span, item)
+        for item in keyed:
+            critical.setdefault(item.ref_span, item)
+        reason = keyed[0].reason if keyed else None
+        if reason is None and not _punctuation_only(error) and error.hyp.strip():
+            # A number or unit typed where the reference has none (an added dose).
+            reason = _is_unit_or_number(error.hyp)
+            if reason is not None:
+                critical[error] = KeyItem(error.hyp.strip(), reason, error.ref_span)
+        flagged.append(FlaggedError(error, bool(terms), reason is not None, reason))
     flagged.sort(key=lambda f: (not f.critical, f.error.ref_span[0]))
     faults = count_faults(comparison.errors, profile)
     rule = profile.mark
@@ -185,16 +298,16 @@ def score_transcription(
         rate = faults / comparison.words.ref_words if comparison.words.ref_words else 0.0
         mark = rule.base - rule.slope * rate * 100.0
     mark = round(min(20.0, max(0.0, mark)), 2)
-    critical = sum(1 for f in flagged if f.critical)
+    critical_items = tuple(sorted(critical.values(), key=lambda item: item.ref_span))
     return TranscriptionScore(
         profile=profile,
         comparison=comparison,
         fidelity=fidelity,
         errors=tuple(flagged),
         faults=faults,
-        terminology_errors=sum(1 for f in flagged if f.terminology),
-        critical_errors=critical,
+        terminology_items=tuple(sorted(terminology.values(), key=lambda item: item.ref_span)),
+        critical_items=critical_items,
         mark_20=mark,
-        validated=critical == 0 and mark >= _VALIDATION_MIN_MARK,
+        validated=not critical_items and mark >= _VALIDATION_MIN_MARK,
         duration_s=duration_s,
     )

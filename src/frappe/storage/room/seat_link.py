@@ -30,6 +30,7 @@ __all__ = [
     "describe_room",
     "describe_seance",
     "open_seances_at",
+    "with_link_checks",
 ]
 
 # Server-side failures that pass: out of disk or memory, too many connections, shutting down.
@@ -120,11 +121,37 @@ class PgSeatLink:
             self.conn.close()
 
 
+# A cable pulled or a switch off drops no connection by itself: without these, a send waits
+# for TCP's own give-up (many minutes). Unacknowledged data fails after 4 s; an idle link is
+# probed after 2 s and given up 3 probes later.
+_LINK_CHECKS = {
+    "tcp_user_timeout": "4000",
+    "keepalives": "1",
+    "keepalives_idle": "2",
+    "keepalives_interval": "1",
+    "keepalives_count": "3",
+}
+
+
+def with_link_checks(url: str) -> str:
+    """``url`` with the TCP checks above (those the URL sets itself are kept)."""
+    query = urlsplit(url).query if "://" in url else ""
+    present = {part.split("=", 1)[0] for part in query.split("&") if part}
+    extra = "&".join(f"{k}={v}" for k, v in _LINK_CHECKS.items() if k not in present)
+    if not extra:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{extra}"
+
+
 def connect_seat(url: str, *, timeout_s: float = 3.0) -> PgSeatLink:
     """A seat link to ``url``: RoomUnavailableError when the server cannot be reached now,
     RoomError (one line) for a malformed URL or a refused password."""
     with _sorted_errors():
-        return PgSeatLink(client.connect(url, timeout_s=timeout_s, application_name="frappe-seat"))
+        return PgSeatLink(
+            client.connect(
+                with_link_checks(url), timeout_s=timeout_s, application_name="frappe-seat"
+            )
+        )
 
 
 def describe_room(url: str) -> str:

@@ -27,7 +27,13 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from frappe.audio.player import PlaybackAction
-from frappe.errors import AudioError, FrappeError, PedalError
+from frappe.errors import (
+    RELAUNCH_EXIT_CODE,
+    AudioError,
+    AudioServerHungError,
+    FrappeError,
+    PedalError,
+)
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
 from frappe.runs.dictation import (
     DictationSpec,
@@ -234,6 +240,8 @@ class DictationScreen(Screen[None]):
         # and logged once per outage (``time_added``) when sound is back or the dictation ends.
         self._outage_since: float | None = None
         self._outage_checked = 0.0
+        # The sound server restarted under an open stream: only a new process plays again.
+        self._relaunch_needed = False
 
     @property
     def session_running(self) -> bool:
@@ -361,8 +369,21 @@ class DictationScreen(Screen[None]):
         if log:
             self.running.log_event("audio_problem", message=message)
 
+    def _offer_relaunch(self, error: BaseException) -> None:
+        self._relaunch_needed = True
+        self.status.show_notice(
+            "Le serveur audio a redémarré : Échap relance frappe, la dictée reprend où elle en "
+            "était (texte, temps, écoute)",
+            "error",
+        )
+        self.running.log_event("audio_problem", message=str(error))
+
     def _run_player(self, action: str) -> None:
         if not self.session_running or self._saving:
+            return
+        if self._relaunch_needed:
+            if action == "play_pause":
+                self.app.exit(RELAUNCH_EXIT_CODE)  # the journal stays; the new process resumes
             return
         controls = self.controls
         if controls is None:
@@ -674,6 +695,8 @@ class DictationScreen(Screen[None]):
             if event.state is WorkerState.SUCCESS:
                 self.status.show_notice("Sortie audio rétablie")
                 self.tick()
+            elif isinstance(event.worker.error, AudioServerHungError):
+                self._offer_relaunch(event.worker.error)
             elif event.state is WorkerState.ERROR and event.worker.error is not None:
                 self._audio_problem(event.worker.error)
         elif group == "save":
@@ -702,6 +725,10 @@ class DictationScreen(Screen[None]):
         elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
             self._loading = False
             error = event.worker.error
+            if isinstance(error, AudioServerHungError):
+                self.status.show_player(None, "Serveur audio à relancer")
+                self._offer_relaunch(error)
+                return
             text = str(error) if isinstance(error, FrappeError) else f"audio illisible ({error})"
             self.status.show_player(None, _NO_AUDIO)
             self.status.show_notice(f"Audio : {text}", "error")

@@ -32,7 +32,7 @@ from frappe.dictation_report import (
     listening_rows,
     transcription_rows,
 )
-from frappe.durations import format_duration
+from frappe.durations import format_duration, format_position
 from frappe.errors import FrappeError
 from frappe.exercises.drafts import DRAFT_SOURCES
 from frappe.exercises.session import TIME_ADDED_EVENT
@@ -97,7 +97,7 @@ class DictationResultsScreen(Screen[None]):
         dictation = saved.dictation
         self._timings = load_timings(dictation.folder) if dictation is not None else None
         self._passages: PassageFinder | None = None
-        self._passage_end: float | None = None
+        self._passage: tuple[float, float] | None = None
         self._pending_start: float | None = None
 
     @property
@@ -127,6 +127,7 @@ class DictationResultsScreen(Screen[None]):
             with TabPane("Document", id="tab-document"), VerticalScroll():
                 yield Static(self.document_view(), id="dictation-document")
             with TabPane("Erreurs", id="tab-errors"):
+                yield Static(self.playback_text(), id="passage-status", markup=False)
                 yield DataTable(id="dictation-errors", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
@@ -135,7 +136,7 @@ class DictationResultsScreen(Screen[None]):
         table.add_columns(*ERROR_COLUMNS)
         for index, flagged in enumerate(self.saved.score.errors):
             table.add_row(*error_cells(flagged), key=str(index))
-        self.set_interval(0.2, self._check_passage)
+        self.set_interval(0.2, self._show_playback)
         self.set_timer(KEYS_AFTER_BELL_S, self.refresh_bindings)
         notify_history_error(self, self.saved.history_error)
 
@@ -237,15 +238,15 @@ class DictationResultsScreen(Screen[None]):
             self.notify("Passage introuvable dans l'enregistrement.", severity="warning")
             return
         start, end = passage
-        self._passage_end = end
+        self._passage = (start, end)
         if self.controls is None:
             self._pending_start = start
             self._load_player()
+            self._show_playback()
             return
         self._play_from(start)
 
     def action_pause(self) -> None:
-        self._passage_end = None
         if self.controls is not None:
             try:
                 self.controls.pause()
@@ -255,23 +256,40 @@ class DictationResultsScreen(Screen[None]):
     def _play_from(self, start: float) -> None:
         if self.controls is None:
             return
+        end = self._passage[1] if self._passage is not None else None
         try:
-            self.controls.play_passage(start)
+            # The player pauses by itself at the end of the passage (exact on a paced device).
+            self.controls.play_passage(start, end)
         except FrappeError as error:
             self.notify(str(error), title="Audio", severity="error")
+        self._show_playback()
 
-    def _check_passage(self) -> None:
-        controls, end = self.controls, self._passage_end
-        if controls is None or end is None:
-            return
+    def playback_text(self) -> str:
+        """What « Écouter ce passage » is doing: loading, playing (where), the passage's end."""
+        passage = self._passage
+        if passage is None:
+            return "l ou Entrée : écouter le passage de l'erreur choisie"
+        span = f"{format_position(passage[0])}–{format_position(passage[1])}"
+        controls = self.controls
+        if controls is None:
+            return f"Chargement de l'audio… (passage {span})"
         try:
-            if controls.state != "playing":
-                self._passage_end = None
-            elif controls.player.position_s >= end:
-                self._passage_end = None
-                controls.pause()
+            state = controls.state
+            position = controls.player.position_s
         except Exception:
-            self._passage_end = None
+            return "Lecteur indisponible"
+        where = f"{format_position(position)} / {format_position(controls.player.duration_s)}"
+        if state == "playing":
+            return f"▶ Lecture {where} — passage {span}"
+        if state == "device_lost":
+            return "⚠ Sortie audio perdue : rebranchez le casque puis l pour réécouter"
+        if position >= passage[1] - 0.05:
+            return f"■ Fin du passage {span} — l : réécouter"
+        return f"⏸ Pause {where} — passage {span} — l : réécouter"
+
+    def _show_playback(self) -> None:
+        with contextlib.suppress(Exception):
+            self.query_one("#passage-status", Static).update(self.playback_text())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-audio")
     def _load_player(self) -> PlayerPort:

@@ -25,6 +25,7 @@ def _menu() -> list[Option]:
         Option("Résultats et historique  (r)", id="results"),
         Option("Formateur : brouillons et références  (f)", id="trainer"),
         Option("Tableaux de suivi : classes et candidats  (s)", id="suivi"),
+        Option("Réglages : sortie audio et pédale  (o)", id="settings"),
         Option("Quitter  (ctrl+q)", id="quit"),
     ]
 
@@ -39,6 +40,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "choose('results')", "Résultats", id="home.results"),
         Binding("f", "choose('trainer')", "Formateur", id="home.trainer"),
         Binding("s", "choose('suivi')", "Suivi", id="home.suivi"),
+        Binding("o", "choose('settings')", "Réglages", id="home.settings", show=False),
         Binding("j", "choose('seance')", "Rejoindre la séance", id="home.seance", show=False),
         Binding("t", "choose('dashboard')", "Tableau de bord", id="home.dashboard", show=False),
     ]
@@ -57,6 +59,9 @@ class HomeScreen(Screen[None]):
                 "Secrétaire assistant médico-social — test de frappe dactylographique",
                 id="home-subtitle",
             )
+            room = Static("", id="home-room", markup=False)
+            room.display = False  # a lone PC: no room line
+            yield room
             yield OptionList(*_menu(), id="home-menu")
         yield Footer()
 
@@ -66,9 +71,14 @@ class HomeScreen(Screen[None]):
         resumes: list[tuple[int, str]],
         *,
         dashboard: bool,
+        status: str = "",
     ) -> None:
         """The room's entries on top of the menu (a seat): open séances (« Séance en cours :
-        … — Rejoindre »), attempts to resume here, and the trainer's dashboard."""
+        … — Rejoindre »), attempts to resume here, and the trainer's dashboard; ``status``
+        says whether the room server answers."""
+        line = self.query_one("#home-room", Static)
+        line.update(status)
+        line.display = bool(status)
         menu = self.query_one("#home-menu", OptionList)
         highlighted = menu.highlighted_option.id if menu.highlighted_option else None
         room = [Option(label, id=f"seance:{ident}") for ident, label in seances]
@@ -76,10 +86,15 @@ class HomeScreen(Screen[None]):
         if dashboard:
             room.append(Option("Salle : tableau de bord du formateur  (t)", id="dashboard"))
         options = [*room, *_menu()]
+        before = {menu.get_option_at_index(i).id for i in range(menu.option_count)}
         menu.clear_options()
         menu.add_options(options)
         ids = [option.id for option in options]
-        menu.highlighted = ids.index(highlighted) if highlighted in ids else 0
+        # Something new in the room (a séance opened, an attempt to resume): show it first.
+        if any(option.id not in before for option in room) or highlighted not in ids:
+            menu.highlighted = 0
+        else:
+            menu.highlighted = ids.index(highlighted)
 
     def on_home_screen_chosen(self, message: Chosen) -> None:
         if message.choice == "dictation":  # the dictation area opens its own picker

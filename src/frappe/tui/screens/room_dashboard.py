@@ -124,7 +124,7 @@ class RoomDashboardScreen(Screen[None]):
             elif old != cells:
                 for (column, _label), before, after in zip(COLUMNS, old, cells, strict=True):
                     if before != after:
-                        table.update_cell(str(view.attempt_id), column, after)
+                        table.update_cell(str(view.attempt_id), column, after, update_width=True)
             self._shown[view.attempt_id] = cells
 
     def action_back(self) -> None:

@@ -66,6 +66,12 @@ def resumed_screen(contents: JournalContents, config: AppConfig, app: App[Any]) 
     running = resume_test(
         contents, config.storage, clock=config.clock, sync_interval=config.sync_interval
     )
+    if config.room_url:  # a seat: a room attempt goes on being forwarded
+        from frappe.runs.room_test import rejoin_room  # noqa: PLC0415 - psycopg for seats only
+        from frappe.storage.room.seat_link import connect_seat  # noqa: PLC0415
+
+        url = config.room_url
+        running = rejoin_room(running, lambda: connect_seat(url))
     return TypingScreen(running, config)
 
 

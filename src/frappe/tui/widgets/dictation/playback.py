@@ -37,6 +37,7 @@ class PlayerPort(Protocol):
 
     def load(self, path: Path) -> None: ...
     def play(self, *, rewind: bool = True) -> None: ...
+    def play_range(self, start_s: float, end_s: float) -> None: ...
     def pause(self) -> None: ...
     def toggle(self) -> None: ...
     def close(self) -> None: ...
@@ -191,12 +192,16 @@ class PlayerControls:
         else:
             raise ValueError(f"unknown player action {action!r}")
 
-    def play_passage(self, start_s: float) -> None:
-        """Go to ``start_s`` and play (the results screen's "play this passage")."""
+    def play_passage(self, start_s: float, end_s: float | None = None) -> None:
+        """Play from ``start_s`` (the results screen's "play this passage"), pausing by
+        itself at ``end_s`` when given (cut into the samples: exact on a paced device)."""
         try:
             if self.looping:
                 self.player.clear_loop()
                 self.looping = False
+            if end_s is not None:
+                self.player.play_range(start_s, end_s)
+                return
             self.player.seek(start_s)
             if self.state != "playing":
                 self.player.play(rewind=False)

@@ -132,7 +132,7 @@ class PlayerLine(DictationStatus):
             return
         self._passage_end = end_s
         try:
-            controls.play_passage(max(0.0, start_s))
+            controls.play_passage(max(0.0, start_s), end_s)
         except FrappeError as error:
             self._passage_end = None
             self.show_notice(f"Audio : {error}", "error")
