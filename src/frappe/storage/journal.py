@@ -222,11 +222,13 @@ class JournalWriter:
     def __init__(self, path: Path, fd: int, *, sync_interval: float = 0.5) -> None:
         self.path = path
         self._fd: int | None = fd
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the memory buffer and the writes
+        self._fd_lock = threading.Lock()  # the descriptor's life: fsync and close
         self._dirty = False
         self._last_t = -_HEARTBEAT_MS
         self._stop = threading.Event()
-        self._error: OSError | None = None
+        self._error: OSError | None = None  # the last write refused (cleared when they pass)
+        self._sync_error: OSError | None = None  # the last fsync failed
         self._pending = bytearray()
         self.last_sync = time.monotonic()
         self._thread = threading.Thread(
@@ -268,8 +270,9 @@ class JournalWriter:
 
     @property
     def error(self) -> OSError | None:
-        """The write or sync error still in the way (None once lines go through again)."""
-        return self._error
+        """The write or sync error still in the way (None once lines go through and are
+        synced again)."""
+        return self._error or self._sync_error
 
     @property
     def unwritten_bytes(self) -> int:
@@ -279,12 +282,13 @@ class JournalWriter:
     @property
     def healthy(self) -> bool:
         """Everything handled so far is in the file (False: warn the candidate)."""
-        return self._error is None and not self._pending
+        return self._error is None and self._sync_error is None and not self._pending
 
     @property
     def disk_full(self) -> bool:
         """The journal is held back because the disk (or the quota) is full."""
-        return self._error is not None and self._error.errno in _NO_SPACE
+        error = self.error
+        return error is not None and error.errno in _NO_SPACE
 
     def retry(self) -> bool:
         """Write the lines held in memory now; whether the journal is complete again."""
@@ -293,19 +297,27 @@ class JournalWriter:
         return self.healthy
 
     def sync(self) -> None:
-        """Write what is held in memory, then fsync."""
-        with self._lock:
-            if self._fd is None:
-                return
-            if not self._flush_locked():
-                return
+        """Write what is held in memory, then fsync.
+
+        The fsync runs outside the write lock (only the descriptor's own lock is held), so a
+        keystroke is never kept waiting by a slow disk flush.
+        """
+        with self._fd_lock:
+            with self._lock:
+                fd = self._fd
+                if fd is None or not self._flush_locked():
+                    return
+                self._dirty = False
             try:
-                os.fsync(self._fd)
+                os.fsync(fd)
             except OSError as error:
-                self._error = error
+                # Lines already written may not be on the disk: the alarm stays until an fsync
+                # succeeds again (later writes going through prove nothing about earlier ones).
+                # A file system that cannot sync at all (EINVAL) is not a failure of this one.
+                if error.errno not in (errno.EINVAL, errno.ENOTSUP):
+                    self._sync_error = error
             else:
-                self._error = None
-            self._dirty = False
+                self._sync_error = None
             self.last_sync = time.monotonic()
 
     def close(self) -> None:
@@ -315,7 +327,7 @@ class JournalWriter:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
         self.sync()
-        with self._lock:
+        with self._fd_lock, self._lock:
             if self._fd is not None:
                 os.close(self._fd)  # closing releases the flock
                 self._fd = None
