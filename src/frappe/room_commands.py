@@ -133,6 +133,12 @@ def register(subparsers: Any) -> None:
     )
     results.add_argument("seance", metavar="SÉANCE")
     results.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    results.add_argument(
+        "--csv-style",
+        choices=("francais", "international"),
+        default="francais",
+        help="CSV : « ; » et virgule décimale pour Excel en français (défaut), ou « , » et point",
+    )
     results.add_argument("--output", type=Path, default=None, help="écrire dans FICHIER (+ .sig)")
     results.add_argument(
         "--records",
@@ -150,6 +156,17 @@ def register(subparsers: Any) -> None:
         description="Recalcule chaque chaîne et signale toute ligne modifiée ou manquante.",
     )
     verify.add_argument("seance", metavar="SÉANCE", nargs="?", default=None)
+    verify.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        metavar="RÉSULTATS.json",
+        help="export signé de la séance (results --format json --output) : ses têtes de "
+        "chaîne, gardées hors du serveur, doivent toujours être sur le journal",
+    )
+    verify.add_argument(
+        "--key", type=Path, default=None, metavar="CENTRE.pub", help="vérifier d'abord sa signature"
+    )
     verify.add_argument("--url", default=None, help=_URL_HELP)
     verify.set_defaults(func=run_verify)
 
@@ -382,7 +399,52 @@ _CSV_METRICS = (
 )
 
 
-def _render_csv(rows: list[dict[str, Any]]) -> str:
+_CSV_HEADERS_FR = {
+    "seance": "Séance",
+    "attempt": "Épreuve",
+    "candidate": "Candidat",
+    "candidate_id": "Identifiant",
+    "state": "État",
+    "official": "Officiel",
+    "duration_s": "Durée (s)",
+    "faults": "Fautes",
+    "speed": "Vitesse",
+    "speed_unit": "Unité",
+    "accuracy": "Précision",
+    "wer": "WER",
+    "cer": "CER",
+    "gross_wpm": "Mots/min bruts (5 car.)",
+    "net_wpm": "Mots/min nets (5 car.)",
+    "mark_20": "Note /20",
+    "passed": "Réussi / validé",
+    "journal_lines": "Lignes du journal",
+    "journal_head_sha256": "Empreinte du journal (SHA-256)",
+}
+
+
+def _render_csv(rows: list[dict[str, Any]], style: str = "francais") -> str:
+    """``francais`` (default, as every CSV of frappe): for French Excel — ``;``, decimal
+    comma, UTF-8 BOM, French headers; ``international``: ``,`` and ``.``."""
+    if style == "francais":
+        from frappe.reports.csv_export import Column, csv_text  # noqa: PLC0415
+
+        flat = [
+            {
+                "seance": row["seance"],
+                "attempt": row["attempt"],
+                "candidate": row["candidate"]["name"],
+                "candidate_id": row["candidate"]["id"],
+                "state": row["state"],
+                "official": row["official"],
+                "duration_s": row["duration_s"],
+                **{key: row["metrics"].get(key) for key in _CSV_METRICS},
+                "journal_lines": row["journal"]["lines"],
+                "journal_head_sha256": row["journal"]["head_sha256"],
+            }
+            for row in rows
+        ]
+        columns = [Column(key, header) for key, header in _CSV_HEADERS_FR.items()]
+        return csv_text(flat, columns, "francais")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -483,7 +545,7 @@ def run_results(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":
-        text = _render_csv(rows)
+        text = _render_csv(rows, args.csv_style)
     else:
         text = ""
     key = _signing_key() if args.output or args.records else None
@@ -508,12 +570,36 @@ def run_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_heads(path: Path, key_path: Path | None) -> dict[int, tuple[int, str]]:
+    """Attempt id → (lines, head hash) of a séance's JSON export, its signature checked first
+    when a key is given."""
+    if key_path is not None:
+        from frappe.storage.signing import check_signature, load_public_key  # noqa: PLC0415
+
+        check = check_signature(path, load_public_key(key_path))
+        if check.status != "valid":
+            raise ConfigError(f"{path} : {check.label} — ses têtes de chaîne ne prouvent rien")
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            int(row["attempt"]): (int(row["journal"]["lines"]), str(row["journal"]["head_sha256"]))
+            for row in rows
+        }
+    except OSError as error:
+        raise ConfigError(f"{path} : illisible ({error.strerror})") from error
+    except (ValueError, TypeError, KeyError) as error:
+        raise ConfigError(
+            f"{path} : ce n'est pas un export JSON de frappe room results ({error})"
+        ) from error
+
+
 def run_verify(args: argparse.Namespace) -> int:
     """``frappe room verify [SEANCE]``: exit 1 when a chain is broken."""
     from frappe.storage.room.chain import verify_chains  # noqa: PLC0415
 
+    heads = _export_heads(args.export, args.key) if args.export else None
     with _trainer_connection(args) as conn:
-        report = verify_chains(conn, args.seance)
+        report = verify_chains(conn, args.seance, outside_heads=heads)
     for found in report.breaks:
         print(f"RUPTURE : {found.describe()}")
     if report.breaks:
