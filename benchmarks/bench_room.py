@@ -8,8 +8,11 @@ connection LISTENs: the latency of a key is the time from the key press to the n
 that its line is on the server. After the run: lines lost (typed but not on the server, or a
 broken chain), and the server's CPU (all its processes) over the typing phase.
 
-30 seats (one room), then 200 (a centre's rooms: séances of 20), side by side.
-``FRAPPE_BENCH_ROOM_S`` sets the typing time (default 60 s per run).
+30 seats (one room), then 200 (a centre's rooms: séances of 20), side by side. Then the
+design choice of schema 4 checked in the same run: 200 seats with journal lines committed
+asynchronously (schema 4) and synchronously (a database left at schema 3).
+``FRAPPE_BENCH_ROOM_S`` sets the typing time (default 60 s per run),
+``FRAPPE_BENCH_ROOM_COMPARE_S`` that of the comparison (default 20 s each).
 """
 
 from __future__ import annotations
@@ -128,29 +131,38 @@ def _worker(
     out.put(asyncio.run(main()))
 
 
-def _server_cpu_s(cluster_dir: Path) -> float:
-    """CPU seconds (user + system) of the postmaster and every live child of it."""
+def _server_cpu_ns(cluster_dir: Path) -> dict[int, int]:
+    """CPU nanoseconds of the postmaster and each live child of it, by pid, from the
+    scheduler's own count (``/proc/PID/schedstat``): the tick-sampled ``utime`` of
+    ``/proc/PID/stat`` misses most of backends that run for tens of microseconds per call."""
     try:
         postmaster = int((cluster_dir / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
-        return 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+        return {}
+    found: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if postmaster not in (int(entry.name), ppid):
+                continue
+            found[int(entry.name)] = int((entry / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
             continue
-        pid, ppid = int(entry.name), int(fields[1])
-        if postmaster in (pid, ppid):
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return found
 
 
-def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> dict[str, float]:
-    with client.connect(_url(port, TRAINER_ROLE)) as trainer:
+def _cpu_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds spent between two samples by the processes alive at the second (a
+    process that ended in between, such as an autovacuum worker, is left out)."""
+    return sum(ns - before.get(pid, 0) for pid, ns in after.items()) / 1e9
+
+
+def _run_room(
+    port: int, cluster_dir: Path, seats: int, duration_s: float, db: str = "frappe"
+) -> dict[str, float]:
+    with client.connect(_url(port, TRAINER_ROLE, db)) as trainer:
         seances = [
             client.open_seance(trainer, _config(), profile_name="frappe").id
             for _ in range((seats + SEATS_PER_SEANCE - 1) // SEATS_PER_SEANCE)
@@ -162,7 +174,7 @@ def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> di
     listening = threading.Event()
 
     def listen() -> None:
-        with psycopg.connect(_url(port, TRAINER_ROLE), autocommit=True) as conn:
+        with psycopg.connect(_url(port, TRAINER_ROLE, db), autocommit=True) as conn:
             conn.execute(f"LISTEN {client.CHANNEL}")
             listening.set()
             while not stop.is_set():
@@ -185,7 +197,7 @@ def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> di
     processes = [
         multiprocessing.get_context("fork").Process(
             target=_worker,
-            args=(_url(port, SEAT_ROLE), plan[w::workers], duration_s, start_at, queue),
+            args=(_url(port, SEAT_ROLE, db), plan[w::workers], duration_s, start_at, queue),
         )
         for w in range(workers)
     ]
@@ -194,9 +206,9 @@ def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> di
     for process in processes:
         process.start()
     time.sleep(max(0.0, start_at - time.monotonic()))
-    cpu_before, wall_before = _server_cpu_s(cluster_dir), time.monotonic()
+    cpu_before, wall_before = _server_cpu_ns(cluster_dir), time.monotonic()
     time.sleep(duration_s)
-    cpu_after, wall_after = _server_cpu_s(cluster_dir), time.monotonic()
+    cpu_after, wall_after = _server_cpu_ns(cluster_dir), time.monotonic()
     outcomes: list[tuple[int, list[float]]] = []
     for _ in processes:
         outcomes.extend(queue.get(timeout=duration_s + 120))
@@ -218,7 +230,7 @@ def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> di
                 unnotified += 1
             else:
                 latencies.append(arrived - stamp)
-    with client.connect(_url(port, TRAINER_ROLE)) as trainer:
+    with client.connect(_url(port, TRAINER_ROLE, db)) as trainer:
         stored = 0
         broken = 0
         for seance in seances:
@@ -235,7 +247,7 @@ def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> di
         "max_ms": (latencies[-1] if latencies else 0.0) * 1000,
         "lost": float(typed - stored + broken),
         "unnotified": float(unnotified),
-        "server_cpu_pct": 100.0 * (cpu_after - cpu_before) / (wall_after - wall_before),
+        "server_cpu_pct": 100.0 * _cpu_between(cpu_before, cpu_after) / (wall_after - wall_before),
         # The simulated seats share this machine's cores with the server: their own CPU
         # (whole run, joining included) says how much of the latency is theirs.
         "seats_cpu_pct": 100.0 * seats_cpu_s / duration_s,
@@ -244,21 +256,33 @@ def _run_room(port: int, cluster_dir: Path, seats: int, duration_s: float) -> di
 
 def run() -> Result:
     duration = float(os.environ.get("FRAPPE_BENCH_ROOM_S", "60"))
+    compare_s = float(os.environ.get("FRAPPE_BENCH_ROOM_COMPARE_S", "20"))
     base = Path(tempfile.mkdtemp(prefix="frappe-bench-room-"))
     base.chmod(0o755)  # the service user (as root) must reach its cluster folder
     cluster = Cluster(base / "pgdata", port=free_port())
     cluster.init(_PASSWORD)
     cluster.start()
     results: dict[int, dict[str, float]] = {}
+    commits: dict[str, dict[str, float]] = {}
     try:
         admin = _url(cluster.port, "frappe_admin", "postgres")
         with psycopg.connect(admin, autocommit=True) as conn:
             ensure_roles(conn, trainer_password=_PASSWORD, seat_password=_PASSWORD)
             conn.execute("CREATE DATABASE frappe")
+            conn.execute("CREATE DATABASE frappe_sync")
         with psycopg.connect(_url(cluster.port, "frappe_admin"), autocommit=True) as conn:
             migrate(conn)
+        # Schema 3: journal lines still committed synchronously (schema 4 made them async).
+        with psycopg.connect(
+            _url(cluster.port, "frappe_admin", "frappe_sync"), autocommit=True
+        ) as conn:
+            migrate(conn, target=3)
         for seats in (30, 200):
             results[seats] = _run_room(cluster.port, cluster.data_dir, seats, duration)
+        commits["async"] = _run_room(cluster.port, cluster.data_dir, 200, compare_s)
+        commits["sync"] = _run_room(
+            cluster.port, cluster.data_dir, 200, compare_s, db="frappe_sync"
+        )
     finally:
         cluster.stop(mode="fast")
         shutil.rmtree(base, ignore_errors=True)
@@ -287,10 +311,31 @@ def run() -> Result:
         f"par poste, {duration:g} s, cible p99 < 1000 ms et 0 perte",
         rows,
     )
-    return {
+    fast, slow = commits["async"], commits["sync"]
+    print_table(
+        f"Validation des lignes de journal, 200 postes, {compare_s:g} s chacune "
+        "(schéma 4 : asynchrone ; schéma 3 : synchrone)",
+        [
+            ("", "asynchrone", "synchrone"),
+            ("latence p50 (ms)", f"{fast['p50_ms']:.1f}", f"{slow['p50_ms']:.1f}"),
+            ("latence p99 (ms)", f"{fast['p99_ms']:.1f}", f"{slow['p99_ms']:.1f}"),
+            ("lignes perdues", f"{fast['lost']:.0f}", f"{slow['lost']:.0f}"),
+            (
+                "p99 synchrone / asynchrone",
+                f"{slow['p99_ms'] / max(fast['p99_ms'], 1e-9):.1f}×",
+                "",
+            ),
+        ],
+    )
+    report: Result = {
         f"room_{seats}_seats": {key: round(value, 2) for key, value in figures.items()}
         for seats, figures in results.items()
     }
+    for mode, figures in commits.items():
+        report[f"room_200_seats_{mode}_commit"] = {
+            key: round(value, 2) for key, value in figures.items()
+        }
+    return report
 
 
 if __name__ == "__main__":

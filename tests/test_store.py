@@ -252,3 +252,20 @@ def test_exact_name_filter(tmp_path: Path, make_record: RecordFactory) -> None:
         _add(history, _record(make_record, "Martin Claire-Anne"), tmp_path / "b.json")
         found = history.results(ResultFilter(name="Martin Claire"))
         assert [r.candidate_name for r in found] == ["Martin  Claire"]
+
+
+def test_row_of_a_dictation(make_record: RecordFactory, tmp_path: Path) -> None:
+    """Critical errors from the metrics; listening ratio = time spent ÷ audio length, the audio
+    length being heard_s ÷ heard_ratio (what the dictation run stores)."""
+    from frappe.storage.store import result_values  # noqa: PLC0415
+
+    record = replace(
+        make_record(kind="transcription", duration_s=120.0, with_log=False),
+        score={"listening": {"heard_s": 30.0, "heard_ratio": 0.5}, "errors": []},
+    )
+    values = result_values(
+        record, {"critical_errors": 3, "passed": False}, tmp_path / "d.json", mode="exam"
+    )
+    assert values["critical_errors"] == 3 and values["passed"] == 0
+    assert values["listening_ratio"] == pytest.approx(2.0)  # 120 s spent on 60 s of audio
+    assert values["weak_keys"] == "[]"  # keys are judged for typing tests only

@@ -133,6 +133,12 @@ def register(subparsers: Any) -> None:
     )
     results.add_argument("seance", metavar="SÉANCE")
     results.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    results.add_argument(
+        "--csv-style",
+        choices=("francais", "international"),
+        default="francais",
+        help="CSV : « ; » et virgule décimale pour Excel en français (défaut), ou « , » et point",
+    )
     results.add_argument("--output", type=Path, default=None, help="écrire dans FICHIER (+ .sig)")
     results.add_argument(
         "--records",
@@ -382,7 +388,52 @@ _CSV_METRICS = (
 )
 
 
-def _render_csv(rows: list[dict[str, Any]]) -> str:
+_CSV_HEADERS_FR = {
+    "seance": "Séance",
+    "attempt": "Épreuve",
+    "candidate": "Candidat",
+    "candidate_id": "Identifiant",
+    "state": "État",
+    "official": "Officiel",
+    "duration_s": "Durée (s)",
+    "faults": "Fautes",
+    "speed": "Vitesse",
+    "speed_unit": "Unité",
+    "accuracy": "Précision",
+    "wer": "WER",
+    "cer": "CER",
+    "gross_wpm": "Mots/min bruts (5 car.)",
+    "net_wpm": "Mots/min nets (5 car.)",
+    "mark_20": "Note /20",
+    "passed": "Réussi / validé",
+    "journal_lines": "Lignes du journal",
+    "journal_head_sha256": "Empreinte du journal (SHA-256)",
+}
+
+
+def _render_csv(rows: list[dict[str, Any]], style: str = "francais") -> str:
+    """``francais`` (default, as every CSV of frappe): for French Excel — ``;``, decimal
+    comma, UTF-8 BOM, French headers; ``international``: ``,`` and ``.``."""
+    if style == "francais":
+        from frappe.reports.csv_export import Column, csv_text  # noqa: PLC0415
+
+        flat = [
+            {
+                "seance": row["seance"],
+                "attempt": row["attempt"],
+                "candidate": row["candidate"]["name"],
+                "candidate_id": row["candidate"]["id"],
+                "state": row["state"],
+                "official": row["official"],
+                "duration_s": row["duration_s"],
+                **{key: row["metrics"].get(key) for key in _CSV_METRICS},
+                "journal_lines": row["journal"]["lines"],
+                "journal_head_sha256": row["journal"]["head_sha256"],
+            }
+            for row in rows
+        ]
+        columns = [Column(key, header) for key, header in _CSV_HEADERS_FR.items()]
+        return csv_text(flat, columns, "francais")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -483,7 +534,7 @@ def run_results(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     elif args.format == "csv":
-        text = _render_csv(rows)
+        text = _render_csv(rows, args.csv_style)
     else:
         text = ""
     key = _signing_key() if args.output or args.records else None

@@ -88,6 +88,10 @@ def test_results_close_and_json(room_db: RoomDatabase, capsys: pytest.CaptureFix
     assert row["typed"] == typed
     assert row["metrics"]["faults"] == 0 and "mark_20" in row["metrics"]
     assert main(["room", "results", seance, "--format", "csv", "--url", room_db.trainer_url]) == 0
+    lines = capsys.readouterr().out.splitlines()  # for French Excel by default
+    assert lines[0].startswith("\ufeffSéance;Épreuve;Candidat") and "Alice Martin" in lines[1]
+    international = ["--format", "csv", "--csv-style", "international"]
+    assert main(["room", "results", seance, *international, "--url", room_db.trainer_url]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("seance,attempt,candidate") and "Alice Martin" in lines[1]
 

@@ -100,7 +100,17 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
         menu.highlighted = index
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SeanceScreen))
-        app.screen.query_one("#seance-name", Input).value = "Martin  Claire"
+        seance_screen = app.screen
+        assert isinstance(seance_screen, SeanceScreen)
+        seance_screen.query_one("#seance-name", Input).value = "Martin  Claire"
+        await pilot.click("#start")
+        # Joined: the candidate reads the séance's own rules, then starts.
+        await wait_until(pilot, lambda: seance_screen.running is not None)
+        rules = str(seance_screen.query_one("#seance-rules").render())
+        assert "Candidat : Martin Claire" in rules and "Durée : 1 min" in rules
+        assert "La correction (retour arrière) est autorisée." in rules
+        [waiting] = attempts(room_db, seance.id)
+        assert waiting.candidate.name == "Martin Claire"  # joined: « en attente » for the trainer
         await pilot.click("#start")
         await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
         screen = app.screen
@@ -278,3 +288,60 @@ async def test_the_dashboard_follows_seats_live_and_a_dead_seat_resumes_elsewher
             await wait_until(pilot, lambda a=attempt: "(officiel)" in row(screen, a)["result"])  # type: ignore[misc]
     with client.connect(room_db.trainer_url) as trainer:
         assert client.get_seance(trainer, seance.id).closed_at is not None
+
+
+@asynctest
+async def test_a_seat_whose_server_is_down_says_so_and_works_as_a_lone_pc(tmp_path: Path) -> None:
+    down = "postgresql://frappe_seat:x@127.0.0.1:9/frappe"
+    app = make_app(app_config(tmp_path, FakeClock(), down))
+    async with app.run_test(size=(110, 30)) as pilot:
+        line = app.screen.query_one("#home-room")
+        await wait_until(pilot, lambda: "injoignable" in str(line.render()))
+        assert line.display
+        assert "les séances s'afficheront à son retour" in str(line.render())
+        assert not any(i.startswith(("seance:", "resume:")) for i in menu_ids(app))
+        assert "exam" in menu_ids(app)  # everything else as on a lone PC
+
+
+@asynctest
+async def test_take_with_the_server_down_ends_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    down = "postgresql://frappe_seat:x@127.0.0.1:9/frappe"
+    app = make_app(app_config(tmp_path, FakeClock(), down), StartRoomTake(Candidate("A")))
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("frappe : serveur de salle (127.0.0.1:9) injoignable")
+    assert "\n" not in err
+
+
+@asynctest
+async def test_take_again_after_a_crash_on_the_same_seat_resumes_the_local_attempt(
+    room_db: RoomDatabase, seance: client.SeanceInfo, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    start = StartRoomTake(Candidate("Durand Léa", "C-9"), seance.id, skip_instructions=True)
+    app = make_app(app_config(tmp_path, clock, room_db.seat_url), start)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
+        crashed = app.screen
+        assert isinstance(crashed, TypingScreen)
+        await type_keys(pilot, clock, "Le patient")
+        # The PC goes down: nothing more is sent, the journal stays as it is.
+        assert isinstance(crashed.running, RoomRunningTest) and crashed.running.sender
+        crashed.running.sender.stop()
+        crashed.running.journal.close()
+        app.exit(0)
+    again = make_app(app_config(tmp_path, clock, room_db.seat_url), start)
+    async with again.run_test(size=(110, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(again.screen, TypingScreen))
+        typing = again.screen
+        assert isinstance(typing, TypingScreen)
+        assert typing.running.session.typed == "Le patient"
+        assert isinstance(typing.running, RoomRunningTest)
+        await type_keys(pilot, clock, " est sorti ce matin. Il va bien.")
+        await wait_until(pilot, lambda: isinstance(again.screen, ResultsScreen))
+    [attempt] = attempts(room_db, seance.id)  # the same attempt, not a second one
+    assert attempt.state == "handed_in" and attempt.candidate == Candidate("Durand Léa", "C-9")

@@ -95,7 +95,7 @@ async def test_class_view_navigation_and_modes(env: TuiEnv) -> None:
         assert table.row_count == 4  # the roster, the absent member included
         assert screen.view is not None and len(screen.view.present) == 3
         summary = str(screen.query_one("#suivi-summary", Static).render())
-        assert "Présents 3/4" in summary
+        assert "Présents 3/4" in summary and "à rapprocher" not in summary
         await pilot.press("m")
         assert screen.view.mode == "practice" and len(screen.view.present) == 3
         await pilot.press("m")
@@ -108,8 +108,27 @@ async def test_class_view_navigation_and_modes(env: TuiEnv) -> None:
         assert chart.points_shown == 3
         await pilot.press("m")
         assert chart.points_shown == 1
+        await pilot.press("a")
+        await settle(pilot)
+        (attestation,) = (env.storage.results_dir.parent / "exports").glob("attestation-*.pdf")
+        assert attestation.read_bytes().startswith(b"%PDF")
         await pilot.press("escape")
         assert isinstance(app.screen, ClassScreen)
+
+
+@asynctest
+async def test_class_view_tells_of_names_to_merge(
+    env: TuiEnv, make_record: Callable[..., ResultRecord], tmp_path: Path
+) -> None:
+    record = replace(make_record(), candidate=Candidate("PETIT Léo", None))
+    with open_history(env.storage.db_path) as history:
+        history.add(record, score_record(record).metrics_dict(), tmp_path / "leo.json")
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await settle(pilot)
+        summary = str(app.screen.query_one("#suivi-summary", Static).render())
+        assert "1 nom(s) à rapprocher" in summary
 
 
 @asynctest

@@ -136,6 +136,7 @@ _UTF32 = "utf-32-le"
 Int64Array = npt.NDArray[np.int64]
 CodeArray = npt.NDArray[np.uint32]
 BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
 
 
 class _Columns(NamedTuple):
@@ -394,7 +395,15 @@ def _reference_words(reference: str, items: tuple[tuple[int, str], ...]) -> _Ref
 
 
 # Code points that separate words (what str.split() splits on).
-_SEPARATOR_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
+_SEPARATOR_TABLE = np.array([chr(c).isspace() for c in range(0x3001)], np.bool_)
+
+
+def _separators(codes: CodeArray) -> BoolArray:
+    """Which code points separate words (a table lookup; the last one is U+3000)."""
+    found = np.zeros(len(codes), np.bool_)
+    low = codes < len(_SEPARATOR_TABLE)
+    found[low] = _SEPARATOR_TABLE[codes[low]]
+    return found
 
 
 def _chain_sums(
@@ -442,31 +451,42 @@ def _judge_vectorized(
     """
     n = len(folded)
     positions = typed.positions
-    separator = np.isin(folded, _SEPARATOR_CODES)
-    kept = np.ones(n, np.bool_) if typed.erased is None else ~typed.erased
-    # Parent: the character before each one in the text when it was typed (−1: none).
-    parent = np.arange(-1, n - 1, dtype=np.int64)
-    kept_index = np.flatnonzero(kept)
-    if typed.erased is not None:
-        parent[kept_index] = np.concatenate(([-1], kept_index[:-1]))
+    separator = _separators(folded)
+    separator_at = np.where(separator, positions, -1)
+    erased_any = typed.erased is not None
+    if not erased_any:
+        # Nothing erased: each character follows the previous one, prefix scans say it all.
+        parent = np.arange(-1, n - 1, dtype=np.int64)
+        parent_separator = np.empty(n, np.bool_)
+        parent_separator[:1] = True
+        parent_separator[1:] = separator[:-1]
+        word_start = ~separator & parent_separator
+        word_count = np.cumsum(word_start, dtype=np.int64)
+        last_separator = np.maximum.accumulate(separator_at)
+    else:
+        assert typed.erased is not None
+        kept = ~typed.erased
+        kept_index = np.flatnonzero(kept)
         erased = np.flatnonzero(typed.erased)
+        # Parent: the character before each one in the text when it was typed (−1: none).
+        parent = np.empty(n, np.int64)
+        parent[kept_index] = np.concatenate(([-1], kept_index[:-1]))
         span = strokes + 2
         keys = positions * span + typed.strokes + 1
         order = np.argsort(keys, kind="stable")
         query = (positions[erased] - 1) * span + typed.strokes[erased] + 1
         found = np.searchsorted(keys[order], query, side="right") - 1
         parent[erased] = np.where(positions[erased] > 0, order[np.maximum(found, 0)], -1)
-    parent_separator = np.ones(n, np.bool_)
-    has_parent = parent >= 0
-    parent_separator[has_parent] = separator[parent[has_parent]]
-    word_start = ~separator & parent_separator
-    separator_at = np.where(separator, positions, -1)
-    # Along the final text (kept characters, in position order) plain prefix scans do.
-    word_count = word_start.astype(np.int64)
-    last_separator = separator_at.copy()
-    word_count[kept_index] = np.cumsum(word_start[kept_index])
-    last_separator[kept_index] = np.maximum.accumulate(separator_at[kept_index])
-    if typed.erased is not None:
+        parent_separator = np.ones(n, np.bool_)
+        has_parent = parent >= 0
+        parent_separator[has_parent] = separator[parent[has_parent]]
+        word_start = ~separator & parent_separator
+        # Along the final text (kept characters, in position order) prefix scans do; the
+        # erased ones add theirs along their chain of ancestors.
+        word_count = word_start.astype(np.int64)
+        last_separator = separator_at.copy()
+        word_count[kept_index] = np.cumsum(word_start[kept_index])
+        last_separator[kept_index] = np.maximum.accumulate(separator_at[kept_index])
         word_count = _chain_sums(word_count, kept, parent, "sum")
         last_separator = _chain_sums(last_separator, kept, parent, "max")
     offset = positions - last_separator - 1
@@ -474,33 +494,38 @@ def _judge_vectorized(
     words = len(ref.words)
     safe_word = np.clip(word, 0, max(words - 1, 0))
     word_length = ref.lengths[safe_word] if words else np.zeros(n, np.int64)
-    in_word = ~separator & (word >= 0) & (word < words) & (offset < word_length)
     right = np.zeros(n, np.bool_)
     if words and len(ref.flat):
+        in_word = ~separator & (word >= 0) & (word < words) & (offset < word_length)
         index = np.minimum(ref.starts[safe_word] + offset, len(ref.flat) - 1)
         right = in_word & (ref.flat[index] == folded)
+    judged = ~separator | ~parent_separator
     # A separator is right when the word it ends was typed exactly: its length, and no wrong
     # character in it (wrong ones counted back to the word's start).
-    wrong = (~separator & ~right).astype(np.int64)
-    wrong_in_word = wrong.copy()
-    if len(kept_index):
-        kept_wrong = np.cumsum(wrong[kept_index])
-        kept_last = last_separator[kept_index]
-        before_word = np.where(kept_last >= 0, kept_wrong[np.maximum(kept_last, 0)], 0)
-        wrong_in_word[kept_index] = np.where(separator[kept_index], 0, kept_wrong - before_word)
-    if typed.erased is not None:
-        wrong_in_word = _chain_sums(wrong_in_word, kept | separator, parent, "sum")
-    judged = ~separator | ~parent_separator
-    ended = separator & judged
-    safe_parent = np.maximum(parent, 0)
-    typed_length = offset[safe_parent] + 1
-    right |= (
-        ended
-        & (word >= 0)
-        & (word < words)
-        & (typed_length == word_length)
-        & (wrong_in_word[safe_parent] == 0)
-    )
+    ends = np.flatnonzero(separator & judged)
+    if len(ends) and words:
+        before = parent[ends]
+        wrong = (~separator & ~right).astype(np.int64)
+        if not erased_any:
+            counted = np.cumsum(wrong)
+            start = last_separator[before]
+            wrong_in_word = counted[before] - np.where(start >= 0, counted[np.maximum(start, 0)], 0)
+        else:
+            assert typed.erased is not None
+            kept = ~typed.erased
+            kept_index = np.flatnonzero(kept)
+            segment = wrong.copy()
+            kept_wrong = np.cumsum(wrong[kept_index])
+            kept_last = last_separator[kept_index]
+            before_word = np.where(kept_last >= 0, kept_wrong[np.maximum(kept_last, 0)], 0)
+            segment[kept_index] = np.where(separator[kept_index], 0, kept_wrong - before_word)
+            wrong_in_word = _chain_sums(segment, kept | separator, parent, "sum")[before]
+        right[ends] = (
+            (word[ends] >= 0)
+            & (word[ends] < words)
+            & (offset[before] + 1 == word_length[ends])
+            & (wrong_in_word == 0)
+        )
     return _Judged(judged, right)
 
 
@@ -542,11 +567,17 @@ def _keystroke_stats_vectorized(
         first = int(t_ms.min())
         last = int(t_ms.max())
         windows = np.maximum((t_ms[inserts] - first + 999) // 1000, 1)
-        present, where = np.unique(windows, return_inverse=True)
-        sums = np.bincount(where, weights=arrays.lengths[inserts])
+        weights = arrays.lengths[inserts]
+        if int(windows.max()) <= 4 * len(windows) + 1024:
+            sums = np.bincount(windows, weights=weights)
+            present = np.flatnonzero(sums)
+            sums = sums[present]
+        else:  # keys hours apart: only the seconds that have keys, memory bounded by the log
+            present, where = np.unique(windows, return_inverse=True)
+            sums = np.bincount(where, weights=weights)
         consistency = _series_consistency(
-            present.tolist(),
-            sums.astype(np.int64).tolist(),
+            present.astype(np.int64),
+            sums.astype(np.float64),
             last - first if end_ms is None else max(end_ms, last) - first,
         )
     return KeystrokeStats(
@@ -559,34 +590,32 @@ def _keystroke_stats_vectorized(
     )
 
 
-def _series_consistency(windows: list[int], counts: list[int], span_ms: int) -> float | None:
+def _series_consistency(windows: Int64Array, counts: FloatArray, span_ms: int) -> float | None:
     """Monkeytype's consistency of the per-second series, from the characters typed in each
     one-second window (k − 1, k] after the first key press (window 1 includes that key).
 
     Seconds without a key up to the end count 0; a last partial second under 0.5 s is dropped,
     a longer one scaled to a full second; under one second the value is 100. ``windows`` are
-    the non-empty windows, ascending; ``None`` when no character was typed.
+    the non-empty windows, ascending; ``None`` when no character was typed. Only the seconds
+    with keys are stored, so a log spanning years costs no more than one spanning a minute.
     """
-    if sum(counts) <= 0:
+    if not counts.sum() > 0:
         return None
     if span_ms < 1000:
         return 100.0
     seconds, rest = divmod(span_ms, 1000)
-    scale = 1.0
-    if rest >= 500:
+    values = counts[windows <= seconds + (rest >= 500)]
+    if rest >= 500 and len(values) and windows[len(values) - 1] == seconds + 1:
+        values = values.copy()
+        values[-1] *= 1000.0 / rest
         seconds += 1
-        scale = 1000.0 / rest
-    total = squares = 0.0
-    for window, count in zip(windows, counts, strict=True):
-        if window > seconds:
-            break
-        value = count * scale if rest >= 500 and window == seconds else float(count)
-        total += value
-        squares += value * value
+    elif rest >= 500:
+        seconds += 1
+    total = float(values.sum())
     if total <= 0:
         return None
     mean = total / seconds
-    variance = max(0.0, squares / seconds - mean * mean)
+    variance = max(0.0, float(np.dot(values, values)) / seconds - mean * mean)
     return _kogasa(math.sqrt(variance) / mean)
 
 
@@ -833,8 +862,8 @@ def keystroke_stats_reference(
     if per_window:
         windows = sorted(per_window)
         consistency = _series_consistency(
-            windows,
-            [per_window[w] for w in windows],
+            np.array(windows, np.int64),
+            np.array([per_window[w] for w in windows], np.float64),
             (last if end_ms is None else max(end_ms, last)) - first,
         )
     return KeystrokeStats(

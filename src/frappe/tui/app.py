@@ -19,6 +19,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from frappe.errors import FrappeError
+from frappe.exercises.session import SessionState
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import (
     AppConfig,
@@ -275,9 +276,12 @@ class FrappeApp(App[int]):
         from frappe.tui.room import trainer_url  # noqa: PLC0415
 
         home = self.screen_stack[0] if self.screen_stack else None
-        if isinstance(home, HomeScreen):
+        if isinstance(home, HomeScreen) and self.room is not None:
             home.show_room(
-                offer.seance_labels(), offer.resume_labels(), dashboard=trainer_url() is not None
+                offer.seance_labels(),
+                offer.resume_labels(),
+                dashboard=trainer_url() is not None,
+                status=self.room.status_line(),
             )
 
     def open_seance(self, seance_id: str | None) -> None:
@@ -304,15 +308,16 @@ class FrappeApp(App[int]):
         def work() -> None:
             try:
                 seance = room.pick_seance(start.seance_id)
-                if start.skip_instructions:
-                    running = room.join(seance.id, start.candidate)
+                running = room.take(seance, start.candidate)
             except FrappeError as error:
                 self.call_from_thread(self.exit, 1, 1, f"frappe : {error}")
                 return
-            if start.skip_instructions:
+            if start.skip_instructions or running.session.state is SessionState.RESUMED:
                 self.call_from_thread(self._show_room_exam, running)
-            else:
-                self.call_from_thread(self.push_screen, SeanceScreen(seance, start.candidate))
+            else:  # the séance's rules, then « Commencer le test »
+                self.call_from_thread(
+                    self.push_screen, SeanceScreen(seance, start.candidate, running)
+                )
 
         self.run_worker(work, thread=True, group="room", exit_on_error=False)
 
@@ -328,9 +333,13 @@ class FrappeApp(App[int]):
             except FrappeError as error:
                 self.call_from_thread(self._room_failed, screen, str(error))
                 return
-            self.call_from_thread(self._show_room_exam, running)
+            if isinstance(screen, SeanceScreen):
+                self.call_from_thread(screen.joined, running)
 
         self.run_worker(work, thread=True, group="room", exit_on_error=False)
+
+    def on_seance_screen_go(self, message: SeanceScreen.Go) -> None:
+        self._show_room_exam(message.running)
 
     def on_seance_screen_leave(self, _message: SeanceScreen.Leave) -> None:
         if self.kiosk:

@@ -15,18 +15,23 @@ from dataclasses import dataclass
 
 from frappe.errors import FrappeError, RoomError
 from frappe.exercises.record import Candidate
+from frappe.runs.room_seat import read_ticket, ticket_path
 from frappe.runs.room_test import (
     RoomRunningTest,
     flush_outbox,
+    rejoin_room,
     resume_room_attempt,
     start_room_test,
 )
+from frappe.runs.typing_test import RunningTest, resume_test
 from frappe.settings import seat_name
+from frappe.storage.journal import unfinished_journals
 from frappe.storage.room import client
 from frappe.storage.room.seat_link import (
     AttemptTicket,
     PgSeatLink,
     connect_seat,
+    describe_room,
     describe_seance,
     with_link_checks,
 )
@@ -141,6 +146,18 @@ class SeatRoom:
             self.offer = offer
             self._on_offer(offer)
 
+    def status_line(self) -> str:
+        """« Poste PC-07 — salle 192.168.1.10:5433 : … », for the home screen."""
+        where = f"Poste {self.seat} — salle {describe_room(self.url)}"
+        offer = self.offer
+        if offer.online:
+            count = len(offer.seances)
+            if count == 0:
+                return f"{where} : connecté, aucune séance ouverte"
+            return f"{where} : connecté"
+        reason = offer.message or "connexion…"
+        return f"{where} : {reason} — les séances s'afficheront à son retour"
+
     # -- taking part -------------------------------------------------------------------------
 
     def connect(self) -> PgSeatLink:
@@ -178,6 +195,28 @@ class SeatRoom:
             clock=self.config.clock,
             sync_interval=self.config.sync_interval,
         )
+
+    def take(self, seance: client.SeanceInfo, candidate: Candidate) -> RunningTest:
+        """``frappe room take``: the candidate's attempt already begun on this very seat
+        (the PC restarted, the program was killed) goes on from the local journal; otherwise
+        the seat joins the séance (blocking: a worker thread)."""
+        for contents in unfinished_journals(self.config.storage.journal_dir):
+            ticket = read_ticket(ticket_path(contents.path))
+            who = contents.header.config.candidate
+            if (
+                ticket is not None
+                and ticket.seance_id == seance.id
+                and contents.end_reason is None
+                and (who.name, who.id) == (candidate.name, candidate.id)
+            ):
+                running = resume_test(
+                    contents,
+                    self.config.storage,
+                    clock=self.config.clock,
+                    sync_interval=self.config.sync_interval,
+                )
+                return rejoin_room(running, self.connect)
+        return self.join(seance.id, candidate)
 
     def resume(self, attempt_id: int) -> RoomRunningTest:
         """Take over a released attempt on this seat (blocking: a worker thread)."""

@@ -59,6 +59,9 @@ class HomeScreen(Screen[None]):
                 "Secrétaire assistant médico-social — test de frappe dactylographique",
                 id="home-subtitle",
             )
+            room = Static("", id="home-room", markup=False)
+            room.display = False  # a lone PC: no room line
+            yield room
             yield OptionList(*_menu(), id="home-menu")
         yield Footer()
 
@@ -68,9 +71,14 @@ class HomeScreen(Screen[None]):
         resumes: list[tuple[int, str]],
         *,
         dashboard: bool,
+        status: str = "",
     ) -> None:
         """The room's entries on top of the menu (a seat): open séances (« Séance en cours :
-        … — Rejoindre »), attempts to resume here, and the trainer's dashboard."""
+        … — Rejoindre »), attempts to resume here, and the trainer's dashboard; ``status``
+        says whether the room server answers."""
+        line = self.query_one("#home-room", Static)
+        line.update(status)
+        line.display = bool(status)
         menu = self.query_one("#home-menu", OptionList)
         highlighted = menu.highlighted_option.id if menu.highlighted_option else None
         room = [Option(label, id=f"seance:{ident}") for ident, label in seances]

@@ -1,5 +1,7 @@
-"""A room's séance on a seat: the rules (the séance's), the candidate's identification, and
-the start. Joining and starting are the app's business (``SeanceScreen.Start``)."""
+"""A room's séance on a seat: the candidate identifies, the seat joins the séance, then the
+candidate reads the séance's own rules (its duration, whether erasing is allowed…, as stored on
+the server) and starts. Joining and starting are the app's business: the screen posts
+``SeanceScreen.Start`` (identified: join) and ``SeanceScreen.Go`` (rules read: type)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from frappe.durations import format_duration
 from frappe.exercises.record import Candidate
+from frappe.exercises.session import SessionConfig
 
 if TYPE_CHECKING:
+    from frappe.runs.typing_test import RunningTest
     from frappe.storage.room.client import SeanceInfo
 
 __all__ = ["SeanceScreen", "seance_rules"]
@@ -28,82 +32,103 @@ def describe_seance(seance: SeanceInfo) -> str:
     return describe(seance)
 
 
-def seance_rules(seance: SeanceInfo) -> str:
-    """The séance's rules, as the candidate reads them."""
-    settings = seance.config.get("settings", {}) if seance.config else {}
+def seance_rules(seance: SeanceInfo, config: SessionConfig) -> str:
+    """The séance's rules as the candidate reads them (``config``: the session the séance
+    gave this seat when it joined)."""
+    settings = config.settings
+    limit = settings.time_limit_s
     lines = [
+        f"Candidat : {config.candidate.name}",
         f"Séance : {describe_seance(seance)}",
-        f"Durée : {format_duration(seance.duration_s)}",
+        f"Texte : {config.exercise_title or config.exercise_id} "
+        f"({len(config.reference)} caractères)",
+        f"Durée : {format_duration(limit) if limit is not None else 'sans limite'}",
         "",
         "• Recopiez le texte affiché en haut dans la zone du bas.",
         "• Le chronomètre démarre à votre première frappe ; il n'y a ni pause ni reprise.",
         "• Le copier-coller est refusé et noté.",
         "• Votre frappe est enregistrée sur ce poste et envoyée en direct au formateur ;",
         "  une coupure du réseau n'interrompt pas le test.",
+        "• La correction (retour arrière) est autorisée."
+        if settings.backspace_allowed
+        else "• La correction (retour arrière) est DÉSACTIVÉE : ce qui est tapé reste.",
     ]
-    if settings.get("backspace_allowed", True) is False:
-        lines.append("• La correction (retour arrière) est DÉSACTIVÉE : ce qui est tapé reste.")
-    else:
-        lines.append("• La correction (retour arrière) est autorisée.")
-    if not settings.get("live_feedback", False):
+    if not settings.live_feedback:
         lines.append("• Les erreurs ne sont pas signalées pendant le test.")
     lines.append("• Le test s'arrête à la fin du temps ou du texte ; Échap pour terminer plus tôt.")
     return "\n".join(lines)
 
 
 class SeanceScreen(Screen[None]):
-    """The séance's rules and the candidate's name; « Commencer » posts ``Start``."""
+    """Identification, then the séance's rules; see the module docstring."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="seance.back"),
     ]
 
     class Start(Message):
-        """The candidate is identified: join the séance and start."""
+        """The candidate is identified: join the séance."""
 
         def __init__(self, seance: SeanceInfo, candidate: Candidate) -> None:
             super().__init__()
             self.seance = seance
             self.candidate = candidate
 
-    class Leave(Message):
-        """The candidate goes back without starting."""
+    class Go(Message):
+        """The rules are read: the test begins."""
 
-    def __init__(self, seance: SeanceInfo, candidate: Candidate | None = None) -> None:
+        def __init__(self, running: RunningTest) -> None:
+            super().__init__()
+            self.running = running
+
+    class Leave(Message):
+        """The candidate goes back without joining."""
+
+    def __init__(
+        self,
+        seance: SeanceInfo,
+        candidate: Candidate | None = None,
+        running: RunningTest | None = None,
+    ) -> None:
         super().__init__()
         self.seance = seance
         self.candidate = candidate
-        self._starting = False
+        self.running = running
+        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Static(
             f"Séance en cours — {describe_seance(self.seance)}", id="seance-title", markup=False
         )
         with VerticalScroll(id="seance-body"):
-            yield Static(seance_rules(self.seance), id="seance-rules", markup=False)
+            yield Static(
+                "Identifiez-vous : les consignes de la séance s'affichent ensuite.",
+                id="seance-rules",
+                markup=False,
+            )
             with Vertical(id="seance-form"):
                 name = self.candidate.name if self.candidate else ""
                 ident = (self.candidate.id or "") if self.candidate else ""
                 yield Horizontal(
                     Label("Nom Prénom", classes="form-label"),
-                    Input(name, id="seance-name", disabled=self.candidate is not None),
+                    Input(name, id="seance-name"),
                     classes="form-row",
                 )
                 yield Horizontal(
                     Label("Identifiant (facultatif)", classes="form-label"),
-                    Input(ident, id="seance-id", disabled=self.candidate is not None),
+                    Input(ident, id="seance-id"),
                     classes="form-row",
                 )
             with Horizontal(id="seance-buttons"):
                 yield Button("Retour", id="back")
-                yield Button("Commencer le test", id="start", variant="success")
+                yield Button("Continuer", id="start", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.candidate is None:
-            self.query_one("#seance-name", Input).focus()
+        if self.running is not None:
+            self.joined(self.running)
         else:
-            self.query_one("#start", Button).focus()
+            self.query_one("#seance-name", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -120,11 +145,16 @@ class SeanceScreen(Screen[None]):
             self.action_back()
 
     def action_back(self) -> None:
-        self.post_message(self.Leave())
+        if self.running is None:  # once joined, the attempt exists: only forward
+            self.post_message(self.Leave())
 
     def start(self) -> None:
-        """Check the name, then ask the app to join and start."""
-        if self._starting:
+        """Identified: ask the app to join; joined: ask it to begin the test."""
+        if self._busy:
+            return
+        if self.running is not None:
+            self._busy = True
+            self.post_message(self.Go(self.running))
             return
         name = " ".join(self.query_one("#seance-name", Input).value.split())
         if not name:
@@ -132,11 +162,26 @@ class SeanceScreen(Screen[None]):
             self.query_one("#seance-name", Input).focus()
             return
         ident = self.query_one("#seance-id", Input).value.strip() or None
-        self._starting = True
+        self._busy = True
         self.query_one("#start", Button).disabled = True
         self.post_message(self.Start(self.seance, Candidate(name, ident)))
 
+    def joined(self, running: RunningTest) -> None:
+        """The seat joined: the séance's rules, and « Commencer le test »."""
+        self.running = running
+        self._busy = False
+        self.query_one("#seance-rules", Static).update(
+            seance_rules(self.seance, running.session.config)
+        )
+        self.query_one("#seance-form").display = False
+        self.query_one("#back", Button).display = False
+        button = self.query_one("#start", Button)
+        button.label = "Commencer le test"
+        button.variant = "success"
+        button.disabled = False
+        button.focus()
+
     def failed(self) -> None:
         """Joining failed (the app said why): the candidate may try again."""
-        self._starting = False
+        self._busy = False
         self.query_one("#start", Button).disabled = False

@@ -30,6 +30,7 @@ from frappe.reports.statistics import (
     seances,
 )
 from frappe.storage.history import open_history
+from frappe.storage.roster import propose_merges
 from frappe.storage.store import Group, ResultFilter, StoredResult, name_key, search_key
 from frappe.tui.config import AppConfig
 from frappe.tui.navigation import OpenCandidateView
@@ -51,6 +52,7 @@ class _ClassData:
     groups: list[Group]
     group: Group | None
     results: list[StoredResult]
+    proposals: int = 0
 
 
 class ClassScreen(Screen[None]):
@@ -100,7 +102,11 @@ class ClassScreen(Screen[None]):
             if wanted is None and groups:
                 group = groups[0]
             results = store.results(ResultFilter(group=group.name if group else None))
-        return _ClassData(groups, group, results)
+            proposals = 0
+            if group is not None:  # names that look like a member's: the trainer decides
+                everyone = [(r.candidate_name, r.candidate_id) for r in store.results()]
+                proposals = len(propose_merges(group, everyone))
+        return _ClassData(groups, group, results, proposals)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "suivi-load":
@@ -155,7 +161,13 @@ class ClassScreen(Screen[None]):
                 "—" if result.critical_errors is None else str(result.critical_errors),
                 verdict(result.passed, result.kind),
             )
-        self.query_one("#suivi-summary", Static).update(_summary_text(self.view))
+        summary = _summary_text(self.view)
+        if self.data.proposals and self.data.group is not None:
+            summary += (
+                f"\n{self.data.proposals} nom(s) à rapprocher de la liste : frappe suivi groupe "
+                f"voir « {self.data.group.name} »"
+            )
+        self.query_one("#suivi-summary", Static).update(summary)
         self.query_one("#suivi-title", Static).update(
             f"Tableaux de suivi — {title} — {MODE_LABELS[self.mode]}"
             + (f" — séance {self.seance}" if self.seance else "")
@@ -257,6 +269,7 @@ def _summary_text(view: ClassView) -> str:
 class _CandidateData:
     view: CandidateView
     group: Group | None
+    results: list[StoredResult]
 
 
 class CandidateScreen(Screen[None]):
@@ -266,6 +279,7 @@ class CandidateScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="candidate.back"),
         Binding("m", "toggle_mode", "Examens/entraînement", id="candidate.mode"),
+        Binding("a", "attestation", "Attestation (PDF)", id="candidate.attestation"),
     ]
 
     def __init__(self, config: AppConfig, query: str, *, group: str | None = None) -> None:
@@ -314,9 +328,32 @@ class CandidateScreen(Screen[None]):
                     for r in results
                     if group.member_for(r.candidate_name, r.candidate_id) == member
                 ] or mine
-        return _CandidateData(candidate_view(mine, targets=group_targets(group)), group)
+        return _CandidateData(candidate_view(mine, targets=group_targets(group)), group, mine)
+
+    def action_attestation(self) -> None:
+        if self.data is None or not self.data.results:
+            self.notify("Aucun résultat : pas d'attestation.", severity="warning")
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = _file_slug(self.data.view.name or self.query_text)
+        path = exports_dir(self.config) / f"attestation-{name}-{stamp}.pdf"
+        self._attestation(self.data, path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="candidate-export")
+    def _attestation(self, data: _CandidateData, path: Path) -> Path:
+        from frappe.reports import exports  # noqa: PLC0415 (fpdf2 on demand)
+
+        return exports.write_attestation(data.results, path, group=data.group)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "candidate-export":
+            if event.state is WorkerState.SUCCESS:
+                self.notify(f"Attestation écrite : {event.worker.result}", title="Attestation")
+            elif event.state is WorkerState.ERROR:
+                self.notify(
+                    str(event.worker.error), title="Attestation impossible", severity="error"
+                )
+            return
         if event.worker.group != "candidate-load":
             return
         if event.state is WorkerState.SUCCESS:
