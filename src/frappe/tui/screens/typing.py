@@ -57,6 +57,7 @@ class TypingScreen(Screen[None]):
         self.saved: SavedResult | None = None
         self._saving = False
         self._save_to: Path | None = None  # another folder, chosen after a failed save
+        self._save_problem: str | None = None  # why the last save failed, dialog dismissed
 
     @property
     def is_exam(self) -> bool:
@@ -137,6 +138,9 @@ class TypingScreen(Screen[None]):
     # -- ending ------------------------------------------------------------------------------
 
     def action_end_test(self) -> None:
+        if self._save_problem is not None:  # the folder dialog was dismissed: ask again
+            self._choose_folder(self._save_problem)
+            return
         session = self.running.session
         if session.finished or self._saving:
             return
@@ -193,8 +197,11 @@ class TypingScreen(Screen[None]):
 
         def chosen(folder: Path | None) -> None:
             if folder is None:
-                self.status.show_notice("Résultat non enregistré : journal conservé")
+                # Still only in memory if the journal is behind: the dialog comes back on Esc.
+                self._save_problem = problem
+                self.status.show_notice("Résultat non enregistré — Échap : choisir un dossier")
                 return
+            self._save_problem = None
             self._save_to = folder
             self.status.show_notice("Enregistrement…")
             self._save()
