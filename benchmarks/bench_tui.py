@@ -5,6 +5,10 @@ Measured in the headless app, without pilot round trips (a pilot key press waits
 to be idle twice, ~62 ms of waiting): each sample is the typing area's key handler (session,
 journal write, widget updates) plus the compositor update that paints the dirty lines, i.e.
 what Textual does for a key between two idle points.
+
+Each sample is timed twice: wall clock (what the candidate waits for on a quiet machine) and
+the thread's CPU time (the same work without the time other processes take on a shared
+machine: on the 2 shared cores of the team's machine, wall-clock p99 mostly measures them).
 """
 
 from __future__ import annotations
@@ -54,7 +58,10 @@ def _percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def _measure(live_feedback: bool) -> tuple[list[float], list[float]]:
+Samples = list[tuple[float, float]]  # (wall clock, thread CPU time) per key, in seconds
+
+
+async def _measure(live_feedback: bool) -> tuple[Samples, Samples]:
     text = long_text()
     typed = text.replace("e", "r", 40)  # a few errors, as a real candidate makes
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,8 +87,9 @@ async def _measure(live_feedback: bool) -> tuple[list[float], list[float]]:
             # arrival times, they would be refused as a paste.
             arrivals = itertools.count(start=1.0, step=0.1)
 
-            def press_and_paint(char: str) -> float:
+            def press_and_paint(char: str) -> tuple[float, float]:
                 key, character = _key(char)
+                cpu = time.thread_time()
                 start = time.perf_counter()
                 area.type_key(key, character, arrived_s=next(arrivals))
                 for widget in watched:
@@ -91,7 +99,7 @@ async def _measure(live_feedback: bool) -> tuple[list[float], list[float]]:
                 if screen._dirty_widgets:
                     screen._compositor.update_widgets(screen._dirty_widgets)
                     screen._compositor_refresh()
-                return time.perf_counter() - start
+                return time.perf_counter() - start, time.thread_time() - cpu
 
             first = [press_and_paint(c) for c in typed[:SAMPLE]]
             for char in typed[SAMPLE : 4900 - SAMPLE // 2]:
@@ -112,16 +120,20 @@ def run() -> Result:
         first, late = asyncio.run(_measure(live))
         label = "retour visuel" if live else "examen"
         mode = "feedback" if live else "exam"
-        for where, place, samples in (("début", "start", first), ("4900e car.", "at4900", late)):
-            p50 = statistics.median(samples) * 1000
-            p99 = _percentile(samples, 0.99) * 1000
+        for where, place, pairs in (("début", "start", first), ("4900e car.", "at4900", late)):
             name = f"tui_key_{mode}_{place}"
-            results[f"{name}_p50"] = {"value": round(p50, 3), "unit": "ms"}
-            results[f"{name}_p99"] = {"value": round(p99, 3), "unit": "ms"}
-            verdict = "ok" if p99 < TARGET_P99_MS else f"> {TARGET_P99_MS} ms"
-            rows.append(
-                (f"touche, {label}, {where}", f"p50 {p50:.2f} ms", f"p99 {p99:.2f} ms {verdict}")
-            )
+            cells = []
+            for clock, suffix, samples in (
+                ("horloge", "", [wall for wall, _cpu in pairs]),
+                ("CPU", "_cpu", [cpu for _wall, cpu in pairs]),
+            ):
+                p50 = statistics.median(samples) * 1000
+                p99 = _percentile(samples, 0.99) * 1000
+                results[f"{name}{suffix}_p50"] = {"value": round(p50, 3), "unit": "ms"}
+                results[f"{name}{suffix}_p99"] = {"value": round(p99, 3), "unit": "ms"}
+                verdict = "ok" if p99 < TARGET_P99_MS else f"> {TARGET_P99_MS:g} ms"
+                cells.append(f"{clock} p50 {p50:.2f} p99 {p99:.2f} ms {verdict}")
+            rows.append((f"touche, {label}, {where}", cells[0], cells[1]))
     print_table(
         "Frappe dans l'application (texte de 5 000 caractères, sans la boucle du pilote)", rows
     )

@@ -12,7 +12,9 @@ admin, trainer and seat URLs; ``empty_db`` (function): a fresh database without 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from frappe.errors import RoomError
 from frappe.storage.room.cluster import Cluster, free_port
 from frappe.storage.room.schema import SEAT_ROLE, TRAINER_ROLE, ensure_roles, migrate
 
@@ -74,20 +77,53 @@ class RoomDatabase:
     seat_url: str
 
 
+_PREFIX = "frappe-pg-"
+_OWNER = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_stale_clusters() -> None:
+    """Clusters left by a test session that was killed (its pytest process is gone): stopped
+    and removed, so killed runs do not pile up servers on a developer's machine."""
+    for owner in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*/{_OWNER}"):
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        data = owner.parent / "pgdata"
+        if (data / "PG_VERSION").exists():
+            with contextlib.suppress(RoomError):
+                Cluster(data, port=0).stop(mode="immediate")
+        shutil.rmtree(owner.parent, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL cluster for the whole session."""
-    base = Path(tempfile.mkdtemp(prefix="frappe-pg-"))
+    _stop_stale_clusters()
+    base = Path(tempfile.mkdtemp(prefix=_PREFIX))
     base.chmod(0o755)  # the service user (as root) must reach its cluster folder
+    (base / _OWNER).write_text(str(os.getpid()))
     cluster = Cluster(
         base / "pgdata",
         port=free_port(),
         settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
     )
-    cluster.init(ADMIN_PASSWORD)
-    cluster.start()
     server = PostgresServer(cluster, "127.0.0.1", cluster.port)
     try:
+        cluster.init(ADMIN_PASSWORD)
+        cluster.start()
         with psycopg.connect(server.url(), autocommit=True) as conn:
             ensure_roles(conn, trainer_password=TRAINER_PASSWORD, seat_password=SEAT_PASSWORD)
             conn.execute(f"CREATE DATABASE {TEMPLATE}")

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import random
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -281,6 +280,3 @@ def _args(folder: Path, output_format: str, output: Path) -> argparse.Namespace:
         no_errors=False,
         key=None,
     )
-
-
-MUTATORS: list[Callable[..., object]] = [mutate_document, mutate_bytes]

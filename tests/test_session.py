@@ -233,6 +233,12 @@ def paste_keys(session: Session, clock: FakeClock, text: str, gap: float = 0.000
     type_text(session, clock, text[1:], step=gap)
 
 
+def paste_keys_now(session: Session, clock: FakeClock, text: str, gap: float = 0.0005) -> None:
+    """More of a paste, its first key right now."""
+    type_text(session, clock, text[:1], step=0)
+    type_text(session, clock, text[1:], step=gap)
+
+
 def test_keys_at_machine_speed_are_a_refused_paste_taken_back_from_its_first_key() -> None:
     clock = FakeClock()
     recorder = Recorder()
@@ -277,6 +283,29 @@ def test_a_fast_typist_is_never_taken_for_a_paste() -> None:
         clock.advance(0.002 if index % 3 == 1 else 0.08)
         session.press(KEY_NAMES.get(char, char), char)
     assert session.typed == REFERENCE
+    assert not [e for e in session.events if e["type"] == "paste_refused"]
+
+
+def test_a_paste_handed_over_in_pieces_is_refused_whole() -> None:
+    # Under load a terminal may write a paste in pieces: 6 characters, then the rest 12 ms later.
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    type_text(session, clock, "La ")
+    paste_keys(session, clock, "fête e")
+    clock.advance(0.012)
+    paste_keys_now(session, clock, "st prête.\n\nÀ demain")
+    assert session.typed == "La "
+    type_text(session, clock, "f")
+    [event] = [e for e in session.events if e["type"] == "paste_refused"]
+    assert event["chars"] == len("fête est prête.\n\nÀ demain")
+
+
+def test_a_held_key_repeating_is_not_a_paste() -> None:
+    clock = FakeClock()
+    session = Session(make_config(end_when_complete=False), clock=clock)
+    type_text(session, clock, "La ")
+    type_text(session, clock, "-" * 20, step=0.025)  # key repeat at 40 per second
+    assert session.typed == "La " + "-" * 20
     assert not [e for e in session.events if e["type"] == "paste_refused"]
 
 

@@ -144,6 +144,19 @@ def test_import_proposes_and_merge_attaches(
     assert "absent" not in capsys.readouterr().out
 
 
+def test_a_roster_line_listed_twice_is_kept_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = tmp_path / "l.csv"
+    roster.write_text("Nom;Prénom\nMartin;Claire\nMARTIN;Claire\nMartin;Claire\n", "utf-8")
+    db = tmp_path / "h.db"
+    assert main(["suivi", "groupe", "importer", str(roster), "--nom", "G", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Ligne en double ignorée : « Martin Claire »" in out
+    assert "2 candidats importés" in out
+    assert "Doublon possible dans la liste : « Martin Claire » / « MARTIN Claire »" in out
+
+
 def test_class_command_fits_80_columns(
     suivi_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -358,3 +358,30 @@ def test_the_app_and_report_read_records_through_the_same_checks(
     )
     assert report.returncode == 1 and "référence modifiée" in report.stderr
     assert "Traceback" not in report.stderr
+
+
+def test_score_command_wires_catalogue_and_profile_options(
+    tmp_path: Path, original: tuple[Document, dict[str, Any]]
+) -> None:
+    document, metrics = original
+    data = json.loads(json.dumps(document))
+    set_profile(**{"mark.full_mark_speed": 1})(data)
+    (tmp_path / "a.json").write_text(json.dumps(data), encoding="utf-8")
+
+    def score(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "frappe.cli", "score", "a.json", "--format", "json", *options],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    (entry,) = json.loads(score().stdout)
+    assert entry["metrics"]["mark_20"] == metrics["mark_20"]
+    (entry,) = json.loads(score("--profile-from-record").stdout)
+    assert entry["metrics"]["mark_20"] == 20.0 and entry["warnings"]
+    missing = score("--catalogue", "nulle-part")
+    assert missing.returncode == 2 and "catalogue introuvable" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -156,6 +156,17 @@ def register(subparsers: Any) -> None:
         description="Recalcule chaque chaîne et signale toute ligne modifiée ou manquante.",
     )
     verify.add_argument("seance", metavar="SÉANCE", nargs="?", default=None)
+    verify.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        metavar="RÉSULTATS.json",
+        help="export signé de la séance (results --format json --output) : ses têtes de "
+        "chaîne, gardées hors du serveur, doivent toujours être sur le journal",
+    )
+    verify.add_argument(
+        "--key", type=Path, default=None, metavar="CENTRE.pub", help="vérifier d'abord sa signature"
+    )
     verify.add_argument("--url", default=None, help=_URL_HELP)
     verify.set_defaults(func=run_verify)
 
@@ -559,12 +570,36 @@ def run_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_heads(path: Path, key_path: Path | None) -> dict[int, tuple[int, str]]:
+    """Attempt id → (lines, head hash) of a séance's JSON export, its signature checked first
+    when a key is given."""
+    if key_path is not None:
+        from frappe.storage.signing import check_signature, load_public_key  # noqa: PLC0415
+
+        check = check_signature(path, load_public_key(key_path))
+        if check.status != "valid":
+            raise ConfigError(f"{path} : {check.label} — ses têtes de chaîne ne prouvent rien")
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            int(row["attempt"]): (int(row["journal"]["lines"]), str(row["journal"]["head_sha256"]))
+            for row in rows
+        }
+    except OSError as error:
+        raise ConfigError(f"{path} : illisible ({error.strerror})") from error
+    except (ValueError, TypeError, KeyError) as error:
+        raise ConfigError(
+            f"{path} : ce n'est pas un export JSON de frappe room results ({error})"
+        ) from error
+
+
 def run_verify(args: argparse.Namespace) -> int:
     """``frappe room verify [SEANCE]``: exit 1 when a chain is broken."""
     from frappe.storage.room.chain import verify_chains  # noqa: PLC0415
 
+    heads = _export_heads(args.export, args.key) if args.export else None
     with _trainer_connection(args) as conn:
-        report = verify_chains(conn, args.seance)
+        report = verify_chains(conn, args.seance, outside_heads=heads)
     for found in report.breaks:
         print(f"RUPTURE : {found.describe()}")
     if report.breaks:

@@ -178,6 +178,17 @@ def run_group_import(args: argparse.Namespace) -> int:
     members = read_roster(args.fichier)
     accuracy = None if args.precision is None else args.precision / 100.0
     console = Console()
+    # The same person listed twice would leave a second member always « absent »: keep one.
+    seen: set[tuple[str, str | None]] = set()
+    unique: list[RosterMember] = []
+    for member in members:
+        key = (name_key(member.name), member.candidate_id)
+        if key in seen:
+            console.print(f"  Ligne en double ignorée : « {member.name} »", highlight=False)
+            continue
+        seen.add(key)
+        unique.append(member)
+    members = unique
     with open_store(args) as store:
         previous = store.group(args.nom)
         if previous is not None:  # keep the aliases the trainer accepted before

@@ -21,6 +21,7 @@ from frappe.cli import main
 from frappe.errors import RoomError
 from frappe.exercises.record import Candidate
 from frappe.storage.room import client
+from frappe.storage.room.chain import chain_hash, chain_origin
 from frappe.storage.room.cluster import find_binaries, free_port
 from frappe.storage.room.schema import latest_version, schema_version
 from frappe.storage.room.state import ServerState, load_state, save_state
@@ -265,3 +266,57 @@ def test_serve_on_a_busy_port_is_one_line(
         f"frappe : le port {postgres_server.port} est déjà utilisé sur 127.0.0.1 (un autre "
         "serveur ?) : choisissez-en un autre avec --port"
     )
+
+
+def test_verify_against_a_signed_export_sees_a_consistent_rewrite(
+    room_db: RoomDatabase, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A superuser may rewrite a line AND recompute every hash and anchor on the server; the
+    chain heads of the signed export, kept off the server, still catch it."""
+    seance = _open(room_db, capsys)
+    _type_and_hand_in(room_db, seance, "Alice Martin", "Madame")
+    main(["room", "close", seance, "--url", room_db.trainer_url])
+    export = tmp_path / "seance.json"
+    trainer = ["--url", room_db.trainer_url]
+    assert (
+        main(["room", "results", seance, "--format", "json", "--output", str(export), *trainer])
+        == 0
+    )
+    public = str(Path(os.environ["FRAPPE_CONFIG_DIR"]) / "centre" / "centre.pub")
+    capsys.readouterr()
+    assert main(["room", "verify", seance, "--export", str(export), "--key", public, *trainer]) == 0
+    capsys.readouterr()
+    with psycopg.connect(room_db.admin_url, autocommit=True) as admin:
+        [(attempt,)] = admin.execute(
+            "SELECT id FROM frappe.attempt WHERE seance_id = %s", (seance,)
+        ).fetchall()
+        lines = [
+            r[0]
+            for r in admin.execute(
+                "SELECT line FROM frappe.journal_line WHERE attempt_id = %s ORDER BY seq",
+                (attempt,),
+            )
+        ]
+        lines[1] = lines[1].replace('"M"', '"N"')
+        running = chain_origin(attempt)
+        admin.execute("SET session_replication_role = replica")
+        for seq, line in enumerate(lines, start=1):
+            running = chain_hash(running, seq, line)
+            admin.execute(
+                "UPDATE frappe.journal_line SET line = %s, hash = %s"
+                " WHERE attempt_id = %s AND seq = %s",
+                (line, running, attempt, seq),
+            )
+        admin.execute("UPDATE frappe.attempt SET head_hash = %s WHERE id = %s", (running, attempt))
+        admin.execute(
+            "UPDATE frappe.official_result SET head_hash = %s WHERE attempt_id = %s",
+            (running, attempt),
+        )
+    assert main(["room", "verify", seance, *trainer]) == 0  # consistent on the server alone
+    capsys.readouterr()
+    assert main(["room", "verify", seance, "--export", str(export), "--key", public, *trainer]) == 1
+    out = capsys.readouterr().out
+    assert "RUPTURE" in out and "export signé" in out
+    export.write_text(export.read_text().replace("Madame", "Madamx"), encoding="utf-8")
+    assert main(["room", "verify", seance, "--export", str(export), "--key", public, *trainer]) == 1
+    assert "MODIFIÉ depuis sa signature" in capsys.readouterr().err

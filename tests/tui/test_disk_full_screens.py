@@ -75,6 +75,14 @@ async def test_typing_screen_alarm_and_saving_elsewhere(
         dialog = app.screen
         assert isinstance(dialog, SaveElsewhereScreen)
         assert "disque plein" in dialog.problem
+        # Dismissed by mistake: Esc on the test brings it back (the typing is only in memory).
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TypingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SaveElsewhereScreen)
         elsewhere = tmp_path / "cle-usb"
         dialog.query_one("#save-elsewhere-path", Input).value = str(elsewhere)
         await pilot.click("#confirm")

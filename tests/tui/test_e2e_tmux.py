@@ -2,8 +2,8 @@
 crash (``kill -9`` mid-test) followed by a resume from the journal, and a paste sent without
 the terminal's bracketed-paste markers.
 
-Typing is one ``send-keys`` per character, a pause apart, as a person types: a whole string
-in one ``send-keys`` reaches the app in one read, at machine speed, like a paste (and is
+Typing is one ``send-keys`` per character, 80 ms apart, as a person types at 150 wpm: a whole
+string in one ``send-keys`` reaches the app in one read, at machine speed, like a paste (and is
 refused as one)."""
 
 from __future__ import annotations
@@ -71,8 +71,9 @@ class Tmux:
     def keys(self, name: str, *keys: str, literal: bool = False) -> None:
         self.run("send-keys", "-t", name, *(["-l"] if literal else []), *keys)
 
-    def type(self, name: str, text: str, pause: float = 0.02) -> None:
-        """Type ``text`` key by key, ``pause`` seconds apart (faster than 150 wpm)."""
+    def type(self, name: str, text: str, pause: float = 0.08) -> None:
+        """Type ``text`` key by key, ``pause`` seconds apart (150 wpm): keys much closer
+        together reach a busy test machine's app in one read, like a paste."""
         for char in text:
             self.keys(name, char, literal=True)
             time.sleep(pause)

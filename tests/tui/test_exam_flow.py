@@ -19,6 +19,7 @@ from tui_support import (
     type_keys,
 )
 
+from frappe.errors import FrappeError
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
@@ -452,3 +453,20 @@ async def test_the_home_menu_still_leads_back_home_from_a_result(env: TuiEnv) ->
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+@asynctest
+async def test_the_setup_form_reads_a_bare_duration_as_minutes(env: TuiEnv) -> None:
+    from frappe.tui.screens.exam_setup import ExamSetupScreen  # noqa: PLC0415
+
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_menu("exam")
+        await pilot.pause()
+        setup = app.screen
+        assert isinstance(setup, ExamSetupScreen)
+        setup.query_one("#duration").value = "10"  # type: ignore[attr-defined]
+        assert setup.read_form().duration_s == 600.0
+        setup.query_one("#duration").value = "45"  # type: ignore[attr-defined]
+        with pytest.raises(FrappeError, match="durée de 45 min 00 s : choisissez entre 1 et 30"):
+            setup.read_form()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import msgspec
+
 from frappe import __version__
 from frappe.errors import ProfileError, RecordError
 from frappe.exercises.record_schema import (
@@ -235,10 +237,7 @@ class ResultRecord:
         if document.ended_at < document.started_at:
             raise RecordError("« ended_at » est antérieur à « started_at »")
         settings = document.settings
-        try:
-            profile = ScoringProfile.from_dict(settings.scoring_profile)
-        except ProfileError as error:
-            raise RecordError(f"settings.scoring_profile : {error}") from error
+        profile = _stored_profile(settings.scoring_profile)
         keystrokes = check_keystroke_log(document, draft_text or "")
         events = _events(document.events, _time_bound_ms(settings.time_limit_s))
         return cls(
@@ -269,6 +268,30 @@ class ResultRecord:
             draft=draft_text,
             draft_source=draft_source,
         )
+
+
+# A room's records carry a handful of distinct profiles: each is checked once per process, found
+# again by its canonical JSON (a few microseconds, against a conversion and range checks).
+_PROFILES: dict[bytes, ScoringProfile] = {}
+_MAX_PROFILES = 64
+
+
+def _stored_profile(data: dict[str, Any]) -> ScoringProfile:
+    try:
+        key: bytes | None = msgspec.json.encode(data)
+    except (TypeError, ValueError, msgspec.EncodeError):  # not from JSON: no cache
+        key = None
+    profile = _PROFILES.get(key) if key is not None else None
+    if profile is None:
+        try:
+            profile = ScoringProfile.from_dict(data)
+        except ProfileError as error:
+            raise RecordError(f"settings.scoring_profile : {error}") from error
+        if key is not None:
+            if len(_PROFILES) >= _MAX_PROFILES:
+                _PROFILES.clear()
+            _PROFILES[key] = profile
+    return profile
 
 
 def _time_bound_ms(time_limit_s: float | None) -> int:
@@ -304,7 +327,8 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
             f"({limit_s:g} s)"
         )
     _check_wall_clock(document)
-    columns = log_columns(keystrokes) if keystrokes else None
+    # The schema checked every entry's types and bounds: the columns are only transposed.
+    columns = log_columns(keystrokes, typed=True) if keystrokes else None
     if columns is not None:
         _check_columns(document, columns.t_ms, columns.ops, columns.texts)
     try:

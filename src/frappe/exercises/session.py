@@ -25,6 +25,7 @@ import re
 import time
 import unicodedata
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,14 +101,17 @@ class SessionConfig:
         burst_gap_ms: Key presses closer than this belong to a burst run…
         burst_min_run: …and a run of at least this many characters is flagged.
         burst_single_event: An event inserting at least this many characters is flagged.
-        paste_gap_ms: Text keys arriving closer than this to the previous one belong to a
-            machine-speed run…
-        paste_min_run: …and a run reaching this many keys is a paste typed for the candidate
-            (a terminal without bracketed-paste markers, a clipboard tool): refused, the keys
-            of the run already inserted are taken back, and ``paste_refused`` is logged.
-            A 150 wpm typist leaves about 80 ms between keys and key rollover gives at most
-            two or three keys a few milliseconds apart, so eight keys each under 5 ms after
-            the previous one are not human.
+        paste_min_run: This many text keys arrived…
+        paste_window_ms: …within this time (5 ms a key on average) are a paste typed for
+            the candidate (a terminal without bracketed-paste markers, a clipboard tool):
+            refused, the keys of its run already inserted are taken back, and
+            ``paste_refused`` is logged. A 150 wpm typist leaves about 80 ms between keys, key
+            rollover brings two or three keys a few milliseconds together, key repeat sends
+            one every 30 ms or so: eight keys in 40 ms are not human.
+        paste_chain_ms: The run of a paste: its keys, each arrived less than this after the
+            previous one (a terminal may hand a paste over in pieces a few milliseconds
+            apart; a person's key before a paste is further away, the paste shortcut takes
+            longer than this).
     """
 
     candidate: Candidate
@@ -123,8 +127,9 @@ class SessionConfig:
     burst_gap_ms: int = 15
     burst_min_run: int = 10
     burst_single_event: int = 3
-    paste_gap_ms: float = 5.0
     paste_min_run: int = 8
+    paste_window_ms: float = 40.0
+    paste_chain_ms: float = 50.0
 
     def __post_init__(self) -> None:
         # Only a correction starts from a text: its record carries that text as the draft the
@@ -343,10 +348,11 @@ class _Burst:
 
 @dataclass(slots=True)
 class _PasteRun:
-    """The current run of text keys, each arrived under ``paste_gap_ms`` after the previous."""
+    """The current run of text keys, each arrived under ``paste_chain_ms`` after the
+    previous."""
 
     last_at: float | None = None  # arrival of the previous text key, in seconds
-    keys: int = 0
+    arrivals: deque[float] = field(default_factory=deque)  # the run's last keys (seconds)
     chars: int = 0
     start_length: int = 0  # typed length before the run's first key
     start_pending: str = ""  # dead key pending before the run's first key
@@ -787,25 +793,32 @@ class Session:
         """Follow the run of fast keys; the take-back edits and the refusal when this key
         belongs to a paste, else None (the key is typed as usual)."""
         run = self._paste_run
-        fast = (
-            run.last_at is not None and (arrived_s - run.last_at) * 1000 < self.config.paste_gap_ms
+        config = self.config
+        chained = (
+            run.last_at is not None and (arrived_s - run.last_at) * 1000 < config.paste_chain_ms
         )
         run.last_at = arrived_s
-        if not fast:
+        run.arrivals.append(arrived_s)
+        if len(run.arrivals) > config.paste_min_run:
+            run.arrivals.popleft()
+        if not chained:
             self._close_paste_run()
-            run.keys = 1
+            run.arrivals.clear()
+            run.arrivals.append(arrived_s)
             run.chars = len(text)
             run.start_length = len(self._typed)
             run.start_pending = self._pending
             run.start_ms = t_ms
             run.last_ms = t_ms
             return None
-        run.keys += 1
         run.chars += len(text)
         run.last_ms = t_ms
         if run.refused:
             return (), "paste"
-        if run.keys < self.config.paste_min_run:
+        window = run.arrivals
+        if len(window) < config.paste_min_run or (
+            (window[-1] - window[0]) * 1000 >= config.paste_window_ms
+        ):
             return None
         run.refused = True
         edits: list[Edit] = []
@@ -829,7 +842,7 @@ class Session:
         run = self._paste_run
         self._log_paste_run()
         run.refused = False
-        run.keys = 0
+        run.arrivals.clear()
         run.chars = 0
 
     def _finish(self, reason: EndReason, t_ms: int) -> None:

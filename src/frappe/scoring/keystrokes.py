@@ -169,16 +169,22 @@ def _remember(strokes: tuple[Keystroke, ...], columns: _Columns, arrays: _Arrays
     _recent = (strokes, columns, arrays)
 
 
-def log_columns(keystrokes: tuple[Keystroke, ...]) -> _Columns | None:
+def log_columns(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> _Columns | None:
     """The columns (t_ms, ops, positions, texts) of a well-typed log, None otherwise.
 
     Kept with the log, so that validating it (``frappe.exercises.record``), ``replay`` and
-    ``keystroke_stats`` read the log once between them.
+    ``keystroke_stats`` read the log once between them. ``typed``: every entry's types and
+    ranges were already checked (a record decoded by its schema), so the columns are only
+    transposed.
     """
     recent = _recent
     if recent is not None and recent[0] is keystrokes:
         return recent[1]
-    columns = _columns(keystrokes)
+    if typed:
+        t_ms, _keys, ops, positions, texts = zip(*keystrokes, strict=True)
+        columns: _Columns | None = _Columns(t_ms, ops, positions, texts)
+    else:
+        columns = _columns(keystrokes)
     if columns is not None:
         _remember(keystrokes, columns, None)
     return columns

@@ -10,7 +10,7 @@ critical error cannot be "validé".
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -181,8 +181,22 @@ def _is_unit_or_number(text: str) -> str | None:
     return None
 
 
-def _within(span: tuple[int, int], outer: tuple[int, int]) -> bool:
-    return outer[0] <= span[0] and span[1] <= outer[1]
+class _Spans:
+    """Sorted spans, to ask whether one contains a given span in O(log n) (a long reference
+    has thousands of words and an exercise tens of identity values)."""
+
+    def __init__(self, items: Sequence[KeyItem]) -> None:
+        self.spans = sorted(item.ref_span for item in items)
+        self.starts = [a for a, _b in self.spans]
+        self.longest = max((b - a for a, b in self.spans), default=0)
+
+    def cover(self, span: tuple[int, int]) -> bool:
+        index = bisect_right(self.starts, span[0]) - 1
+        while index >= 0 and self.starts[index] >= span[0] - self.longest:
+            if span[1] <= self.spans[index][1]:
+                return True
+            index -= 1
+        return False
 
 
 def _reference_items(reference: str, keys: ExerciseKeys) -> list[KeyItem]:
@@ -197,6 +211,8 @@ def _reference_items(reference: str, keys: ExerciseKeys) -> list[KeyItem]:
         KeyItem(reference[a:b], "terminologie", (a, b))
         for a, b in find_spans(reference, keys.terminology)
     ]
+    identity_spans = _Spans(identity)
+    term_spans = _Spans(terms)
     tokens = list(_TOKEN.finditer(reference))
     index = 0
     while index < len(tokens):
@@ -208,7 +224,7 @@ def _reference_items(reference: str, keys: ExerciseKeys) -> list[KeyItem]:
             continue
         start = match.start() + word.index(bare[0])
         span = (start, start + len(bare))
-        if any(_within(span, item.ref_span) for item in identity):
+        if identity_spans.cover(span):
             continue
         reason = _is_unit_or_number(bare)
         if reason == "nombre" and index < len(tokens) and word == bare:
@@ -222,11 +238,7 @@ def _reference_items(reference: str, keys: ExerciseKeys) -> list[KeyItem]:
                 continue
         if reason is not None:
             items.append(KeyItem(bare, reason, span))
-        elif (
-            len(word) > 3
-            and bare.lower() in keys.lexicon
-            and not any(_within(span, item.ref_span) for item in terms)
-        ):
+        elif len(word) > 3 and bare.lower() in keys.lexicon and not term_spans.cover(span):
             terms.append(KeyItem(bare, "terminologie", span))
     items.extend(terms)
     items.sort(key=lambda item: item.ref_span)

@@ -10,6 +10,7 @@ export: an edited, deleted, reordered or truncated line no longer matches.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,9 +75,19 @@ class ChainReport:
     breaks: tuple[ChainBreak, ...]
 
 
-def verify_chains(conn: Connection, seance_id: str | None = None) -> ChainReport:
+def verify_chains(
+    conn: Connection,
+    seance_id: str | None = None,
+    *,
+    outside_heads: Mapping[int, tuple[int, str]] | None = None,
+) -> ChainReport:
     """Recompute every chain (of one séance, or all) from the stored lines and compare it with
-    the stored hashes, the attempt's anchored head and the fixed official result's head."""
+    the stored hashes, the attempt's anchored head and the fixed official result's head.
+
+    ``outside_heads`` (attempt id → (line count, head hash in hex)) are heads kept OFF the
+    server — read from a signed export: a journal rewritten on the server with every hash and
+    anchor recomputed (possible to its superuser) still no longer passes through them."""
+    outside = dict(outside_heads or {})
     breaks: list[ChainBreak] = []
     attempts = 0
     total_lines = 0
@@ -104,7 +115,10 @@ def verify_chains(conn: Connection, seance_id: str | None = None) -> ChainReport
 
             expected_seq = 1
             running = chain_origin(attempt_id)
-            hash_at: dict[int, bytes] = {}
+            hash_at: dict[int, bytes] = {0: running}
+            wanted = {fixed_seq} if fixed_seq is not None else set()
+            if attempt_id in outside:
+                wanted.add(outside[attempt_id][0])
             broken = False
             with conn.cursor(name=f"frappe_verify_{attempt_id}") as cursor:
                 cursor.execute(
@@ -125,7 +139,7 @@ def verify_chains(conn: Connection, seance_id: str | None = None) -> ChainReport
                         note(seq, "ligne modifiée (son empreinte ne suit plus la chaîne)")
                         broken = True
                         continue
-                    if fixed_seq is not None and seq == fixed_seq:
+                    if seq in wanted:
                         hash_at[seq] = running
                     expected_seq += 1
             if broken:
@@ -137,11 +151,25 @@ def verify_chains(conn: Connection, seance_id: str | None = None) -> ChainReport
                     f"la chaîne s'arrête à la ligne {last} mais le serveur en a ancré "
                     f"{last_seq} (lignes supprimées ou ajoutées hors du serveur)",
                 )
-            elif fixed_seq is not None:
-                anchor = hash_at.get(fixed_seq, chain_origin(attempt_id) if fixed_seq == 0 else b"")
-                if anchor != bytes(fixed_hash):
+            elif fixed_seq is not None and hash_at.get(fixed_seq) != bytes(fixed_hash):
+                note(fixed_seq, "le résultat officiel a été scellé sur une autre fin de chaîne")
+            if attempt_id in outside:
+                seq_out, hash_out = outside.pop(attempt_id)
+                held = hash_at.get(seq_out)
+                if held is None or held.hex() != hash_out.lower():
                     note(
-                        fixed_seq,
-                        "le résultat officiel a été scellé sur une autre fin de chaîne",
+                        seq_out,
+                        "le journal ne passe plus par la tête de chaîne de l'export signé "
+                        "(réécrit sur le serveur depuis l'export)",
                     )
+        for missing in sorted(outside):
+            breaks.append(
+                ChainBreak(
+                    seance_id or "?",
+                    missing,
+                    "?",
+                    0,
+                    "épreuve de l'export signé absente du serveur",
+                )
+            )
     return ChainReport(attempts, total_lines, tuple(breaks))

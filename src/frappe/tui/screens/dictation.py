@@ -232,6 +232,7 @@ class DictationScreen(Screen[None]):
         self.saved: SavedTranscription | None = None
         self._saving = False
         self._save_to: Path | None = None  # another folder, chosen after a failed save
+        self._save_problem: str | None = None  # why the last save failed, dialog dismissed
         self._loading = False
         self._device_lost_noted = False
         self._pedal_missing = False
@@ -612,6 +613,9 @@ class DictationScreen(Screen[None]):
     # -- ending ------------------------------------------------------------------------------
 
     def action_finish(self) -> None:
+        if self._save_problem is not None:  # the folder dialog was dismissed: ask again
+            self._choose_folder(self._save_problem)
+            return
         session = self.running.session
         if session.finished or self._saving:
             return
@@ -678,8 +682,13 @@ class DictationScreen(Screen[None]):
 
         def chosen(folder: Path | None) -> None:
             if folder is None:
-                self.status.show_notice("Résultat non enregistré : journal conservé", "error")
+                # Still only in memory if the journal is behind: the dialog comes back.
+                self._save_problem = problem
+                self.status.show_notice(
+                    "Résultat non enregistré — Ctrl+T : choisir un dossier", "error"
+                )
                 return
+            self._save_problem = None
             self._save_to = folder
             self.status.show_notice("Enregistrement…")
             self._save()
