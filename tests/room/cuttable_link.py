@@ -67,6 +67,10 @@ class CuttableLink:
                 continue
             server.settimeout(None)
             with self._lock:
+                if not self._up.is_set():  # cut while this one was being set up
+                    seat.close()
+                    server.close()
+                    continue
                 self._sockets.update((seat, server))
             threading.Thread(target=self._pump, args=(seat, server), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, seat), daemon=True).start()

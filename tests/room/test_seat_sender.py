@@ -185,6 +185,7 @@ def test_what_a_switched_off_seat_did_not_send_goes_at_the_next_start(
     running = start(url, seance, tmp_path, clock)
     assert running.ticket is not None and running.sender is not None
     attempt = running.ticket.attempt_id
+    wait_for(lambda: running.sender is not None and running.sender.status.state == "online")
     link.cut()
     type_text(running, clock, REFERENCE)
     running.save()  # saved locally; the hand-in waits for the server
