@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ParamSpec
 
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
@@ -123,8 +124,13 @@ async def type_keys(pilot: Pilot[int], clock: FakeClock, text: str, step: float 
 
 
 async def settle(pilot: Pilot[int]) -> None:
-    """Let workers (saving) finish and the screens update."""
+    """Let workers (saving) finish and the screens update; cursors stop blinking, so a
+    snapshot never depends on where the blink cycle stood (a loaded machine caught it off)."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    for editor in pilot.app.screen.query(TextArea):
+        editor.cursor_blink = False
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
     await pilot.pause()
     await pilot.pause()

@@ -119,6 +119,9 @@ class DraftReviewScreen(Screen[bool]):
     #review-editor { width: 2fr; height: 100%; }
     #review-words { width: 1fr; min-width: 30; height: 100%; }
     """
+    # The editor, not the first focusable widget (the word table), takes the focus when the
+    # screen starts: focus() in on_mount is deferred and raced the screen's own auto-focus.
+    AUTO_FOCUS = "#review-editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         *_player_bindings(),
         Binding("ctrl+s", "accept", "Accepter comme référence", priority=True, id="review.accept"),
