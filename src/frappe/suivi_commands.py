@@ -39,7 +39,8 @@ __all__ = ["register"]
 MODES = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
 
 
-def _day(value: str) -> date:
+def parse_day(value: str) -> date:
+    """A command-line date, ISO or French (JJ/MM/AAAA); argparse's one-line error otherwise."""
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -69,8 +70,8 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 def _period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seance", default=None, help="séance (« AAAA-MM-JJ exercice » ou id)")
-    parser.add_argument("--from", dest="date_from", type=_day, default=None, help="du (date)")
-    parser.add_argument("--to", dest="date_to", type=_day, default=None, help="au (inclus)")
+    parser.add_argument("--from", dest="date_from", type=parse_day, default=None, help="du (date)")
+    parser.add_argument("--to", dest="date_to", type=parse_day, default=None, help="au (inclus)")
 
 
 @contextmanager
@@ -105,8 +106,8 @@ def register(subparsers: Any) -> None:
     )
     importer.add_argument("fichier", type=Path, help="liste (.csv ; ou , — .xlsx)")
     importer.add_argument("--nom", required=True, help="nom du groupe")
-    importer.add_argument("--debut", type=_day, default=None, help="début de la formation")
-    importer.add_argument("--fin", type=_day, default=None, help="fin de la formation")
+    importer.add_argument("--debut", type=parse_day, default=None, help="début de la formation")
+    importer.add_argument("--fin", type=parse_day, default=None, help="fin de la formation")
     importer.add_argument("--profil", default=None, help="profil de notation (objectifs)")
     importer.add_argument("--vitesse", type=float, default=None, help="vitesse visée")
     importer.add_argument("--precision", type=float, default=None, help="précision visée (%%)")

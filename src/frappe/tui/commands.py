@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from frappe.scoring.profiles import scoring_profile
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.storage.store import ResultFilter
+from frappe.suivi_commands import parse_day
 from frappe.textio import plain_text
 
 __all__ = ["app_config", "register", "run_app"]
@@ -99,10 +100,10 @@ def register(subparsers: Any) -> None:
         "--candidate", default=None, help="candidat : partie du nom (« martin ») ou identifiant"
     )
     history_parser.add_argument(
-        "--from", dest="date_from", type=_history_day, default=None, help="depuis le (date)"
+        "--from", dest="date_from", type=parse_day, default=None, help="depuis le (date)"
     )
     history_parser.add_argument(
-        "--to", dest="date_to", type=_history_day, default=None, help="jusqu'au (inclus)"
+        "--to", dest="date_to", type=parse_day, default=None, help="jusqu'au (inclus)"
     )
     history_parser.add_argument("--exercise", default=None, help="identifiant d'exercice")
     history_parser.add_argument("--mode", choices=("examen", "entrainement"), default=None)
@@ -323,16 +324,3 @@ def history_filter(args: argparse.Namespace) -> ResultFilter:
         kind=_HISTORY_KINDS.get(args.kind) if args.kind else None,
         limit=args.limit,
     )
-
-
-def _history_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(value, "%d/%m/%Y").date()
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"date invalide : {value!r} (AAAA-MM-JJ ou JJ/MM/AAAA)"
-        ) from error
