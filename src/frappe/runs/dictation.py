@@ -234,6 +234,10 @@ class RunningDictation:
         self.extra_events.append(event)
         self.journal.event(event)
 
+    def link_label(self) -> str:
+        """The room link's state for the status bar (``""`` on a lone PC)."""
+        return ""
+
     def record(self) -> ResultRecord:
         """The record of the finished session, with this run's events merged in order."""
         record = self.session.to_record()
