@@ -44,7 +44,7 @@ from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen, launch_test
 
 if TYPE_CHECKING:
-    from frappe.runs.typing_test import RunningTest
+    from frappe.runs.typing import RunningTest
     from frappe.tui.room import RoomOffer, SeatRoom
 
 __all__ = ["FrappeApp", "make_app"]
