@@ -19,12 +19,12 @@ from frappe.exercises.session import SessionState
 from frappe.runs.common import journal_alarm
 from frappe.runs.typing import RunningTest, SavedResult, TypingSpec, start_test
 from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
-from frappe.tui.screens.confirm import (
+from frappe.tui.dialogs.confirm import (
     ConfirmScreen,
     confirm_early_end,
     replace_finished_screen,
 )
+from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus
 

@@ -19,7 +19,7 @@ from frappe.runs.closing import close_journal
 from frappe.runs.typing import SavedResult, resume_test
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.widgets.typing.status import format_clock
 
 if TYPE_CHECKING:
