@@ -262,10 +262,10 @@ def _session_config(
     its profile and, for a dictation, its recording's fingerprint (the seats check theirs)."""
     if args.text:
         from frappe.exercises.texts import find_text  # noqa: PLC0415
-        from frappe.runs.typing_test import TestSpec  # noqa: PLC0415
+        from frappe.runs.typing import TypingSpec  # noqa: PLC0415
 
         profile = args.profile or "frappe"
-        spec = TestSpec(
+        spec = TypingSpec(
             candidate=Candidate("", None),
             text=find_text(args.text),
             duration_s=duration,

@@ -28,15 +28,15 @@ from tui_support import FakeClock, asynctest
 
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
+from frappe.runs.common import StoragePaths
 from frappe.runs.dictation import DictationSpec
 from frappe.runs.room_dictation import RoomRunningDictation, audio_fingerprint
 from frappe.runs.room_monitor import AttemptTracker
-from frappe.runs.typing_test import StoragePaths
 from frappe.storage.journal import JournalContents, read_journal
 from frappe.storage.room import client, official
 from frappe.tui.app import FrappeApp, make_app
 from frappe.tui.config import AppConfig, StartRoomTake
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationOptions, DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.seance import SeanceScreen

@@ -20,6 +20,7 @@ from typing import Any
 from frappe.errors import ExerciseError, FrappeError, RoomError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.session import SessionConfig
+from frappe.runs.common import StoragePaths, open_journaled_session
 from frappe.runs.dictation import (
     RunningDictation,
     SavedTranscription,
@@ -27,7 +28,6 @@ from frappe.runs.dictation import (
 )
 from frappe.runs.room_seat import JournalSender, LinkStatus, SeatLink, read_ticket, ticket_path
 from frappe.runs.room_test import attach_sender, hand_in_after_save, import_central_journal
-from frappe.runs.typing_test import StoragePaths, open_journaled_session
 from frappe.storage.journal import JournalContents, read_journal
 from frappe.storage.room.seat_link import AttemptTicket
 

@@ -22,6 +22,7 @@ from typing import Any
 from frappe.errors import JournalError
 from frappe.exercises.record import Candidate, EndReason
 from frappe.exercises.session import Session, SessionConfig
+from frappe.runs.common import StoragePaths, open_journaled_session
 from frappe.runs.room_seat import (
     JournalSender,
     LinkState,
@@ -33,13 +34,7 @@ from frappe.runs.room_seat import (
     ticket_path,
     write_ticket,
 )
-from frappe.runs.typing_test import (
-    RunningTest,
-    SavedResult,
-    StoragePaths,
-    open_journaled_session,
-    resume_test,
-)
+from frappe.runs.typing import RunningTest, SavedResult, resume_test
 from frappe.scoring.keystrokes import Keystroke
 from frappe.storage.journal import (
     JOURNAL_VERSION,

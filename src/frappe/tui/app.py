@@ -30,9 +30,9 @@ from frappe.tui.config import (
     StartRoomTake,
     StartScreen,
 )
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.keymap import load_keymap
 from frappe.tui.navigation import OpenCandidateView, OpenClassView
-from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen, dictation_options
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen
@@ -45,7 +45,7 @@ from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen, launch_test
 
 if TYPE_CHECKING:
-    from frappe.runs.typing_test import RunningTest
+    from frappe.runs.typing import RunningTest
     from frappe.tui.room import RoomOffer, SeatRoom
 
 __all__ = ["FrappeApp", "make_app"]

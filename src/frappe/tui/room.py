@@ -31,7 +31,7 @@ from frappe.runs.room_test import (
     resume_room_attempt,
     start_room_test,
 )
-from frappe.runs.typing_test import RunningTest, resume_test
+from frappe.runs.typing import RunningTest, resume_test
 from frappe.settings import seat_name
 from frappe.storage.journal import unfinished_journals
 from frappe.storage.room import client

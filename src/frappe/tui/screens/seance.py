@@ -20,7 +20,7 @@ from frappe.exercises.session import SessionConfig
 
 if TYPE_CHECKING:
     from frappe.runs.dictation import RunningDictation
-    from frappe.runs.typing_test import RunningTest
+    from frappe.runs.typing import RunningTest
     from frappe.storage.room.client import SeanceInfo
 
 __all__ = ["SeanceScreen", "seance_rules"]
