@@ -19,7 +19,7 @@ from frappe.runs.dictation import (
 from frappe.runs.typing_test import close_journal
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.history import HistoryScreen

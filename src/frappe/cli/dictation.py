@@ -137,7 +137,7 @@ def run_dictations(args: argparse.Namespace) -> int:
     console = Console()
     console.print(table)
     if args.keys:
-        from frappe.tui.widgets.dictation.keys import hotkeys_markdown  # noqa: PLC0415
+        from frappe.tui.playback.hotkeys import hotkeys_markdown  # noqa: PLC0415
 
         console.print(hotkeys_markdown(), markup=False, highlight=False)
     return 0

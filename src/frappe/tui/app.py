@@ -29,9 +29,9 @@ from frappe.tui.config import (
     StartRoomTake,
     StartScreen,
 )
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.keymap import load_keymap
 from frappe.tui.navigation import OpenCandidateView, OpenClassView
-from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen

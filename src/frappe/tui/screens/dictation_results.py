@@ -40,6 +40,7 @@ from frappe.reports.dictation_report import (
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
+from frappe.tui.playback.controls import PlayerControls, PlayerPort
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
 from frappe.tui.screens.results import (
     KEYS_AFTER_BELL_S,
@@ -47,7 +48,6 @@ from frappe.tui.screens.results import (
     leave_results,
     notify_history_error,
 )
-from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
 
 __all__ = ["DictationResultsScreen"]
 

@@ -24,12 +24,12 @@ from frappe.runs.typing_test import (
     start_test,
 )
 from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
-from frappe.tui.screens.confirm import (
+from frappe.tui.dialogs.confirm import (
     ConfirmScreen,
     confirm_early_end,
     replace_finished_screen,
 )
+from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus
 

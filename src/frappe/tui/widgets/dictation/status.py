@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from frappe.durations import format_position, format_speed
-from frappe.tui.widgets.dictation.playback import PlayerSnapshot
+from frappe.tui.playback.controls import PlayerSnapshot
 from frappe.tui.widgets.typing.status import format_clock
 
 __all__ = ["DictationStatus"]
