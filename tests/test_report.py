@@ -21,7 +21,7 @@ from frappe.reports.typing_report import (
     report_text,
     write_report,
 )
-from frappe.runs.typing_test import typing_score
+from frappe.runs.typing import typing_score
 from frappe.storage.files import write_record
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."

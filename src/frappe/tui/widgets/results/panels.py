@@ -17,7 +17,7 @@ from frappe.reports.typing_report import (
     highlight_typed,
     metric_rows,
 )
-from frappe.runs.typing_test import SavedResult
+from frappe.runs.typing import SavedResult
 
 __all__ = ["ErrorList", "MetricsPanel", "TypedTextPanel"]
 
