@@ -2,8 +2,8 @@
 
 Trainer side (this module): ``serve``, ``init``, ``open``, ``close``, ``release``, ``seances``,
 ``results``, ``verify``, ``keys``. Seat-side commands (``join``, ``take``, ``dashboard``…) come
-from the modules of :data:`ROOM_COMMAND_MODULES`, each exposing ``register_room(actions)``
-that adds its actions to the ``room`` parser.
+from :mod:`frappe.cli.room_seat`, whose ``register_room(actions)`` adds its actions to the
+``room`` parser.
 
 Trainer commands find this machine's server through the state file ``frappe room serve``
 writes, or take ``--url`` with the trainer's credentials.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import io
 import json
 import signal
@@ -23,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from frappe.cli import room_seat
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ConfigError, ExerciseError, RoomError
 from frappe.exercises.record import Candidate
@@ -34,10 +34,8 @@ from frappe.storage.journal import slugify
 if TYPE_CHECKING:
     from frappe.runs.room_dictation import AudioFingerprint
 
-__all__ = ["ROOM_COMMAND_MODULES", "register"]
+__all__ = ["register"]
 
-# Modules adding more ``frappe room`` actions (the seat's side); missing ones are skipped.
-ROOM_COMMAND_MODULES = ("frappe.room_seat_commands",)
 _URL_HELP = "adresse du serveur (identifiants du formateur) ; défaut : le serveur de ce poste"
 
 
@@ -180,14 +178,7 @@ def register(subparsers: Any) -> None:
     keys.add_argument("--dir", type=Path, default=None, help="dossier des clés")
     keys.set_defaults(func=run_keys)
 
-    for name in ROOM_COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name is not None and error.name.startswith("frappe"):
-                continue
-            raise
-        module.register_room(actions)
+    room_seat.register_room(actions)
 
 
 # -- serve / init ------------------------------------------------------------------------------
