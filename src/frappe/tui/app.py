@@ -25,11 +25,12 @@ from frappe.exercises.dictations import Dictation
 from frappe.exercises.session import SessionState
 from frappe.runs.dictation import (
     DictationSpec,
+    RunningDictation,
     SavedTranscription,
     resume_dictation,
     start_dictation,
 )
-from frappe.runs.typing_test import SavedResult, TestSpec, resume_test, start_test
+from frappe.runs.typing import SavedResult, TypingSpec, resume_test, start_test
 from frappe.settings import Settings, load_settings
 from frappe.storage.journal import JournalContents, read_journal, unfinished_journals
 from frappe.tui.config import (
@@ -61,7 +62,7 @@ from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen
 
 if TYPE_CHECKING:
-    from frappe.runs.typing_test import RunningTest
+    from frappe.runs.typing import RunningTest
     from frappe.tui.playback.controls import PlayerControls
     from frappe.tui.room import RoomOffer, SeatRoom
 
@@ -257,7 +258,7 @@ class FrappeApp(App[int]):
     def on_open_candidate_view(self, message: OpenCandidateView) -> None:
         self.push_screen(CandidateScreen(self.config, message.query, group=message.group))
 
-    def start_test(self, spec: TestSpec, *, replace: bool = False) -> bool:
+    def start_test(self, spec: TypingSpec, *, replace: bool = False) -> bool:
         """Open a session and its journal, and show the typing screen (replacing the current
         screen or on top of it). False (with a notification) when the journal cannot be
         created."""
@@ -511,8 +512,12 @@ class FrappeApp(App[int]):
         if isinstance(screen, SeanceScreen):
             screen.failed()
 
-    def _show_room_exam(self, running: RunningTest) -> None:
-        screen = TypingScreen(running, self.config)
+    def _show_room_exam(self, running: RunningTest | RunningDictation) -> None:
+        screen: Screen[None]
+        if isinstance(running, RunningDictation):  # the séance's dictation on this seat's player
+            screen = DictationScreen(running, self.config, self.dictation_options())
+        else:
+            screen = TypingScreen(running, self.config)
         if isinstance(self.screen, SeanceScreen):
             self.switch_screen(screen)
         else:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from frappe.exercises.record import Candidate
-from frappe.runs.typing_test import StoragePaths, TestSpec
+from frappe.runs.common import StoragePaths
+from frappe.runs.typing import TypingSpec
 
 if TYPE_CHECKING:
     from frappe.runs.dictation import DictationSpec
@@ -141,7 +142,7 @@ class StartExam:
         skip_instructions: Go straight to the typing screen.
     """
 
-    spec: TestSpec
+    spec: TypingSpec
     skip_instructions: bool = False
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from frappe.exercises.dictations import Dictation
     from frappe.runs.dictation import DictationSpec, SavedTranscription
-    from frappe.runs.typing_test import SavedResult, TestSpec
+    from frappe.runs.typing import SavedResult, TypingSpec
     from frappe.storage.journal import JournalContents
     from frappe.tui.config import DictationOptions
     from frappe.tui.playback.controls import PlayerControls
@@ -59,7 +59,7 @@ class Navigator(Protocol):
         """The app's dictation options, completed by the settings file as it is now."""
         ...
 
-    def start_test(self, spec: TestSpec, *, replace: bool = False) -> bool:
+    def start_test(self, spec: TypingSpec, *, replace: bool = False) -> bool:
         """Open a typing test and show it; False (notified) when it cannot start."""
         ...
 

@@ -14,7 +14,8 @@ from textual import work
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from frappe.runs.typing_test import SavedResult, close_journal
+from frappe.runs.closing import close_journal
+from frappe.runs.typing import SavedResult
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.confirm import ConfirmScreen

@@ -32,8 +32,8 @@ from frappe.errors import (
     PedalError,
 )
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
+from frappe.runs.common import journal_alarm
 from frappe.runs.dictation import RunningDictation, SavedTranscription, last_playback
-from frappe.runs.typing_test import journal_alarm
 from frappe.tui.config import AppConfig, DictationOptions
 from frappe.tui.dialogs.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
@@ -423,6 +423,7 @@ class DictationScreen(Screen[None]):
             self.running.journal.heartbeat(session.elapsed_ms)
         self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self.status.show_link(self.running.link_label())
         self._retry_pedal()
         controls = self.controls
         if controls is None:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Select, Static
 from textual.worker import Worker, WorkerState
 
+from frappe.exercises.record import Mode
 from frappe.reports.formatting import MODE_LABELS, fr_date, fr_number, fr_percent, verdict
 from frappe.reports.statistics import (
     ERROR_CLASS_NAMES,
@@ -70,7 +71,7 @@ class ClassScreen(Screen[None]):
         super().__init__()
         self.config = config
         self.group_name = group
-        self.mode = "exam"
+        self.mode: Mode = "exam"
         self.seance: str | None = None
         self.data = _ClassData([], None, [])
         self.view: ClassView | None = None
@@ -287,7 +288,7 @@ class CandidateScreen(Screen[None]):
         self.config = config
         self.query_text = query
         self.group_name = group
-        self.mode = "exam"
+        self.mode: Mode = "exam"
         self.data: _CandidateData | None = None
 
     def compose(self) -> ComposeResult:

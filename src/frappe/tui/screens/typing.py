@@ -16,11 +16,8 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
-from frappe.runs.typing_test import (
-    RunningTest,
-    SavedResult,
-    journal_alarm,
-)
+from frappe.runs.common import journal_alarm
+from frappe.runs.typing import RunningTest, SavedResult
 from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
