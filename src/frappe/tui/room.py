@@ -229,8 +229,9 @@ class SeatRoom:
         self, seance: client.SeanceInfo, candidate: Candidate
     ) -> RunningTest | RunningDictation:
         """``frappe room take``: the candidate's attempt already begun on this very seat
-        (the PC restarted, the program was killed) goes on from the local journal; otherwise
-        the seat joins the séance (blocking: a worker thread)."""
+        (the PC restarted, the program was killed) goes on from the local journal; one the
+        trainer released (its PC died) is taken over from the central journal; otherwise the
+        seat joins the séance (blocking: a worker thread)."""
         for contents in unfinished_journals(self.config.storage.journal_dir):
             ticket = read_ticket(ticket_path(contents.path))
             who = contents.header.config.candidate
@@ -256,15 +257,26 @@ class SeatRoom:
                     sync_interval=self.config.sync_interval,
                 )
                 return rejoin_room(running, self.connect)
+        # The candidate's PC died and the trainer released the attempt: the room's script,
+        # run again on this PC, takes it over (« Reprendre sur ce poste »).
+        with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
+            released = client.released_attempts(conn, seance.id)
+        for attempt in released:
+            if (attempt.candidate.name, attempt.candidate.id) == (candidate.name, candidate.id):
+                return self.resume(attempt.attempt_id, seance)
         return self.join(seance.id, candidate)
 
-    def resume(self, attempt_id: int) -> RoomRunningTest | RoomRunningDictation:
-        """Take over a released attempt on this seat (blocking: a worker thread). For a
-        dictation, this seat's recording is checked before the attempt is taken over."""
+    def resume(
+        self, attempt_id: int, seance: client.SeanceInfo | None = None
+    ) -> RoomRunningTest | RoomRunningDictation:
+        """Take over a released attempt of ``seance`` (None: the one the home screen offers
+        it in) on this seat (blocking: a worker thread). For a dictation, this seat's
+        recording is checked before the attempt is taken over."""
+        if seance is None:
+            seance = next((s for s, a in self.offer.released if a.attempt_id == attempt_id), None)
+        if seance is not None and seance.is_dictation:
+            seance_dictation(seance.exercise_id, seance.audio_sha256)
         with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
-            for seance, attempt in self.offer.released:
-                if attempt.attempt_id == attempt_id and seance.is_dictation:
-                    seance_dictation(seance.exercise_id, seance.audio_sha256)
             resumed = client.resume_attempt(conn, attempt_id, seat=self.seat)
         ticket = AttemptTicket(attempt_id, resumed.key.token, resumed.seance.id)
         try:
