@@ -19,7 +19,7 @@ from frappe.exercises.practice_stats import (
 )
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.texts import list_texts
-from frappe.runs.typing_test import typing_score
+from frappe.runs.typing import typing_score
 from frappe.scoring import Keystroke, scoring_profile
 from frappe.storage.history import open_history
 from frappe.tui.screens.history import HistoryScreen

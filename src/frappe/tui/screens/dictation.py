@@ -35,6 +35,7 @@ from frappe.errors import (
     PedalError,
 )
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
+from frappe.runs.common import journal_alarm
 from frappe.runs.dictation import (
     DictationSpec,
     RunningDictation,
@@ -42,7 +43,6 @@ from frappe.runs.dictation import (
     last_playback,
     start_dictation,
 )
-from frappe.runs.typing_test import journal_alarm
 from frappe.settings import Settings, load_settings
 from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.confirm import (
@@ -563,6 +563,7 @@ class DictationScreen(Screen[None]):
             self.running.journal.heartbeat(session.elapsed_ms)
         self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self.status.show_link(self.running.link_label())
         self._retry_pedal()
         controls = self.controls
         if controls is None:

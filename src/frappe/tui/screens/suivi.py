@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from frappe.exercises.record import Mode
 from frappe.reports.formatting import MODE_LABELS, fr_date, fr_number, fr_percent, verdict
 from frappe.reports.selection import Selection, file_slug, parse_day, seance_label
 from frappe.reports.statistics import (
@@ -81,7 +82,7 @@ class ClassScreen(Screen[None]):
         super().__init__()
         self.config = config
         self.group_name = group
-        self.mode = "exam"
+        self.mode: Mode = "exam"
         self.seance: str | None = None
         self.date_from: date | None = None
         self.date_to: date | None = None
@@ -378,7 +379,7 @@ class CandidateScreen(Screen[None]):
         self.config = config
         self.query_text = query
         self.group_name = group
-        self.mode = "exam"
+        self.mode: Mode = "exam"
         self.export_folder = exports_dir(config)
         self.data: _CandidateData | None = None
 

@@ -16,13 +16,8 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
-from frappe.runs.typing_test import (
-    RunningTest,
-    SavedResult,
-    TestSpec,
-    journal_alarm,
-    start_test,
-)
+from frappe.runs.common import journal_alarm
+from frappe.runs.typing import RunningTest, SavedResult, TypingSpec, start_test
 from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.confirm import (
     ConfirmScreen,
@@ -252,7 +247,7 @@ def _quiet_collector(quiet: bool) -> None:
         gc.unfreeze()
 
 
-def launch_test(app: App[int], spec: TestSpec, config: AppConfig, *, replace: bool) -> bool:
+def launch_test(app: App[int], spec: TypingSpec, config: AppConfig, *, replace: bool) -> bool:
     """Open a session and its journal, and show the typing screen (replacing the current
     screen or on top of it). False (with a notification) when the journal cannot be created."""
     try:

@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 
 from frappe.errors import FrappeError
+from frappe.exercises.record import Mode
 from frappe.reports import selection
 from frappe.reports.statistics import (
     candidate_view,
@@ -36,7 +37,7 @@ from frappe.storage.store import (
 
 __all__ = ["register"]
 
-MODES = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
+MODES: dict[str, Mode] = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
 
 
 def parse_day(value: str) -> date:
