@@ -39,6 +39,7 @@ from frappe.tui.config import AppConfig, DictationOptions, StartRoomTake
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
+from frappe.tui.screens.results import KEYS_AFTER_BELL_S
 from frappe.tui.screens.seance import SeanceScreen
 from postgres_server import RoomDatabase
 
@@ -329,6 +330,10 @@ async def test_take_again_after_a_crash_on_the_same_seat_resumes_the_local_dicta
         await pilot.press("end")
         await type_text(pilot, clock, " soussigné")
         await hand_in(pilot, again)
+        clock.advance(KEYS_AFTER_BELL_S)  # keys typed on after the end do nothing a moment
+        await pilot.press("escape")  # kiosk: leaving the results ends the program
+        await wait_until(pilot, lambda: again.return_code is not None)
+    assert again.return_code == 0
     [attempt] = attempts(room_db, seance.id)  # the same attempt, not a second one
     assert attempt.state == "handed_in"
     assert official_result(room_db, seance.id, "Petit Paul").record.typed == "Je soussigné"
