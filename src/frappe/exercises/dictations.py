@@ -21,15 +21,45 @@ from frappe.textio import read_text_file
 from frappe.validation import read_toml_file
 
 __all__ = [
+    "DOCUMENT_TYPES",
     "Corpus",
     "Dictation",
+    "DocumentType",
     "ExerciseFile",
     "find_dictation",
     "list_dictations",
     "load_corpus",
     "load_dictation",
     "medical_lexicon",
+    "short_document_type",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentType:
+    """A kind of document a dictation is: its label on the trainer's form, and the short one
+    the dictation lists show in a narrow column."""
+
+    label: str
+    short: str
+
+
+# The document types of the corpus (``document_type`` of ``exercise.toml``).
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    "lettre": DocumentType("Lettre", "lettre"),
+    "compte-rendu-hospitalisation": DocumentType("Compte rendu d'hospitalisation", "CR hospit."),
+    "compte-rendu-operatoire": DocumentType("Compte rendu opératoire", "CR opératoire"),
+    "ordonnance": DocumentType("Ordonnance", "ordonnance"),
+    "lettre-de-liaison": DocumentType("Lettre de liaison", "liaison"),
+    "rapport-social": DocumentType("Rapport social", "rapport social"),
+    "certificat": DocumentType("Certificat médical", "certificat"),
+}
+
+
+def short_document_type(key: str) -> str:
+    """The short label of a document type; an unknown type (a centre's own) as it is written."""
+    known = DOCUMENT_TYPES.get(key)
+    return known.short if known is not None else key
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from frappe.audio.source import read_info
 from frappe.errors import AudioError, ExerciseError, InputFileError
-from frappe.exercises.dictations import Dictation, load_dictation
+from frappe.exercises.dictations import DOCUMENT_TYPES, Dictation, load_dictation
 from frappe.locations import user_audio_corpus_dir
 from frappe.private_files import make_private, private_dir
 from frappe.scoring.normalize import strip_accents
@@ -38,7 +38,6 @@ from frappe.textio import read_text_file
 
 __all__ = [
     "BACKUP_FILE",
-    "DOCUMENT_TYPES",
     "REVIEW_FILE",
     "AcceptedReference",
     "ExerciseState",
@@ -60,16 +59,6 @@ __all__ = [
 REVIEW_FILE = "draft.review.txt"
 BACKUP_FILE = "reference.txt.bak"
 TIMINGS_FILE = "timings.json"
-# Document types of the bundled corpus, with the label the form shows.
-DOCUMENT_TYPES: dict[str, str] = {
-    "lettre": "Lettre",
-    "compte-rendu-hospitalisation": "Compte rendu d'hospitalisation",
-    "compte-rendu-operatoire": "Compte rendu opératoire",
-    "ordonnance": "Ordonnance",
-    "lettre-de-liaison": "Lettre de liaison",
-    "rapport-social": "Rapport social",
-    "certificat": "Certificat médical",
-}
 ID_PREFIX = "f"  # « formateur »: bundled exercises are d01–d08, the picker shows 3 characters
 _NUMBERED = re.compile(rf"{ID_PREFIX}(\d+)-")
 _SLUG_LENGTH = 40
