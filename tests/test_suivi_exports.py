@@ -476,6 +476,23 @@ def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFix
         )
         != 0
     )
+    capsys.readouterr()
+    # A folder that cannot be made: one line, in French (not the system's English words).
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x", "utf-8")
+    for kind in ("xlsx", "csv", "pdf"):
+        output = str(blocker / f"x.{kind}")
+        args = ["suivi", "export", "--format", kind, "-o", output, "--db", str(suivi_db)]
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip()
+        assert "un élément du chemin n'est pas un dossier" in err and "\n" not in err
+    # A period ending before it starts is told, not shown empty.
+    args = ["suivi", "classe", "Promo A", "--from", "28/11/2026", "--to", "2026-11-20"]
+    assert main([*args, "--db", str(suivi_db)]) == 1
+    assert "période vide : le 28/11/2026 est après le 20/11/2026" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["suivi", "classe", "Promo A", "--from", "31/02/2026", "--db", str(suivi_db)])
+    assert "date invalide : « 31/02/2026 » (AAAA-MM-JJ ou JJ/MM/AAAA)" in capsys.readouterr().err
 
 
 def test_suivi_on_the_room_server(
