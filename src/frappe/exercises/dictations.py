@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from frappe.errors import ConfigError, ExerciseError, InputFileError
+from frappe.exercises.lookup import find_by_id
 from frappe.locations import bundled_audio_corpus_dir, user_audio_corpus_dir
 from frappe.scoring.transcription import ExerciseKeys
 from frappe.textio import read_text_file
@@ -245,20 +246,9 @@ def find_dictation(id_or_path: str, folder: Path | None = None) -> Dictation:
     path = Path(id_or_path)
     if (path / "exercise.toml").is_file():
         return load_dictation(path)
-    dictations = list_dictations(folder)
-    exact = [d for d in dictations if d.id == id_or_path]
-    if exact:
-        return exact[0]
-    prefixed = [d for d in dictations if d.id.startswith(id_or_path)]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    if len(prefixed) > 1:
-        candidates = ", ".join(d.id for d in prefixed)
-        raise ExerciseError(
-            f"« {id_or_path} » désigne plusieurs dictées : {candidates} — précisez l'identifiant"
-        )
-    known = ", ".join(d.id for d in dictations)
-    raise ExerciseError(f"dictée inconnue « {id_or_path} » (dictées : {known})")
+    return find_by_id(
+        list_dictations(folder), id_or_path, unknown="dictée inconnue", plural="dictées"
+    )
 
 
 @lru_cache(maxsize=1)
