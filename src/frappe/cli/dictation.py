@@ -160,9 +160,13 @@ def run_dictation(args: argparse.Namespace) -> int:
         DictationSpec,
         unfinished_dictations,
     )
-    from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
-    from frappe.tui.screens.dictation import DictationOptions, parse_device  # noqa: PLC0415
-    from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch  # noqa: PLC0415
+    from frappe.tui.app import make_app  # noqa: PLC0415 - Textual only when needed
+    from frappe.tui.config import (  # noqa: PLC0415
+        AppConfig,
+        DictationOptions,
+        StartDictation,
+        parse_device,
+    )
 
     name = " ".join(str(args.candidate).split())
     if not name:
@@ -179,7 +183,13 @@ def run_dictation(args: argparse.Namespace) -> int:
     spec.session_config()  # fail before the app starts without a reference (or a draft)
     storage = StoragePaths.default(results_dir=args.results, db_path=args.db)
     # Other unfinished tests are offered by « frappe » and « frappe resume », not here.
-    config = AppConfig(storage=storage, check_journals=False)
+    options = DictationOptions(
+        device=parse_device(args.device),
+        pedal=args.pedal,
+        auto_pedal=not args.no_pedal,
+        pedal_profile=args.pedal_profile,
+    )
+    config = AppConfig(storage=storage, check_journals=False, dictation=options)
     resume = None
     if not args.new:
         for contents in unfinished_dictations(config.storage.journal_dir):
@@ -197,11 +207,5 @@ def run_dictation(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 break
-    options = DictationOptions(
-        device=parse_device(args.device),
-        pedal=args.pedal,
-        auto_pedal=not args.no_pedal,
-        pedal_profile=args.pedal_profile,
-    )
-    app = DictationApp(config, DictationLaunch(spec=spec, resume=resume), options)
+    app = make_app(config, StartDictation(spec=spec, resume=resume))
     return int(app.run() or 0)

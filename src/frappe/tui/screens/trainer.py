@@ -56,8 +56,7 @@ from frappe.storage.authoring import (
     exercise_state,
 )
 from frappe.tui.dialogs.confirm import ConfirmScreen
-from frappe.tui.screens.dictation import dictation_options
-from frappe.tui.screens.draft_review import DraftReviewScreen
+from frappe.tui.navigation import navigator
 
 __all__ = ["GenerationScreen", "ModelCache", "NewRecordingScreen", "TrainerScreen"]
 
@@ -478,7 +477,7 @@ class TrainerScreen(Screen[None]):
     def action_review(self) -> None:
         dictation = self.selected()
         if dictation is not None:
-            self.app.push_screen(DraftReviewScreen(dictation, dictation_options(self.app)))
+            navigator(self).review_draft(dictation)
 
     def action_generate(self) -> None:
         dictation = self.selected()
@@ -512,7 +511,7 @@ class TrainerScreen(Screen[None]):
         def done(written: bool | None) -> None:
             self.refill(select=dictation.id)
             if written:
-                self.app.push_screen(DraftReviewScreen(dictation, dictation_options(self.app)))
+                navigator(self).review_draft(dictation)
 
         self.app.push_screen(GenerationScreen(dictation, self.models, self.transcribe), done)
 
