@@ -60,3 +60,19 @@ def test_package_imports_only_from_layers_above(package: str) -> None:
         if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[package])
     ]
     assert not bad, "\n".join(bad)
+
+
+def test_screens_never_import_screens() -> None:
+    """The app is the only module of the TUI that knows the screens: a screen asks for another
+    through the app's navigation methods (``frappe.tui.navigation``)."""
+    tui = SRC / "tui"
+    # The command line's entry into the TUI starts the app (it moves to frappe/cli/).
+    starters = {tui / "app.py", tui / "commands.py"}
+    offenders = [
+        f"{path.relative_to(SRC)} imports {name}"
+        for path in sorted(tui.rglob("*.py"))
+        if path not in starters
+        for name in sorted(imported_modules(path))
+        if name.startswith("frappe.tui.screens") or name == "frappe.tui.app"
+    ]
+    assert offenders == []
