@@ -1,7 +1,7 @@
 """Dictation exercises: ``audio_corpus/<id>/`` with ``exercise.toml``, audio and reference.
 
 The corpus is the bundled one plus the exercises trainers make from their own recordings
-(``frappe.locations.user_audio_corpus_dir``, see ``frappe.storage.authoring``).
+(``frappe.locations.user_audio_corpus_dir``, see ``frappe.runs.authoring``).
 """
 
 from __future__ import annotations

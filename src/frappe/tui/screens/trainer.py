@@ -50,7 +50,7 @@ from frappe.asr.reference import (
 from frappe.durations import format_position
 from frappe.errors import FrappeError
 from frappe.exercises.dictations import DOCUMENT_TYPES, Dictation, load_corpus
-from frappe.storage.authoring import (
+from frappe.runs.authoring import (
     NewExercise,
     create_exercise,
     exercise_state,
