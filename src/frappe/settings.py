@@ -18,7 +18,7 @@ import msgspec
 
 from frappe import locations
 from frappe.errors import ConfigError
-from frappe.validation import read_toml_file
+from frappe.validation import read_toml_file, toml_value
 
 __all__ = [
     "SETTINGS_FILE",
@@ -100,19 +100,10 @@ def load_settings(path: Path | None = None) -> Settings:
     return read_toml_file(target, Settings)
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        # A TOML basic string is a JSON string for everything frappe writes here.
-        return msgspec.json.encode(value).decode("utf-8")
-    raise TypeError(f"unsupported settings value {value!r}")
-
-
 def _to_toml(settings: Settings) -> str:
     lines: list[str] = []
     for section, values in msgspec.to_builtins(settings).items():
-        entries = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+        entries = [f"{key} = {toml_value(value)}" for key, value in values.items()]
         if entries:
             lines.append(f"[{section}]")
             lines.extend(entries)

@@ -242,7 +242,12 @@ async def test_class_view_period_filter(env: TuiEnv, tmp_path: Path) -> None:
         # Exams of the period: only the 19/10 one (12/10 was practice).
         assert {r.result.started_at.date() for r in screen.view.present} == {date(2026, 10, 19)}
         table = screen.query_one(DataTable)
-        assert str(table.get_row_at(0)[1]) == "19/10/2026"
+        # Date and exercise of each row, as in `frappe suivi classe`.
+        assert [str(c).strip() for c in table.get_row_at(0)[:3]] == [
+            "Martin Claire",
+            "19/10/26",
+            "t01-test",
+        ]
         assert _seance_choices(seance) == ["2026-10-19 t01-test", "2026-10-12 t01-test"]
         await pilot.press("m")
         assert {r.result.started_at.date() for r in screen.view.present} == {date(2026, 10, 12)}

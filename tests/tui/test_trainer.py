@@ -23,7 +23,7 @@ from tui_support import TuiEnv, asynctest, settle
 from frappe.asr.model import LoadedModel, ModelChoice
 from frappe.asr.transcribe import Draft, DraftWord, write_timings
 from frappe.exercises.dictations import Dictation, find_dictation
-from frappe.storage.authoring import REVIEW_FILE, NewExercise, create_exercise
+from frappe.runs.authoring import REVIEW_FILE, NewExercise, create_exercise
 from frappe.tui.app import FrappeApp
 from frappe.tui.config import AppConfig, DictationOptions
 from frappe.tui.dialogs.confirm import ConfirmScreen

@@ -16,11 +16,10 @@ from rich.text import Text
 
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError
-from frappe.exercises.dictations import find_dictation, load_corpus
+from frappe.exercises.dictations import find_dictation, load_corpus, short_document_type
 from frappe.exercises.drafts import has_draft
 
 __all__ = [
-    "DOCUMENT_TYPES",
     "STYLES",
     "register",
     "run_dictation",
@@ -28,16 +27,7 @@ __all__ = [
 ]
 
 MAX_DEADLINE_S = 4 * 3600.0
-# Short French labels of the corpus's document types and dictation styles.
-DOCUMENT_TYPES = {
-    "lettre": "lettre",
-    "compte-rendu-hospitalisation": "CR hospit.",
-    "compte-rendu-operatoire": "CR opératoire",
-    "ordonnance": "ordonnance",
-    "lettre-de-liaison": "liaison",
-    "rapport-social": "rapport social",
-    "certificat": "certificat",
-}
+# Short French labels of the dictation styles.
 STYLES = {"plain": "naturelle", "dictated-punctuation": "ponct. dictée"}
 
 
@@ -129,7 +119,7 @@ def run_dictations(args: argparse.Namespace) -> int:
             name.append("\n✓ brouillon", style="green")
         table.add_row(
             name,
-            DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),
+            short_document_type(dictation.document_type),
             STYLES.get(dictation.dictation_style, dictation.dictation_style),
             _clock(dictation.duration_s),
             "—" if dictation.deadline_min is None else f"{dictation.deadline_min:g} min",

@@ -23,10 +23,9 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from frappe.cli.dictation import DOCUMENT_TYPES
 from frappe.durations import format_position
 from frappe.errors import FrappeError
-from frappe.exercises.dictations import Corpus, Dictation, load_corpus
+from frappe.exercises.dictations import Corpus, Dictation, load_corpus, short_document_type
 from frappe.exercises.drafts import has_draft, no_draft_message
 from frappe.exercises.record import Candidate
 from frappe.runs.dictation import DictationExercise, DictationSpec, unfinished_dictations
@@ -146,7 +145,7 @@ class DictationPickerScreen(UnfinishedJournalScreen):
             table.add_row(
                 dictation.id[:3],
                 title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…",
-                DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),
+                short_document_type(dictation.document_type),
                 format_position(round(dictation.duration_s)),
                 deadline_label(dictation.deadline_min),
                 "✓" if has_draft(dictation) else "—",

@@ -25,7 +25,7 @@ from frappe.asr.transcribe import DraftWord, read_timings
 from frappe.errors import FrappeError
 from frappe.exercises.dictations import Dictation
 from frappe.exercises.timings import TIMINGS_FILE, PassageFinder, WordTiming
-from frappe.storage.authoring import (
+from frappe.runs.authoring import (
     REVIEW_FILE,
     accept_reference,
     discard_review,

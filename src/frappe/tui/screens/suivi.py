@@ -33,6 +33,7 @@ from frappe.reports.statistics import (
     group_targets,
     seances,
 )
+from frappe.reports.tables import CLASS_COLUMNS, ClassColumn, class_cells
 from frappe.settings import load_settings, save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.roster import propose_merges
@@ -123,14 +124,15 @@ class ClassScreen(Screen[None]):
                 field.tooltip = f"Période : {word} (AAAA-MM-JJ ou JJ/MM/AAAA) ; vide : sans limite"
                 yield field
         yield Static("", id="suivi-error", markup=False)
-        yield DataTable(id="suivi-table", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="suivi-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
         yield Static("", id="suivi-summary", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#suivi-error", Static).display = False
         table = self.query_one(DataTable)
-        table.add_columns("Candidat", "Date", "Vit.", "Fautes", "Err.", "Note", "Crit.", "Résultat")
+        for column in CLASS_COLUMNS:  # the CLI's columns; one space between them: 79 wide
+            table.add_column(_cell(column.header, column, "bold"), width=column.width + 1)
         table.focus()
         self.load()
 
@@ -204,19 +206,12 @@ class ClassScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for row in self.view.rows:
-            result = row.result
-            if result is None:
-                table.add_row(Text(row.name, style="dim"), Text("absent", style="dim"))
-                continue
+            style = "dim" if row.result is None else ""
             table.add_row(
-                row.name,
-                fr_date(result.started_at),
-                fr_number(result.speed),
-                fr_number(result.faults),
-                fr_percent(result.error_rate),
-                fr_number(result.mark_20),
-                "—" if result.critical_errors is None else str(result.critical_errors),
-                verdict(result.passed, result.kind),
+                *(
+                    _cell(text, column, style)
+                    for text, column in zip(class_cells(row), CLASS_COLUMNS, strict=True)
+                )
             )
         summary = _summary_text(self.view)
         if self.data.proposals and self.data.group is not None:
@@ -354,6 +349,15 @@ def _class_writer(
         return exports.write_proces_verbal(results, path, group=group, title=title, centre=centre)
 
     return write
+
+
+def _cell(text: str, column: ClassColumn, style: str) -> Text:
+    """A cell one space from its left neighbour, cut with « … » beyond the column's width."""
+    cell = Text(
+        f" {text}", style=style, justify="right" if column.numeric else "left", no_wrap=True
+    )
+    cell.truncate(column.width + 1, overflow="ellipsis")
+    return cell
 
 
 def _summary_text(view: ClassView) -> str:

@@ -49,9 +49,8 @@ from frappe.asr.reference import (
 )
 from frappe.durations import format_position
 from frappe.errors import FrappeError
-from frappe.exercises.dictations import Dictation, load_corpus
-from frappe.storage.authoring import (
-    DOCUMENT_TYPES,
+from frappe.exercises.dictations import DOCUMENT_TYPES, Dictation, load_corpus
+from frappe.runs.authoring import (
     NewExercise,
     create_exercise,
     exercise_state,
@@ -290,7 +289,7 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
             yield Input(placeholder="Lettre au médecin traitant — suivi…", id="new-title")
             yield Label("Type de document")
             yield Select(
-                [(label, key) for key, label in DOCUMENT_TYPES.items()],
+                [(kind.label, key) for key, kind in DOCUMENT_TYPES.items()],
                 value="lettre",
                 allow_blank=False,
                 id="new-type",
