@@ -20,7 +20,7 @@ from pathlib import Path
 import jiwer
 
 from benchmarks._common import Result, print_table, time_call
-from frappe.batch import _json_text
+from frappe.cli.score import _json_text
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.record_schema import decode_record_json
 from frappe.exercises.results import score_record

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from frappe.batch import BatchSettings, score_one
-from frappe.cli import main
+from frappe.cli.main import main
+from frappe.cli.score import BatchSettings, score_one
 from frappe.errors import ExerciseError, JournalError, RecordError
 from frappe.exercises.dictations import find_dictation, load_dictation
 from frappe.exercises.drafts import read_draft

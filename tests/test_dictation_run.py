@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from frappe.audio.player import PlaybackAction
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import JournalError
 from frappe.exercises.dictations import find_dictation, load_dictation
 from frappe.exercises.record import Candidate

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import FrappeError, JournalError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from frappe.batch import BatchSettings, run_score, score_inputs
+from frappe.cli.score import BatchSettings, run_score, score_inputs
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord

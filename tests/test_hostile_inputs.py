@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RecordFactory
-from frappe.batch import BatchSettings, run_score, score_inputs
+from frappe.cli.score import BatchSettings, run_score, score_inputs
 from frappe.errors import InputFileError, RecordError
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
@@ -128,7 +128,7 @@ def test_a_failing_batch_leaves_the_previous_output_intact(
         yield {"file": "a.json", "ok": True, "metrics": {}}
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("frappe.batch.score_inputs", failing)
+    monkeypatch.setattr("frappe.cli.score.score_inputs", failing)
     args = argparse.Namespace(
         paths=[str(tmp_path / "a.json")],
         reference=None,

@@ -14,7 +14,7 @@ import pytest
 
 from frappe.asr.reference import job_for_dictation, write_text_atomic
 from frappe.asr.transcribe import Draft, DraftWord, write_timings
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
 from frappe.locations import user_data_dir

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.reports.xlsx import (

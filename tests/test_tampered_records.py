@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from frappe.batch import BatchSettings, score_one
+from frappe.cli.score import BatchSettings, score_one
 from frappe.errors import ProfileError, RecordError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.drafts import read_draft

@@ -219,6 +219,10 @@ class RunningDictation:
         # None when the deadline had passed (the session finished on starting).
         return self.session.log_event(PLAYBACK_EVENT, **playback_fields(action))
 
+    def link_label(self) -> str:
+        """The room link's state for the status bar (``""`` on a lone PC)."""
+        return ""
+
     def record(self) -> ResultRecord:
         """The record of the finished session, its events in time order (a burst is logged
         when its run ends, dated from its first key)."""

@@ -563,6 +563,7 @@ class DictationScreen(Screen[None]):
             self.running.journal.heartbeat(session.elapsed_ms)
         self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self.status.show_link(self.running.link_label())
         self._retry_pedal()
         controls = self.controls
         if controls is None:

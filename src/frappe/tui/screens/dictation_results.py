@@ -21,7 +21,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from frappe.dictation_report import (
+from frappe.durations import format_duration, format_position
+from frappe.errors import FrappeError
+from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.session import TIME_ADDED_EVENT
+from frappe.exercises.timings import PassageFinder, load_timings
+from frappe.reports.dictation_report import (
     ERROR_COLUMNS,
     correction_summary,
     correction_tables,
@@ -32,11 +37,6 @@ from frappe.dictation_report import (
     listening_rows,
     transcription_rows,
 )
-from frappe.durations import format_duration, format_position
-from frappe.errors import FrappeError
-from frappe.exercises.drafts import DRAFT_SOURCES
-from frappe.exercises.session import TIME_ADDED_EVENT
-from frappe.exercises.timings import PassageFinder, load_timings
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
