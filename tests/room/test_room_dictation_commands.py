@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from frappe.audio.player import PlaybackAction
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
