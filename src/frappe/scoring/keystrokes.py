@@ -21,8 +21,10 @@ __all__ = [
     "JudgedKey",
     "Keystroke",
     "KeystrokeStats",
+    "LogArrays",
     "judge_keystrokes",
     "keystroke_stats",
+    "log_arrays",
     "log_columns",
     "monkeytype_consistency",
     "parse_keystroke_log",
@@ -206,23 +208,32 @@ def _columns(keystrokes: Sequence[Keystroke]) -> _Columns | None:
     return _Columns(t_ms, ops, positions, texts) if valid else None
 
 
-def _arrays(keystrokes: Sequence[Keystroke]) -> tuple[_Columns, _Arrays] | None:
-    """Columns and arrays of a log (from the one-entry cache when it is the last one seen)."""
+def _arrays(
+    keystrokes: Sequence[Keystroke], *, typed: bool = False
+) -> tuple[_Columns, _Arrays] | None:
+    """Columns and arrays of a log (from the one-entry cache when it is the last one seen);
+    ``typed`` as in ``log_columns``."""
     recent = _recent
     if recent is not None and recent[0] is keystrokes:
         columns, arrays = recent[1], recent[2]
         if arrays is not None:
             return columns, arrays
     else:
-        found = _columns(keystrokes)
+        if typed and type(keystrokes) is tuple:
+            found = log_columns(keystrokes, typed=True)
+        else:
+            found = _columns(keystrokes)
         if found is None:
             return None
         columns = found
     n = len(columns.t_ms)
-    if max(columns.t_ms) >= _VECTOR_MAX_VALUE or max(columns.positions) >= _VECTOR_MAX_VALUE:
+    try:  # a value beyond int64 does not convert: the loop handles such a log
+        t_ms = np.fromiter(columns.t_ms, np.int64, n)
+        positions = np.fromiter(columns.positions, np.int64, n)
+    except OverflowError:
         return None
-    t_ms = np.fromiter(columns.t_ms, np.int64, n)
-    positions = np.fromiter(columns.positions, np.int64, n)
+    if n and (t_ms.max() >= _VECTOR_MAX_VALUE or positions.max() >= _VECTOR_MAX_VALUE):
+        return None
     lengths = np.fromiter(map(len, columns.texts), np.int64, n)
     all_inserts = columns.ops.count("insert") == n
     if all_inserts:
@@ -236,6 +247,31 @@ def _arrays(keystrokes: Sequence[Keystroke]) -> tuple[_Columns, _Arrays] | None:
     if type(keystrokes) is tuple:
         _remember(keystrokes, columns, arrays)
     return columns, arrays
+
+
+class LogArrays(NamedTuple):
+    """What validating a log needs from it, one entry per stroke (see ``log_arrays``)."""
+
+    t_ms: Int64Array
+    lengths: Int64Array  # of each stroke's text
+    inserts: BoolArray
+    all_inserts: bool
+
+
+def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> LogArrays | None:
+    """Times, text lengths and insertions of a well-typed log as arrays, None when the log is
+    not well typed or holds values too large for them (check it entry by entry then).
+    ``typed``: as in ``log_columns`` (a record decoded by its schema).
+
+    Read once and kept with the log: ``replay`` and ``keystroke_stats`` called next on this
+    same tuple start from them."""
+    if not keystrokes:
+        return None
+    found = _arrays(keystrokes, typed=typed)
+    if found is None:
+        return None
+    arrays = found[1]
+    return LogArrays(arrays.t_ms, arrays.lengths, arrays.inserts, arrays.all_inserts)
 
 
 def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
