@@ -28,9 +28,9 @@ import psycopg
 from benchmarks._common import Result, print_table
 from frappe.exercises.record import Candidate, RecordSettings
 from frappe.exercises.session import SessionConfig
+from frappe.runs.common import StoragePaths
 from frappe.runs.room_monitor import MonitorSnapshot, RoomMonitor
 from frappe.runs.room_test import RoomRunningTest, start_room_test
-from frappe.runs.typing_test import StoragePaths
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.room import client
 from frappe.storage.room.cluster import Cluster, free_port

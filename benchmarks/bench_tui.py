@@ -26,7 +26,8 @@ from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text, list_texts
 from frappe.exercises.timings import PassageFinder, WordTiming, load_timings
-from frappe.runs.typing_test import StoragePaths, TestSpec
+from frappe.runs.common import StoragePaths
+from frappe.runs.typing import TypingSpec
 from frappe.scoring.profiles import scoring_profile
 from frappe.tui.app import FrappeApp, make_app
 from frappe.tui.config import AppConfig, StartExam
@@ -67,7 +68,7 @@ async def _measure(live_feedback: bool) -> tuple[Samples, Samples]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         storage = StoragePaths(folder / "results", folder / "h.sqlite3", folder / "journals")
-        spec = TestSpec(
+        spec = TypingSpec(
             candidate=Candidate("Banc d'essai"),
             text=Text(id="bench", title="Banc d'essai", level=0, theme="", body=text),
             duration_s=None,

@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import RecordFactory
-from frappe.batch import BatchSettings, _json_text, score_inputs, score_one
+from frappe.reports.batch_results import _json_text
+from frappe.runs.batch_scoring import BatchSettings, score_inputs, score_one
 from frappe.scoring.keystrokes import Keystroke
 from frappe.storage.files import write_record
 

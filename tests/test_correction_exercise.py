@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from frappe.batch import BatchSettings, score_one
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import ExerciseError, JournalError, RecordError
 from frappe.exercises.dictations import find_dictation, load_dictation
 from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord, sha256_text
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig
+from frappe.runs.batch_scoring import BatchSettings, score_one
+from frappe.runs.common import interrupted_record, restore_session
 from frappe.runs.dictation import (
     DictationSpec,
     close_dictation_journal,
@@ -35,13 +36,7 @@ from frappe.scoring.keystrokes import replay
 from frappe.storage import history as history_module
 from frappe.storage.files import read_record, write_record
 from frappe.storage.history import open_history
-from frappe.storage.journal import (
-    JournalHeader,
-    create_journal,
-    interrupted_record,
-    read_journal,
-    restore_session,
-)
+from frappe.storage.journal import JournalHeader, create_journal, read_journal
 from frappe.tui.screens.history import entry_cells
 
 REFERENCE = (

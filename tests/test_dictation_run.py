@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from frappe.audio.player import PlaybackAction
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import JournalError
 from frappe.exercises.dictations import find_dictation, load_dictation
 from frappe.exercises.record import Candidate
 from frappe.exercises.timings import PassageFinder, WordTiming, load_timings
+from frappe.runs.common import StoragePaths
 from frappe.runs.dictation import (
     DictationSpec,
     close_dictation_journal,
@@ -25,7 +26,6 @@ from frappe.runs.dictation import (
     unfinished_dictations,
 )
 from frappe.runs.listening import listening_summary, playback_event
-from frappe.runs.typing_test import StoragePaths
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
@@ -99,11 +99,11 @@ def test_a_typing_journal_is_not_resumed_as_a_dictation(
     storage: StoragePaths, tmp_path: Path
 ) -> None:
     from frappe.exercises.texts import list_texts  # noqa: PLC0415
-    from frappe.runs.typing_test import TestSpec, start_test  # noqa: PLC0415
+    from frappe.runs.typing import TypingSpec, start_test  # noqa: PLC0415
     from frappe.scoring import scoring_profile  # noqa: PLC0415
 
     test = start_test(
-        TestSpec(Candidate("A"), list_texts()[0], 60.0, True, scoring_profile(), False), storage
+        TypingSpec(Candidate("A"), list_texts()[0], 60.0, True, scoring_profile(), False), storage
     )
     test.session.press("a", "a")
     test.journal.close()

@@ -16,24 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import FrappeError, JournalError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
+from frappe.runs.closing import close_journal
+from frappe.runs.common import JOURNAL_DISK_FULL, JOURNAL_FAILING, StoragePaths, journal_alarm
 from frappe.runs.dictation import DictationSpec, start_dictation
 from frappe.runs.reindex import reindex_history
-from frappe.runs.typing_test import (
-    JOURNAL_DISK_FULL,
-    JOURNAL_FAILING,
-    RunningTest,
-    StoragePaths,
-    TestSpec,
-    close_journal,
-    journal_alarm,
-    resume_test,
-    start_test,
-)
+from frappe.runs.typing import RunningTest, TypingSpec, resume_test, start_test
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
@@ -72,8 +64,10 @@ def storage_on(folder: Path) -> StoragePaths:
     return StoragePaths(folder / "results", folder / "history.sqlite3", folder / "journals")
 
 
-def spec(limit: float = 600.0) -> TestSpec:
-    return TestSpec(Candidate("Martin Claire", "C-42"), TEXT, limit, True, scoring_profile(), False)
+def spec(limit: float = 600.0) -> TypingSpec:
+    return TypingSpec(
+        Candidate("Martin Claire", "C-42"), TEXT, limit, True, scoring_profile(), False
+    )
 
 
 def type_text(
@@ -341,7 +335,8 @@ import json, resource, signal, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from test_disk_full import BODY, Clock, spec, storage_on, type_text
-from frappe.runs.typing_test import journal_alarm, start_test
+from frappe.runs.common import journal_alarm
+from frappe.runs.typing import start_test
 from frappe.storage.journal import read_journal
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed

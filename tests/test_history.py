@@ -12,7 +12,7 @@ import pytest
 from frappe.errors import StorageError
 from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record
-from frappe.runs.typing_test import save_result
+from frappe.runs.typing import save_result
 from frappe.storage.history import HISTORY_SCHEMA, open_history
 
 RecordFactory = Callable[..., ResultRecord]

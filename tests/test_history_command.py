@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.reports.tables import HISTORY_HEADERS
-from frappe.runs.typing_test import save_result
+from frappe.runs.typing import save_result
 
 RecordFactory = Callable[..., ResultRecord]
 

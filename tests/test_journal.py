@@ -14,7 +14,9 @@ import pytest
 from frappe.errors import JournalError
 from frappe.exercises.record import Candidate, RecordSettings
 from frappe.exercises.session import Session, SessionConfig, SessionState
-from frappe.runs.typing_test import StoragePaths, close_journal, resume_test
+from frappe.runs.closing import close_journal
+from frappe.runs.common import StoragePaths, interrupted_record, restore_session
+from frappe.runs.typing import resume_test
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
@@ -22,11 +24,9 @@ from frappe.storage.journal import (
     JournalHeader,
     archive_journal,
     create_journal,
-    interrupted_record,
     is_in_use,
     read_journal,
     reopen_journal,
-    restore_session,
     unfinished_journals,
 )
 
@@ -185,6 +185,20 @@ def test_tampered_reference_is_refused(tmp_path: Path) -> None:
     path.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
     with pytest.raises(JournalError, match="empreinte"):
         read_journal(path)
+
+
+def test_unknown_mode_is_refused_and_practice_read_back(tmp_path: Path) -> None:
+    _session, path = run_session(tmp_path, "Le")
+    lines = path.read_text("utf-8").splitlines()
+    first = json.loads(lines[0])
+    for mode, expected in (("practice", "practice"), ("examen", None)):
+        first["mode"] = mode
+        path.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+        if expected is None:
+            with pytest.raises(JournalError, match="mode inconnu 'examen'"):
+                read_journal(path)
+        else:
+            assert read_journal(path).header.mode == expected
 
 
 def test_live_journal_is_locked_and_not_offered(tmp_path: Path) -> None:

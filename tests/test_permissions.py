@@ -14,12 +14,13 @@ import pytest
 
 from frappe.asr.reference import job_for_dictation, write_text_atomic
 from frappe.asr.transcribe import Draft, DraftWord, write_timings
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
 from frappe.locations import user_data_dir
 from frappe.private_files import private_dir, write_private, write_private_new
-from frappe.runs.typing_test import StoragePaths, TestSpec, start_test
+from frappe.runs.common import StoragePaths
+from frappe.runs.typing import TypingSpec, start_test
 from frappe.scoring import scoring_profile
 from frappe.storage.authoring import (
     REVIEW_FILE,
@@ -55,7 +56,7 @@ class Clock:
 
 def finished_test(storage: StoragePaths, mode_name: str = "exam") -> Path:
     clock = Clock()
-    spec = TestSpec(
+    spec = TypingSpec(
         Candidate("Martin Claire"),
         TEXT,
         60.0,
@@ -81,7 +82,7 @@ def test_results_journals_and_history_are_private() -> None:
     exam = finished_test(storage)
     practice = finished_test(storage, "practice")
     running = start_test(
-        TestSpec(Candidate("Durand Léa"), TEXT, 60.0, True, scoring_profile(), False),
+        TypingSpec(Candidate("Durand Léa"), TEXT, 60.0, True, scoring_profile(), False),
         storage,
         clock=Clock(),
     )

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import ResultRecord
-from frappe.report import (
+from frappe.reports.typing_report import (
     highlight_typed,
     metric_rows,
     render_report,
@@ -21,7 +21,7 @@ from frappe.report import (
     report_text,
     write_report,
 )
-from frappe.runs.typing_test import typing_score
+from frappe.runs.typing import typing_score
 from frappe.storage.files import write_record
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."

@@ -20,7 +20,7 @@ from frappe.exercises.session import (
     SessionState,
     compose_dead_key,
 )
-from frappe.runs.typing_test import typing_score
+from frappe.runs.typing import typing_score
 from frappe.scoring import Keystroke, replay, scoring_profile
 
 REFERENCE = "La fête est prête.\n\nÀ demain, Émile."

@@ -20,10 +20,15 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
-from frappe.reports.xlsx import CANDIDATE_HEADERS, DECIMAL_FORMAT, SEANCE_HEADERS
+from frappe.reports.xlsx import (
+    CANDIDATE_HEADERS,
+    DECIMAL_FORMAT,
+    SEANCE_HEADERS,
+    count_axis_unit,
+)
 from frappe.storage.history import open_history
 
 RecordFactory = Callable[..., ResultRecord]
@@ -230,10 +235,26 @@ def test_xlsx_export_reads_back(suivi_db: Path, tmp_path: Path) -> None:
     (chart,) = seance._charts
     refs = [s.val.numRef.f for s in _all_series(chart)]
     assert refs == ["'S 20-11 t01-test'!$G$2:$G$4", "'S 20-11 t01-test'!$K$2:$K$4"]
+    # Speed as columns, the mark as markers without a line on the second axis: two column
+    # series on two axes overlap, and LibreOffice drew the mark's columns over the speed's.
+    speed_plot, mark_plot = chart._charts
+    assert speed_plot.tagname == "barChart" and mark_plot.tagname == "lineChart"
+    (mark_series,) = mark_plot.series
+    assert mark_series.spPr.ln.noFill and mark_series.marker.symbol == "diamond"
+    # Wrapped headers get a row tall enough for two lines; printed A4 landscape, one page wide,
+    # the header row repeated (checked by hand in LibreOffice, see the README).
+    assert seance.row_dimensions[1].height == 30
+    assert seance.page_setup.orientation == "landscape" and seance.page_setup.paperSize == 9
+    assert seance.sheet_properties.pageSetUpPr.fitToPage and seance.page_setup.fitToHeight == 0
+    assert seance.print_title_rows == "$1:$1"
     summary = workbook["Synthèse"]
     assert summary.freeze_panes == "A5"
     assert [c.value for c in summary[4]][:3] == ["Séance", "Date", "Exercice"]
-    assert len(summary._charts) == 2
+    assert summary.row_dimensions[4].height == 30
+    distribution, error_classes = summary._charts
+    assert distribution.y_axis.majorUnit == 1
+    # The most frequent class on top, as in the table beside it.
+    assert error_classes.x_axis.scaling.orientation == "maxMin"
     claire = workbook["Martin Claire"]
     assert [c.value for c in claire[1]][: len(CANDIDATE_HEADERS)] == list(CANDIDATE_HEADERS)
     assert [claire.cell(r, 4).value for r in (2, 3, 4)] == ["examen", "examen", "entraînement"]
@@ -246,6 +267,8 @@ def test_xlsx_export_reads_back(suivi_db: Path, tmp_path: Path) -> None:
     assert "'Martin Claire'!$F$2:$F$3" in values  # accuracy, on its own axis
     assert "'Martin Claire'!$A$2:$A$3" in dates  # dates on the x axis
     assert "'Martin Claire'!$N$2:$N$3" in values  # the speed target line
+    # The targets' date column is wide enough for a date (LibreOffice showed « ### »).
+    assert claire.column_dimensions["M"].width >= 12
     # Written values, never formulas.
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():
@@ -288,6 +311,21 @@ def test_csv_export_for_french_excel(suivi_db: Path, tmp_path: Path) -> None:
     )
     rows = list(csv.DictReader(io.StringIO(international.read_text("utf-8"))))
     assert float(rows[0]["speed"]) == pytest.approx(speed)
+
+
+def test_count_axis_steps() -> None:
+    # A step of 1 piled 30 labels on the distribution's axis for a class of 30.
+    assert [count_axis_unit(n) for n in (0, 3, 8, 9, 16, 30, 41, 100, 801)] == [
+        1,
+        1,
+        1,
+        2,
+        2,
+        5,
+        10,
+        20,
+        200,
+    ]
 
 
 def _all_series(chart: Any) -> list[Any]:
@@ -438,6 +476,23 @@ def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFix
         )
         != 0
     )
+    capsys.readouterr()
+    # A folder that cannot be made: one line, in French (not the system's English words).
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x", "utf-8")
+    for kind in ("xlsx", "csv", "pdf"):
+        output = str(blocker / f"x.{kind}")
+        args = ["suivi", "export", "--format", kind, "-o", output, "--db", str(suivi_db)]
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip()
+        assert "un élément du chemin n'est pas un dossier" in err and "\n" not in err
+    # A period ending before it starts is told, not shown empty.
+    args = ["suivi", "classe", "Promo A", "--from", "28/11/2026", "--to", "2026-11-20"]
+    assert main([*args, "--db", str(suivi_db)]) == 1
+    assert "période vide : le 28/11/2026 est après le 20/11/2026" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["suivi", "classe", "Promo A", "--from", "31/02/2026", "--db", str(suivi_db)])
+    assert "date invalide : « 31/02/2026 » (AAAA-MM-JJ ou JJ/MM/AAAA)" in capsys.readouterr().err
 
 
 def test_suivi_on_the_room_server(

@@ -20,9 +20,9 @@ from test_room_disk_full import tiny_disk  # noqa: F401 - the fixture
 
 from frappe.errors import RoomError
 from frappe.exercises.record import Candidate
+from frappe.runs.common import StoragePaths
 from frappe.runs.room_seat import LinkState
 from frappe.runs.room_test import start_room_test
-from frappe.runs.typing_test import StoragePaths
 from frappe.storage.room import client
 from frappe.storage.room.schema import migrate
 from frappe.storage.room.seat_link import AttemptTicket, connect_seat

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from tui_support import FakeClock, asynctest, type_keys
 
 from frappe.exercises.record import Candidate
+from frappe.runs.common import StoragePaths
 from frappe.runs.room_test import RoomRunningTest, start_room_test
-from frappe.runs.typing_test import StoragePaths
 from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, connect_seat
 from frappe.tui.app import make_app

@@ -13,6 +13,7 @@ from cuttable_link import CuttableLink
 from room_helpers import typing_config
 
 from frappe.exercises.record import Candidate
+from frappe.runs.common import StoragePaths
 from frappe.runs.room_seat import JournalSender, LinkState, pending_tickets, ticket_path
 from frappe.runs.room_test import (
     RoomRunningTest,
@@ -21,7 +22,7 @@ from frappe.runs.room_test import (
     resume_room_attempt,
     start_room_test,
 )
-from frappe.runs.typing_test import StoragePaths, resume_test
+from frappe.runs.typing import resume_test
 from frappe.storage.journal import read_journal
 from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, PgSeatLink, connect_seat

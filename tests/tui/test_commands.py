@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from tui_support import FakeClock
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.session import Session, SessionConfig
 from frappe.locations import user_data_dir
-from frappe.runs.typing_test import save_result
+from frappe.runs.typing import save_result
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.journal import JournalHeader, create_journal, unfinished_journals

@@ -17,7 +17,7 @@ from test_dictation_screen import Players, make_app, rendered, screen_of, type_t
 from textual.widgets import DataTable, Input, Select
 from tui_support import TuiEnv, asynctest, settle
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.dictations import find_dictation, medical_lexicon
 from frappe.exercises.record import Candidate
 from frappe.runs.dictation import DictationSpec, unfinished_dictations
@@ -28,7 +28,7 @@ from frappe.scoring.transcription import ExerciseKeys
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.history import HistoryScreen

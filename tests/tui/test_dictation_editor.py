@@ -11,8 +11,8 @@ from textual.app import App, ComposeResult
 from tui_support import asynctest
 
 from frappe.scoring.keystrokes import Keystroke, replay
+from frappe.tui.playback.hotkeys import EDITOR_KEY_NAMES, HOTKEYS, hotkeys_markdown
 from frappe.tui.widgets.dictation.editor import DocumentEditor, text_diff
-from frappe.tui.widgets.dictation.keys import EDITOR_KEY_NAMES, HOTKEYS, hotkeys_markdown
 
 
 class EditorApp(App[None]):

@@ -10,16 +10,16 @@ from test_dictation_screen import Players, dictation, make_app, screen_of, spec
 from tui_support import TuiEnv, asynctest, settle
 
 from frappe.exercises.record import Candidate
+from frappe.runs.closing import close_journal
 from frappe.runs.dictation import (
     DictationSpec,
     SavedTranscription,
     close_dictation_journal,
     start_dictation,
 )
-from frappe.runs.typing_test import close_journal
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.history import HistoryScreen

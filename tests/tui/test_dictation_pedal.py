@@ -13,8 +13,8 @@ from tui_support import TuiEnv, asynctest, settle
 
 from frappe.audio.pedal import builtin_profiles
 from frappe.audio.player import PlayerState
+from frappe.tui.playback.pedal import real_pedal_factory
 from frappe.tui.widgets.dictation.app import DictationLaunch
-from frappe.tui.widgets.dictation.pedal import real_pedal_factory
 
 VEC = "05f3:00ff"
 

@@ -29,7 +29,7 @@ from tui_support import settle
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.tui.config import AppConfig
-from frappe.runs.typing_test import StoragePaths
+from frappe.runs.common import StoragePaths
 from frappe.tui.screens.dictation import DictationOptions, DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch

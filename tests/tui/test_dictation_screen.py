@@ -27,7 +27,7 @@ from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationOptions, DictationScreen
 from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen

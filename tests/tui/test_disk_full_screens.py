@@ -12,10 +12,10 @@ from test_dictation_screen import Players, make_app, screen_of, spec
 from textual.widgets import Input
 from tui_support import TuiEnv, asynctest, settle, start_exam, type_keys
 
-from frappe.runs.typing_test import JOURNAL_DISK_FULL
+from frappe.runs.common import JOURNAL_DISK_FULL
 from frappe.storage.files import read_record
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
-from frappe.tui.screens.confirm import ConfirmScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.typing import TypingScreen

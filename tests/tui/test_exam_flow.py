@@ -24,7 +24,7 @@ from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import StartExam
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.exam_setup import InstructionsScreen
 from frappe.tui.screens.home import HomeScreen
 from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen

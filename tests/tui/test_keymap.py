@@ -10,8 +10,8 @@ from tui_support import TuiEnv, asynctest, settle
 
 from frappe import locations
 from frappe.tui.keymap import KeymapError, known_binding_ids, load_keymap
+from frappe.tui.playback.hotkeys import HOTKEYS
 from frappe.tui.widgets.dictation.app import DictationLaunch
-from frappe.tui.widgets.dictation.keys import HOTKEYS
 
 
 def write_keys(text: str) -> Path:

@@ -10,18 +10,18 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 from tui_support import TuiEnv, asynctest, settle, type_keys
 
-from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
-from frappe.exercises.texts import list_texts
-from frappe.runs.typing_test import typing_score
-from frappe.scoring import Keystroke, scoring_profile
-from frappe.storage.history import open_history
-from frappe.tui.practice_stats import (
+from frappe.exercises.practice_stats import (
     missed_words,
     missed_words_text,
     random_passage,
     slowest_bigrams,
     weakest_keys,
 )
+from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.texts import list_texts
+from frappe.runs.typing import typing_score
+from frappe.scoring import Keystroke, scoring_profile
+from frappe.storage.history import open_history
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.practice import PracticeSetupScreen, ProgressScreen
 from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen

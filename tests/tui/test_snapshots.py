@@ -17,7 +17,7 @@ from tui_support import TuiEnv, exam_spec, settle, start_exam
 
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.runs.dictation import SavedTranscription, save_transcription
-from frappe.runs.typing_test import SavedResult, typing_score
+from frappe.runs.typing import SavedResult, typing_score
 from frappe.scoring import Keystroke, scoring_profile
 from frappe.tui.screens.dictation import DictationOptions
 from frappe.tui.screens.dictation_results import DictationResultsScreen

@@ -25,7 +25,7 @@ from frappe.asr.transcribe import Draft, DraftWord, write_timings
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.storage.authoring import REVIEW_FILE, NewExercise, create_exercise
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationOptions
 from frappe.tui.screens.draft_review import DraftReviewScreen
 from frappe.tui.screens.trainer import (

@@ -13,7 +13,7 @@ from textual.geometry import Region
 from tui_support import TuiEnv, asynctest, exam_spec, start_exam, type_keys
 
 from frappe.exercises.record import Candidate
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.typing import TypingScreen
 from frappe.tui.widgets.typing.text_view import WrappedText, wrap_spans
 

@@ -19,7 +19,8 @@ from textual.widgets import Input, TextArea
 
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
-from frappe.runs.typing_test import StoragePaths, TestSpec
+from frappe.runs.common import StoragePaths
+from frappe.runs.typing import TypingSpec
 from frappe.scoring import scoring_profile
 from frappe.tui.app import FrappeApp, make_app
 from frappe.tui.config import AppConfig, StartExam, StartScreen
@@ -95,8 +96,8 @@ def exam_spec(
     backspace: bool = True,
     live_feedback: bool = False,
     mode: str = "exam",
-) -> TestSpec:
-    return TestSpec(
+) -> TypingSpec:
+    return TypingSpec(
         candidate=Candidate("Martin Claire", "C-42"),
         text=text,
         duration_s=duration_s,
@@ -107,7 +108,7 @@ def exam_spec(
     )
 
 
-def start_exam(spec: TestSpec | None = None) -> StartExam:
+def start_exam(spec: TypingSpec | None = None) -> StartExam:
     return StartExam(spec or exam_spec(), skip_instructions=True)
 
 

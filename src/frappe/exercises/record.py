@@ -39,10 +39,12 @@ from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
     "END_REASONS",
+    "MODES",
     "RECORD_KINDS",
     "SCHEMA_VERSION",
     "Candidate",
     "EndReason",
+    "Mode",
     "RecordKind",
     "RecordSettings",
     "ResultRecord",
@@ -57,6 +59,9 @@ RecordKind = Literal["typing", "transcription", "correction"]
 RECORD_KINDS: tuple[RecordKind, ...] = ("typing", "transcription", "correction")
 EndReason = Literal["completed", "timeout", "stopped", "interrupted"]
 END_REASONS: tuple[EndReason, ...] = ("completed", "timeout", "stopped", "interrupted")
+# Where a result counts: an exam (admission, evaluation) or practice (results in ``practice/``).
+Mode = Literal["exam", "practice"]
+MODES: tuple[Mode, ...] = ("exam", "practice")
 
 
 def sha256_text(text: str) -> str:

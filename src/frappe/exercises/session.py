@@ -27,8 +27,8 @@ import unicodedata
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -47,6 +47,7 @@ __all__ = [
     "SessionListener",
     "SessionState",
     "compose_dead_key",
+    "unfinished_record",
 ]
 
 Clock = Callable[[], float]
@@ -870,3 +871,33 @@ class Session:
         self._events.append(event)
         if self.listener is not None:
             self.listener.event(event)
+
+
+def unfinished_record(
+    config: SessionConfig,
+    *,
+    keystrokes: Sequence[Keystroke],
+    events: Sequence[Mapping[str, Any]],
+    elapsed_ms: int,
+    started_at: datetime,
+    end_reason: EndReason | None = None,
+) -> ResultRecord:
+    """The record of a session that will not go on, rebuilt from its log (a journal closed
+    without resuming, an attempt scored from the room's central journal): end reason
+    ``interrupted``, or ``end_reason`` when the session had ended but its result was not
+    saved. Raises ValueError when the keystrokes do not replay."""
+    ended = started_at + timedelta(milliseconds=elapsed_ms)
+    session = Session.restore(
+        config,
+        keystrokes=keystrokes,
+        events=events,
+        elapsed_ms=elapsed_ms,
+        started_at=started_at,
+        wall_clock=lambda: ended,
+        announce=False,
+    )
+    session.close_interrupted()
+    record = session.to_record()
+    if end_reason is not None and end_reason != "interrupted":
+        record = replace(record, end_reason=end_reason)
+    return record

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from frappe.exercises.record import Mode
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.store import Group, RosterMember, StoredResult
 
@@ -135,7 +136,7 @@ class ClassView:
     """
 
     title: str
-    mode: str
+    mode: Mode
     rows: tuple[ClassRow, ...]
     speed: Summary
     mark: Summary
@@ -181,7 +182,7 @@ def class_view(
     results: Sequence[StoredResult],
     *,
     group: Group | None = None,
-    mode: str = "exam",
+    mode: Mode = "exam",
     title: str = "",
 ) -> ClassView:
     """The class view of ``results`` (already narrowed to a séance or period): each roster

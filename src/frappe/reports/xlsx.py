@@ -22,8 +22,8 @@ import xlsxwriter.exceptions
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from frappe.errors import FrappeError
-from frappe.private_files import write_private
+from frappe.errors import FrappeError, os_problem
+from frappe.private_files import private_dir, write_private
 from frappe.reports.formatting import KIND_LABELS, MODE_LABELS, verdict
 from frappe.reports.statistics import (
     ERROR_CLASS_NAMES,
@@ -42,6 +42,7 @@ __all__ = [
     "PERCENT_FORMAT",
     "SEANCE_HEADERS",
     "SUMMARY_HEADERS",
+    "count_axis_unit",
     "sheet_name",
     "write_workbook",
 ]
@@ -113,6 +114,15 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     return name
 
 
+def count_axis_unit(largest: int) -> int:
+    """A whole step between the labels of an axis of counts, at most about eight labels: 1 for a
+    small class, 5 for 30 candidates (a step of 1 piled 30 labels on a short axis)."""
+    unit = 1
+    while largest > 8 * unit:
+        unit = unit * 5 // 2 if str(unit).startswith("2") else unit * 2  # 1, 2, 5, 10, 20…
+    return unit
+
+
 def _naive(moment: datetime) -> datetime:
     # Excel has no time zones: write the trainer's local time.
     return moment.astimezone().replace(tzinfo=None)
@@ -148,6 +158,14 @@ def _headers(sheet: Worksheet, row: int, headers: Sequence[str], fmts: _Formats)
     for col, header in enumerate(headers):
         sheet.write_string(row, col, header, fmts.header)
     sheet.freeze_panes(row + 1, 0)
+    # Two lines for the wrapped headers: XlsxWriter writes no row height and LibreOffice does not
+    # grow the row itself, so « Vitesse moyenne » spilled out of its cell.
+    sheet.set_row(row, 30)
+    # Printed (or converted to PDF) on A4 landscape, one page wide, the headers on every page.
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(row)
 
 
 def _mark_bins(results: Sequence[StoredResult]) -> list[int]:
@@ -207,7 +225,7 @@ def _summary_sheet(
                 _write(sheet, row, col, value, fmt)
             row += 1
     sheet.set_column(0, 0, 26)
-    sheet.set_column(1, 1, 11)
+    sheet.set_column(1, 1, 13)
     sheet.set_column(2, 2, 16)
     sheet.set_column(3, len(SUMMARY_HEADERS) - 1, 12)
 
@@ -218,7 +236,8 @@ def _summary_sheet(
     sheet.write_string(bins_row, 0, "Répartition des notes (dernier examen)", fmts.bold)
     sheet.write_string(bins_row + 1, 0, "Note /20", fmts.header)
     sheet.write_string(bins_row + 1, 1, "Candidats", fmts.header)
-    for index, ((low, high), count) in enumerate(zip(MARK_BINS, _mark_bins(latest), strict=True)):
+    counts = _mark_bins(latest)
+    for index, ((low, high), count) in enumerate(zip(MARK_BINS, counts, strict=True)):
         label = f"{low:g} à {min(high, 20):g}"
         sheet.write_string(bins_row + 2 + index, 0, label)
         sheet.write_number(bins_row + 2 + index, 1, count)
@@ -233,7 +252,7 @@ def _summary_sheet(
     )
     distribution.set_title({"name": "Répartition des notes"})
     distribution.set_x_axis({"name": "Note /20"})
-    distribution.set_y_axis({"name": "Candidats", "major_unit": 1})
+    distribution.set_y_axis({"name": "Candidats", "major_unit": count_axis_unit(max(counts))})
     distribution.set_legend({"none": True})
     sheet.insert_chart(header_row, len(SUMMARY_HEADERS) + 1, distribution)
 
@@ -258,6 +277,9 @@ def _summary_sheet(
         }
     )
     errors_chart.set_title({"name": "Erreurs par classe"})
+    # Bars are drawn bottom-up: reversed, the most frequent class is on top as in the table.
+    errors_chart.set_y_axis({"reverse": True, "crossing": "max"})
+    errors_chart.set_x_axis({"name": "Erreurs"})
     errors_chart.set_legend({"none": True})
     sheet.insert_chart(header_row + 16, len(SUMMARY_HEADERS) + 1, errors_chart)
 
@@ -316,6 +338,8 @@ def _seance_sheet(
     sheet.set_column(6, len(SEANCE_HEADERS) - 2, 10)
     sheet.set_column(len(SEANCE_HEADERS) - 1, len(SEANCE_HEADERS) - 1, 24)
 
+    # Speed as columns, the mark as markers on its own axis: two column series on two axes are
+    # drawn at the same place, and LibreOffice showed the mark's columns hiding the speed's.
     chart = workbook.add_chart({"type": "column"})
     chart.add_series(
         {
@@ -324,17 +348,26 @@ def _seance_sheet(
             "values": [sheet.name, 1, 6, last, 6],
         }
     )
-    chart.add_series(
+    marks = workbook.add_chart({"type": "line"})
+    marks.add_series(
         {
             "name": "Note /20",
             "categories": [sheet.name, 1, 0, last, 0],
             "values": [sheet.name, 1, 10, last, 10],
             "y2_axis": True,
+            "line": {"none": True},
+            "marker": {
+                "type": "diamond",
+                "size": 9,
+                "fill": {"color": "#C00000"},
+                "border": {"color": "#C00000"},
+            },
         }
     )
+    marks.set_y2_axis({"name": "Note /20", "min": 0, "max": 20})
+    chart.combine(marks)
     chart.set_title({"name": f"Séance {key}"})
     chart.set_y_axis({"name": "Vitesse", "num_format": "0"})
-    chart.set_y2_axis({"name": "Note /20", "min": 0, "max": 20})
     chart.set_legend({"position": "bottom"})
     sheet.insert_chart(stats_row + 6, 0, chart, {"x_scale": 1.5})
 
@@ -365,7 +398,7 @@ def _candidate_sheet(
         ]
         for col, (value, fmt) in enumerate(values):
             _write(sheet, index, col, value, fmt)
-    sheet.set_column(0, 0, 11)
+    sheet.set_column(0, 0, 13)
     sheet.set_column(1, 1, 16)
     sheet.set_column(2, len(CANDIDATE_HEADERS) - 1, 11)
 
@@ -397,6 +430,7 @@ def _candidate_sheet(
     if ordered and (targets.speed is not None or targets.accuracy is not None):
         # The targets as two-point lines from the first to the last date, in cells of their own.
         col = len(CANDIDATE_HEADERS) + 1
+        sheet.set_column(col, col + 2, 12)  # a date cell narrower than its date shows ###
         sheet.write_string(0, col, "Objectifs", fmts.header)
         sheet.write_string(0, col + 1, "Vitesse visée", fmts.header)
         sheet.write_string(0, col + 2, "Précision visée", fmts.header)
@@ -429,7 +463,7 @@ def _candidate_sheet(
     chart.set_title({"name": "Progression"})
     chart.set_x_axis({"name": "Date", "date_axis": True, "num_format": "dd/mm/yy"})
     chart.set_y_axis({"name": "Vitesse", "num_format": "0"})
-    chart.set_y2_axis({"name": "Précision", "num_format": "0%", "max": 1})
+    chart.set_y2_axis({"name": "Précision", "num_format": "0 %", "max": 1})
     chart.set_legend({"position": "bottom"})
     sheet.insert_chart(len(ordered) + 2, 0, chart, {"x_scale": 1.6, "y_scale": 1.2})
 
@@ -443,10 +477,10 @@ def write_workbook(
 ) -> Path:
     """Write the workbook of ``results`` to ``path`` (FrappeError when it cannot be written)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # 0700 like every folder of names and marks
     except OSError as error:
         raise FrappeError(
-            f"{path.parent} : dossier impossible à créer ({error.strerror})"
+            f"{path.parent} : dossier impossible à créer ({os_problem(error)})"
         ) from error
     # In memory: XlsxWriter otherwise writes one temporary file per part (hundreds here).
     # Built in a buffer, then written atomically and 0600 whatever the umask (names, marks).
@@ -495,5 +529,5 @@ def write_workbook(
     try:
         write_private(path, buffer.getvalue())
     except OSError as error:
-        raise FrappeError(f"{path} : classeur impossible à écrire ({error.strerror})") from error
+        raise FrappeError(f"{path} : classeur impossible à écrire ({os_problem(error)})") from error
     return path

@@ -1,5 +1,5 @@
 """Running a dictation from start to saved result, without any UI: session + journal + result
-file + history, exactly as the typing test does (``frappe.runs.typing_test``), for ``transcription``
+file + history, exactly as the typing test does (``frappe.runs.typing``), for ``transcription``
 records scored under the dictée barème, and ``correction`` records (the trainee corrects the
 speech-recognition draft while listening; the document starts as the draft).
 
@@ -21,22 +21,22 @@ from frappe.audio.player import PlaybackAction
 from frappe.errors import ExerciseError, FrappeError, JournalError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.drafts import read_draft
-from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.exercises.record import Candidate, Mode, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig, SessionState
+from frappe.runs.common import (
+    StoragePaths,
+    interrupted_record,
+    journal_destinations,
+    open_journaled_session,
+    persist_record,
+    reopen_journaled_session,
+)
 from frappe.runs.listening import (
     PLAYBACK_EVENT,
     ListeningSummary,
     listening_summary,
     playback_event,
-)
-from frappe.runs.typing_test import (
-    Mode,
-    StoragePaths,
-    journal_destinations,
-    open_journaled_session,
-    persist_record,
-    reopen_journaled_session,
 )
 from frappe.runs.verification import read_verified_record
 from frappe.scoring.correction import CorrectionScore
@@ -45,7 +45,6 @@ from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.journal import (
     JournalContents,
     JournalWriter,
-    interrupted_record,
     reopen_journal,
     unfinished_journals,
 )
@@ -147,7 +146,7 @@ class SavedTranscription:
     score: TranscriptionScore
     listening: ListeningSummary
     path: Path
-    mode: str = "exam"
+    mode: Mode = "exam"
     dictation: Dictation | None = None
     history_error: str | None = None
     journal_error: str | None = None
@@ -174,7 +173,7 @@ class RunningDictation:
     journal: JournalWriter
     results_dir: Path
     db_path: Path
-    mode: str
+    mode: Mode
     dictation: Dictation | None
     extra_events: list[dict[str, Any]] = field(default_factory=list)
 
@@ -233,6 +232,10 @@ class RunningDictation:
     def _keep(self, event: dict[str, Any]) -> None:
         self.extra_events.append(event)
         self.journal.event(event)
+
+    def link_label(self) -> str:
+        """The room link's state for the status bar (``""`` on a lone PC)."""
+        return ""
 
     def record(self) -> ResultRecord:
         """The record of the finished session, with this run's events merged in order."""
@@ -363,7 +366,7 @@ def save_transcription(
     *,
     results_dir: Path,
     db_path: Path,
-    mode: str = "exam",
+    mode: Mode = "exam",
     journal: JournalWriter | None = None,
     session_id: str = "",
     dictation: Dictation | None = None,
@@ -426,7 +429,7 @@ def close_dictation_journal(
 
 
 def load_saved_transcription(
-    path: Path, mode: str = "exam", record: ResultRecord | None = None
+    path: Path, mode: Mode = "exam", record: ResultRecord | None = None
 ) -> SavedTranscription:
     """A saved transcription or correction read back (the history browser opens it), checked
     against the centre (``frappe.runs.verification``) unless the checked ``record`` is given."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frappe.errors import FrappeError
+from frappe.exercises.record import Mode
 from frappe.exercises.results import score_record
 from frappe.runs.verification import centre_rules, read_verified_record
 from frappe.storage.history import open_history
@@ -56,7 +57,7 @@ def result_files(folders: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def _mode_of(path: Path) -> str:
+def _mode_of(path: Path) -> Mode:
     return "practice" if path.parent.name == _PRACTICE_DIR else "exam"
 
 

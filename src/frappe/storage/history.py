@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from frappe.errors import StorageError
-from frappe.exercises.record import ResultRecord, format_timestamp
+from frappe.exercises.record import Mode, ResultRecord, format_timestamp
 from frappe.locations import user_data_dir
 from frappe.private_files import make_private, open_private, private_dir
 from frappe.storage.store import (
@@ -341,7 +341,7 @@ class History:
         metrics: Mapping[str, Any],
         result_path: Path,
         *,
-        mode: str = "exam",
+        mode: Mode = "exam",
         seance: str | None = None,
     ) -> int:
         """Record a result (again: the row of the same result file is replaced); its row id.
@@ -404,7 +404,7 @@ class History:
         self,
         *,
         candidate: str | None = None,
-        mode: str | None = None,
+        mode: Mode | None = None,
         kind: str | None = None,
         limit: int | None = None,
         problems: list[str] | None = None,

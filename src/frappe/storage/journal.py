@@ -26,25 +26,26 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from frappe.errors import JournalError, ProfileError
 from frappe.exercises.record import (
     END_REASONS,
+    MODES,
     RECORD_KINDS,
     Candidate,
     EndReason,
+    Mode,
     RecordSettings,
-    ResultRecord,
     format_timestamp,
     parse_timestamp,
     sha256_text,
 )
-from frappe.exercises.session import Session, SessionConfig
+from frappe.exercises.session import SessionConfig
 from frappe.locations import user_data_dir
 from frappe.private_files import open_private, private_dir
 from frappe.scoring.keystrokes import Keystroke, replay
@@ -63,12 +64,10 @@ __all__ = [
     "archive_journal",
     "create_journal",
     "default_journal_dir",
-    "interrupted_record",
     "is_in_use",
     "parse_journal",
     "read_journal",
     "reopen_journal",
-    "restore_session",
     "slugify",
     "unfinished_journals",
 ]
@@ -108,7 +107,7 @@ class JournalHeader:
     session_id: str
     created_at: datetime
     config: SessionConfig
-    mode: str = "exam"
+    mode: Mode = "exam"
     results_dir: str | None = None
     db_path: str | None = None
 
@@ -174,6 +173,9 @@ class JournalHeader:
                     raise JournalError(f"{where} : le brouillon ne correspond pas à son empreinte")
                 source = data["draft"].get("source")
                 draft_source = source if isinstance(source, str) else None
+            mode = data.get("mode", "exam")
+            if mode not in MODES:
+                raise JournalError(f"{where} : mode inconnu {mode!r}")
             limit = settings.get("time_limit_s")
             config = SessionConfig(
                 candidate=Candidate(str(candidate["name"]), candidate.get("id")),
@@ -198,7 +200,7 @@ class JournalHeader:
                 session_id=str(data.get("session_id", "")),
                 created_at=parse_timestamp(data.get("created_at"), "created_at"),
                 config=config,
-                mode=str(data.get("mode", "exam")),
+                mode=mode,
                 results_dir=data.get("results_dir"),
                 db_path=data.get("db"),
             )
@@ -673,43 +675,3 @@ def archive_journal(path: Path) -> Path:
             f"{path} : impossible d'archiver le journal ({error.strerror})"
         ) from error
     return target
-
-
-def restore_session(
-    contents: JournalContents,
-    *,
-    clock: Callable[[], float] = time.monotonic,
-    listener: JournalWriter | None = None,
-) -> Session:
-    """The session of a journal, ready to go on: typed text from the log, remaining time =
-    limit − typing time used."""
-    return Session.restore(
-        contents.header.config,
-        keystrokes=contents.keystrokes,
-        events=contents.events,
-        elapsed_ms=contents.elapsed_ms,
-        started_at=contents.started_at,
-        clock=clock,
-        listener=listener,
-    )
-
-
-def interrupted_record(contents: JournalContents) -> ResultRecord:
-    """The record of a journal closed without resuming: end reason ``interrupted`` (or the
-    journal's own end reason when the session had ended but its result was not saved)."""
-    started = contents.started_at or contents.header.created_at
-    ended = started + timedelta(milliseconds=contents.elapsed_ms)
-    session = Session.restore(
-        contents.header.config,
-        keystrokes=contents.keystrokes,
-        events=contents.events,
-        elapsed_ms=contents.elapsed_ms,
-        started_at=started,
-        wall_clock=lambda: ended,
-        announce=False,
-    )
-    session.close_interrupted()
-    record = session.to_record()
-    if contents.end_reason is not None and contents.end_reason != "interrupted":
-        record = replace(record, end_reason=contents.end_reason)
-    return record

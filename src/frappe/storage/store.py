@@ -21,12 +21,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import orjson
 
 from frappe.exercises.key_errors import key_errors
-from frappe.exercises.record import ResultRecord, format_timestamp
+from frappe.exercises.record import Mode, ResultRecord, format_timestamp
 from frappe.scoring.normalize import strip_accents
 
 __all__ = [
@@ -44,8 +44,6 @@ __all__ = [
     "result_values",
     "search_key",
 ]
-
-Mode = Literal["exam", "practice"]
 
 # Events of a record that a jury wants to see next to a mark (the procès-verbal lists them).
 INTEGRITY_EVENTS = frozenset(
@@ -104,7 +102,7 @@ class ResultFilter:
     since: datetime | None = None
     until: datetime | None = None
     exercise: str | None = None
-    mode: str | None = None
+    mode: Mode | None = None
     kind: str | None = None
     seance: str | None = None
     limit: int | None = None
@@ -161,7 +159,7 @@ class StoredResult:
     exercise_id: str
     exercise_title: str
     kind: str
-    mode: str
+    mode: Mode
     started_at: datetime
     ended_at: datetime
     duration_s: float
@@ -263,7 +261,7 @@ class ResultStore(Protocol):
         metrics: Mapping[str, Any],
         result_path: Path,
         *,
-        mode: str = "exam",
+        mode: Mode = "exam",
         seance: str | None = None,
     ) -> int:
         """Record a result (recording the same result file again replaces its row); the row id.
@@ -361,7 +359,7 @@ def result_values(
     metrics: Mapping[str, Any],
     result_path: Path,
     *,
-    mode: str,
+    mode: Mode,
     seance: str | None = None,
 ) -> dict[str, Any]:
     """The stored row of a result, column → value (text, numbers, JSON text, None): what every

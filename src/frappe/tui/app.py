@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
+from frappe.runs.dictation import RunningDictation
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import (
     AppConfig,
@@ -29,10 +30,10 @@ from frappe.tui.config import (
     StartRoomTake,
     StartScreen,
 )
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.keymap import load_keymap
 from frappe.tui.navigation import OpenCandidateView, OpenClassView
-from frappe.tui.screens.confirm import ConfirmScreen
-from frappe.tui.screens.dictation import DictationScreen
+from frappe.tui.screens.dictation import DictationScreen, dictation_options
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.home import HomeScreen
@@ -44,7 +45,7 @@ from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen, launch_test
 
 if TYPE_CHECKING:
-    from frappe.runs.typing_test import RunningTest
+    from frappe.runs.typing import RunningTest
     from frappe.tui.room import RoomOffer, SeatRoom
 
 __all__ = ["FrappeApp", "make_app"]
@@ -369,8 +370,12 @@ class FrappeApp(App[int]):
         if isinstance(screen, SeanceScreen):
             screen.failed()
 
-    def _show_room_exam(self, running: RunningTest) -> None:
-        screen = TypingScreen(running, self.config)
+    def _show_room_exam(self, running: RunningTest | RunningDictation) -> None:
+        screen: Screen[None]
+        if isinstance(running, RunningDictation):  # the séance's dictation on this seat's player
+            screen = DictationScreen(running, self.config, dictation_options(self))
+        else:
+            screen = TypingScreen(running, self.config)
         if isinstance(self.screen, SeanceScreen):
             self.switch_screen(screen)
         else:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frappe.exercises.record import Candidate
-from frappe.runs.typing_test import StoragePaths, TestSpec
+from frappe.runs.common import StoragePaths
+from frappe.runs.typing import TypingSpec
 
 __all__ = [
     "AppConfig",
@@ -52,7 +53,7 @@ class StartExam:
         skip_instructions: Go straight to the typing screen.
     """
 
-    spec: TestSpec
+    spec: TypingSpec
     skip_instructions: bool = False
 
 

@@ -21,7 +21,8 @@ from psycopg.types.json import Jsonb
 from frappe.errors import FrappeError, RoomError
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
-from frappe.storage.journal import interrupted_record, parse_journal
+from frappe.exercises.session import unfinished_record
+from frappe.storage.journal import parse_journal
 from frappe.storage.room.client import SeanceInfo, get_seance, room_errors
 from frappe.storage.room.store import PostgresStore
 
@@ -107,7 +108,14 @@ def score_attempt(
         datetime.now(UTC),
         header=header,
     )
-    record = interrupted_record(contents)
+    record = unfinished_record(
+        contents.header.config,
+        keystrokes=contents.keystrokes,
+        events=contents.events,
+        elapsed_ms=contents.elapsed_ms,
+        started_at=contents.started_at or contents.header.created_at,
+        end_reason=contents.end_reason,
+    )
     score = score_record(record)
     metrics = dict(score.metrics_dict())
     record = replace(record, score=metrics)

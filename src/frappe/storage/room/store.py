@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from frappe.errors import RoomError, StorageError
-from frappe.exercises.record import ResultRecord
+from frappe.exercises.record import Mode, ResultRecord
 from frappe.storage.room.client import connect, translate_error
 from frappe.storage.store import (
     Group,
@@ -69,7 +69,7 @@ class PostgresStore:
         metrics: Mapping[str, Any],
         result_path: Path,
         *,
-        mode: str = "exam",
+        mode: Mode = "exam",
         seance: str | None = None,
     ) -> int:
         """Record a result (the same result file again replaces its row); the row id."""

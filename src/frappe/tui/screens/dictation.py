@@ -35,6 +35,7 @@ from frappe.errors import (
     PedalError,
 )
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
+from frappe.runs.common import journal_alarm
 from frappe.runs.dictation import (
     DictationSpec,
     RunningDictation,
@@ -42,23 +43,22 @@ from frappe.runs.dictation import (
     last_playback,
     start_dictation,
 )
-from frappe.runs.typing_test import journal_alarm
 from frappe.settings import Settings, load_settings
 from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
-from frappe.tui.screens.confirm import (
+from frappe.tui.dialogs.confirm import (
     ConfirmScreen,
     confirm_early_end,
     replace_finished_screen,
 )
-from frappe.tui.widgets.dictation.editor import DocumentEditor
-from frappe.tui.widgets.dictation.keys import hotkey_bindings
-from frappe.tui.widgets.dictation.playback import (
+from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
+from frappe.tui.playback.controls import (
     PlayerControls,
     PlayerFactory,
     PlayerPort,
     real_player_factory,
 )
+from frappe.tui.playback.hotkeys import hotkey_bindings
+from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.status import DictationStatus
 
 __all__ = [
@@ -80,7 +80,7 @@ _DEVICE_LOST = (
 
 
 class PedalPort(Protocol):
-    """What the screen needs of a running pedal link (``widgets.dictation.pedal.PedalLink``).
+    """What the screen needs of a running pedal link (``tui.playback.pedal.PedalLink``).
 
     A pedal factory receives the player and two callbacks, callable from any thread:
     ``on_state(text)`` (pedal pressed, released, reconnected) and ``on_error(error)`` (the pedal
@@ -158,7 +158,7 @@ class DictationOptions:
             return self.pedal_factory
         if self.pedal is None and not self.auto_pedal:
             return None
-        from frappe.tui.widgets.dictation.pedal import real_pedal_factory  # noqa: PLC0415
+        from frappe.tui.playback.pedal import real_pedal_factory  # noqa: PLC0415
 
         return real_pedal_factory(self.pedal, profile=self.pedal_profile)
 
@@ -563,6 +563,7 @@ class DictationScreen(Screen[None]):
             self.running.journal.heartbeat(session.elapsed_ms)
         self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self.status.show_link(self.running.link_label())
         self._retry_pedal()
         controls = self.controls
         if controls is None:

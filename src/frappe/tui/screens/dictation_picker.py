@@ -23,7 +23,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from frappe.dictation_commands import DOCUMENT_TYPES
+from frappe.cli.dictation import DOCUMENT_TYPES
 from frappe.durations import format_position
 from frappe.errors import FrappeError
 from frappe.exercises.dictations import Corpus, Dictation, load_corpus

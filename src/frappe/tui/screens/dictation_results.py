@@ -21,7 +21,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from frappe.dictation_report import (
+from frappe.durations import format_duration, format_position
+from frappe.errors import FrappeError
+from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.session import TIME_ADDED_EVENT
+from frappe.exercises.timings import PassageFinder, load_timings
+from frappe.reports.dictation_report import (
     ERROR_COLUMNS,
     correction_summary,
     correction_tables,
@@ -32,14 +37,10 @@ from frappe.dictation_report import (
     listening_rows,
     transcription_rows,
 )
-from frappe.durations import format_duration, format_position
-from frappe.errors import FrappeError
-from frappe.exercises.drafts import DRAFT_SOURCES
-from frappe.exercises.session import TIME_ADDED_EVENT
-from frappe.exercises.timings import PassageFinder, load_timings
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig
+from frappe.tui.playback.controls import PlayerControls, PlayerPort
 from frappe.tui.screens.dictation import DictationOptions, dictation_options
 from frappe.tui.screens.results import (
     KEYS_AFTER_BELL_S,
@@ -47,7 +48,6 @@ from frappe.tui.screens.results import (
     leave_results,
     notify_history_error,
 )
-from frappe.tui.widgets.dictation.playback import PlayerControls, PlayerPort
 
 __all__ = ["DictationResultsScreen"]
 

@@ -35,9 +35,9 @@ from frappe.storage.authoring import (
     review_text,
     save_review,
 )
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
+from frappe.tui.playback.hotkeys import HOTKEYS
 from frappe.tui.screens.dictation import DictationOptions
-from frappe.tui.widgets.dictation.keys import HOTKEYS
 from frappe.tui.widgets.trainer.player import PlayerLine
 
 __all__ = ["DOUBTFUL", "LOW_CONFIDENCE", "DraftReviewScreen", "confidence_style"]

@@ -18,7 +18,7 @@ from frappe.durations import format_duration, parse_exam_duration
 from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text, find_text, load_texts
-from frappe.runs.typing_test import TestSpec
+from frappe.runs.typing import TypingSpec
 from frappe.scoring.profiles import scoring_profiles
 from frappe.storage.presets import (
     ExamPreset,
@@ -33,10 +33,10 @@ __all__ = ["ExamSetupScreen", "IdentifyScreen", "InstructionsScreen", "spec_from
 
 def spec_from_preset(
     preset: ExamPreset, candidate: Candidate, texts_dir: Path | None = None
-) -> TestSpec:
+) -> TypingSpec:
     """The test a preset describes, for one candidate."""
     text = find_text(preset.text, texts_dir)
-    return TestSpec(
+    return TypingSpec(
         candidate=candidate,
         text=text,
         duration_s=preset.duration_s,
@@ -284,7 +284,7 @@ class IdentifyScreen(Screen[None]):
         self.app.push_screen(InstructionsScreen(spec, self.config))
 
 
-def instructions_text(spec: TestSpec) -> str:
+def instructions_text(spec: TypingSpec) -> str:
     """The rules, as shown to the candidate."""
     duration = format_duration(spec.duration_s) if spec.duration_s is not None else "sans limite"
     lines = [
@@ -319,7 +319,7 @@ class InstructionsScreen(Screen[None]):
         Binding("escape", "back", "Retour", id="instructions.back")
     ]
 
-    def __init__(self, spec: TestSpec, config: AppConfig) -> None:
+    def __init__(self, spec: TypingSpec, config: AppConfig) -> None:
         super().__init__()
         self.spec = spec
         self.config = config

@@ -13,8 +13,9 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
+from frappe.exercises.record import Mode
 from frappe.runs.dictation import SavedTranscription, load_saved_transcription
-from frappe.runs.typing_test import SavedResult, typing_score
+from frappe.runs.typing import SavedResult, typing_score
 from frappe.runs.verification import read_verified_record
 from frappe.storage.history import HistoryEntry, open_history
 from frappe.textio import plain_text
@@ -153,7 +154,7 @@ class HistoryScreen(Screen[None]):
             self._open(Path(entry.result_path), entry.mode)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
-    def _open(self, path: Path, mode: str) -> SavedResult | SavedTranscription:
+    def _open(self, path: Path, mode: Mode) -> SavedResult | SavedTranscription:
         verified = read_verified_record(path)
         record = verified.record
         for warning in verified.warnings:

@@ -18,15 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Tabbed
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
-from frappe.exercises.record import Candidate, ResultRecord
-from frappe.exercises.texts import Text, load_texts
-from frappe.runs.typing_test import TestSpec, typing_score
-from frappe.runs.verification import centre_rules, read_verified_record
-from frappe.scoring.profiles import scoring_profile
-from frappe.storage.history import HistoryEntry, open_history
-from frappe.storage.store import ResultFilter
-from frappe.tui.config import AppConfig
-from frappe.tui.practice_stats import (
+from frappe.exercises.practice_stats import (
     BigramTime,
     KeyErrors,
     missed_words,
@@ -35,6 +27,14 @@ from frappe.tui.practice_stats import (
     slowest_bigrams,
     weakest_keys,
 )
+from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.texts import Text, load_texts
+from frappe.runs.typing import TypingSpec, typing_score
+from frappe.runs.verification import centre_rules, read_verified_record
+from frappe.scoring.profiles import scoring_profile
+from frappe.storage.history import HistoryEntry, open_history
+from frappe.storage.store import ResultFilter
+from frappe.tui.config import AppConfig
 from frappe.tui.screens.typing import launch_test
 from frappe.tui.widgets.history.chart import ProgressChart
 
@@ -48,7 +48,7 @@ def start_practice(
     screen: Screen[None], config: AppConfig, name: str, text: Text, minutes: int
 ) -> None:
     """Open a practice session on ``text`` and show the typing screen."""
-    spec = TestSpec(
+    spec = TypingSpec(
         candidate=Candidate(name),
         text=text,
         duration_s=60.0 * minutes,

@@ -15,8 +15,8 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
-from frappe.report import write_report
-from frappe.runs.typing_test import SavedResult
+from frappe.reports.typing_report import write_report
+from frappe.runs.typing import SavedResult
 from frappe.tui.config import AppConfig
 from frappe.tui.widgets.results.panels import ErrorList, MetricsPanel, TypedTextPanel
 

@@ -48,12 +48,15 @@ def _clock(seconds: float | None) -> str:
 def view_cells(view: SeatView) -> tuple[str, ...]:
     """The row's cells, as shown."""
     speed = f"{view.speed:.0f} {view.speed_unit}" if view.state == "running" else ""
+    progress = f"{100 * view.progress:.0f} %"
+    if view.listening_s is not None:  # a dictation: where the seat's player stands
+        progress += f" · ♪ {_clock(view.listening_s)}"
     return (
         view.seat or "?",
         view.candidate,
         view.exercise,
         view.state_label,
-        f"{100 * view.progress:.0f} %",
+        progress,
         speed,
         _clock(view.time_left_s),
         view.incidents,

@@ -56,7 +56,7 @@ from frappe.storage.authoring import (
     create_exercise,
     exercise_state,
 )
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import dictation_options
 from frappe.tui.screens.draft_review import DraftReviewScreen
 

@@ -16,20 +16,15 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
-from frappe.runs.typing_test import (
-    RunningTest,
-    SavedResult,
-    TestSpec,
-    journal_alarm,
-    start_test,
-)
+from frappe.runs.common import journal_alarm
+from frappe.runs.typing import RunningTest, SavedResult, TypingSpec, start_test
 from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
-from frappe.tui.screens.confirm import (
+from frappe.tui.dialogs.confirm import (
     ConfirmScreen,
     confirm_early_end,
     replace_finished_screen,
 )
+from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus
 
@@ -252,7 +247,7 @@ def _quiet_collector(quiet: bool) -> None:
         gc.unfreeze()
 
 
-def launch_test(app: App[int], spec: TestSpec, config: AppConfig, *, replace: bool) -> bool:
+def launch_test(app: App[int], spec: TypingSpec, config: AppConfig, *, replace: bool) -> bool:
     """Open a session and its journal, and show the typing screen (replacing the current
     screen or on top of it). False (with a notification) when the journal cannot be created."""
     try:

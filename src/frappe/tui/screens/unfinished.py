@@ -15,10 +15,11 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
-from frappe.runs.typing_test import SavedResult, close_journal, resume_test
+from frappe.runs.closing import close_journal
+from frappe.runs.typing import SavedResult, resume_test
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.widgets.typing.status import format_clock
 
 if TYPE_CHECKING:

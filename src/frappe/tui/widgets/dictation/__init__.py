@@ -1,2 +1,1 @@
-"""The dictation (transcription) screen's parts: hotkeys, player port, status bar, editor,
-listening statistics, word timings, and the UI-free run of a dictation."""
+"""The dictation screen's widgets: the document editor and the player's status line."""

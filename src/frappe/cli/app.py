@@ -16,17 +16,17 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from frappe.cli.history import register_history_actions
+from frappe.cli.suivi import parse_day
 from frappe.durations import parse_exam_duration
 from frappe.errors import ExerciseError, FrappeError
-from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.record import Candidate, Mode, ResultRecord
 from frappe.exercises.texts import find_text, load_texts
-from frappe.history_commands import register_history_actions
 from frappe.runs.verification import read_verified_record
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.storage.store import ResultFilter
-from frappe.suivi_commands import parse_day
 from frappe.textio import plain_text
 
 __all__ = ["app_config", "register", "run_app"]
@@ -138,7 +138,7 @@ def _config(args: argparse.Namespace) -> Any:
 def app_config(args: argparse.Namespace, *, room_url: str | None = None) -> Any:
     """The app's configuration from the command line (the room URL of a seat: ``room_url``,
     else ``FRAPPE_ROOM_URL`` or ``[room] url``; a lone PC has none)."""
-    from frappe.runs.typing_test import StoragePaths  # noqa: PLC0415
+    from frappe.runs.common import StoragePaths  # noqa: PLC0415
     from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
 
     storage = StoragePaths.default(
@@ -167,7 +167,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 def run_typing(args: argparse.Namespace) -> int:
     """``frappe typing``: straight into an exam."""
-    from frappe.runs.typing_test import TestSpec  # noqa: PLC0415
+    from frappe.runs.typing import TypingSpec  # noqa: PLC0415
     from frappe.tui.app import make_app  # noqa: PLC0415
     from frappe.tui.config import StartExam  # noqa: PLC0415
 
@@ -175,7 +175,7 @@ def run_typing(args: argparse.Namespace) -> int:
     name = " ".join(str(args.candidate).split())
     if not name:
         raise ExerciseError("le nom du candidat est vide")
-    spec = TestSpec(
+    spec = TypingSpec(
         candidate=Candidate(name, args.candidate_id or None),
         text=find_text(args.text),
         duration_s=duration,
@@ -208,7 +208,7 @@ def run_texts(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     """``frappe resume [JOURNAL] [--close|--list]``."""
-    from frappe.runs.typing_test import close_journal  # noqa: PLC0415
+    from frappe.runs.closing import close_journal  # noqa: PLC0415
     from frappe.tui.screens.unfinished import describe_journal  # noqa: PLC0415
 
     config = _config(args)
@@ -242,8 +242,8 @@ def run_resume(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """``frappe report RESULT.json [--output FILE]``: typing tests, dictations, corrections."""
-    from frappe.report import render_report, write_report  # noqa: PLC0415
-    from frappe.runs.typing_test import typing_score  # noqa: PLC0415
+    from frappe.reports.typing_report import render_report, write_report  # noqa: PLC0415
+    from frappe.runs.typing import typing_score  # noqa: PLC0415
 
     verified = read_verified_record(args.result)
     for warning in verified.warnings:
@@ -261,7 +261,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _dictation_report(args: argparse.Namespace, record: ResultRecord) -> int:
-    from frappe.dictation_report import (  # noqa: PLC0415
+    from frappe.reports.dictation_report import (  # noqa: PLC0415
         render_dictation_report,
         write_dictation_report,
     )
@@ -297,7 +297,11 @@ def run_history(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-_HISTORY_MODES = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
+_HISTORY_MODES: dict[str, Mode] = {
+    "examen": "exam",
+    "entrainement": "practice",
+    "entraînement": "practice",
+}
 _HISTORY_KINDS = {"frappe": "typing", "dictee": "transcription", "correction": "correction"}
 
 

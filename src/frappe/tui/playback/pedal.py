@@ -20,7 +20,7 @@ from frappe.audio.pedal import (
     pedal_label,
 )
 from frappe.errors import FrappeError, PedalError
-from frappe.tui.widgets.dictation.playback import PlayerPort
+from frappe.tui.playback.controls import PlayerPort
 
 __all__ = ["PedalLink", "real_pedal_factory"]
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from frappe.errors import FrappeError
+from frappe.exercises.record import Mode
+from frappe.reports import selection
 from frappe.reports.statistics import (
     candidate_view,
     class_view,
     group_targets,
-    seance_key,
 )
 from frappe.reports.tables import candidate_renderable, class_renderable
 from frappe.storage.history import default_db_path, open_history
@@ -36,25 +37,15 @@ from frappe.storage.store import (
 
 __all__ = ["register"]
 
-MODES = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
+MODES: dict[str, Mode] = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
 
 
 def parse_day(value: str) -> date:
     """A command-line date, ISO or French (JJ/MM/AAAA); argparse's one-line error otherwise."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(value, "%d/%m/%Y").date()
+        return selection.parse_day(value)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"date invalide : {value!r} (AAAA-MM-JJ ou JJ/MM/AAAA)"
-        ) from error
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone()
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
@@ -299,34 +290,32 @@ def _group_fields(group: Group) -> dict[str, Any]:
     }
 
 
+def selection_of(args: argparse.Namespace, group: str | None) -> selection.Selection:
+    """The group, ``--seance`` and ``--from``/``--to`` period (``--to`` inclusive)."""
+    try:
+        return selection.Selection(group, args.seance, args.date_from, args.date_to)
+    except ValueError as error:
+        raise FrappeError(str(error)) from None
+
+
 def period_filter(args: argparse.Namespace, group: str | None) -> ResultFilter:
     """The store filter of ``--groupe``/``--from``/``--to`` (``--to`` inclusive)."""
-    since = _local_midnight(args.date_from) if args.date_from else None
-    until = _local_midnight(args.date_to + timedelta(days=1)) if args.date_to else None
-    return ResultFilter(group=group, since=since, until=until)
+    return selection_of(args, group).result_filter()
 
 
 def select_results(
     store: ResultStore, args: argparse.Namespace, group: str | None
 ) -> list[StoredResult]:
     """Results of the group and period, narrowed to ``--seance`` when given."""
-    results = store.results(period_filter(args, group))
-    if args.seance:
-        results = [r for r in results if seance_key(r) == args.seance]
-        if not results:
-            raise FrappeError(f"séance inconnue ou vide : « {args.seance} »")
+    chosen = selection_of(args, group)
+    results = chosen.narrow(store.results(chosen.result_filter()))
+    if args.seance and not results:
+        raise FrappeError(f"séance inconnue ou vide : « {args.seance} »")
     return results
 
 
 def _title(group: str | None, args: argparse.Namespace) -> str:
-    parts = [group] if group else []
-    if args.seance:
-        parts.append(f"séance {args.seance}")
-    if args.date_from or args.date_to:
-        start = args.date_from.strftime("%d/%m/%Y") if args.date_from else "…"
-        end = args.date_to.strftime("%d/%m/%Y") if args.date_to else "…"
-        parts.append(f"du {start} au {end}")
-    return " — ".join(parts) or "Tous les résultats"
+    return selection_of(args, group).title()
 
 
 def run_class(args: argparse.Namespace) -> int:

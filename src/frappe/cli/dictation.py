@@ -137,7 +137,7 @@ def run_dictations(args: argparse.Namespace) -> int:
     console = Console()
     console.print(table)
     if args.keys:
-        from frappe.tui.widgets.dictation.keys import hotkeys_markdown  # noqa: PLC0415
+        from frappe.tui.playback.hotkeys import hotkeys_markdown  # noqa: PLC0415
 
         console.print(hotkeys_markdown(), markup=False, highlight=False)
     return 0
@@ -164,12 +164,12 @@ def _deadline(value: str | None, suggested_min: float | None) -> float | None:
 def run_dictation(args: argparse.Namespace) -> int:
     """``frappe dictation EXERCISE_ID --candidate NAME``: straight into the exercise."""
     from frappe.exercises.record import Candidate  # noqa: PLC0415
+    from frappe.runs.common import StoragePaths  # noqa: PLC0415
     from frappe.runs.dictation import (  # noqa: PLC0415
         DictationExercise,
         DictationSpec,
         unfinished_dictations,
     )
-    from frappe.runs.typing_test import StoragePaths  # noqa: PLC0415
     from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
     from frappe.tui.screens.dictation import DictationOptions, parse_device  # noqa: PLC0415
     from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch  # noqa: PLC0415
