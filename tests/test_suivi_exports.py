@@ -29,6 +29,7 @@ from frappe.reports.xlsx import (
     SEANCE_HEADERS,
     count_axis_unit,
 )
+from frappe.settings import save_centre_name
 from frappe.storage.history import open_history
 
 RecordFactory = Callable[..., ResultRecord]
@@ -421,6 +422,23 @@ def test_attestation_pdf(suivi_db: Path, tmp_path: Path) -> None:
     assert "Attestation de résultats" in text and "Lefèvre Hélène" in text
     assert "identifiant C-003" in text and "/20" in text and "Groupe : Promo A" in text
     _render_png(path, tmp_path)
+
+
+def test_centre_name_from_the_settings(suivi_db: Path, tmp_path: Path) -> None:
+    save_centre_name("IFSanté Nord")  # the user's frappe.toml (a test folder here)
+    for args in (
+        ["export", "--seance", "2026-11-20 t01-test", "--format", "pdf"],
+        ["attestation", "C-003"],
+    ):
+        path = tmp_path / f"{args[0]}.pdf"
+        assert main(["suivi", *args, "-o", str(path), "--db", str(suivi_db)]) == 0
+        assert "Centre : IFSanté Nord" in _pdf_text(path)
+        # --centre still wins.
+        assert (
+            main(["suivi", *args, "--centre", "Autre", "-o", str(path), "--db", str(suivi_db)]) == 0
+        )
+        text = _pdf_text(path)
+        assert "Centre : Autre" in text and "IFSanté" not in text
 
 
 def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,9 +35,9 @@ from frappe.runs.room_monitor import AttemptTracker
 from frappe.storage.journal import JournalContents, read_journal
 from frappe.storage.room import client, official
 from frappe.tui.app import FrappeApp, make_app
-from frappe.tui.config import AppConfig, StartRoomTake
+from frappe.tui.config import AppConfig, DictationOptions, StartRoomTake
 from frappe.tui.dialogs.confirm import ConfirmScreen
-from frappe.tui.screens.dictation import DictationOptions, DictationScreen
+from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.results import KEYS_AFTER_BELL_S
 from frappe.tui.screens.seance import SeanceScreen
@@ -104,13 +104,10 @@ def seat_app(
         tick_interval=0.1,
         check_journals=False,
         room_url=url,
+        # The seat's player: the dictation tests' fake (no sound card needed).
+        dictation=DictationOptions(player_factory=players, auto_pedal=False),
     )
-    app = make_app(config, start)
-    # The seat's player: the dictation tests' fake (no sound card needed).
-    app.dictation_options = DictationOptions(  # type: ignore[attr-defined]
-        player_factory=players, auto_pedal=False
-    )
-    return app
+    return make_app(config, start)
 
 
 async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 10) -> None:

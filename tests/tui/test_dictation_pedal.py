@@ -13,8 +13,8 @@ from tui_support import TuiEnv, asynctest, settle
 
 from frappe.audio.pedal import builtin_profiles
 from frappe.audio.player import PlayerState
+from frappe.tui.config import StartDictation
 from frappe.tui.playback.pedal import real_pedal_factory
-from frappe.tui.widgets.dictation.app import DictationLaunch
 
 VEC = "05f3:00ff"
 
@@ -35,7 +35,7 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
     writer = os.open(fifo, os.O_RDWR)  # never blocks, and keeps the FIFO open for the reader
     players = Players()
     pedals = real_pedal_factory(fifo, {VEC: builtin_profiles()[VEC]})
-    app = make_app(env, players, DictationLaunch(spec()), pedal_factory=pedals)
+    app = make_app(env, players, StartDictation(spec()), pedal_factory=pedals)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)

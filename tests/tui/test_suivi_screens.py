@@ -21,6 +21,7 @@ from tui_support import TuiEnv, asynctest, settle
 
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
+from frappe.settings import load_settings, save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.store import Group, RosterMember
 from frappe.tui.dialogs.export_folder import ExportFolderScreen
@@ -142,12 +143,16 @@ def _notices(app: Any) -> list[str]:
     return [notice.message for notice in app._notifications]
 
 
-async def _export_to(pilot: Pilot[None], key: str, folder: Path) -> ExportFolderScreen:
-    """Press an export key and type ``folder`` in the dialog (Entrée)."""
+async def _export_to(
+    pilot: Pilot[None], key: str, folder: Path, *, centre: str | None = None
+) -> ExportFolderScreen:
+    """Press an export key and type ``folder`` (and the centre's name) in the dialog (Entrée)."""
     await pilot.press(key)
     await settle(pilot)
     dialog = pilot.app.screen
     assert isinstance(dialog, ExportFolderScreen)
+    if centre is not None:
+        dialog.query_one("#export-centre", Input).value = centre
     dialog.query_one("#export-path", Input).value = str(folder)
     await pilot.press("enter")
     await settle(pilot)
@@ -172,9 +177,15 @@ async def test_class_view_exports_to_a_chosen_folder(env: TuiEnv, tmp_path: Path
         assert isinstance(app.screen, ClassScreen)
         notices: list[str] = []
         for key in ("x", "c", "v"):
-            await _export_to(pilot, key, usb)
+            # Only the printed procès-verbal asks the centre's name (once: then kept).
+            await _export_to(pilot, key, usb, centre="IFSanté Nord" if key == "v" else None)
             assert isinstance(app.screen, ClassScreen)
             notices += _notices(app)
+        assert load_settings().centre.name == "IFSanté Nord"
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen.query_one("#export-centre", Input).value == "IFSanté Nord"
+        await pilot.press("escape")
         # The next export proposes the folder used last.
         await pilot.press("x")
         await settle(pilot)
@@ -202,6 +213,7 @@ async def test_class_view_exports_to_a_chosen_folder(env: TuiEnv, tmp_path: Path
     assert all("." not in r["Vitesse"] for r in rows)
     text = "\n".join(page.extract_text() for page in PdfReader(written[".pdf"]).pages)
     assert "Martin Claire" in text and "Lefèvre Hélène" in text
+    assert "Centre : IFSanté Nord" in text
 
 
 @asynctest
@@ -230,7 +242,12 @@ async def test_class_view_period_filter(env: TuiEnv, tmp_path: Path) -> None:
         # Exams of the period: only the 19/10 one (12/10 was practice).
         assert {r.result.started_at.date() for r in screen.view.present} == {date(2026, 10, 19)}
         table = screen.query_one(DataTable)
-        assert str(table.get_row_at(0)[1]) == "19/10/2026"
+        # Date and exercise of each row, as in `frappe suivi classe`.
+        assert [str(c).strip() for c in table.get_row_at(0)[:3]] == [
+            "Martin Claire",
+            "19/10/26",
+            "t01-test",
+        ]
         assert _seance_choices(seance) == ["2026-10-19 t01-test", "2026-10-12 t01-test"]
         await pilot.press("m")
         assert {r.result.started_at.date() for r in screen.view.present} == {date(2026, 10, 12)}
@@ -300,6 +317,7 @@ async def test_class_view_export_error_keeps_the_dialog(env: TuiEnv, tmp_path: P
 
 @asynctest
 async def test_candidate_view_attestation_to_a_chosen_folder(env: TuiEnv, tmp_path: Path) -> None:
+    save_centre_name("Centre Pasteur")
     app = env.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
@@ -316,3 +334,4 @@ async def test_candidate_view_attestation_to_a_chosen_folder(env: TuiEnv, tmp_pa
     assert f"Attestation écrite : {attestation}" in notices
     text = "\n".join(page.extract_text() for page in PdfReader(attestation).pages)
     assert "Martin Claire" in text and "C-001" in text
+    assert "Centre : Centre Pasteur" in text  # the settings' name, proposed in the dialog

@@ -20,7 +20,6 @@ import dataclasses
 import enum
 import errno
 import functools
-import json
 import os
 import select
 import threading
@@ -35,7 +34,8 @@ import msgspec
 
 from frappe import locations
 from frappe.errors import ConfigError, FrappeError, PedalError
-from frappe.validation import convert, load_toml
+from frappe.textio import slugify
+from frappe.validation import convert, load_toml, toml_string
 
 __all__ = [
     "REPEAT_DELAY_S",
@@ -289,17 +289,16 @@ def load_profiles(user_file: Path | None = None) -> dict[str, PedalProfile]:
     return dict(load_pedal_config(user_file).profiles)
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.casefold()).strip("-")
-
-
 def find_profile(profiles: Mapping[str, PedalProfile], wanted: str) -> PedalProfile:
     """The profile called ``wanted``: its id (``vec``), USB id (``05f3:00ff``) or name, any
     case. PedalError listing the ids otherwise."""
     key = wanted.strip().casefold()
+    wanted_slug = slugify(key, limit=None, empty="")
     for profile in profiles.values():
         names = {profile.id.casefold(), profile.usb_id, profile.name.casefold()}
-        if key in names or (key and _slug(profile.name) == _slug(key)):
+        if key in names or (
+            wanted_slug and slugify(profile.name, limit=None, empty="") == wanted_slug
+        ):
             return profile
     choices = ", ".join(sorted(profile_key(p) for p in profiles.values()))
     raise PedalError(f"Profil de pédale inconnu « {wanted} » : {choices}.")
@@ -310,27 +309,22 @@ def profile_key(profile: PedalProfile) -> str:
     return profile.id or profile.usb_id
 
 
-def _toml_string(value: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes.
-    return json.dumps(value, ensure_ascii=False)
-
-
 def profile_to_toml(profile: PedalProfile) -> str:
     """One ``[[pedal]]`` table that :func:`parse_profiles` reads back unchanged."""
     lines = ["[[pedal]]"]
     if profile.id:
-        lines.append(f"id = {_toml_string(profile.id)}")
+        lines.append(f"id = {toml_string(profile.id)}")
     lines += [
-        f"name = {_toml_string(profile.name)}",
-        f"usb_id = {_toml_string(profile.usb_id)}",
-        f"play_mode = {_toml_string(str(profile.play_mode))}",
+        f"name = {toml_string(profile.name)}",
+        f"usb_id = {toml_string(profile.usb_id)}",
+        f"play_mode = {toml_string(str(profile.play_mode))}",
     ]
     if profile.paths:
-        lines.append(f"paths = [{', '.join(_toml_string(p) for p in profile.paths)}]")
+        lines.append(f"paths = [{', '.join(toml_string(p) for p in profile.paths)}]")
     for pedal, button in profile.buttons.items():
         lines.append(f"buttons.{pedal} = {{ byte = {button.byte}, mask = 0x{button.mask:02x} }}")
     if profile.roles:
-        roles = ", ".join(f"{p} = {_toml_string(str(r))}" for p, r in profile.roles.items())
+        roles = ", ".join(f"{p} = {toml_string(str(r))}" for p, r in profile.roles.items())
         lines.append(f"roles = {{ {roles} }}")
     return "\n".join(lines) + "\n"
 
@@ -354,7 +348,7 @@ def save_user_profile(profile: PedalProfile, path: Path | None = None) -> Path:
     choices = {k: v for k, v in data.paths.items() if k not in bound}
     if choices:
         text += "\n[paths]\n" + "".join(
-            f"{_toml_string(k)} = {_toml_string(v)}\n" for k, v in choices.items()
+            f"{toml_string(k)} = {toml_string(v)}\n" for k, v in choices.items()
         )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ attestations. Thin: reading goes through a ``ResultStore``, numbers through
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -14,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from frappe.errors import FrappeError
+from frappe.errors import ConfigError, FrappeError
 from frappe.exercises.record import Mode
 from frappe.reports import selection
 from frappe.reports.statistics import (
@@ -23,6 +24,7 @@ from frappe.reports.statistics import (
     group_targets,
 )
 from frappe.reports.tables import candidate_renderable, class_renderable
+from frappe.settings import load_settings
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.roster import near_duplicates, propose_merges, read_roster
 from frappe.storage.store import (
@@ -145,14 +147,18 @@ def register(subparsers: Any) -> None:
         default="francais",
         help="CSV : « ; » et virgule décimale (défaut) ou « , » et point",
     )
-    export.add_argument("--centre", default="", help="nom du centre (PDF)")
+    export.add_argument(
+        "--centre", default=None, help="nom du centre (PDF ; défaut : [centre] name de frappe.toml)"
+    )
     _db_option(export)
     export.set_defaults(func=run_export)
 
     attestation = commands.add_parser("attestation", help="attestation PDF d'un candidat")
     attestation.add_argument("candidat", help="nom (ou partie) ou identifiant")
     attestation.add_argument("--output", "-o", type=Path, required=True)
-    attestation.add_argument("--centre", default="", help="nom du centre")
+    attestation.add_argument(
+        "--centre", default=None, help="nom du centre (défaut : [centre] name de frappe.toml)"
+    )
     _db_option(attestation)
     attestation.set_defaults(func=run_attestation)
 
@@ -387,10 +393,21 @@ def run_export(args: argparse.Namespace) -> int:
         path = exports.write_results_csv(results, args.output, style=args.csv_style)
     else:
         path = exports.write_proces_verbal(
-            results, args.output, group=group, title=title, centre=args.centre
+            results, args.output, group=group, title=title, centre=_centre(args)
         )
     print(f"Export écrit : {path}")
     return 0
+
+
+def _centre(args: argparse.Namespace) -> str:
+    """``--centre``, else the centre named in the settings file (``[centre] name``)."""
+    if args.centre is not None:
+        return str(args.centre)
+    try:
+        return load_settings().centre.name or ""
+    except ConfigError as error:  # told, and the document is printed without the name
+        print(f"Réglages ignorés : {error}", file=sys.stderr)
+        return ""
 
 
 def run_attestation(args: argparse.Namespace) -> int:
@@ -399,6 +416,6 @@ def run_attestation(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         results, group = find_candidate(store, args.candidat)
-    path = exports.write_attestation(results, args.output, group=group, centre=args.centre)
+    path = exports.write_attestation(results, args.output, group=group, centre=_centre(args))
     print(f"Attestation écrite : {path}")
     return 0

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from frappe.reports.statistics import local_day, seance_key
-from frappe.storage.store import ResultFilter, StoredResult, search_key
+from frappe.storage.store import ResultFilter, StoredResult
+from frappe.textio import slugify
 
 __all__ = ["DATE_FORMATS", "Selection", "file_slug", "parse_day", "seance_label"]
 
@@ -50,8 +51,8 @@ def _local_midnight(day: date) -> datetime:
 
 
 def file_slug(name: str) -> str:
-    """A name fit for a file name: lower case, no accents, words joined by dashes."""
-    return "-".join(search_key(name).replace("/", " ").split()) or "groupe"
+    """A group or séance name in an export's file name (``frappe.textio.slugify``)."""
+    return slugify(name, limit=None, empty="groupe")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,16 @@
 """Choosing the folder an export of the tableaux de suivi goes to, then writing it there.
 
 The dialog proposes the app's ``exports/`` folder, the USB sticks and the home folder, and lets
-the trainer type any other one. It writes the file itself (in a worker): when the folder cannot
-be written, the one-line reason is shown in the dialog and another folder can be chosen —
-nothing is lost. It dismisses with the path written, or None when cancelled.
+the trainer type any other one; for a printed document it also asks the centre's name. It writes
+the file itself (in a worker): when the folder cannot be written, the one-line reason is shown in
+the dialog and another folder can be chosen — nothing is lost. It dismisses with what was
+written, or None when cancelled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,9 +26,23 @@ from textual.worker import Worker, WorkerState
 from frappe.errors import FrappeError
 from frappe.tui.dialogs.save_elsewhere import suggested_folders
 
-__all__ = ["ExportFolderScreen", "export_folders"]
+__all__ = ["ExportFolderScreen", "Exported", "Writer", "export_folders"]
 
-Writer = Callable[[Path], Path]
+Writer = Callable[[Path, str], Path]
+"""Writes the export to a path, with the centre's name (empty when not asked); returns the path."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """What the dialog wrote.
+
+    Attributes:
+        path: The file written.
+        centre: The centre's name typed (None when the dialog did not ask for it).
+    """
+
+    path: Path
+    centre: str | None
 
 
 def export_folders(default: Path) -> list[Path]:
@@ -38,8 +54,9 @@ def export_folders(default: Path) -> list[Path]:
     return folders
 
 
-class ExportFolderScreen(ModalScreen[Path | None]):
-    """Asks where to write ``file_name`` and writes it with ``write(path)``."""
+class ExportFolderScreen(ModalScreen[Exported | None]):
+    """Asks where to write ``file_name`` (and, when ``centre`` is not None, the centre's name,
+    prefilled with it) and writes it with ``write(path, centre)``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annuler", id="export-folder.cancel"),
@@ -52,6 +69,7 @@ class ExportFolderScreen(ModalScreen[Path | None]):
         write: Writer,
         *,
         folder: Path,
+        centre: str | None = None,
         suggestions: list[Path] | None = None,
     ) -> None:
         super().__init__()
@@ -59,6 +77,7 @@ class ExportFolderScreen(ModalScreen[Path | None]):
         self.file_name = file_name
         self.write = write
         self.folder = folder
+        self.centre = centre
         self.suggestions = suggestions if suggestions is not None else export_folders(folder)
 
     def compose(self) -> ComposeResult:
@@ -69,6 +88,8 @@ class ExportFolderScreen(ModalScreen[Path | None]):
                 id="question",
                 markup=False,
             )
+            if self.centre is not None:
+                yield Input(self.centre, placeholder="Nom du centre (imprimé)", id="export-centre")
             options = [Option(str(path), id=str(n)) for n, path in enumerate(self.suggestions)]
             yield OptionList(*options, id="export-folders")
             yield Input(str(self.folder), placeholder="/chemin/du/dossier", id="export-path")
@@ -78,7 +99,8 @@ class ExportFolderScreen(ModalScreen[Path | None]):
                 yield Button("Exporter", id="confirm", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
+        first = "#export-centre" if self.centre == "" else "#export-path"  # asked, still empty
+        self.query_one(first, Input).focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
@@ -117,20 +139,23 @@ class ExportFolderScreen(ModalScreen[Path | None]):
         if folder.exists() and not folder.is_dir():
             error.update(f"{folder} n'est pas un dossier.")
             return
+        centre = None
+        if self.centre is not None:
+            centre = " ".join(self.query_one("#export-centre", Input).value.split())
         error.update("Écriture…")
         self.query_one("#confirm", Button).disabled = True
-        self._write(folder / self.file_name)
+        self._write(folder / self.file_name, centre)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export-write")
-    def _write(self, path: Path) -> Path:
-        return self.write(path)
+    def _write(self, path: Path, centre: str | None) -> Exported:
+        return Exported(self.write(path, centre or ""), centre)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "export-write":
             return
         if event.state is WorkerState.SUCCESS:
             written = event.worker.result
-            assert isinstance(written, Path)
+            assert isinstance(written, Exported)
             self.dismiss(written)
         elif event.state is WorkerState.ERROR:
             self.query_one("#confirm", Button).disabled = False

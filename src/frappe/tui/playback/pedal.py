@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Protocol
 
 from frappe.audio.pedal import (
     PedalController,
@@ -22,10 +23,35 @@ from frappe.audio.pedal import (
 from frappe.errors import FrappeError, PedalError
 from frappe.tui.playback.controls import PlayerPort
 
-__all__ = ["PedalLink", "real_pedal_factory"]
+__all__ = ["PEDAL_RETRY_S", "PedalFactory", "PedalLink", "PedalPort", "real_pedal_factory"]
 
 StateCallback = Callable[[str], None]
 ErrorCallback = Callable[[FrappeError], None]
+
+
+class PedalPort(Protocol):
+    """What the dictation screen needs of a running pedal link (:class:`PedalLink`).
+
+    A pedal factory receives the player and two callbacks, callable from any thread:
+    ``on_state(text)`` (pedal pressed, released, reconnected) and ``on_error(error)`` (the pedal
+    unplugged: ``PedalError``; the player failing on a pedal action: ``AudioError``).
+    """
+
+    @property
+    def name(self) -> str:
+        """The pedal's name for the status bar."""
+        ...
+
+    def retry(self) -> None:
+        """Reopen an unplugged pedal (PedalError while it is still away)."""
+
+    def close(self) -> None:
+        """Stop reading the pedal."""
+
+
+PedalFactory = Callable[[PlayerPort, StateCallback, ErrorCallback], PedalPort]
+# How often an unplugged pedal is looked for again, seconds.
+PEDAL_RETRY_S = 3.0
 
 
 class PedalLink:

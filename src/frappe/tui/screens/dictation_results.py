@@ -39,10 +39,10 @@ from frappe.reports.dictation_report import (
 )
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
-from frappe.tui.config import AppConfig
+from frappe.tui.config import AppConfig, DictationOptions
+from frappe.tui.navigation import navigator
 from frappe.tui.playback.controls import PlayerControls, PlayerPort
-from frappe.tui.screens.dictation import DictationOptions, dictation_options
-from frappe.tui.screens.results import (
+from frappe.tui.results_keys import (
     KEYS_AFTER_BELL_S,
     AfterBell,
     leave_results,
@@ -295,7 +295,7 @@ class DictationResultsScreen(Screen[None]):
     def _load_player(self) -> PlayerPort:
         dictation = self.saved.dictation
         assert dictation is not None  # passages exist only with the exercise
-        options = self.options or dictation_options(self.app)
+        options = self.options or navigator(self).dictation_options()
         player = options.players()(lambda _action: None)
         try:
             player.load(dictation.audio)

@@ -5,7 +5,6 @@ the numbers in ``frappe.reports.statistics``, the files in ``frappe.reports.expo
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from frappe.errors import ConfigError
 from frappe.exercises.record import Mode
 from frappe.reports.formatting import MODE_LABELS, fr_date, fr_number, fr_percent, verdict
 from frappe.reports.selection import Selection, file_slug, parse_day, seance_label
@@ -33,11 +33,13 @@ from frappe.reports.statistics import (
     group_targets,
     seances,
 )
+from frappe.reports.tables import CLASS_COLUMNS, ClassColumn, class_cells
+from frappe.settings import load_settings, save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.roster import propose_merges
 from frappe.storage.store import Group, ResultFilter, StoredResult, name_key, search_key
 from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.export_folder import ExportFolderScreen
+from frappe.tui.dialogs.export_folder import Exported, ExportFolderScreen, Writer
 from frappe.tui.navigation import OpenCandidateView
 from frappe.tui.widgets.history.chart import ChartPoint, DatedProgressChart
 
@@ -50,12 +52,29 @@ _EXPORTS = {
     "csv": "Tableau CSV (Excel français)",
     "pdf": "Procès-verbal (PDF)",
 }
-Writer = Callable[[Path], Path]
 
 
 def exports_dir(config: AppConfig) -> Path:
     """Where the app proposes to write exports: ``exports/`` beside the results."""
     return config.storage.results_dir.parent / "exports"
+
+
+def _centre_setting() -> str:
+    """The centre's name of the settings file ("" when unset or the file is unusable)."""
+    try:
+        return load_settings().centre.name or ""
+    except ConfigError:
+        return ""
+
+
+def _remember_centre(screen: Screen[None], exported: Exported) -> None:
+    """Keep a newly typed centre's name in the settings, so it is asked once."""
+    if exported.centre is None or exported.centre == _centre_setting():
+        return
+    try:
+        save_centre_name(exported.centre)
+    except ConfigError as error:
+        screen.notify(f"Nom du centre non gardé : {error}", severity="warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +124,15 @@ class ClassScreen(Screen[None]):
                 field.tooltip = f"Période : {word} (AAAA-MM-JJ ou JJ/MM/AAAA) ; vide : sans limite"
                 yield field
         yield Static("", id="suivi-error", markup=False)
-        yield DataTable(id="suivi-table", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="suivi-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
         yield Static("", id="suivi-summary", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#suivi-error", Static).display = False
         table = self.query_one(DataTable)
-        table.add_columns("Candidat", "Date", "Vit.", "Fautes", "Err.", "Note", "Crit.", "Résultat")
+        for column in CLASS_COLUMNS:  # the CLI's columns; one space between them: 79 wide
+            table.add_column(_cell(column.header, column, "bold"), width=column.width + 1)
         table.focus()
         self.load()
 
@@ -186,19 +206,12 @@ class ClassScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for row in self.view.rows:
-            result = row.result
-            if result is None:
-                table.add_row(Text(row.name, style="dim"), Text("absent", style="dim"))
-                continue
+            style = "dim" if row.result is None else ""
             table.add_row(
-                row.name,
-                fr_date(result.started_at),
-                fr_number(result.speed),
-                fr_number(result.faults),
-                fr_percent(result.error_rate),
-                fr_number(result.mark_20),
-                "—" if result.critical_errors is None else str(result.critical_errors),
-                verdict(result.passed, result.kind),
+                *(
+                    _cell(text, column, style)
+                    for text, column in zip(class_cells(row), CLASS_COLUMNS, strict=True)
+                )
             )
         summary = _summary_text(self.view)
         if self.data.proposals and self.data.group is not None:
@@ -308,13 +321,17 @@ class ClassScreen(Screen[None]):
         title = self._title()
         write = _class_writer(kind, results, self.data.group, title)
         what = f"{_EXPORTS[kind]} — {title} — {len(results)} résultat(s)"
-        dialog = ExportFolderScreen(what, file_name, write, folder=self.export_folder)
+        centre = _centre_setting() if kind == "pdf" else None
+        dialog = ExportFolderScreen(
+            what, file_name, write, folder=self.export_folder, centre=centre
+        )
         self.app.push_screen(dialog, self._exported)
 
-    def _exported(self, path: Path | None) -> None:
-        if path is not None:
-            self.export_folder = path.parent  # the next export proposes the same folder
-            self.notify(f"Export écrit : {path}", title="Tableaux de suivi")
+    def _exported(self, exported: Exported | None) -> None:
+        if exported is not None:
+            self.export_folder = exported.path.parent  # the next export proposes it again
+            _remember_centre(self, exported)
+            self.notify(f"Export écrit : {exported.path}", title="Tableaux de suivi")
 
 
 def _class_writer(
@@ -322,16 +339,25 @@ def _class_writer(
 ) -> Writer:
     """The function writing one export of the class view to a path (run by the dialog)."""
 
-    def write(path: Path) -> Path:
+    def write(path: Path, centre: str) -> Path:
         from frappe.reports import exports  # noqa: PLC0415 (XlsxWriter/fpdf2 on demand)
 
         if kind == "xlsx":
             return exports.write_workbook(results, path, group=group, title=title)
         if kind == "csv":
             return exports.write_results_csv(results, path)
-        return exports.write_proces_verbal(results, path, group=group, title=title)
+        return exports.write_proces_verbal(results, path, group=group, title=title, centre=centre)
 
     return write
+
+
+def _cell(text: str, column: ClassColumn, style: str) -> Text:
+    """A cell one space from its left neighbour, cut with « … » beyond the column's width."""
+    cell = Text(
+        f" {text}", style=style, justify="right" if column.numeric else "left", no_wrap=True
+    )
+    cell.truncate(column.width + 1, overflow="ellipsis")
+    return cell
 
 
 def _summary_text(view: ClassView) -> str:
@@ -433,19 +459,22 @@ class CandidateScreen(Screen[None]):
         name = data.view.name or self.query_text
         file_name = f"attestation-{file_slug(name)}-{stamp}.pdf"
 
-        def write(path: Path) -> Path:
+        def write(path: Path, centre: str) -> Path:
             from frappe.reports import exports  # noqa: PLC0415 (fpdf2 on demand)
 
-            return exports.write_attestation(data.results, path, group=data.group)
+            return exports.write_attestation(data.results, path, group=data.group, centre=centre)
 
         what = f"Attestation (PDF) — {name} — {len(data.results)} résultat(s)"
-        dialog = ExportFolderScreen(what, file_name, write, folder=self.export_folder)
+        dialog = ExportFolderScreen(
+            what, file_name, write, folder=self.export_folder, centre=_centre_setting()
+        )
         self.app.push_screen(dialog, self._written)
 
-    def _written(self, path: Path | None) -> None:
-        if path is not None:
-            self.export_folder = path.parent
-            self.notify(f"Attestation écrite : {path}", title="Attestation")
+    def _written(self, exported: Exported | None) -> None:
+        if exported is not None:
+            self.export_folder = exported.path.parent
+            _remember_centre(self, exported)
+            self.notify(f"Attestation écrite : {exported.path}", title="Attestation")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "candidate-load":
