@@ -20,11 +20,11 @@ from pathlib import Path
 import jiwer
 
 from benchmarks._common import Result, print_table, time_call
-from frappe.cli.score import _json_text
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.record_schema import decode_record_json
 from frappe.exercises.results import score_record
 from frappe.exercises.texts import Text, list_texts
+from frappe.reports.batch_results import _json_text
 from frappe.runs.verification import centre_rules, verify
 from frappe.scoring import (
     Keystroke,

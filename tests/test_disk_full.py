@@ -31,7 +31,7 @@ from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
 from frappe.storage.journal import JournalWriter, read_journal, unfinished_journals
 from frappe.tui.dialogs.save_elsewhere import suggested_folders
-from frappe.tui.screens.unfinished import describe_journal
+from frappe.tui.unfinished import describe_journal
 from full_disk import FullDisk, mounted_tmpfs
 
 # 400 characters of the project's own (fictional) material.

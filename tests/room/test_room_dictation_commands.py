@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from frappe.audio.player import PlaybackAction
 from frappe.cli.main import main
 from frappe.exercises.dictations import find_dictation
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
 from frappe.runs.room_dictation import RoomRunningDictation, start_room_dictation
@@ -44,7 +44,8 @@ def open_by_command(room_db: RoomDatabase, capsys: pytest.CaptureFixture[str], *
 def transcribe(
     room_db: RoomDatabase, seance_id: str, name: str, text: str, root: Path
 ) -> RoomRunningDictation:
-    """A seat's dictation: play, listen 12 s, type ``text`` in two edits, hand in."""
+    """A seat's dictation: play, listen 12 s, type ``text`` in two edits (after what the
+    document holds: a correction's draft), hand in."""
     with client.connect(room_db.seat_url) as seat:
         joined = client.join_seance(seat, seance_id, Candidate(name), seat=f"PC-{name[:5]}")
     ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, seance_id)
@@ -60,10 +61,11 @@ def transcribe(
     )
     running.log_playback(PlaybackAction(0, "play", 0.0, 1.0, 0.0, True))
     clock.now += 12.0
+    start = len(running.session.typed)
     half = len(text) // 2
-    running.session.edit(0, 0, text[:half])
+    running.session.edit(start, 0, text[:half])
     clock.now += 20.0
-    running.session.edit(half, 0, text[half:])
+    running.session.edit(start + half, 0, text[half:])
     running.log_playback(PlaybackAction(0, "pause", 32.0, 1.0, 32.0, False))
     running.session.stop()
     running.save()
@@ -129,3 +131,22 @@ def test_results_verify_and_signed_records_of_a_dictation_seance(
     assert main(["score", str(records), "--key", public, "--format", "json"]) == 1
     marks = {Path(e["file"]).name: e["signature"] for e in json.loads(capsys.readouterr().out)}
     assert marks[petit.name] == "altered" and sorted(marks.values()) == ["altered", "valid"]
+
+
+def test_a_correction_seance_is_scored_on_the_server_as_on_the_seat(
+    room_db: RoomDatabase, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--correction``: the seat starts from the séance's recognition draft; the official
+    figures (recognition errors fixed, missed, introduced included) are the seat's own."""
+    seance = open_by_command(room_db, capsys, "--correction")
+    running = transcribe(room_db, seance, "Martin Claire", " Fin.", tmp_path / "a")
+    assert running.session.config.kind == "correction"
+    assert running.record().typed.startswith("Certificat médical initial. Je sous-signé,")
+    assert main(["room", "results", seance, "--format", "json", "--url", room_db.trainer_url]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    [saved] = running.results_dir.glob("*.json")
+    seat_score = json.loads(saved.read_text("utf-8"))["score"]
+    assert row["typed"] == running.record().typed
+    for key in ("recognition_errors", "fixed", "missed", "introduced", "faults", "mark_20"):
+        assert row["metrics"][key] == seat_score[key], key
+    assert row["metrics"]["missed"] > 0 and row["metrics"]["fixed"] == 0  # nothing corrected

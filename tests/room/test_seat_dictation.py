@@ -35,10 +35,11 @@ from frappe.runs.room_monitor import AttemptTracker
 from frappe.storage.journal import JournalContents, read_journal
 from frappe.storage.room import client, official
 from frappe.tui.app import FrappeApp, make_app
-from frappe.tui.config import AppConfig, StartRoomTake
+from frappe.tui.config import AppConfig, DictationOptions, StartRoomTake
 from frappe.tui.dialogs.confirm import ConfirmScreen
-from frappe.tui.screens.dictation import DictationOptions, DictationScreen
+from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
+from frappe.tui.screens.results import KEYS_AFTER_BELL_S
 from frappe.tui.screens.seance import SeanceScreen
 from postgres_server import RoomDatabase
 
@@ -103,13 +104,10 @@ def seat_app(
         tick_interval=0.1,
         check_journals=False,
         room_url=url,
+        # The seat's player: the dictation tests' fake (no sound card needed).
+        dictation=DictationOptions(player_factory=players, auto_pedal=False),
     )
-    app = make_app(config, start)
-    # The seat's player: the dictation tests' fake (no sound card needed).
-    app.dictation_options = DictationOptions(  # type: ignore[attr-defined]
-        player_factory=players, auto_pedal=False
-    )
-    return app
+    return make_app(config, start)
 
 
 async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 10) -> None:
@@ -332,6 +330,10 @@ async def test_take_again_after_a_crash_on_the_same_seat_resumes_the_local_dicta
         await pilot.press("end")
         await type_text(pilot, clock, " soussigné")
         await hand_in(pilot, again)
+        clock.advance(KEYS_AFTER_BELL_S)  # keys typed on after the end do nothing a moment
+        await pilot.press("escape")  # kiosk: leaving the results ends the program
+        await wait_until(pilot, lambda: again.return_code is not None)
+    assert again.return_code == 0
     [attempt] = attempts(room_db, seance.id)  # the same attempt, not a second one
     assert attempt.state == "handed_in"
     assert official_result(room_db, seance.id, "Petit Paul").record.typed == "Je soussigné"

@@ -209,7 +209,7 @@ def run_texts(args: argparse.Namespace) -> int:
 def run_resume(args: argparse.Namespace) -> int:
     """``frappe resume [JOURNAL] [--close|--list]``."""
     from frappe.runs.closing import close_journal  # noqa: PLC0415
-    from frappe.tui.screens.unfinished import describe_journal  # noqa: PLC0415
+    from frappe.tui.unfinished import describe_journal  # noqa: PLC0415
 
     config = _config(args)
     if args.list or args.close:

@@ -29,7 +29,7 @@ from frappe.exercises.record import Candidate
 from frappe.exercises.session import SessionConfig
 from frappe.private_files import write_private
 from frappe.scoring.profiles import scoring_profile
-from frappe.storage.journal import slugify
+from frappe.textio import slugify
 
 if TYPE_CHECKING:
     from frappe.runs.room_dictation import AudioFingerprint

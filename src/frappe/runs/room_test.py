@@ -41,9 +41,9 @@ from frappe.storage.journal import (
     JournalHeader,
     JournalWriter,
     read_journal,
-    slugify,
 )
 from frappe.storage.room.seat_link import AttemptTicket
+from frappe.textio import slugify
 
 __all__ = [
     "RoomRunningTest",

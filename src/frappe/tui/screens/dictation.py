@@ -12,21 +12,17 @@ recovering the device and saving run in worker threads.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from frappe.audio.player import PlaybackAction
 from frappe.errors import (
     RELAUNCH_EXIT_CODE,
     AudioError,
@@ -34,163 +30,27 @@ from frappe.errors import (
     FrappeError,
     PedalError,
 )
+from frappe.exercises.playback import PlaybackAction, PlayerPort
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
 from frappe.runs.common import journal_alarm
-from frappe.runs.dictation import (
-    DictationSpec,
-    RunningDictation,
-    SavedTranscription,
-    last_playback,
-    start_dictation,
-)
-from frappe.settings import Settings, load_settings
-from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.confirm import (
-    ConfirmScreen,
-    confirm_early_end,
-    replace_finished_screen,
-)
+from frappe.runs.dictation import RunningDictation, SavedTranscription, last_playback
+from frappe.tui.config import AppConfig, DictationOptions
+from frappe.tui.dialogs.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
-from frappe.tui.playback.controls import (
-    PlayerControls,
-    PlayerFactory,
-    PlayerPort,
-    real_player_factory,
-)
+from frappe.tui.navigation import navigator
+from frappe.tui.playback.controls import PlayerControls
 from frappe.tui.playback.hotkeys import hotkey_bindings
+from frappe.tui.playback.pedal import PEDAL_RETRY_S, PedalPort
 from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.status import DictationStatus
 
-__all__ = [
-    "DictationOptions",
-    "DictationScreen",
-    "PedalFactory",
-    "PedalPort",
-    "dictation_options",
-    "launch_dictation",
-    "parse_device",
-    "read_settings",
-]
+__all__ = ["DictationScreen"]
 
 _NO_AUDIO = "Pas d'audio — la saisie continue ; Échap pour réessayer"
 _DEVICE_LOST = (
     "Sortie audio perdue (casque débranché ?) : rebranchez-le puis Échap pour reprendre — "
     "votre texte est conservé"
 )
-
-
-class PedalPort(Protocol):
-    """What the screen needs of a running pedal link (``tui.playback.pedal.PedalLink``).
-
-    A pedal factory receives the player and two callbacks, callable from any thread:
-    ``on_state(text)`` (pedal pressed, released, reconnected) and ``on_error(error)`` (the pedal
-    unplugged: ``PedalError``; the player failing on a pedal action: ``AudioError``).
-    """
-
-    @property
-    def name(self) -> str:
-        """The pedal's name for the status bar."""
-        ...
-
-    def retry(self) -> None:
-        """Reopen an unplugged pedal (PedalError while it is still away)."""
-
-    def close(self) -> None:
-        """Stop reading the pedal."""
-
-
-PedalFactory = Callable[
-    [PlayerPort, Callable[[str], None], Callable[[FrappeError], None]], PedalPort
-]
-# How often an unplugged pedal is looked for again, seconds.
-PEDAL_RETRY_S = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class DictationOptions:
-    """How the dictation screen reaches the audio hardware.
-
-    The command line's flags fill it; what they leave unset (None) comes from the settings
-    file (:meth:`with_settings`), so the settings screen's choice applies everywhere and a flag
-    still overrides it.
-
-    Attributes:
-        device: Output device (index or name), None for the default.
-        pedal: The pedal's path (``/dev/hidraw*``, a udev symlink, a FIFO…); None looks for a
-            known pedal plugged in.
-        auto_pedal: Without ``pedal``, look for one (no message when there is none); False
-            (``--no-pedal``, ``enabled = false``) means no pedal at all.
-        pedal_profile: The pedal profile to read ``pedal`` with (``vec``…), None: found.
-        player_factory: Builds the player (None: the real one on ``device``); tests pass a fake.
-        pedal_factory: Starts the pedal link (None: the real one on ``pedal``).
-    """
-
-    device: int | str | None = None
-    pedal: Path | None = None
-    auto_pedal: bool = True
-    pedal_profile: str | None = None
-    player_factory: PlayerFactory | None = None
-    pedal_factory: PedalFactory | None = None
-
-    def with_settings(self, settings: Settings) -> DictationOptions:
-        """These options, with what they leave unset taken from ``settings``."""
-        device = self.device if self.device is not None else parse_device(settings.audio.device)
-        pedal, profile, auto = self.pedal, self.pedal_profile, self.auto_pedal
-        if auto and pedal is None:
-            if not settings.pedal.enabled:
-                auto = False
-            elif settings.pedal.path:
-                pedal = Path(settings.pedal.path)
-        if profile is None and auto:
-            profile = settings.pedal.profile
-        return dataclasses.replace(
-            self, device=device, pedal=pedal, pedal_profile=profile, auto_pedal=auto
-        )
-
-    @property
-    def wants_pedal(self) -> bool:
-        """A pedal was asked for: its absence is worth a message."""
-        return self.pedal is not None or self.pedal_factory is not None
-
-    def pedals(self) -> PedalFactory | None:
-        """The pedal factory to use (None: no pedal)."""
-        if self.pedal_factory is not None:
-            return self.pedal_factory
-        if self.pedal is None and not self.auto_pedal:
-            return None
-        from frappe.tui.playback.pedal import real_pedal_factory  # noqa: PLC0415
-
-        return real_pedal_factory(self.pedal, profile=self.pedal_profile)
-
-    def players(self) -> PlayerFactory:
-        """The player factory to use."""
-        return self.player_factory or real_player_factory(self.device)
-
-
-def parse_device(value: str | None) -> int | str | None:
-    """A device index (``3``) or a name (``USB Headset``); None or blank: the default."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    return int(value) if value.isdigit() else value
-
-
-def read_settings(app: App[Any] | None = None) -> Settings:
-    """The settings file; one notification and the defaults when it cannot be used."""
-    try:
-        return load_settings()
-    except FrappeError as error:
-        if app is not None:
-            app.notify(str(error), title="Réglages par défaut", severity="error", timeout=20)
-        return Settings()
-
-
-def dictation_options(app: App[Any]) -> DictationOptions:
-    """The app's dictation options (an app started by ``frappe dictation`` carries some),
-    completed by the settings file as it is now."""
-    options = getattr(app, "dictation_options", None)
-    base = options if isinstance(options, DictationOptions) else DictationOptions()
-    return base.with_settings(read_settings(app))
 
 
 class DictationScreen(Screen[None]):
@@ -454,7 +314,7 @@ class DictationScreen(Screen[None]):
             return
         self._pedal_tried = self.config.clock()
         try:
-            self.pedal = factory(self.controls.player, self._pedal_state, self._pedal_error)
+            self.pedal = factory(self.controls, self._pedal_state, self._pedal_error)
         except PedalError as error:
             if self.options.wants_pedal:
                 self._pedal_lost(str(error), log=not self._pedal_missing)
@@ -751,19 +611,8 @@ class DictationScreen(Screen[None]):
             assert isinstance(saved, SavedTranscription)
             self.saved = saved
             controls, self.controls = self.controls, None  # the results screen plays passages
-            from frappe.tui.screens.dictation_results import (  # noqa: PLC0415 - cycle
-                DictationResultsScreen,
-            )
-
-            replace_finished_screen(
-                self,
-                DictationResultsScreen(
-                    saved,
-                    self.config,
-                    controls=controls,
-                    options=self.options,
-                    just_finished=True,
-                ),
+            navigator(self).show_results(
+                saved, finished=self, controls=controls, options=self.options
             )
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")
@@ -777,28 +626,3 @@ class DictationScreen(Screen[None]):
                 severity="error",
                 timeout=30,
             )
-
-
-def launch_dictation(
-    app: App[Any],
-    spec: DictationSpec,
-    config: AppConfig,
-    options: DictationOptions | None = None,
-    *,
-    replace: bool = False,
-) -> bool:
-    """Open a transcription (or correction) session and its journal, and show the dictation
-    screen. False (with a notification) when it cannot start (no reference, no draft…)."""
-    try:
-        running = start_dictation(
-            spec, config.storage, clock=config.clock, sync_interval=config.sync_interval
-        )
-    except FrappeError as error:
-        app.notify(str(error), title="Impossible de commencer", severity="error")
-        return False
-    screen = DictationScreen(running, config, options or dictation_options(app))
-    if replace:
-        app.switch_screen(screen)
-    else:
-        app.push_screen(screen)
-    return True

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from frappe.durations import format_duration, format_position
 from frappe.errors import FrappeError
 from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.playback import PlayerPort
 from frappe.exercises.session import TIME_ADDED_EVENT
 from frappe.exercises.timings import PassageFinder, load_timings
 from frappe.reports.dictation_report import (
@@ -39,10 +40,10 @@ from frappe.reports.dictation_report import (
 )
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
-from frappe.tui.config import AppConfig
-from frappe.tui.playback.controls import PlayerControls, PlayerPort
-from frappe.tui.screens.dictation import DictationOptions, dictation_options
-from frappe.tui.screens.results import (
+from frappe.tui.config import AppConfig, DictationOptions
+from frappe.tui.navigation import navigator
+from frappe.tui.playback.controls import PlayerControls
+from frappe.tui.results_keys import (
     KEYS_AFTER_BELL_S,
     AfterBell,
     leave_results,
@@ -295,7 +296,7 @@ class DictationResultsScreen(Screen[None]):
     def _load_player(self) -> PlayerPort:
         dictation = self.saved.dictation
         assert dictation is not None  # passages exist only with the exercise
-        options = self.options or dictation_options(self.app)
+        options = self.options or navigator(self).dictation_options()
         player = options.players()(lambda _action: None)
         try:
             player.load(dictation.audio)

@@ -35,7 +35,7 @@ from frappe.scoring.profiles import scoring_profile
 from frappe.storage.history import HistoryEntry, open_history
 from frappe.storage.store import ResultFilter
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.typing import launch_test
+from frappe.tui.navigation import navigator
 from frappe.tui.widgets.history.chart import ProgressChart
 
 __all__ = ["PracticeSetupScreen", "ProgressScreen", "start_practice"]
@@ -57,7 +57,7 @@ def start_practice(
         live_feedback=True,
         mode="practice",
     )
-    launch_test(screen.app, spec, config, replace=False)
+    navigator(screen).start_test(spec)
 
 
 class PracticeSetupScreen(Screen[None]):
