@@ -44,6 +44,7 @@ from frappe.audio.pedal import (
 )
 from frappe.audio.player import OutputDevice
 from frappe.errors import FrappeError
+from frappe.exercises.playback import PlayerState
 from frappe.settings import AudioSettings, PedalSettings, Settings, load_settings, save_settings
 
 __all__ = ["DeviceLister", "SettingsScreen", "TestSound"]
@@ -72,7 +73,6 @@ def real_test_sound(device: str | None) -> str:
     import soundfile as sf  # noqa: PLC0415
 
     from frappe.audio.player import Player  # noqa: PLC0415
-    from frappe.exercises.playback import PlayerState  # noqa: PLC0415
 
     rate = 16000
     t = np.arange(round(TEST_TONE_S * rate)) / rate
