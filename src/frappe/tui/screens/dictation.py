@@ -43,6 +43,7 @@ from frappe.tui.playback.hotkeys import hotkey_bindings
 from frappe.tui.playback.pedal import PEDAL_RETRY_S, PedalPort
 from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.status import DictationStatus
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["DictationScreen"]
 
@@ -178,7 +179,7 @@ class DictationScreen(Screen[None]):
         self.status.show_player(None, "Chargement de l'audio…")
         self._load_player()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.AUDIO_LOAD)
     def _load_player(self) -> PlayerPort:
         dictation = self.running.dictation
         if dictation is None:
@@ -200,7 +201,7 @@ class DictationScreen(Screen[None]):
             raise
         return player
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-recover")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.AUDIO_RECOVER)
     def _recover_player(self, controls: PlayerControls) -> None:
         controls.player.recover()
         controls.player.play()
@@ -534,7 +535,7 @@ class DictationScreen(Screen[None]):
         self.status.show_notice("Enregistrement…")
         self._save()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SAVE)
     def _save(self) -> SavedTranscription:
         return self.running.save(self._save_to)
 

@@ -49,6 +49,7 @@ from frappe.tui.results_keys import (
     leave_results,
     notify_history_error,
 )
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["DictationResultsScreen"]
 
@@ -292,7 +293,7 @@ class DictationResultsScreen(Screen[None]):
         with contextlib.suppress(Exception):
             self.query_one("#passage-status", Static).update(self.playback_text())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="results-audio")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.RESULTS_AUDIO)
     def _load_player(self) -> PlayerPort:
         dictation = self.saved.dictation
         assert dictation is not None  # passages exist only with the exercise
@@ -306,7 +307,7 @@ class DictationResultsScreen(Screen[None]):
         return player
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "results-audio":
+        if event.worker.group != WorkerGroup.RESULTS_AUDIO:
             return
         if event.state is WorkerState.SUCCESS:
             player = event.worker.result

@@ -19,11 +19,11 @@ from frappe.errors import FrappeError
 from frappe.exercises.playback import PlayerPort
 from frappe.tui.playback.controls import PlayerControls, PlayerFactory
 from frappe.tui.widgets.dictation.status import DictationStatus
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["PlayerLine"]
 
 _TICK_S = 0.2
-_GROUP = "trainer-audio"
 
 
 class PlayerLine(DictationStatus):
@@ -58,7 +58,7 @@ class PlayerLine(DictationStatus):
         self.show_player(None, "Chargement de l'audio…")
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=_GROUP)
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.TRAINER_AUDIO)
     def _load(self) -> PlayerPort:
         player = self._players(lambda _action: None)
         try:
@@ -69,18 +69,18 @@ class PlayerLine(DictationStatus):
             raise
         return player
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=_GROUP + "-recover")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.TRAINER_AUDIO_RECOVER)
     def _recover(self, controls: PlayerControls) -> None:
         controls.player.recover()
         controls.player.play()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group
-        if not group.startswith(_GROUP):
+        if group not in (WorkerGroup.TRAINER_AUDIO, WorkerGroup.TRAINER_AUDIO_RECOVER):
             return
         event.stop()
         error = event.worker.error
-        if group != _GROUP:  # recovery
+        if group != WorkerGroup.TRAINER_AUDIO:  # recovery
             if event.state is WorkerState.ERROR and error is not None:
                 self.show_notice(f"Audio : {error}", "error")
             return
