@@ -110,7 +110,7 @@ def seat_app(
     return make_app(config, start)
 
 
-async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 10) -> None:
+async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "délai dépassé"
@@ -291,7 +291,8 @@ async def test_a_dead_seat_s_dictation_resumes_on_a_fresh_seat_with_its_text_and
         screen = dictation_screen(seat)
         assert isinstance(screen.running, RoomRunningDictation)
         session = screen.running.session
-        assert session.typed == "Je soussigné" == screen.editor.text
+        assert session.typed == "Je soussigné"
+        await wait_until(pilot, lambda: screen.editor.text == "Je soussigné")  # once mounted
         assert session.remaining_s == pytest.approx(central.remaining_s, abs=0.3)
         await wait_until(pilot, lambda: screen.controls is not None)
         assert players_c.last.position_s == pytest.approx(20.0)  # where it was left
@@ -327,6 +328,7 @@ async def test_take_again_after_a_crash_on_the_same_seat_resumes_the_local_dicta
         screen = dictation_screen(again)
         assert isinstance(screen.running, RoomRunningDictation)
         assert screen.running.session.typed == "Je"
+        await wait_until(pilot, lambda: screen.editor.text == "Je")  # once mounted
         await pilot.press("end")
         await type_text(pilot, clock, " soussigné")
         await hand_in(pilot, again)
