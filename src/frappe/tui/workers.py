@@ -25,15 +25,10 @@ class WorkerGroup(StrEnum):
     SETTINGS_LEARN = "settings-learn"  # learning a pedal's buttons
     EXPORT = "export"  # results: writing the export files
     EXPORT_WRITE = "export-write"  # the export-folder dialog
-    AUDIO_LOAD = "audio-load"  # dictation: loading the recording
-    AUDIO_RECOVER = "audio-recover"  # dictation: the audio output back
     SAVE = "save"  # typing test or dictation: saving the result
     ASR_DRAFT = "asr-draft"  # trainer: the speech-recognition draft
-    RESULTS_AUDIO = "results-audio"  # dictation results: « écouter ce passage »
     CLOSE_JOURNAL = "close-journal"  # unfinished journals: closing one as interrupted
     SUIVI_LOAD = "suivi-load"
-    SUIVI_EXPORT = "suivi-export"
     CANDIDATE_LOAD = "candidate-load"
-    CANDIDATE_EXPORT = "candidate-export"
-    TRAINER_AUDIO = "trainer-audio"  # trainer's player: loading
-    TRAINER_AUDIO_RECOVER = "trainer-audio-recover"  # trainer's player: the output back
+    PLAYER_LOAD = "player-load"  # the player host: opening the player, loading the recording
+    PLAYER_RECOVER = "player-recover"  # the player host: the audio output back
