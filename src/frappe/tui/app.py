@@ -63,7 +63,7 @@ from frappe.tui.screens.typing import TypingScreen
 
 if TYPE_CHECKING:
     from frappe.runs.typing import RunningTest
-    from frappe.tui.playback.controls import PlayerControls
+    from frappe.tui.playback.host import PlayerHost
     from frappe.tui.room import RoomOffer, SeatRoom
 
 __all__ = ["FrappeApp", "make_app"]
@@ -341,17 +341,16 @@ class FrappeApp(App[int]):
         saved: SavedResult | SavedTranscription,
         *,
         finished: Screen[Any] | None = None,
-        controls: PlayerControls | None = None,
-        options: DictationOptions | None = None,
+        player: PlayerHost | None = None,
     ) -> None:
         """Show a saved result: in place of the ``finished`` exercise's screen (a dictation
-        hands over its player and options for « écouter ce passage »), or on top of the
-        current screen (from the history)."""
+        hands over its player host for « écouter ce passage »), or on top of the current
+        screen (from the history)."""
         just_finished = finished is not None
         results: Screen[None]
         if isinstance(saved, SavedTranscription):
             results = DictationResultsScreen(
-                saved, self.config, controls=controls, options=options, just_finished=just_finished
+                saved, self.config, player=player, just_finished=just_finished
             )
         else:
             results = ResultsScreen(saved, self.config, just_finished=just_finished)
