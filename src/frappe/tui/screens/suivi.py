@@ -19,10 +19,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from frappe.durations import parse_day
 from frappe.errors import ConfigError
 from frappe.exercises.record import Mode
 from frappe.reports.formatting import MODE_LABELS, fr_date, fr_number, fr_percent, verdict
-from frappe.reports.selection import Selection, file_slug, parse_day, seance_label
+from frappe.reports.selection import Selection, file_slug, seance_label
 from frappe.reports.statistics import (
     ERROR_CLASS_NAMES,
     CandidateView,
