@@ -65,6 +65,34 @@ def test_entries_written_one_by_one_join_into_the_same_json(entries: list[object
     assert entries_json_text(texts) == reference_json(entries)
 
 
+error_keys = ("op", "class", "ref", "hyp", "ref_span", "hyp_span", "ref_words", "detail")
+spans = st.lists(st.integers() | st.booleans() | st.floats(), min_size=1, max_size=3) | st.tuples(
+    st.integers(), st.integers()
+)
+error_like = st.fixed_dictionaries(
+    {
+        "op": st.text() | st.none(),
+        "class": st.text(),
+        "ref": st.text(),
+        "hyp": st.text(),
+        "ref_span": spans | st.lists(st.integers(), min_size=2, max_size=2),
+        "hyp_span": st.lists(st.integers(), min_size=2, max_size=2),
+        "ref_words": st.lists(st.integers(), min_size=2, max_size=2) | spans,
+        "detail": st.none() | st.text() | st.integers(),
+    }
+)
+
+
+@given(st.lists(error_like, max_size=3), st.integers(0, 70))
+def test_error_entries_have_the_json_dumps_text(errors: list[object], depth: int) -> None:
+    """Errors (``ScoringError.to_dict``) take a shortcut through one format string: the same
+    text, at any depth, and the usual path for anything not exactly shaped like one."""
+    document: object = {"errors": errors}
+    for _ in range(depth):
+        document = [document]
+    assert _json_text(document) == reference_json(document)
+
+
 def test_json_text_leaves_unusual_values_to_json_dumps() -> None:
     class Number(int):
         pass

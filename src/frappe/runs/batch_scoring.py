@@ -308,7 +308,8 @@ def _scored(
                 here = map(finish, here)
             yield from _with_progress(here, len(files), progress)
             return
-        chunksize = max(1, min(64, len(files) // (jobs * 8)))
+        # Small chunks: the workers finish together (an entry is one string: cheap to send).
+        chunksize = max(1, min(16, len(files) // (jobs * 8)))
         with ProcessPoolExecutor(
             max_workers=jobs, initializer=_init_worker, initargs=(settings, finish)
         ) as pool:
