@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import RecordFactory
-from frappe.reports.batch_results import _json_text
-from frappe.runs.batch_scoring import BatchSettings, score_inputs, score_one
+from frappe.reports.batch_results import _json_text, entries_json_text, entry_json_text
+from frappe.runs.batch_scoring import BatchSettings, score_inputs, score_inputs_as, score_one
 from frappe.scoring.keystrokes import Keystroke
 from frappe.storage.files import write_record
 
@@ -58,6 +58,13 @@ def test_json_text_is_json_dumps_indent_1(value: object) -> None:
     assert _json_text(value) == reference_json(value)
 
 
+@given(st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=4))
+def test_entries_written_one_by_one_join_into_the_same_json(entries: list[object]) -> None:
+    """The worker processes write each entry, the parent joins them: the same text."""
+    texts = [entry_json_text(entry) for entry in entries]  # type: ignore[arg-type]
+    assert entries_json_text(texts) == reference_json(entries)
+
+
 def test_json_text_leaves_unusual_values_to_json_dumps() -> None:
     class Number(int):
         pass
@@ -68,6 +75,9 @@ def test_json_text_leaves_unusual_values_to_json_dumps() -> None:
     for _ in range(200):
         nested = [nested]
     assert _json_text(nested) == reference_json(nested)
+    entries = [{"deep": nested, "n": Number(1)}, {"ok": True}]
+    texts = [entry_json_text(entry) for entry in entries]
+    assert entries_json_text(texts) == reference_json(entries)
 
 
 def test_a_batch_gives_the_entries_of_file_by_file_scoring(
@@ -94,6 +104,8 @@ def test_a_batch_gives_the_entries_of_file_by_file_scoring(
     for jobs in (1, 2):
         assert list(score_inputs(paths, settings, jobs=jobs, progress=False)) == one_by_one
         assert gc.isenabled() == was_enabled
+        written = score_inputs_as(paths, settings, entry_json_text, jobs=jobs, progress=False)
+        assert entries_json_text(list(written)) == reference_json(one_by_one)
     assert _json_text(one_by_one) == reference_json(one_by_one)
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from frappe.audio.player import PlaybackAction
 from frappe.cli.main import main
 from frappe.errors import JournalError
 from frappe.exercises.dictations import find_dictation, load_dictation
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate
 from frappe.exercises.timings import PassageFinder, WordTiming, load_timings
 from frappe.runs.common import StoragePaths

@@ -15,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from frappe.scoring import compare_texts, normalization_profile, scoring_profile
 from frappe.scoring.align import AlignmentChunk, align_tokens, banded_hint, tokenize
 from frappe.scoring.measures import char_distance
+from frappe.scoring.normalize import normalize
 from frappe.scoring.score import score_typing
 
 
@@ -113,3 +114,21 @@ def test_a_huge_typed_text_after_a_short_reference_reaches_its_end() -> None:
     score = score_typing(reference, typed, duration_s=600, profile=scoring_profile())
     assert score.comparison.ref_words_reached == len(reference.split())
     assert score.metrics.faults == 1  # the added words, once
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_word_alignment_bound_leaves_the_character_distance_exact(seed: int) -> None:
+    """Long texts start the character band from the word alignment's cost (an upper bound):
+    the distance, hence accuracy and CER, stays the full distance."""
+    rng = random.Random(200 + seed)
+    vocabulary = ["le", "patient", "arrivé", "douleur", "thoracique.", "«", "»", "l'", "-"]
+    ref_words = [rng.choice(vocabulary) for _ in range(rng.randint(6000, 9000))]
+    hyp_words = edited(ref_words, rng.choice([0.001, 0.02, 0.2]), vocabulary, rng)
+    separators = [" ", " ", " ", "\n", "\n\n"]
+    reference = "".join(w + rng.choice(separators) for w in ref_words).strip()
+    typed = "".join(w + rng.choice(separators) for w in hyp_words).strip()
+    norm = normalization_profile("frappe")
+    comparison = compare_texts(reference, typed, norm)
+    ref_norm, hyp_norm = normalize(reference, norm).text, normalize(typed, norm).text
+    distance = Levenshtein.distance(ref_norm.strip(), hyp_norm.strip())
+    assert comparison.cer == distance / len(ref_norm.strip())

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from frappe.audio.player import PlaybackAction
 from frappe.cli.main import main
 from frappe.exercises.dictations import find_dictation
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
 from frappe.runs.room_dictation import RoomRunningDictation, start_room_dictation

@@ -18,9 +18,9 @@ from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 from tui_support import FakeClock, TuiEnv, asynctest, settle
 
-from frappe.audio.player import PlaybackAction, PlayerState
 from frappe.errors import AudioError, FrappeError, PedalError
 from frappe.exercises.dictations import Dictation, find_dictation
+from frappe.exercises.playback import PlaybackAction, PlayerState
 from frappe.exercises.record import Candidate
 from frappe.runs.dictation import DictationSpec, unfinished_dictations
 from frappe.storage.files import read_record

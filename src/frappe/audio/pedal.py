@@ -28,12 +28,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Final, Protocol
+from typing import Annotated, Final
 
 import msgspec
 
 from frappe import locations
 from frappe.errors import ConfigError, FrappeError, PedalError
+from frappe.exercises.playback import PlaybackCommand
 from frappe.textio import slugify
 from frappe.validation import convert, load_toml, toml_string
 
@@ -659,26 +660,19 @@ class PedalReader:
 
 
 # --------------------------------------------------------------------------- control
-class PedalTarget(Protocol):
-    """What the controller drives: :class:`frappe.audio.player.Player` fits."""
-
-    def play(self) -> None: ...
-    def pause(self) -> None: ...
-    def toggle(self) -> None: ...
-    def skip_back_short(self) -> None: ...
-    def skip_forward_short(self) -> None: ...
-
-
 class PedalController:
-    """Maps pedal events to player calls according to roles and play mode.
+    """Maps pedal events to player commands according to roles and play mode.
 
-    Give :meth:`handle` to a :class:`PedalReader` as ``on_event``. Player errors (for example
-    the audio device lost) go to ``on_error`` instead of killing the pedal thread.
+    ``run`` runs a command (``play``, ``pause``, ``play_pause``, ``back``, ``forward``): the
+    TUI gives its player controls' ``run``, so the pedal and the hotkeys take the same path;
+    :func:`frappe.exercises.playback.player_commands` drives a player directly. Give
+    :meth:`handle` to a :class:`PedalReader` as ``on_event``. Player errors (for example the
+    audio device lost) go to ``on_error`` instead of killing the pedal thread.
     """
 
     def __init__(
         self,
-        player: PedalTarget,
+        run: Callable[[PlaybackCommand], None],
         roles: Mapping[str, PedalRole | str],
         play_mode: PlayMode | str = PlayMode.HOLD,
         *,
@@ -686,7 +680,7 @@ class PedalController:
         repeat_delay_s: float = REPEAT_DELAY_S,
         repeat_interval_s: float = REPEAT_INTERVAL_S,
     ) -> None:
-        self.player = player
+        self.run = run
         self.roles = {p: PedalRole(r) for p, r in roles.items()}
         self.play_mode = PlayMode(play_mode)
         self.on_error = on_error
@@ -701,30 +695,29 @@ class PedalController:
         self._repeater.start()
 
     @classmethod
-    def for_profile(cls, player: PedalTarget, profile: PedalProfile) -> PedalController:
-        return cls(player, profile.roles, profile.play_mode)
+    def for_profile(
+        cls, run: Callable[[PlaybackCommand], None], profile: PedalProfile
+    ) -> PedalController:
+        return cls(run, profile.roles, profile.play_mode)
 
-    def _call(self, action: Callable[[], None]) -> None:
+    def _call(self, command: PlaybackCommand) -> None:
         try:
-            action()
+            self.run(command)
         except FrappeError as error:
             if self.on_error is None:
                 raise
             self.on_error(error)
 
     def _skip(self, role: PedalRole) -> None:
-        if role is PedalRole.REWIND:
-            self._call(self.player.skip_back_short)
-        else:
-            self._call(self.player.skip_forward_short)
+        self._call("back" if role is PedalRole.REWIND else "forward")
 
     def handle(self, event: PedalEvent) -> None:
         role = self.roles.get(event.pedal, PedalRole.NONE)
         if role is PedalRole.PLAY:
             if self.play_mode is PlayMode.HOLD:
-                self._call(self.player.play if event.pressed else self.player.pause)
+                self._call("play" if event.pressed else "pause")
             elif event.pressed:
-                self._call(self.player.toggle)
+                self._call("play_pause")
         elif role in (PedalRole.REWIND, PedalRole.FORWARD):
             with self._cond:
                 if event.pressed:

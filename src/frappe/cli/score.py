@@ -19,8 +19,20 @@ from typing import Any, Literal
 from rich.console import Console
 
 from frappe.errors import FrappeError, InputFileError, ProfileError
-from frappe.reports.batch_results import _json_text, _render_csv, _render_table
-from frappe.runs.batch_scoring import BatchSettings, expand_inputs, output_files, score_inputs
+from frappe.reports.batch_results import (
+    _json_text,
+    _render_csv,
+    _render_table,
+    entries_json_text,
+    entry_json_text,
+)
+from frappe.runs.batch_scoring import (
+    BatchSettings,
+    expand_inputs,
+    output_files,
+    score_inputs,
+    score_inputs_as,
+)
 from frappe.runs.verification import centre_rules
 from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
 from frappe.storage.files import write_atomic
@@ -49,10 +61,16 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"frappe : {error}", file=sys.stderr)
         return 2
     jobs = args.jobs or os.cpu_count() or 1
-    entries = list(score_inputs(files, settings, jobs=jobs, progress=sys.stderr.isatty()))
+    progress = sys.stderr.isatty()
+    output_format: OutputFormat = args.format
+    if output_format == "json" and centre_key is None:
+        # Each worker writes its entries' JSON: the parent only joins the texts.
+        written = list(score_inputs_as(files, settings, _ok_and_json, jobs=jobs, progress=progress))
+        text = entries_json_text([entry for _ok, entry in written]) + "\n"
+        return _write_output(args, text) or (0 if all(ok for ok, _entry in written) else 1)
+    entries = list(score_inputs(files, settings, jobs=jobs, progress=progress))
     if centre_key is not None:
         _check_signatures(entries, files, centre_key)
-    output_format: OutputFormat = args.format
     if output_format == "json":
         text = _json_text(entries) + "\n"
     elif output_format == "csv":
@@ -64,6 +82,22 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         _render_table(entries, Console())
         text = ""
+    failed = _write_output(args, text)
+    if failed:
+        return failed
+    if centre_key is not None:
+        _report_signatures(entries)
+    signed = centre_key is None or all(e["signature"] == "valid" for e in entries)
+    return 0 if signed and all(e["ok"] for e in entries) else 1
+
+
+def _ok_and_json(entry: dict[str, Any]) -> tuple[bool, str]:
+    """What the parent needs of an entry for ``--format json`` (run in the worker)."""
+    return bool(entry["ok"]), entry_json_text(entry)
+
+
+def _write_output(args: argparse.Namespace, text: str) -> int:
+    """Write the output (file, atomically, or standard output); 2 when it cannot be written."""
     # Whatever cannot be encoded (a file name in another encoding) is escaped, never fatal;
     # in JSON the escape is a JSON escape.
     data = text.encode("utf-8", "backslashreplace")
@@ -81,10 +115,7 @@ def run_score(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-    if centre_key is not None:
-        _report_signatures(entries)
-    signed = centre_key is None or all(e["signature"] == "valid" for e in entries)
-    return 0 if signed and all(e["ok"] for e in entries) else 1
+    return 0
 
 
 def _load_centre_key(path: str) -> Any:

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -25,7 +25,7 @@ from rich.text import Text
 from frappe.reports.csv_export import Column, CsvStyle, csv_text
 from frappe.textio import plain_text
 
-__all__ = ["_json_text", "_render_csv", "_render_table"]
+__all__ = ["_json_text", "_render_csv", "_render_table", "entries_json_text", "entry_json_text"]
 
 _TABLE_COLUMNS = (
     ("wer", "WER", "{:.1%}"),
@@ -370,6 +370,26 @@ def _json_text(value: object) -> str:
         return _encode(value, 0)
     except (_NotPlainJsonError, IndexError, RecursionError):
         return json.dumps(_finite(value), ensure_ascii=False, indent=1)
+
+
+def entry_json_text(entry: dict[str, Any]) -> str:
+    """One entry as ``_json_text(entries)`` writes it inside the list (one level deeper).
+
+    A batch's worker processes write their entries with this, so the parent only joins the
+    texts (``entries_json_text``): encoding is then spread over the cores, and an entry crosses
+    between processes as one string instead of a pickled tree of dicts."""
+    try:
+        return _encode(entry, 1)
+    except (_NotPlainJsonError, IndexError, RecursionError):
+        # JSON strings hold no raw line break: every one is followed by the indentation.
+        return json.dumps(_finite(entry), ensure_ascii=False, indent=1).replace("\n", "\n ")
+
+
+def entries_json_text(texts: Sequence[str]) -> str:
+    """``_json_text(entries)`` from each entry's ``entry_json_text``."""
+    if not texts:
+        return "[]"
+    return "[\n " + ",\n ".join(texts) + "\n]"
 
 
 def _finite(value: Any) -> Any:

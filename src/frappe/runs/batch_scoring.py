@@ -15,12 +15,12 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -42,6 +42,7 @@ __all__ = [
     "expand_inputs",
     "output_files",
     "score_inputs",
+    "score_inputs_as",
     "score_one",
 ]
 
@@ -96,22 +97,29 @@ def _collect_young(done: int) -> None:
         gc.collect(1)
 
 
+Finished = TypeVar("Finished")
+
 _worker_settings: BatchSettings | None = None
+_worker_finish: Callable[[dict[str, Any]], Any] | None = None
 _worker_done = 0
 
 
-def _init_worker(settings: BatchSettings) -> None:
-    global _worker_settings  # noqa: PLW0603 - one settings object per worker process
+def _init_worker(
+    settings: BatchSettings, finish: Callable[[dict[str, Any]], Any] | None = None
+) -> None:
+    global _worker_settings, _worker_finish  # noqa: PLW0603 - one of each per worker process
     _worker_settings = settings
+    _worker_finish = finish
     gc.disable()  # a worker only scores (see _young_collections_only)
 
 
-def _score_in_worker(path: str) -> dict[str, Any]:
+def _score_in_worker(path: str) -> Any:
     global _worker_done  # noqa: PLW0603 - per worker process
     assert _worker_settings is not None
     _worker_done += 1
     _collect_young(_worker_done)
-    return score_one(Path(path), _worker_settings)
+    entry = score_one(Path(path), _worker_settings)
+    return entry if _worker_finish is None else _worker_finish(entry)
 
 
 def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
@@ -268,13 +276,41 @@ def score_inputs(
     files: Sequence[Path], settings: BatchSettings, *, jobs: int, progress: bool
 ) -> Iterator[dict[str, Any]]:
     """Score every file, yielding entries in input order."""
+    return _scored(files, settings, jobs=jobs, progress=progress, finish=None)
+
+
+def score_inputs_as(
+    files: Sequence[Path],
+    settings: BatchSettings,
+    finish: Callable[[dict[str, Any]], Finished],
+    *,
+    jobs: int,
+    progress: bool,
+) -> Iterator[Finished]:
+    """``score_inputs``, each entry passed through ``finish`` where it was scored (in the
+    worker processes: e.g. written as JSON there, so that the cores share that work and only
+    a string comes back). ``finish`` must be a module-level function."""
+    return _scored(files, settings, jobs=jobs, progress=progress, finish=finish)
+
+
+def _scored(
+    files: Sequence[Path],
+    settings: BatchSettings,
+    *,
+    jobs: int,
+    progress: bool,
+    finish: Callable[[dict[str, Any]], Any] | None,
+) -> Iterator[Any]:
     with _young_collections_only():
         if jobs <= 1 or len(files) < _MIN_FILES_FOR_PROCESSES:
-            yield from _with_progress(_score_here(files, settings), len(files), progress)
+            here = _score_here(files, settings)
+            if finish is not None:
+                here = map(finish, here)
+            yield from _with_progress(here, len(files), progress)
             return
         chunksize = max(1, min(64, len(files) // (jobs * 8)))
         with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(settings,)
+            max_workers=jobs, initializer=_init_worker, initargs=(settings, finish)
         ) as pool:
             mapped = pool.map(_score_in_worker, [str(f) for f in files], chunksize=chunksize)
             yield from _with_progress(_collecting(mapped), len(files), progress)
@@ -286,15 +322,13 @@ def _score_here(files: Sequence[Path], settings: BatchSettings) -> Iterator[dict
         yield score_one(path, settings)
 
 
-def _collecting(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _collecting(entries: Iterable[Finished]) -> Iterator[Finished]:
     for done, entry in enumerate(entries, 1):
         _collect_young(done)
         yield entry
 
 
-def _with_progress(
-    entries: Iterable[dict[str, Any]], total: int, enabled: bool
-) -> Iterator[dict[str, Any]]:
+def _with_progress(entries: Iterable[Finished], total: int, enabled: bool) -> Iterator[Finished]:
     """Show a progress bar on stderr once the batch has taken over a second."""
     started = time.monotonic()
     bar: Progress | None = None

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from frappe.audio.player import PlaybackAction
 from frappe.errors import ExerciseError, FrappeError, JournalError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.drafts import read_draft
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate, Mode, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig, SessionState

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from frappe.audio.player import ListeningStats, PlaybackAction
+from frappe.exercises.playback import ListeningStats, PlaybackAction
 
 __all__ = [
     "PLAYBACK_EVENT",

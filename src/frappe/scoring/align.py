@@ -49,7 +49,7 @@ class Tokens:
 
 # Beyond this length the word offsets come from a few numpy passes over the code points
 # instead of a str.find per word (5× faster on a 1 MB text; slower on a short one).
-_VECTOR_MIN_CHARS = 20_000
+_VECTOR_MIN_CHARS = 800
 # Every code point str.split() splits on (the last one is U+3000).
 _SPACE_TABLE = np.array([chr(code).isspace() for code in range(0x3001)], np.bool_)
 

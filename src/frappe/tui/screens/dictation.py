@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from frappe.audio.player import PlaybackAction
 from frappe.errors import (
     RELAUNCH_EXIT_CODE,
     AudioError,
@@ -31,6 +30,7 @@ from frappe.errors import (
     FrappeError,
     PedalError,
 )
+from frappe.exercises.playback import PlaybackAction, PlayerPort
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
 from frappe.runs.common import journal_alarm
 from frappe.runs.dictation import RunningDictation, SavedTranscription, last_playback
@@ -38,7 +38,7 @@ from frappe.tui.config import AppConfig, DictationOptions
 from frappe.tui.dialogs.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.navigation import navigator
-from frappe.tui.playback.controls import PlayerControls, PlayerPort
+from frappe.tui.playback.controls import PlayerControls
 from frappe.tui.playback.hotkeys import hotkey_bindings
 from frappe.tui.playback.pedal import PEDAL_RETRY_S, PedalPort
 from frappe.tui.widgets.dictation.editor import DocumentEditor
@@ -314,7 +314,7 @@ class DictationScreen(Screen[None]):
             return
         self._pedal_tried = self.config.clock()
         try:
-            self.pedal = factory(self.controls.player, self._pedal_state, self._pedal_error)
+            self.pedal = factory(self.controls, self._pedal_state, self._pedal_error)
         except PedalError as error:
             if self.options.wants_pedal:
                 self._pedal_lost(str(error), log=not self._pedal_missing)

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from frappe.durations import format_duration, format_position
 from frappe.errors import FrappeError
 from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.playback import PlayerPort
 from frappe.exercises.session import TIME_ADDED_EVENT
 from frappe.exercises.timings import PassageFinder, load_timings
 from frappe.reports.dictation_report import (
@@ -41,7 +42,7 @@ from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
 from frappe.tui.config import AppConfig, DictationOptions
 from frappe.tui.navigation import navigator
-from frappe.tui.playback.controls import PlayerControls, PlayerPort
+from frappe.tui.playback.controls import PlayerControls
 from frappe.tui.results_keys import (
     KEYS_AFTER_BELL_S,
     AfterBell,

@@ -71,7 +71,8 @@ def real_test_sound(device: str | None) -> str:
     import numpy as np  # noqa: PLC0415
     import soundfile as sf  # noqa: PLC0415
 
-    from frappe.audio.player import Player, PlayerState  # noqa: PLC0415
+    from frappe.audio.player import Player  # noqa: PLC0415
+    from frappe.exercises.playback import PlayerState  # noqa: PLC0415
 
     rate = 16000
     t = np.arange(round(TEST_TONE_S * rate)) / rate

@@ -16,7 +16,8 @@ from textual import work
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
-from frappe.tui.playback.controls import PlayerControls, PlayerFactory, PlayerPort
+from frappe.exercises.playback import PlayerPort
+from frappe.tui.playback.controls import PlayerControls, PlayerFactory
 from frappe.tui.widgets.dictation.status import DictationStatus
 
 __all__ = ["PlayerLine"]
