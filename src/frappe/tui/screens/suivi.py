@@ -107,6 +107,7 @@ class ClassScreen(Screen[None]):
         self.date_from: date | None = None
         self.date_to: date | None = None
         self.export_folder = exports_dir(config)
+        self._resumed = False
         self.data = _ClassData([], None, [])
         self.view: ClassView | None = None
 
@@ -304,9 +305,11 @@ class ClassScreen(Screen[None]):
         self.post_message(OpenRosterImport(self.group_name))
 
     def on_screen_resume(self) -> None:
-        """Back from a candidate or the roster import: groups and attachments may have changed."""
-        if self.is_mounted:
+        """Back from a candidate or the roster import: groups and attachments may have changed
+        (the first resume is the screen's opening, already loading)."""
+        if self._resumed:
             self.load()
+        self._resumed = True
 
     def action_back(self) -> None:
         self.app.pop_screen()
