@@ -250,6 +250,12 @@ def output_files(output: str | None) -> set[FileId]:
     return found
 
 
+def _path_order(path: Path) -> tuple[str, ...]:
+    """The order of ``sorted(paths)`` as a key: on POSIX paths compare by their parts; a key
+    spares the 20,000 Python-level comparisons of 2,000 paths (a tenth of a second)."""
+    return path.parts
+
+
 def expand_inputs(
     paths: Sequence[str], suffixes: tuple[str, ...], exclude: set[FileId] | None = None
 ) -> list[Path]:
@@ -262,9 +268,8 @@ def expand_inputs(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
-            )
+            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes]
+            files.extend(sorted(found, key=_path_order))
         else:
             files.append(path)
     if exclude:
