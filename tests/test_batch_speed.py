@@ -161,3 +161,23 @@ def test_inputs_keep_the_order_of_sorted_paths(tmp_path: Path) -> None:
         (tmp_path / relative).write_text("{}")
     found = expand_inputs([str(tmp_path)], (".json",))
     assert found == sorted(tmp_path.rglob("*.json"))
+
+
+def test_folder_inputs_are_the_files_rglob_finds(tmp_path: Path) -> None:
+    """Folders are read from their directory entries (no stat per file): the same files as
+    ``rglob`` + ``is_file`` + suffix, links to files kept, links to folders not followed."""
+    for relative in (
+        "a.json", "b.JSON", ".json", "c.", "d..json", ".hidden.json", "x/y/z.json",
+        "x/y/w.txt", "x/.h/q.json", "e.json.bak", "f",
+    ):  # fmt: skip
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("{}")
+    (tmp_path / "link.json").symlink_to(tmp_path / "a.json")
+    (tmp_path / "folder-link").symlink_to(tmp_path / "x")
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "missing.json")
+    (tmp_path / "folder.json").mkdir()
+    for suffixes in ((".json",), (".txt",)):
+        expected = sorted(
+            p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+        )
+        assert expand_inputs([str(tmp_path)], suffixes) == expected
