@@ -60,6 +60,7 @@ from frappe.tui.screens.resume import ResumeScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen
+from frappe.tui.workers import WorkerGroup
 
 if TYPE_CHECKING:
     from frappe.runs.typing import RunningTest
@@ -461,7 +462,7 @@ class FrappeApp(App[int]):
                     self.push_screen, SeanceScreen(seance, start.candidate, running)
                 )
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def on_seance_screen_start(self, message: SeanceScreen.Start) -> None:
         room = self.room
@@ -478,7 +479,7 @@ class FrappeApp(App[int]):
             if isinstance(screen, SeanceScreen):
                 self.call_from_thread(screen.joined, running)
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def on_seance_screen_go(self, message: SeanceScreen.Go) -> None:
         self._show_room_exam(message.running)
@@ -504,7 +505,7 @@ class FrappeApp(App[int]):
                 return
             self.call_from_thread(self._show_room_exam, running)
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def _room_failed(self, screen: Screen[object], error: str) -> None:
         self.notify(error, title="Salle", severity="error", timeout=15)

@@ -23,13 +23,13 @@ from textual.worker import Worker, WorkerState
 from frappe.errors import AudioError, FrappeError
 from frappe.exercises.playback import PlaybackAction, PlayerPort
 from frappe.tui.playback.controls import PlayerControls, PlayerFactory
+from frappe.tui.workers import WorkerGroup
 
-__all__ = ["HOST_GROUP", "PlayerHost", "PlayerOutcome"]
+__all__ = ["PlayerHost", "PlayerOutcome"]
 
 # The worker groups of a host (``player-load``, ``player-recover``).
-HOST_GROUP = "player"
-_LOAD = HOST_GROUP + "-load"
-_RECOVER = HOST_GROUP + "-recover"
+_LOAD = WorkerGroup.PLAYER_LOAD
+_RECOVER = WorkerGroup.PLAYER_RECOVER
 
 
 @dataclass(frozen=True, slots=True)

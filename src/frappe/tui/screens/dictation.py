@@ -43,6 +43,7 @@ from frappe.tui.playback.hotkeys import hotkey_bindings
 from frappe.tui.playback.pedal import PEDAL_RETRY_S, PedalPort
 from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.status import DictationStatus
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["DictationScreen"]
 
@@ -519,7 +520,7 @@ class DictationScreen(Screen[None]):
         self.status.show_notice("Enregistrement…")
         self._save()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SAVE)
     def _save(self) -> SavedTranscription:
         return self.running.save(self._save_to)
 
@@ -543,7 +544,7 @@ class DictationScreen(Screen[None]):
         self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "save":
+        if event.worker.group == WorkerGroup.SAVE:
             self._saved(event)
             return
         outcome = self.player.worker_changed(event, self)
