@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from frappe.reports.selection import Selection, file_slug, parse_day, seance_label
+from frappe.durations import parse_day
+from frappe.reports.selection import Selection, file_slug, seance_label
 from frappe.reports.statistics import local_day, seance_key
 from suivi_support import stored
 

@@ -119,6 +119,9 @@ def describe_validation_error(error: msgspec.ValidationError | str) -> str:
     return text
 
 
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+
+
 def check_nesting(value: Any, limit: int = MAX_NESTING) -> None:
     """Raise ``ValueError`` when ``value`` nests deeper than ``limit`` (iteratively: a hostile
     file must not hit Python's recursion limit)."""
@@ -127,7 +130,10 @@ def check_nesting(value: Any, limit: int = MAX_NESTING) -> None:
         item, depth = stack.pop()
         if depth > limit:
             raise ValueError(f"imbrication trop profonde (plus de {limit} niveaux)")
-        if isinstance(item, Mapping):
+        kind = type(item)
+        if kind in _LEAVES:  # most values: no isinstance against the Mapping ABC (slow)
+            continue
+        if kind is dict or isinstance(item, Mapping):
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list | tuple):
             stack.extend((child, depth + 1) for child in item)

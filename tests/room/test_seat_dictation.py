@@ -20,26 +20,33 @@ from pathlib import Path
 import psycopg
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, OptionList
+from textual.widgets import Button, DataTable, Input, OptionList
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from test_dictation_screen import Players
 from tui_support import FakeClock, asynctest
 
 from frappe.exercises.dictations import find_dictation
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
 from frappe.runs.dictation import DictationSpec
-from frappe.runs.room_dictation import RoomRunningDictation, audio_fingerprint
+from frappe.runs.room_dictation import (
+    RoomRunningDictation,
+    audio_fingerprint,
+    start_room_dictation,
+)
 from frappe.runs.room_monitor import AttemptTracker
 from frappe.storage.journal import JournalContents, read_journal
 from frappe.storage.room import client, official
+from frappe.storage.room.seat_link import AttemptTicket, connect_seat
 from frappe.tui.app import FrappeApp, make_app
-from frappe.tui.config import AppConfig, DictationOptions, StartRoomTake
+from frappe.tui.config import AppConfig, DictationOptions, StartDashboard, StartRoomTake
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.results import KEYS_AFTER_BELL_S
+from frappe.tui.screens.room_dashboard import COLUMNS, RoomDashboardScreen
 from frappe.tui.screens.seance import SeanceScreen
 from postgres_server import RoomDatabase
 
@@ -110,7 +117,7 @@ def seat_app(
     return make_app(config, start)
 
 
-async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 10) -> None:
+async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "délai dépassé"
@@ -291,7 +298,8 @@ async def test_a_dead_seat_s_dictation_resumes_on_a_fresh_seat_with_its_text_and
         screen = dictation_screen(seat)
         assert isinstance(screen.running, RoomRunningDictation)
         session = screen.running.session
-        assert session.typed == "Je soussigné" == screen.editor.text
+        assert session.typed == "Je soussigné"
+        await wait_until(pilot, lambda: screen.editor.text == "Je soussigné")  # once mounted
         assert session.remaining_s == pytest.approx(central.remaining_s, abs=0.3)
         await wait_until(pilot, lambda: screen.controls is not None)
         assert players_c.last.position_s == pytest.approx(20.0)  # where it was left
@@ -327,6 +335,7 @@ async def test_take_again_after_a_crash_on_the_same_seat_resumes_the_local_dicta
         screen = dictation_screen(again)
         assert isinstance(screen.running, RoomRunningDictation)
         assert screen.running.session.typed == "Je"
+        await wait_until(pilot, lambda: screen.editor.text == "Je")  # once mounted
         await pilot.press("end")
         await type_text(pilot, clock, " soussigné")
         await hand_in(pilot, again)
@@ -413,3 +422,58 @@ def test_the_dashboard_shows_a_dictation_s_words_and_listening_position(
             assert view_cells(view)[4].endswith("· ♪ 00:34")
         finally:
             close_quietly(room_db, opened.id)
+
+
+@asynctest
+async def test_the_trainer_s_dashboard_follows_a_dictation_seat_live(
+    room_db: RoomDatabase, seance: client.SeanceInfo, tmp_path: Path
+) -> None:
+    """The dashboard's row of a seat transcribing: words typed, where its player stands, the
+    hand-in and its faults and mark (no speed for a dictation), through the server's
+    notifications."""
+    with client.connect(room_db.seat_url) as seat:
+        joined = client.join_seance(seat, seance.id, Candidate("Vidal Inès"), seat="PC-12")
+    ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, seance.id)
+    clock = FakeClock()
+    running = start_room_dictation(
+        joined.seance.session_config(Candidate("Vidal Inès")),
+        find_dictation(D08),
+        ticket,
+        StoragePaths(
+            tmp_path / "results", tmp_path / "h.sqlite3", tmp_path / "journals", tmp_path / "p"
+        ),
+        lambda: connect_seat(room_db.seat_url, timeout_s=1.0),
+        clock=clock,
+        sync_interval=0.05,
+    )
+    trainer = AppConfig(
+        storage=StoragePaths(tmp_path / "t", tmp_path / "t.db", tmp_path / "tj", tmp_path / "tp"),
+        clock=FakeClock(),
+        check_journals=False,
+    )
+    app = make_app(trainer, StartDashboard(room_db.trainer_url, seance.id))
+    async with app.run_test(size=(170, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomDashboardScreen))
+        screen = app.screen
+        assert isinstance(screen, RoomDashboardScreen)
+
+        def cells() -> dict[str, str]:
+            table = screen.query_one(DataTable)
+            if table.row_count == 0:
+                return {}
+            row = table.get_row(str(ticket.attempt_id))
+            return {key: str(cell) for (key, _label), cell in zip(COLUMNS, row, strict=True)}
+
+        await wait_until(pilot, lambda: cells().get("state") == "en attente")
+        running.log_playback(PlaybackAction(0, "play", 0.0, 1.0, 0.0, True))
+        clock.advance(30.0)
+        running.log_playback(PlaybackAction(0, "pause", 30.0, 1.0, 30.0, False))
+        words = " ".join(find_dictation(D08).reference_text().split()[:29])
+        running.session.edit(0, 0, words)  # 29 of the 145 words: 20 %
+        await wait_until(pilot, lambda: cells().get("progress") == "20 % · ♪ 00:30")
+        assert cells()["state"] == "en cours" and cells()["seat"] == "PC-12"
+        running.session.stop()
+        running.save()
+        await wait_until(pilot, lambda: "/20" in cells().get("result", ""))
+        assert cells()["state"] == "terminé"
+        assert "faute(s)" in cells()["result"] and "mots/min" not in cells()["result"]

@@ -55,7 +55,7 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
             await until(
                 pilot,
                 lambda: (
-                    [e.get("action") for e in screen.running.extra_events][-3:]
+                    [e.get("action") for e in screen.running.session.events][-3:]
                     == ["play", "pause", "skip"]
                 ),
                 "the actions in the record's events",
@@ -67,7 +67,7 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
                 lambda: "Pédale : débranchée" in screen.status.render_text().plain,
                 "the unplugged message",
             )
-            assert any(e["type"] == "pedal_problem" for e in screen.running.extra_events)
+            assert any(e["type"] == "pedal_problem" for e in screen.running.session.events)
             assert "Pédale : Pédale" not in screen.status.render_text().plain
             # Typing and hotkeys go on.
             await pilot.press("O", "escape")

@@ -445,7 +445,7 @@ async def test_no_audio_device_is_a_message_and_typing_goes_on(tmp_path: Path) -
         await pilot.press("escape")
         await pilot.pause()
         assert players.last.state is PlayerState.PLAYING
-        events = screen.running.extra_events
+        events = screen.running.session.events
     assert any(e["type"] == "audio_problem" for e in events)
 
 
@@ -476,8 +476,8 @@ async def test_device_unplugged_mid_exercise_keeps_the_text_and_recovers(tmp_pat
         screen.tick()
         assert "Lecture" in screen.status.render_text().plain
         assert screen.running.session.typed == "Objet"
-        actions = [e.get("action") for e in screen.running.extra_events]
-        problems = [e for e in screen.running.extra_events if e["type"] == "audio_problem"]
+        actions = [e.get("action") for e in screen.running.session.events]
+        problems = [e for e in screen.running.session.events if e["type"] == "audio_problem"]
     assert "device_lost" in actions and "recover" in actions
     assert problems
 
@@ -509,7 +509,7 @@ async def test_pedal_unplugged_is_a_status_message_and_comes_back(tmp_path: Path
         env.clock.advance(5.0)
         screen.tick()
         assert "Pédale rebranchée" in screen.status.render_text().plain
-        events = [e["type"] for e in screen.running.extra_events]
+        events = [e["type"] for e in screen.running.session.events]
     assert "pedal_problem" in events
     assert pedal.closed  # stopped with the screen
 
@@ -712,7 +712,7 @@ async def test_the_countdown_stands_still_while_the_output_is_lost(tmp_path: Pat
         screen.tick()
         remaining = session.remaining_s
         assert remaining is not None and before - 10.5 < remaining < before
-        [added] = [e for e in screen.running.extra_events if e["type"] == "time_added"]
+        [added] = [e for e in screen.running.session.events if e["type"] == "time_added"]
         assert added["ms"] == 900_000 and added["reason"] == "audio_output_lost"
         await pilot.press("ctrl+t")
         await pilot.pause()

@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
+from frappe import durations
 from frappe.errors import ConfigError, FrappeError
 from frappe.exercises.record import Mode
 from frappe.reports import selection
@@ -45,7 +46,7 @@ MODES: dict[str, Mode] = {"examen": "exam", "entrainement": "practice", "entraî
 def parse_day(value: str) -> date:
     """A command-line date, ISO or French (JJ/MM/AAAA); argparse's one-line error otherwise."""
     try:
-        return selection.parse_day(value)
+        return durations.parse_day(value)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

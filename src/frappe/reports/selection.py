@@ -12,23 +12,7 @@ from frappe.reports.statistics import local_day, seance_key
 from frappe.storage.store import ResultFilter, StoredResult
 from frappe.textio import slugify
 
-__all__ = ["DATE_FORMATS", "Selection", "file_slug", "parse_day", "seance_label"]
-
-DATE_FORMATS = "AAAA-MM-JJ ou JJ/MM/AAAA"
-
-
-def parse_day(value: str) -> date:
-    """A typed date, ISO (2026-11-27) or French (27/11/2026); ValueError with a one-line French
-    message otherwise."""
-    text = value.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        raise ValueError(f"date invalide : « {value} » ({DATE_FORMATS})") from None
+__all__ = ["Selection", "file_slug", "seance_label"]
 
 
 def seance_label(key: str) -> str:

@@ -23,6 +23,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from frappe.errors import FrappeError, os_problem
+from frappe.exercises.record import MODES, Mode
 from frappe.private_files import private_dir, write_private
 from frappe.reports.formatting import KIND_LABELS, MODE_LABELS, verdict
 from frappe.reports.statistics import (
@@ -201,7 +202,7 @@ def _summary_sheet(
     row = header_row + 1
     for key in order:
         rows = by_seance[key]
-        for mode in ("exam", "practice"):
+        for mode in MODES:
             in_mode = [r for r in rows if r.mode == mode]
             if not in_mode:
                 continue
@@ -403,8 +404,8 @@ def _candidate_sheet(
     sheet.set_column(2, len(CANDIDATE_HEADERS) - 1, 11)
 
     chart = workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-    blocks = {}
-    for mode in ("exam", "practice"):
+    blocks: dict[Mode, tuple[int, int]] = {}
+    for mode in MODES:
         indices = [i for i, r in enumerate(ordered, start=1) if r.mode == mode]
         if indices:
             blocks[mode] = (indices[0], indices[-1])

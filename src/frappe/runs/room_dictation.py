@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from frappe.errors import ExerciseError, FrappeError, RoomError
 from frappe.exercises.dictations import Dictation, find_dictation
@@ -121,11 +120,6 @@ class RoomRunningDictation(RunningDictation):
     sender: JournalSender | None = None
     ticket: AttemptTicket | None = None
 
-    def _keep(self, event: dict[str, Any]) -> None:
-        RunningDictation._keep(self, event)
-        if self.sender is not None:
-            self.sender.wake()
-
     def save(self, results_dir: Path | None = None) -> SavedTranscription:
         """Save locally exactly as on a lone PC, then hand in (waiting a little)."""
         journal_path = self.journal.path
@@ -157,7 +151,6 @@ def _attach(
         running.db_path,
         running.mode,
         running.dictation,
-        running.extra_events,
         sender=sender,
         ticket=ticket,
     )

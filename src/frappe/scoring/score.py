@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from frappe.scoring.align import (
@@ -292,6 +292,9 @@ class TypingMetrics:
     passed: bool
 
 
+_METRIC_FIELDS = tuple(field.name for field in fields(TypingMetrics))
+
+
 @dataclass(frozen=True, slots=True)
 class TypingScore:
     """A typing test scored under one profile.
@@ -309,7 +312,8 @@ class TypingScore:
     def metrics_dict(self) -> dict[str, object]:
         """Flat metrics for JSON/CSV output (word measures and typing metrics together)."""
         data = self.comparison.measures_dict()
-        data.update(asdict(self.metrics))
+        metrics = self.metrics  # flat fields: no need for asdict's recursive copy
+        data.update({name: getattr(metrics, name) for name in _METRIC_FIELDS})
         data["profile"] = self.profile.name
         data["speed_unit"] = self.profile.speed_unit
         data["ref_chars_reached"] = self.comparison.ref_chars_reached

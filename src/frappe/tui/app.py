@@ -61,10 +61,11 @@ from frappe.tui.screens.roster import RosterScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen
+from frappe.tui.workers import WorkerGroup
 
 if TYPE_CHECKING:
     from frappe.runs.typing import RunningTest
-    from frappe.tui.playback.controls import PlayerControls
+    from frappe.tui.playback.host import PlayerHost
     from frappe.tui.room import RoomOffer, SeatRoom
 
 __all__ = ["FrappeApp", "make_app"]
@@ -345,17 +346,16 @@ class FrappeApp(App[int]):
         saved: SavedResult | SavedTranscription,
         *,
         finished: Screen[Any] | None = None,
-        controls: PlayerControls | None = None,
-        options: DictationOptions | None = None,
+        player: PlayerHost | None = None,
     ) -> None:
         """Show a saved result: in place of the ``finished`` exercise's screen (a dictation
-        hands over its player and options for « écouter ce passage »), or on top of the
-        current screen (from the history)."""
+        hands over its player host for « écouter ce passage »), or on top of the current
+        screen (from the history)."""
         just_finished = finished is not None
         results: Screen[None]
         if isinstance(saved, SavedTranscription):
             results = DictationResultsScreen(
-                saved, self.config, controls=controls, options=options, just_finished=just_finished
+                saved, self.config, player=player, just_finished=just_finished
             )
         else:
             results = ResultsScreen(saved, self.config, just_finished=just_finished)
@@ -466,7 +466,7 @@ class FrappeApp(App[int]):
                     self.push_screen, SeanceScreen(seance, start.candidate, running)
                 )
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def on_seance_screen_start(self, message: SeanceScreen.Start) -> None:
         room = self.room
@@ -483,7 +483,7 @@ class FrappeApp(App[int]):
             if isinstance(screen, SeanceScreen):
                 self.call_from_thread(screen.joined, running)
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def on_seance_screen_go(self, message: SeanceScreen.Go) -> None:
         self._show_room_exam(message.running)
@@ -509,7 +509,7 @@ class FrappeApp(App[int]):
                 return
             self.call_from_thread(self._show_room_exam, running)
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def _room_failed(self, screen: Screen[object], error: str) -> None:
         self.notify(error, title="Salle", severity="error", timeout=15)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from frappe.runs.typing import SavedResult, TypingSpec
     from frappe.storage.journal import JournalContents
     from frappe.tui.config import DictationOptions
-    from frappe.tui.playback.controls import PlayerControls
+    from frappe.tui.playback.host import PlayerHost
 
 __all__ = ["Navigator", "OpenCandidateView", "OpenClassView", "OpenRosterImport", "navigator"]
 
@@ -84,12 +84,11 @@ class Navigator(Protocol):
         saved: SavedResult | SavedTranscription,
         *,
         finished: Screen[Any] | None = None,
-        controls: PlayerControls | None = None,
-        options: DictationOptions | None = None,
+        player: PlayerHost | None = None,
     ) -> None:
         """Show a saved result: in place of the ``finished`` exercise's screen (a dictation
-        hands over its player and options for « écouter ce passage »), or on top of the
-        current screen (from the history)."""
+        hands over its player host for « écouter ce passage »), or on top of the current
+        screen (from the history)."""
 
     def show_progress(self, candidate: str) -> None:
         """Show a trainee's progression (history of one name)."""

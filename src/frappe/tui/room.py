@@ -15,23 +15,17 @@ from dataclasses import dataclass
 
 from frappe.errors import FrappeError, RoomError
 from frappe.exercises.record import Candidate
-from frappe.runs.dictation import DICTATION_KINDS, RunningDictation
-from frappe.runs.room_dictation import (
-    RoomRunningDictation,
-    rejoin_room_dictation,
-    resume_room_dictation,
-    seance_dictation,
-    start_room_dictation,
+from frappe.runs.dictation import RunningDictation
+from frappe.runs.room_attempt import (
+    RoomRunning,
+    rejoin_attempt,
+    resume_attempt,
+    seat_recording,
+    start_attempt,
 )
 from frappe.runs.room_seat import read_ticket, ticket_path
-from frappe.runs.room_test import (
-    RoomRunningTest,
-    flush_outbox,
-    rejoin_room,
-    resume_room_attempt,
-    start_room_test,
-)
-from frappe.runs.typing import RunningTest, resume_test
+from frappe.runs.room_test import flush_outbox
+from frappe.runs.typing import RunningTest
 from frappe.settings import seat_name
 from frappe.storage.journal import unfinished_journals
 from frappe.storage.room import client
@@ -189,38 +183,23 @@ class SeatRoom:
             raise RoomError(f"plusieurs séances ouvertes ({ids}) : choisissez avec --seance")
         return seances[0]
 
-    def join(self, seance_id: str, candidate: Candidate) -> RoomRunningTest | RoomRunningDictation:
+    def join(self, seance_id: str, candidate: Candidate) -> RoomRunning:
         """Join the séance as ``candidate`` and start the exam (blocking: a worker thread).
         A dictation's recording is checked on this seat before joining: a seat that cannot
         play it leaves no attempt behind."""
         with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
             wanted = seance_id.strip().upper()
             offered = next((s for s in client.open_seances(conn) if s.id == wanted), None)
-            dictation = (
-                seance_dictation(offered.exercise_id, offered.audio_sha256)
-                if offered is not None and offered.is_dictation
-                else None
-            )
+            dictation = seat_recording(offered) if offered is not None else None
             joined = client.join_seance(conn, seance_id, candidate, seat=self.seat)
-        seance = joined.seance
-        ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, seance.id)
-        if seance.is_dictation:
-            if dictation is None:  # opened between the two calls (never in practice)
-                dictation = seance_dictation(seance.exercise_id, seance.audio_sha256)
-            return start_room_dictation(
-                seance.session_config(candidate),
-                dictation,
-                ticket,
-                self.config.storage,
-                self.connect,
-                clock=self.config.clock,
-                sync_interval=self.config.sync_interval,
-            )
-        return start_room_test(
-            seance.session_config(candidate),
+        ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, joined.seance.id)
+        return start_attempt(
+            joined.seance,
+            candidate,
             ticket,
             self.config.storage,
             self.connect,
+            dictation=dictation,
             clock=self.config.clock,
             sync_interval=self.config.sync_interval,
         )
@@ -241,22 +220,14 @@ class SeatRoom:
                 and contents.end_reason is None
                 and (who.name, who.id) == (candidate.name, candidate.id)
             ):
-                if contents.header.config.kind in DICTATION_KINDS:
-                    seance_dictation(seance.exercise_id, seance.audio_sha256)
-                    return rejoin_room_dictation(
-                        contents,
-                        self.config.storage,
-                        self.connect,
-                        clock=self.config.clock,
-                        sync_interval=self.config.sync_interval,
-                    )
-                running = resume_test(
+                return rejoin_attempt(
                     contents,
+                    seance,
                     self.config.storage,
+                    self.connect,
                     clock=self.config.clock,
                     sync_interval=self.config.sync_interval,
                 )
-                return rejoin_room(running, self.connect)
         # The candidate's PC died and the trainer released the attempt: the room's script,
         # run again on this PC, takes it over (« Reprendre sur ce poste »).
         with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
@@ -266,30 +237,20 @@ class SeatRoom:
                 return self.resume(attempt.attempt_id, seance)
         return self.join(seance.id, candidate)
 
-    def resume(
-        self, attempt_id: int, seance: client.SeanceInfo | None = None
-    ) -> RoomRunningTest | RoomRunningDictation:
+    def resume(self, attempt_id: int, seance: client.SeanceInfo | None = None) -> RoomRunning:
         """Take over a released attempt of ``seance`` (None: the one the home screen offers
         it in) on this seat (blocking: a worker thread). For a dictation, this seat's
         recording is checked before the attempt is taken over."""
         if seance is None:
             seance = next((s for s, a in self.offer.released if a.attempt_id == attempt_id), None)
-        if seance is not None and seance.is_dictation:
-            seance_dictation(seance.exercise_id, seance.audio_sha256)
+        if seance is not None:
+            seat_recording(seance)
         with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
             resumed = client.resume_attempt(conn, attempt_id, seat=self.seat)
         ticket = AttemptTicket(attempt_id, resumed.key.token, resumed.seance.id)
         try:
-            if resumed.seance.is_dictation:
-                return resume_room_dictation(
-                    list(resumed.lines),
-                    ticket,
-                    self.config.storage,
-                    self.connect,
-                    clock=self.config.clock,
-                    sync_interval=self.config.sync_interval,
-                )
-            return resume_room_attempt(
+            return resume_attempt(
+                resumed.seance,
                 list(resumed.lines),
                 ticket,
                 self.config.storage,

@@ -21,13 +21,12 @@ from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.navigation import navigator
 from frappe.tui.widgets.typing.status import format_clock
+from frappe.tui.workers import WorkerGroup
 
 if TYPE_CHECKING:
     from frappe.runs.dictation import SavedTranscription
 
 __all__ = ["UnfinishedJournalScreen", "describe_journal"]
-
-CLOSE_GROUP = "close-journal"
 
 
 def describe_journal(contents: JournalContents) -> str:
@@ -106,7 +105,7 @@ class UnfinishedJournalScreen(Screen[None]):
             answered,
         )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=CLOSE_GROUP)
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.CLOSE_JOURNAL)
     def _close_journal(
         self, contents: JournalContents
     ) -> tuple[JournalContents, SavedResult | SavedTranscription]:
@@ -114,7 +113,7 @@ class UnfinishedJournalScreen(Screen[None]):
         return contents, close_journal(contents, self.config.storage)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != CLOSE_GROUP:
+        if event.worker.group != WorkerGroup.CLOSE_JOURNAL:
             return
         if event.state is WorkerState.SUCCESS:
             result = event.worker.result

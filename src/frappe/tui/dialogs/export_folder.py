@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
 from frappe.tui.dialogs.save_elsewhere import suggested_folders
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["ExportFolderScreen", "Exported", "Writer", "export_folders"]
 
@@ -146,12 +147,12 @@ class ExportFolderScreen(ModalScreen[Exported | None]):
         self.query_one("#confirm", Button).disabled = True
         self._write(folder / self.file_name, centre)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export-write")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.EXPORT_WRITE)
     def _write(self, path: Path, centre: str | None) -> Exported:
         return Exported(self.write(path, centre or ""), centre)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "export-write":
+        if event.worker.group != WorkerGroup.EXPORT_WRITE:
             return
         if event.state is WorkerState.SUCCESS:
             written = event.worker.result

@@ -25,7 +25,6 @@ from textual.worker import Worker, WorkerState
 
 from frappe.errors import (
     RELAUNCH_EXIT_CODE,
-    AudioError,
     AudioServerHungError,
     FrappeError,
     PedalError,
@@ -39,10 +38,12 @@ from frappe.tui.dialogs.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.navigation import navigator
 from frappe.tui.playback.controls import PlayerControls
+from frappe.tui.playback.host import PlayerHost, PlayerOutcome
 from frappe.tui.playback.hotkeys import hotkey_bindings
 from frappe.tui.playback.pedal import PEDAL_RETRY_S, PedalPort
 from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.status import DictationStatus
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["DictationScreen"]
 
@@ -87,13 +88,21 @@ class DictationScreen(Screen[None]):
         session = running.session
         self.editor = DocumentEditor(dead_keys=session.config.dead_keys, id="dictation-editor")
         self.status = DictationStatus(id="dictation-status")
-        self.controls: PlayerControls | None = None
+        dictation = running.dictation
+        self.player = PlayerHost(
+            self.options.players(),
+            dictation.audio if dictation is not None else None,
+            on_action=self._report_action,
+            prepare=self._go_to_resume_point,
+            missing=f"« {session.config.exercise_id} » n'est plus dans le corpus : "
+            "pas d'enregistrement",
+        )
+        self._player_handed_over = False  # to the results screen, which closes it
         self.pedal: PedalPort | None = None
         self.saved: SavedTranscription | None = None
         self._saving = False
         self._save_to: Path | None = None  # another folder, chosen after a failed save
         self._save_problem: str | None = None  # why the last save failed, dialog dismissed
-        self._loading = False
         self._device_lost_noted = False
         self._pedal_missing = False
         self._pedal_tried = 0.0
@@ -103,6 +112,11 @@ class DictationScreen(Screen[None]):
         self._outage_checked = 0.0
         # The sound server restarted under an open stream: only a new process plays again.
         self._relaunch_needed = False
+
+    @property
+    def controls(self) -> PlayerControls | None:
+        """The player's controls, once the recording is loaded."""
+        return self.player.controls
 
     @property
     def session_running(self) -> bool:
@@ -159,9 +173,8 @@ class DictationScreen(Screen[None]):
         self._start_pedal()
 
     def on_unmount(self) -> None:
-        if self.controls is not None:
-            self._close_player(self.controls.player)
-            self.controls = None
+        if not self._player_handed_over:
+            self.player.close()
         self._stop_pedal()
         # Left without a result: the journal stays to resume — unless nothing was done (opened
         # by mistake), then it goes, and no « interrompu » result will follow.
@@ -172,49 +185,23 @@ class DictationScreen(Screen[None]):
 
     def load_audio(self) -> None:
         """Create the player and load the recording (in a worker)."""
-        if self._loading or self._saving:
+        if self.player.loading or self._saving:
             return
-        self._loading = True
         self.status.show_player(None, "Chargement de l'audio…")
-        self._load_player()
+        self.player.load(self)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-load")
-    def _load_player(self) -> PlayerPort:
-        dictation = self.running.dictation
-        if dictation is None:
-            raise AudioError(
-                f"« {self.running.session.config.exercise_id} » n'est plus dans le corpus : "
-                "pas d'enregistrement"
-            )
-        player = self.options.players()(self._report_action)
-        try:
-            player.load(dictation.audio)
-            resumed_at = last_playback(self.running.session.events)
-            if resumed_at is not None:
-                position, speed = resumed_at
-                player.seek(position)
-                if speed != player.speed:
-                    player.set_speed(speed)
-        except BaseException:
-            self._close_player(player)
-            raise
-        return player
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-recover")
-    def _recover_player(self, controls: PlayerControls) -> None:
-        controls.player.recover()
-        controls.player.play()
+    def _go_to_resume_point(self, player: PlayerPort) -> None:
+        """Back to where a resumed dictation was listened to (the loading worker's thread)."""
+        resumed_at = last_playback(self.running.session.events)
+        if resumed_at is not None:
+            position, speed = resumed_at
+            player.seek(position)
+            if speed != player.speed:
+                player.set_speed(speed)
 
     def _report_action(self, action: PlaybackAction) -> None:
         """The player's ``on_action`` callback (any thread)."""
         self.post_message(self.PlayerReported(action))
-
-    @staticmethod
-    def _close_player(player: PlayerPort) -> None:
-        try:
-            player.close()
-        except Exception:
-            return
 
     def on_dictation_screen_player_reported(self, message: PlayerReported) -> None:
         message.stop()
@@ -248,17 +235,17 @@ class DictationScreen(Screen[None]):
             return
         controls = self.controls
         if controls is None:
-            if action == "play_pause" and not self._loading:
+            if action == "play_pause" and not self.player.loading:
                 self.status.show_notice("Nouvel essai de l'audio…")
                 self.load_audio()
-            elif not self._loading:
+            elif not self.player.loading:
                 self.status.show_notice(_NO_AUDIO, "warning")
             return
         try:
             if controls.device_lost:
                 if action == "play_pause":
                     self.status.show_notice("Reconnexion de la sortie audio…")
-                    self._recover_player(controls)
+                    self.player.recover(self)
                 else:
                     self.status.show_notice(_DEVICE_LOST, "error")
                 return
@@ -380,7 +367,7 @@ class DictationScreen(Screen[None]):
         """No sound can be played: the output was lost, or no player could be made."""
         controls = self.controls
         if controls is None:
-            return not self._loading and self.status.player is None
+            return not self.player.loading and self.status.player is None
         try:
             return controls.device_lost
         except Exception:
@@ -525,16 +512,15 @@ class DictationScreen(Screen[None]):
         self._end_outage(self.config.clock())
         self._saving = True
         self.editor.read_only = True
-        if self.controls is not None:
-            with contextlib.suppress(FrappeError):
-                self.controls.pause()
+        with contextlib.suppress(FrappeError):
+            self.player.pause()
         self._stop_pedal()
         session = self.running.session
         self.status.show_time(session.remaining_s, session.elapsed_s, True)
         self.status.show_notice("Enregistrement…")
         self._save()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SAVE)
     def _save(self) -> SavedTranscription:
         return self.running.save(self._save_to)
 
@@ -558,28 +544,28 @@ class DictationScreen(Screen[None]):
         self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if group == "audio-load":
-            self._loaded(event)
-        elif group == "audio-recover":
-            if event.state is WorkerState.SUCCESS:
-                self.status.show_notice("Sortie audio rétablie")
-                self.tick()
-            elif isinstance(event.worker.error, AudioServerHungError):
-                self._offer_relaunch(event.worker.error)
-            elif event.state is WorkerState.ERROR and event.worker.error is not None:
-                self._audio_problem(event.worker.error)
-        elif group == "save":
+        if event.worker.group == WorkerGroup.SAVE:
             self._saved(event)
+            return
+        outcome = self.player.worker_changed(event, self)
+        if outcome is None:
+            return
+        if outcome.kind == "recovered":
+            self.status.show_notice("Sortie audio rétablie")
+            self.tick()
+        elif outcome.kind == "recover_failed":
+            if isinstance(outcome.error, AudioServerHungError):
+                self._offer_relaunch(outcome.error)
+            elif outcome.error is not None:
+                self._audio_problem(outcome.error)
+        else:
+            self._loaded(outcome)
 
-    def _loaded(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.SUCCESS:
-            self._loading = False
-            player = event.worker.result
-            if self._saving or not self.is_mounted:
-                self._close_player(player)  # type: ignore[arg-type]
+    def _loaded(self, outcome: PlayerOutcome) -> None:
+        if outcome.kind == "loaded":
+            if self._saving:
+                self.player.close()
                 return
-            self.controls = PlayerControls(player)  # type: ignore[arg-type]
             if self.running.session.state is SessionState.RESUMED:
                 self.status.show_notice(
                     self._resumed_notice(
@@ -592,9 +578,8 @@ class DictationScreen(Screen[None]):
                 )
             self._start_pedal()
             self.tick()
-        elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            self._loading = False
-            error = event.worker.error
+        else:
+            error = outcome.error
             if isinstance(error, AudioServerHungError):
                 self.status.show_player(None, "Serveur audio à relancer")
                 self._offer_relaunch(error)
@@ -610,10 +595,8 @@ class DictationScreen(Screen[None]):
             saved = event.worker.result
             assert isinstance(saved, SavedTranscription)
             self.saved = saved
-            controls, self.controls = self.controls, None  # the results screen plays passages
-            navigator(self).show_results(
-                saved, finished=self, controls=controls, options=self.options
-            )
+            self._player_handed_over = True  # the results screen plays passages with it
+            navigator(self).show_results(saved, finished=self, player=self.player.hand_over())
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")
             if isinstance(event.worker.error, FrappeError):

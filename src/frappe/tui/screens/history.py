@@ -21,6 +21,7 @@ from frappe.storage.history import HistoryEntry, open_history
 from frappe.textio import plain_text
 from frappe.tui.config import AppConfig
 from frappe.tui.navigation import navigator
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["END_NAMES", "KIND_NAMES", "HistoryScreen", "entry_cells"]
 
@@ -152,7 +153,7 @@ class HistoryScreen(Screen[None]):
         if entry is not None:
             self._open(Path(entry.result_path), entry.mode)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.OPEN_RESULT)
     def _open(self, path: Path, mode: Mode) -> SavedResult | SavedTranscription:
         verified = read_verified_record(path)
         record = verified.record
@@ -165,7 +166,7 @@ class HistoryScreen(Screen[None]):
         return SavedResult(record, typing_score(record), path, mode)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "open":
+        if event.worker.group != WorkerGroup.OPEN_RESULT:
             return
         if event.state is WorkerState.SUCCESS:
             saved = event.worker.result

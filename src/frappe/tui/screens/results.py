@@ -26,6 +26,7 @@ from frappe.tui.results_keys import (
     notify_history_error,
 )
 from frappe.tui.widgets.results.panels import ErrorList, MetricsPanel, TypedTextPanel
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["ResultsScreen"]
 
@@ -86,14 +87,14 @@ class ResultsScreen(Screen[None]):
     def action_export(self) -> None:
         self._export()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.EXPORT)
     def _export(self) -> str:
         output = self.saved.path.with_suffix(".md")
         write_report(self.saved.record, self.saved.score, output, self.saved.path)
         return str(output)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "export":
+        if event.worker.group != WorkerGroup.EXPORT:
             return
         if event.state is WorkerState.SUCCESS:
             self.notify(f"Rapport écrit : {event.worker.result}", title="Rapport")

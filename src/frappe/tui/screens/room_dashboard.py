@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 from frappe.errors import FrappeError
 from frappe.runs.room_monitor import MonitorSnapshot, RoomMonitor, SeatView
 from frappe.storage.room.seat_link import describe_seance
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["COLUMNS", "RoomDashboardScreen", "view_cells"]
 
@@ -142,7 +143,10 @@ class RoomDashboardScreen(Screen[None]):
             return
         attempt_id = int(row_key.value)
         self.run_worker(
-            lambda: self._release(attempt_id), thread=True, group="release", exit_on_error=False
+            lambda: self._release(attempt_id),
+            thread=True,
+            group=WorkerGroup.RELEASE,
+            exit_on_error=False,
         )
 
     def _release(self, attempt_id: int) -> None:
@@ -173,7 +177,9 @@ class RoomDashboardScreen(Screen[None]):
             )
             return
         self._close_asked_at = -1e9
-        self.run_worker(self._close, thread=True, group="close", exit_on_error=False)
+        self.run_worker(
+            self._close, thread=True, group=WorkerGroup.CLOSE_SEANCE, exit_on_error=False
+        )
 
     def _close(self) -> None:
         try:

@@ -19,10 +19,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from frappe.durations import parse_day
 from frappe.errors import ConfigError
 from frappe.exercises.record import Mode
 from frappe.reports.formatting import MODE_LABELS, fr_date, fr_number, fr_percent, verdict
-from frappe.reports.selection import Selection, file_slug, parse_day, seance_label
+from frappe.reports.selection import Selection, file_slug, seance_label
 from frappe.reports.statistics import (
     ERROR_CLASS_NAMES,
     CandidateView,
@@ -42,6 +43,7 @@ from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.export_folder import Exported, ExportFolderScreen, Writer
 from frappe.tui.navigation import OpenCandidateView, OpenRosterImport
 from frappe.tui.widgets.history.chart import ChartPoint, DatedProgressChart
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["CandidateScreen", "ClassScreen", "exports_dir"]
 
@@ -142,7 +144,7 @@ class ClassScreen(Screen[None]):
         """Read groups and results again (in a worker)."""
         self._load(self.group_name)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="suivi-load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SUIVI_LOAD)
     def _load(self, wanted: str | None) -> _ClassData:
         with open_history(self.config.storage.db_path) as store:
             groups = store.groups()
@@ -157,7 +159,7 @@ class ClassScreen(Screen[None]):
         return _ClassData(groups, group, results, proposals)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "suivi-load":
+        if event.worker.group != WorkerGroup.SUIVI_LOAD:
             return
         if event.state is WorkerState.SUCCESS:
             data = event.worker.result
@@ -244,7 +246,7 @@ class ClassScreen(Screen[None]):
     def _load_all(self) -> None:
         self._load_everything()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="suivi-load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SUIVI_LOAD)
     def _load_everything(self) -> _ClassData:
         with open_history(self.config.storage.db_path) as store:
             return _ClassData(store.groups(), None, store.results())
@@ -430,7 +432,7 @@ class CandidateScreen(Screen[None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="candidate-load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.CANDIDATE_LOAD)
     def _load(self) -> _CandidateData:
         with open_history(self.config.storage.db_path) as store:
             query = self.query_text.strip()
@@ -489,7 +491,7 @@ class CandidateScreen(Screen[None]):
             self.notify(f"Attestation écrite : {exported.path}", title="Attestation")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "candidate-load":
+        if event.worker.group != WorkerGroup.CANDIDATE_LOAD:
             return
         if event.state is WorkerState.SUCCESS:
             data = event.worker.result

@@ -57,6 +57,7 @@ from frappe.runs.authoring import (
 )
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.navigation import navigator
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["GenerationScreen", "ModelCache", "NewRecordingScreen", "TrainerScreen"]
 
@@ -154,7 +155,7 @@ class GenerationScreen(ModalScreen[bool]):
     def _status(self, text: str | Text) -> None:
         self.query_one("#generation-status", Static).update(text)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="asr-draft")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.ASR_DRAFT)
     def _generate(self) -> GeneratedDraft:
         worker = get_current_worker()
 
@@ -197,7 +198,7 @@ class GenerationScreen(ModalScreen[bool]):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "asr-draft":
+        if event.worker.group != WorkerGroup.ASR_DRAFT:
             return
         event.stop()
         if event.state is WorkerState.SUCCESS:

@@ -24,6 +24,7 @@ from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.navigation import navigator
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["TypingScreen"]
 
@@ -180,7 +181,7 @@ class TypingScreen(Screen[None]):
         )
         self._save()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SAVE)
     def _save(self) -> SavedResult:
         return self.running.save(self._save_to)
 
@@ -202,7 +203,7 @@ class TypingScreen(Screen[None]):
         self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "save":
+        if event.worker.group != WorkerGroup.SAVE:
             return
         if event.state is WorkerState.SUCCESS:
             saved = event.worker.result
