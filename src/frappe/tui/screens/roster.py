@@ -23,8 +23,13 @@ from frappe.storage.history import open_history
 from frappe.storage.roster import MergeProposal
 from frappe.storage.store import Group
 from frappe.tui.config import AppConfig
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["RosterScreen"]
+
+_ROSTER_GROUPS = frozenset(
+    (WorkerGroup.ROSTER_READ, WorkerGroup.ROSTER_SAVE, WorkerGroup.ROSTER_ATTACH)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +115,7 @@ class RosterScreen(Screen[None]):
             return
         self._read(Path(raw).expanduser(), name)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roster-read")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.ROSTER_READ)
     def _read(self, path: Path, name: str) -> RosterImport:
         with open_history(self.config.storage.db_path) as store:
             return prepare_import(store, path, name)
@@ -150,7 +155,7 @@ class RosterScreen(Screen[None]):
         self.query_one("#roster-save", Button).disabled = True
         self._save(self.prepared)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roster-save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.ROSTER_SAVE)
     def _save(self, prepared: RosterImport) -> _Saved:
         with open_history(self.config.storage.db_path) as store:
             return _Saved(prepared.group, save_import(store, prepared))
@@ -188,7 +193,7 @@ class RosterScreen(Screen[None]):
             return  # a preview row: nothing to do
         self._attach_name(self.group, self.proposals[event.cursor_row])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roster-attach")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.ROSTER_ATTACH)
     def _attach_name(self, group: Group, proposal: MergeProposal) -> _Attached:
         with open_history(self.config.storage.db_path) as store:
             updated = attach_name(store, group, proposal.result_name, proposal.member.name)
@@ -210,13 +215,13 @@ class RosterScreen(Screen[None]):
     # Workers -----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if not (event.worker.group or "").startswith("roster-"):
+        if event.worker.group not in _ROSTER_GROUPS:
             return
         if event.state is WorkerState.ERROR:
             error = event.worker.error
             message = str(error) if isinstance(error, FrappeError) else f"erreur : {error}"
             self._status(f"⚠ {message}")
-            if event.worker.group == "roster-save" and self.prepared is not None:
+            if event.worker.group == WorkerGroup.ROSTER_SAVE and self.prepared is not None:
                 self.query_one("#roster-save", Button).disabled = False
             return
         if event.state is not WorkerState.SUCCESS:
