@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import random
 from pathlib import Path
 
 from hypothesis import given
@@ -16,7 +17,14 @@ from hypothesis import strategies as st
 
 from conftest import RecordFactory
 from frappe.reports.batch_results import _json_text, entries_json_text, entry_json_text
-from frappe.runs.batch_scoring import BatchSettings, score_inputs, score_inputs_as, score_one
+from frappe.runs.batch_scoring import (
+    BatchSettings,
+    _path_order,
+    expand_inputs,
+    score_inputs,
+    score_inputs_as,
+    score_one,
+)
 from frappe.scoring.keystrokes import Keystroke
 from frappe.storage.files import write_record
 
@@ -139,3 +147,37 @@ def test_a_batch_gives_the_entries_of_file_by_file_scoring(
 
 def _fields(record: object) -> dict[str, object]:
     return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]
+
+
+def test_inputs_keep_the_order_of_sorted_paths(tmp_path: Path) -> None:
+    """``expand_inputs`` sorts a folder's files with a key (fast): the order of ``sorted``."""
+    rng = random.Random(1)
+    names = ["a", "a-b", "a b", "A", "é", "b", "-", "_", "0", "a.b"]
+    for _ in range(300):
+        paths = [Path(*(rng.choice(names) for _ in range(rng.randint(1, 3)))) for _ in range(12)]
+        assert sorted(paths) == sorted(paths, key=_path_order)
+    for relative in ("a/b.json", "a-b/c.json", "a b.json", "A/z.json", "a.json"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("{}")
+    found = expand_inputs([str(tmp_path)], (".json",))
+    assert found == sorted(tmp_path.rglob("*.json"))
+
+
+def test_folder_inputs_are_the_files_rglob_finds(tmp_path: Path) -> None:
+    """Folders are read from their directory entries (no stat per file): the same files as
+    ``rglob`` + ``is_file`` + suffix, links to files kept, links to folders not followed."""
+    for relative in (
+        "a.json", "b.JSON", ".json", "c.", "d..json", ".hidden.json", "x/y/z.json",
+        "x/y/w.txt", "x/.h/q.json", "e.json.bak", "f",
+    ):  # fmt: skip
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("{}")
+    (tmp_path / "link.json").symlink_to(tmp_path / "a.json")
+    (tmp_path / "folder-link").symlink_to(tmp_path / "x")
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "missing.json")
+    (tmp_path / "folder.json").mkdir()
+    for suffixes in ((".json",), (".txt",)):
+        expected = sorted(
+            p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+        )
+        assert expand_inputs([str(tmp_path)], suffixes) == expected

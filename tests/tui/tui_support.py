@@ -17,7 +17,7 @@ from typing import Any, ParamSpec
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from frappe.exercises.record import Candidate
+from frappe.exercises.record import Candidate, Mode
 from frappe.exercises.texts import Text
 from frappe.runs.common import StoragePaths
 from frappe.runs.typing import TypingSpec
@@ -95,7 +95,7 @@ def exam_spec(
     duration_s: float | None = 60.0,
     backspace: bool = True,
     live_feedback: bool = False,
-    mode: str = "exam",
+    mode: Mode = "exam",
 ) -> TypingSpec:
     return TypingSpec(
         candidate=Candidate("Martin Claire", "C-42"),

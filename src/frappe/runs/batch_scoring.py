@@ -250,6 +250,35 @@ def output_files(output: str | None) -> set[FileId]:
     return found
 
 
+def _files_under(folder: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
+    """What ``p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in suffixes``
+    finds (symbolic links to files kept, to folders not followed), from the directory entries'
+    own types: no stat per file."""
+    try:
+        entries = list(os.scandir(folder))
+    except PermissionError:
+        return
+    for entry in entries:
+        try:
+            is_file = entry.is_file()
+            is_dir = not is_file and entry.is_dir() and not entry.is_symlink()
+        except OSError:
+            continue
+        if is_file:
+            name = entry.name
+            dot = name.rfind(".")
+            if 0 < dot < len(name) - 1 and name[dot:].lower() in suffixes:
+                yield folder / name
+        elif is_dir:
+            yield from _files_under(folder / entry.name, suffixes)
+
+
+def _path_order(path: Path) -> tuple[str, ...]:
+    """The order of ``sorted(paths)`` as a key: on POSIX paths compare by their parts; a key
+    spares the 20,000 Python-level comparisons of 2,000 paths (a tenth of a second)."""
+    return path.parts
+
+
 def expand_inputs(
     paths: Sequence[str], suffixes: tuple[str, ...], exclude: set[FileId] | None = None
 ) -> list[Path]:
@@ -262,9 +291,7 @@ def expand_inputs(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
-            )
+            files.extend(sorted(_files_under(path, suffixes), key=_path_order))
         else:
             files.append(path)
     if exclude:
