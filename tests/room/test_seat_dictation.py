@@ -171,10 +171,11 @@ def official_result(room_db: RoomDatabase, seance_id: str, name: str) -> officia
 
 
 def local_metrics(results: DictationResultsScreen) -> dict[str, object]:
-    """The seat's own score of the dictation, as the official one is stored (JSON)."""
-    saved = results.saved
-    flat = (saved.correction or saved.score).metrics_dict()
-    loaded: dict[str, object] = json.loads(json.dumps(flat))
+    """The seat's own score of the dictation as its result file keeps it (figures and faults
+    one by one), less the listening statistics, which only the seat can measure."""
+    score = dict(results.saved.record.score or {})
+    score.pop("listening")
+    loaded: dict[str, object] = json.loads(json.dumps(score))
     return loaded
 
 

@@ -25,6 +25,7 @@ from frappe.settings import load_settings, save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.store import Group, RosterMember
 from frappe.tui.dialogs.export_folder import ExportFolderScreen
+from frappe.tui.navigation import OpenCandidateView
 from frappe.tui.screens.roster import RosterScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.widgets.history.chart import DatedProgressChart
@@ -419,3 +420,36 @@ async def test_roster_import_in_the_app(
         assert isinstance(app.screen, ClassScreen)
         groups = app.screen.query_one("#suivi-group", Select)
         assert "Promo B" in [v for _label, v in groups._options]
+
+
+@asynctest
+async def test_candidate_without_speed_charts_the_mark(
+    env: TuiEnv, make_record: Callable[..., ResultRecord], tmp_path: Path
+) -> None:
+    # Dictations have no speed: the left axis showed nothing; it shows the mark /20.
+    with open_history(env.storage.db_path) as history:
+        for week in range(3):
+            started = datetime(2026, 11, 2 + 7 * week, 9, tzinfo=UTC)
+            record = replace(
+                make_record(),
+                candidate=Candidate("Roux Inès", "C-9"),
+                started_at=started,
+                ended_at=started + timedelta(minutes=10),
+            )
+            metrics = {"mark_20": 11.0 + week, "accuracy": 0.9, "faults": 3.0 - week}
+            history.add(record, metrics, tmp_path / f"d{week}.json")
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(OpenCandidateView("C-9"))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CandidateScreen)
+        chart = screen.query_one(DatedProgressChart)
+        assert chart.points_shown == 3 and chart.measure_shown == "note"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("enter")  # Martin Claire: typing results, speed on the left axis
+        await settle(pilot)
+        assert app.screen.query_one(DatedProgressChart).measure_shown == "vitesse"

@@ -513,13 +513,24 @@ class CandidateScreen(Screen[None]):
             f"({len(points)} résultat{'s' if len(points) > 1 else ''})"
         )
         targets: Targets = view.targets
-        self.query_one(DatedProgressChart).show_points(
-            [ChartPoint(p.started_at, p.speed, p.accuracy) for p in points],
-            unit=view.speed_unit,
-            title="Examens" if self.mode == "exam" else "Entraînement",
-            speed_target=targets.speed,
-            accuracy_target=targets.accuracy,
-        )
+        title = "Examens" if self.mode == "exam" else "Entraînement"
+        chart = self.query_one(DatedProgressChart)
+        if points and all(p.speed is None for p in points):  # dictations: the mark instead
+            chart.show_points(
+                [ChartPoint(p.started_at, p.mark_20, p.accuracy) for p in points],
+                unit="/20",
+                title=title,
+                accuracy_target=targets.accuracy,
+                measure="note",
+            )
+        else:
+            chart.show_points(
+                [ChartPoint(p.started_at, p.speed, p.accuracy) for p in points],
+                unit=view.speed_unit,
+                title=title,
+                speed_target=targets.speed,
+                accuracy_target=targets.accuracy,
+            )
         lines = []
         if points:
             last = points[-1]
