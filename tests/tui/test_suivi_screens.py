@@ -25,7 +25,7 @@ from frappe.settings import load_settings, save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.store import Group, RosterMember
 from frappe.tui.dialogs.export_folder import ExportFolderScreen
-from frappe.tui.navigation import OpenCandidateView
+from frappe.tui.navigation import OpenCandidateView, OpenClassView
 from frappe.tui.screens.roster import RosterScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.widgets.history.chart import DatedProgressChart
@@ -438,8 +438,16 @@ async def test_candidate_without_speed_charts_the_mark(
             )
             metrics = {"mark_20": 11.0 + week, "accuracy": 0.9, "faults": 3.0 - week}
             history.add(record, metrics, tmp_path / f"d{week}.json")
+        history.save_group(Group("Promo D", members=(RosterMember("Roux Inès", "C-9"),)))
     app = env.app()
     async with app.run_test(size=SIZE) as pilot:
+        # The class summary gives the faults (the last result: 1,0) instead of an empty speed.
+        app.post_message(OpenClassView("Promo D"))
+        await settle(pilot)
+        summary = str(app.screen.query_one("#suivi-summary", Static).render())
+        assert "Fautes : moy. 1,0" in summary and "Vitesse" not in summary
+        await pilot.press("escape")
+        await settle(pilot)
         app.post_message(OpenCandidateView("C-9"))
         await settle(pilot)
         screen = app.screen

@@ -375,13 +375,15 @@ def _cell(text: str, column: ClassColumn, style: str) -> Text:
 
 
 def _summary_text(view: ClassView) -> str:
+    measure, unit = (view.speed, f"Vitesse ({view.speed_unit})")
+    if not view.speed.count:  # dictations have no speed: their faults instead
+        measure, unit = (view.faults, "Fautes")
     lines = [
         f"Présents {len(view.present)}/{len(view.rows)} — réussite "
         f"{fr_percent(view.pass_rate, 0)} ({view.passed}/{view.graded}) — erreurs critiques "
         f"{view.critical_errors}",
-        f"Vitesse ({view.speed_unit}) : moy. {fr_number(view.speed.mean)}, méd. "
-        f"{fr_number(view.speed.median)}, min {fr_number(view.speed.minimum)}, max "
-        f"{fr_number(view.speed.maximum)}",
+        f"{unit} : moy. {fr_number(measure.mean)}, méd. {fr_number(measure.median)}, "
+        f"min {fr_number(measure.minimum)}, max {fr_number(measure.maximum)}",
         f"Note /20 : moy. {fr_number(view.mark.mean)}, méd. {fr_number(view.mark.median)}, "
         f"min {fr_number(view.mark.minimum)}, max {fr_number(view.mark.maximum)}",
     ]
