@@ -600,3 +600,29 @@ def test_dictation_workbook_charts_faults_and_marks(tmp_path: Path) -> None:
     # The mark, the accuracy and its target; no speed target line without a speed.
     assert values == ["$G$2:$G$3", "$F$2:$F$3", "$O$2:$O$3"]
     assert (progress.y_axis.scaling.min, progress.y_axis.scaling.max) == (0, 20)
+
+
+def test_dictation_pdfs_give_faults_not_an_empty_speed(tmp_path: Path) -> None:
+    people = ("Martin Claire", "Durand Paul")
+    results = [
+        stored(
+            name,
+            hour=9 + index,
+            kind="dictation",
+            exercise="d01-crh",
+            speed=None,
+            mark=12.5 + index,
+            faults=1.5 + index,
+            critical_errors=index,
+            passed=index == 0,
+        )
+        for index, name in enumerate(people)
+    ]
+    pv = exports.write_proces_verbal(results, tmp_path / "pv.pdf", centre="IFSanté Nord")
+    text = _pdf_text(pv)
+    assert "fautes en moyenne 2,0 (médiane 2,0)" in text and "vitesse moyenne" not in text
+    attestation = exports.write_attestation(results[1:], tmp_path / "att.pdf")
+    text = _pdf_text(attestation)
+    assert "2,5 faute(s), 1 crit." in text and "mots/min" not in text
+    assert "non validé" in text
+    _render_png(attestation, tmp_path)
