@@ -436,7 +436,12 @@ async def test_candidate_without_speed_charts_the_mark(
                 started_at=started,
                 ended_at=started + timedelta(minutes=10),
             )
-            metrics = {"mark_20": 11.0 + week, "accuracy": 0.9, "faults": 3.0 - week}
+            metrics = {
+                "mark_20": 11.0 + week,
+                "accuracy": 0.9,
+                "faults": 3.0 - week,
+                "critical_errors": 2 - week,
+            }
             history.add(record, metrics, tmp_path / f"d{week}.json")
         history.save_group(Group("Promo D", members=(RosterMember("Roux Inès", "C-9"),)))
     app = env.app()
@@ -454,6 +459,8 @@ async def test_candidate_without_speed_charts_the_mark(
         assert isinstance(screen, CandidateScreen)
         chart = screen.query_one(DatedProgressChart)
         assert chart.points_shown == 3 and chart.measure_shown == "note"
+        details = str(screen.query_one("#candidate-details", Static).render())
+        assert "note 13,0/20, fautes 1,0" in details and "erreurs critiques 0" in details
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("s")

@@ -540,6 +540,11 @@ class CandidateScreen(Screen[None]):
                 f"Dernier : {fr_date(last.started_at)}, note {fr_number(last.mark_20)}/20, "
                 f"fautes {fr_number(last.faults)}, {verdict(last.passed, last.kind)}"
                 + (
+                    f", erreurs critiques {last.critical_errors}"
+                    if last.critical_errors is not None
+                    else ""
+                )
+                + (
                     f", écoute ×{fr_number(last.listening_ratio)}"
                     if last.listening_ratio is not None
                     else ""
