@@ -23,6 +23,7 @@ from pypdf import PdfReader
 from frappe.cli.main import main
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
+from frappe.reports import exports
 from frappe.reports.xlsx import (
     CANDIDATE_HEADERS,
     DECIMAL_FORMAT,
@@ -31,6 +32,8 @@ from frappe.reports.xlsx import (
 )
 from frappe.settings import save_centre_name
 from frappe.storage.history import open_history
+from frappe.storage.store import Group, RosterMember
+from suivi_support import stored
 
 RecordFactory = Callable[..., ResultRecord]
 
@@ -557,3 +560,69 @@ def test_suivi_on_the_room_server(
         == 0
     )
     assert "S S-7" in openpyxl.load_workbook(path).sheetnames
+
+
+def test_dictation_workbook_charts_faults_and_marks(tmp_path: Path) -> None:
+    # Dictations have no speed: LibreOffice drew empty speed columns and lines. Their charts
+    # show the faults (séance) and the mark (candidate) instead; values with a decimal comma.
+    people = ("Martin Claire", "Durand Paul")
+    results = [
+        stored(
+            name,
+            day=20 + day,
+            hour=9 + index,
+            kind="dictation",
+            exercise="d01-crh",
+            speed=None,
+            mark=12.5 + index - day,
+            faults=1.5 * index + day,
+            passed=index == 0,
+            listening_ratio=1.25,
+        )
+        for day in range(2)
+        for index, name in enumerate(people)
+    ]
+    group = Group(
+        "Promo D", speed_target=30.0, accuracy_target=0.9, members=tuple(map(RosterMember, people))
+    )
+    path = exports.write_workbook(results, tmp_path / "d.xlsx", group=group)
+    workbook = openpyxl.load_workbook(path)
+    seance = workbook[next(n for n in workbook.sheetnames if n.startswith("S 20-11"))]
+    (chart,) = seance._charts
+    columns, marks = chart._charts
+    assert [s.val.numRef.f.split("!")[1] for s in columns.series] == ["$H$2:$H$3"]  # Fautes
+    assert columns.y_axis.numFmt.formatCode == DECIMAL_FORMAT
+    assert [s.val.numRef.f.split("!")[1] for s in marks.series] == ["$K$2:$K$3"]  # Note /20
+    claire = workbook["Martin Claire"]
+    (progress,) = claire._charts
+    series = _all_series(progress)
+    values = [s.yVal.numRef.f.split("!")[1] for s in series]
+    # The mark, the accuracy and its target; no speed target line without a speed.
+    assert values == ["$G$2:$G$3", "$F$2:$F$3", "$O$2:$O$3"]
+    assert (progress.y_axis.scaling.min, progress.y_axis.scaling.max) == (0, 20)
+
+
+def test_dictation_pdfs_give_faults_not_an_empty_speed(tmp_path: Path) -> None:
+    people = ("Martin Claire", "Durand Paul")
+    results = [
+        stored(
+            name,
+            hour=9 + index,
+            kind="dictation",
+            exercise="d01-crh",
+            speed=None,
+            mark=12.5 + index,
+            faults=1.5 + index,
+            critical_errors=index,
+            passed=index == 0,
+        )
+        for index, name in enumerate(people)
+    ]
+    pv = exports.write_proces_verbal(results, tmp_path / "pv.pdf", centre="IFSanté Nord")
+    text = _pdf_text(pv)
+    assert "fautes en moyenne 2,0 (médiane 2,0)" in text and "vitesse moyenne" not in text
+    attestation = exports.write_attestation(results[1:], tmp_path / "att.pdf")
+    text = _pdf_text(attestation)
+    assert "2,5 faute(s), 1 crit." in text and "mots/min" not in text
+    assert "non validé" in text
+    _render_png(attestation, tmp_path)

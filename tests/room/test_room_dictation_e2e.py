@@ -112,9 +112,10 @@ def test_a_dictation_seance_survives_a_dead_pc(room: Room, tmux: Tmux, tmp_path:
 
     # Seat D: the same script takes the released attempt over, with the text and the time.
     tmux.start("d", env_d, take, width=140)
-    screen = tmux.wait_for("d", "Dictée reprise")
-    assert "Je soussigné" in screen
-    assert f"Reste {format_clock(expected.remaining_s)}" in screen
+    # Each waited for on its own: a capture can catch the terminal halfway through a frame.
+    tmux.wait_for("d", "Dictée reprise")
+    tmux.wait_for("d", "Je soussigné")
+    tmux.wait_for("d", f"Reste {format_clock(expected.remaining_s)}")
     tmux.keys("d", "End")
     tmux.type("d", ", docteur")
     tmux.wait_for("d", "Je soussigné, docteur")
@@ -133,8 +134,8 @@ def test_a_dictation_seance_survives_a_dead_pc(room: Room, tmux: Tmux, tmp_path:
     assert row["typed"] == "Je soussigné, docteur" and row["candidate"]["name"] == "Bravo Bruno"
     [local] = (tmp_path / "d" / "data" / "results").glob("*.json")
     seat_score = json.loads(local.read_text("utf-8"))["score"]
-    for key in ("faults", "mark_20", "wer", "cer", "critical_errors", "passed", "profile"):
-        assert row["metrics"][key] == seat_score[key], key
+    seat_score.pop("listening")  # only the seat measures how the recording was heard
+    assert row["metrics"] == seat_score  # the official figures and faults are the seat's
     # Nothing lost, nothing doubled: B's lines, then D's (whose header names its folders).
     lines_d, _ = central(room, attempt.attempt_id, tmp_path / "d.jsonl")
     assert lines_d[: len(lines_b)] == lines_b

@@ -20,26 +20,33 @@ from pathlib import Path
 import psycopg
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, OptionList
+from textual.widgets import Button, DataTable, Input, OptionList
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from test_dictation_screen import Players
 from tui_support import FakeClock, asynctest
 
 from frappe.exercises.dictations import find_dictation
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
 from frappe.runs.dictation import DictationSpec
-from frappe.runs.room_dictation import RoomRunningDictation, audio_fingerprint
+from frappe.runs.room_dictation import (
+    RoomRunningDictation,
+    audio_fingerprint,
+    start_room_dictation,
+)
 from frappe.runs.room_monitor import AttemptTracker
 from frappe.storage.journal import JournalContents, read_journal
 from frappe.storage.room import client, official
+from frappe.storage.room.seat_link import AttemptTicket, connect_seat
 from frappe.tui.app import FrappeApp, make_app
-from frappe.tui.config import AppConfig, DictationOptions, StartRoomTake
+from frappe.tui.config import AppConfig, DictationOptions, StartDashboard, StartRoomTake
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.results import KEYS_AFTER_BELL_S
+from frappe.tui.screens.room_dashboard import COLUMNS, RoomDashboardScreen
 from frappe.tui.screens.seance import SeanceScreen
 from postgres_server import RoomDatabase
 
@@ -164,10 +171,11 @@ def official_result(room_db: RoomDatabase, seance_id: str, name: str) -> officia
 
 
 def local_metrics(results: DictationResultsScreen) -> dict[str, object]:
-    """The seat's own score of the dictation, as the official one is stored (JSON)."""
-    saved = results.saved
-    flat = (saved.correction or saved.score).metrics_dict()
-    loaded: dict[str, object] = json.loads(json.dumps(flat))
+    """The seat's own score of the dictation as its result file keeps it (figures and faults
+    one by one), less the listening statistics, which only the seat can measure."""
+    score = dict(results.saved.record.score or {})
+    score.pop("listening")
+    loaded: dict[str, object] = json.loads(json.dumps(score))
     return loaded
 
 
@@ -415,3 +423,92 @@ def test_the_dashboard_shows_a_dictation_s_words_and_listening_position(
             assert view_cells(view)[4].endswith("· ♪ 00:34")
         finally:
             close_quietly(room_db, opened.id)
+
+
+@asynctest
+async def test_the_trainer_s_dashboard_follows_a_dictation_seat_live(
+    room_db: RoomDatabase, seance: client.SeanceInfo, tmp_path: Path
+) -> None:
+    """The dashboard's row of a seat transcribing: words typed, where its player stands, the
+    hand-in and its faults and mark (no speed for a dictation), through the server's
+    notifications."""
+    with client.connect(room_db.seat_url) as seat:
+        joined = client.join_seance(seat, seance.id, Candidate("Vidal Inès"), seat="PC-12")
+    ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, seance.id)
+    clock = FakeClock()
+    running = start_room_dictation(
+        joined.seance.session_config(Candidate("Vidal Inès")),
+        find_dictation(D08),
+        ticket,
+        StoragePaths(
+            tmp_path / "results", tmp_path / "h.sqlite3", tmp_path / "journals", tmp_path / "p"
+        ),
+        lambda: connect_seat(room_db.seat_url, timeout_s=1.0),
+        clock=clock,
+        sync_interval=0.05,
+    )
+    trainer = AppConfig(
+        storage=StoragePaths(tmp_path / "t", tmp_path / "t.db", tmp_path / "tj", tmp_path / "tp"),
+        clock=FakeClock(),
+        check_journals=False,
+    )
+    app = make_app(trainer, StartDashboard(room_db.trainer_url, seance.id))
+    async with app.run_test(size=(170, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomDashboardScreen))
+        screen = app.screen
+        assert isinstance(screen, RoomDashboardScreen)
+
+        def cells() -> dict[str, str]:
+            table = screen.query_one(DataTable)
+            if table.row_count == 0:
+                return {}
+            row = table.get_row(str(ticket.attempt_id))
+            return {key: str(cell) for (key, _label), cell in zip(COLUMNS, row, strict=True)}
+
+        await wait_until(pilot, lambda: cells().get("state") == "en attente")
+        running.log_playback(PlaybackAction(0, "play", 0.0, 1.0, 0.0, True))
+        clock.advance(30.0)
+        running.log_playback(PlaybackAction(0, "pause", 30.0, 1.0, 30.0, False))
+        words = " ".join(find_dictation(D08).reference_text().split()[:29])
+        running.session.edit(0, 0, words)  # 29 of the 145 words: 20 %
+        await wait_until(pilot, lambda: cells().get("progress") == "20 % · ♪ 00:30")
+        assert cells()["state"] == "en cours" and cells()["seat"] == "PC-12"
+        running.session.stop()
+        running.save()
+        await wait_until(pilot, lambda: "/20" in cells().get("result", ""))
+        assert cells()["state"] == "terminé"
+        assert "faute(s)" in cells()["result"] and "mots/min" not in cells()["result"]
+
+
+@asynctest
+async def test_joining_from_the_home_screen_without_the_recording_says_why(
+    room_db: RoomDatabase, tmp_path: Path
+) -> None:
+    """« Rejoindre » on a seat whose copy of the recording differs: one notification, the
+    candidate stays on the identification, and the trainer sees no attempt to release."""
+    opened = open_dictation_seance(room_db, audio_sha256="f" * 64)
+    try:
+        app = seat_app(tmp_path, FakeClock(), room_db.seat_url, Players())
+        async with app.run_test(size=(120, 30)) as pilot:
+            entry = f"seance:{opened.id}"
+            await wait_until(pilot, lambda: entry in menu_ids(app))
+            menu = app.screen.query_one("#home-menu", OptionList)
+            menu.highlighted = menu_ids(app).index(entry)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, SeanceScreen))
+            screen = app.screen
+            assert isinstance(screen, SeanceScreen)
+            screen.query_one("#seance-name", Input).value = "Roux Rémi"
+            await pilot.click("#start")
+            room_notes = lambda: [n for n in app._notifications if n.title == "Salle"]  # noqa: E731
+            await wait_until(pilot, lambda: bool(room_notes()))
+            [note] = room_notes()
+            assert note.message == (
+                "l'enregistrement de la dictée d08-certificat-medical sur ce poste diffère de "
+                "celui de la séance (empreinte SHA-256) : copiez celui du formateur"
+            )
+            assert app.screen is screen and screen.running is None
+            assert not screen.query_one("#start", Button).disabled  # may try again
+        assert attempts(room_db, opened.id) == []
+    finally:
+        close_quietly(room_db, opened.id)
