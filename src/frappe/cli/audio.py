@@ -13,22 +13,12 @@ import queue
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from frappe.audio.pedal import (
-    PedalEvent,
-    PedalReader,
-    PedalRole,
-    ReportSource,
-    find_pedal,
-    hidraw_node,
-    learn_profile,
-    list_hid_devices,
-    load_pedal_config,
-    load_profiles,
-    pedal_label,
-    save_user_profile,
-)
 from frappe.errors import FrappeError
+
+if TYPE_CHECKING:
+    from frappe.audio.pedal import PedalEvent
 
 __all__ = [
     "format_duration",
@@ -46,11 +36,13 @@ _UNIT_RE = re.compile(
 )
 _INTERRUPTED = 130
 
+# Keyed by the values of ``frappe.audio.pedal.PedalRole`` (a StrEnum): this module imports
+# the pedal code only in the commands that use it (start-up time of every other command).
 _ROLE_LABELS = {
-    PedalRole.REWIND: "retour",
-    PedalRole.PLAY: "lecture",
-    PedalRole.FORWARD: "avance",
-    PedalRole.NONE: "sans effet",
+    "rewind": "retour",
+    "play": "lecture",
+    "forward": "avance",
+    "none": "sans effet",
 }
 
 
@@ -233,6 +225,15 @@ def run_play(args: argparse.Namespace) -> int:
 
 
 def run_pedal_test(args: argparse.Namespace) -> int:
+    # The pedal code (and the audio package under it) only for this command: start-up time.
+    from frappe.audio.pedal import (  # noqa: PLC0415 - start-up time
+        PedalReader,
+        PedalRole,
+        find_pedal,
+        load_pedal_config,
+        pedal_label,
+    )
+
     events: queue.Queue[PedalEvent | FrappeError] = queue.Queue()
     reader: PedalReader | None = None
     try:
@@ -269,6 +270,18 @@ def run_pedal_test(args: argparse.Namespace) -> int:
 
 
 def run_pedal_learn(args: argparse.Namespace) -> int:
+    # The pedal code (and the audio package under it) only for this command: start-up time.
+    from frappe.audio.pedal import (  # noqa: PLC0415 - start-up time
+        PedalRole,
+        ReportSource,
+        hidraw_node,
+        learn_profile,
+        list_hid_devices,
+        load_profiles,
+        pedal_label,
+        save_user_profile,
+    )
+
     try:
         path: Path | None = args.device
         usb_id: tuple[int, int] | None = args.usb_id

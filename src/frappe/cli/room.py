@@ -26,12 +26,13 @@ from frappe.cli import room_seat
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ConfigError, ExerciseError, RoomError
 from frappe.exercises.record import Candidate
-from frappe.exercises.session import SessionConfig
 from frappe.private_files import write_private
 from frappe.scoring.profiles import scoring_profile
 from frappe.textio import slugify
 
 if TYPE_CHECKING:
+    # Only in annotations: the session code is imported by the commands that open one.
+    from frappe.exercises.session import SessionConfig
     from frappe.runs.room_dictation import AudioFingerprint
 
 __all__ = ["register"]

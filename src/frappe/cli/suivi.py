@@ -11,24 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from frappe import durations
 from frappe.errors import ConfigError, FrappeError
 from frappe.exercises.record import Mode
-from frappe.reports import selection
-from frappe.reports.statistics import (
-    candidate_view,
-    class_view,
-    group_targets,
-)
-from frappe.reports.tables import candidate_renderable, class_renderable
-from frappe.runs.groups import attach_name, prepare_import, save_import, stored_names
-from frappe.settings import load_settings
-from frappe.storage.history import default_db_path, open_history
-from frappe.storage.roster import propose_merges
 from frappe.storage.store import (
     Group,
     ResultFilter,
@@ -38,7 +27,14 @@ from frappe.storage.store import (
     search_key,
 )
 
+if TYPE_CHECKING:
+    from frappe.reports.selection import Selection
+
 __all__ = ["register"]
+
+# Each command imports what it uses (statistics, tables, groups, SQLite history, settings) when
+# it runs, never at import: every ``frappe`` command builds this module's parser, and
+# ``frappe score`` on a batch must not pay for them (start-up time, issue 14).
 
 MODES: dict[str, Mode] = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
 
@@ -80,6 +76,8 @@ def open_store(args: argparse.Namespace) -> Iterator[ResultStore]:
         with open_room_store(trainer_url(url)) as room:
             yield room
         return
+    from frappe.storage.history import default_db_path, open_history  # noqa: PLC0415 - start-up
+
     with open_history(getattr(args, "db", None) or default_db_path()) as history:
         yield history
 
@@ -174,6 +172,8 @@ def _group(store: ResultStore, name: str) -> Group:
 
 def run_group_import(args: argparse.Namespace) -> int:
     """``frappe suivi groupe importer FICHIER --nom G``."""
+    from frappe.runs.groups import prepare_import, save_import  # noqa: PLC0415 - start-up time
+
     accuracy = None if args.precision is None else args.precision / 100.0
     console = Console()
     with open_store(args) as store:
@@ -228,6 +228,9 @@ def run_group_list(args: argparse.Namespace) -> int:
 
 def run_group_show(args: argparse.Namespace) -> int:
     """``frappe suivi groupe voir G``."""
+    from frappe.runs.groups import stored_names  # noqa: PLC0415 - start-up time
+    from frappe.storage.roster import propose_merges  # noqa: PLC0415 - start-up time
+
     console = Console()
     with open_store(args) as store:
         group = _group(store, args.groupe)
@@ -243,16 +246,20 @@ def run_group_show(args: argparse.Namespace) -> int:
 
 def run_group_merge(args: argparse.Namespace) -> int:
     """``frappe suivi groupe fusionner G NOM_RESULTATS MEMBRE``: the trainer's decision."""
+    from frappe.runs.groups import attach_name  # noqa: PLC0415 - start-up time
+
     with open_store(args) as store:
         attach_name(store, _group(store, args.groupe), args.nom_resultats, args.membre)
     print(f"« {args.nom_resultats} » est maintenant rattaché à « {args.membre} ».")
     return 0
 
 
-def selection_of(args: argparse.Namespace, group: str | None) -> selection.Selection:
+def selection_of(args: argparse.Namespace, group: str | None) -> Selection:
     """The group, ``--seance`` and ``--from``/``--to`` period (``--to`` inclusive)."""
+    from frappe.reports.selection import Selection  # noqa: PLC0415 - start-up time
+
     try:
-        return selection.Selection(group, args.seance, args.date_from, args.date_to)
+        return Selection(group, args.seance, args.date_from, args.date_to)
     except ValueError as error:
         raise FrappeError(str(error)) from None
 
@@ -279,6 +286,9 @@ def _title(group: str | None, args: argparse.Namespace) -> str:
 
 def run_class(args: argparse.Namespace) -> int:
     """``frappe suivi classe GROUPE``."""
+    from frappe.reports.statistics import class_view  # noqa: PLC0415 - start-up time
+    from frappe.reports.tables import class_renderable  # noqa: PLC0415 - start-up time
+
     with open_store(args) as store:
         group = _group(store, args.groupe)
         results = select_results(store, args, group.name)
@@ -323,6 +333,9 @@ def find_candidate(store: ResultStore, query: str) -> tuple[list[StoredResult], 
 
 def run_candidate(args: argparse.Namespace) -> int:
     """``frappe suivi candidat NOM|ID``."""
+    from frappe.reports.statistics import candidate_view, group_targets  # noqa: PLC0415
+    from frappe.reports.tables import candidate_renderable  # noqa: PLC0415 - start-up time
+
     with open_store(args) as store:
         results, group = find_candidate(store, args.candidat)
     view = candidate_view(results, targets=group_targets(group))
@@ -356,6 +369,8 @@ def _centre(args: argparse.Namespace) -> str:
     """``--centre``, else the centre named in the settings file (``[centre] name``)."""
     if args.centre is not None:
         return str(args.centre)
+    from frappe.settings import load_settings  # noqa: PLC0415 - start-up time
+
     try:
         return load_settings().centre.name or ""
     except ConfigError as error:  # told, and the document is printed without the name
