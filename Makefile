@@ -20,7 +20,7 @@ help:
 	@echo "make run    — installe tout (.venv, reconnaissance vocale comprise ; ASR=0 sans) et lance l'application"
 	@echo "make test   — installe tout (+ dépendances de test) et lance la suite de tests"
 	@echo "make bench  — mesures de performance"
-	@echo "make lint   — ruff et mypy"
+	@echo "make lint   — ruff, mypy et les couches (import-linter)"
 
 # Installs Debian packages when we are root with apt; otherwise says exactly what to install.
 define apt_install
@@ -69,6 +69,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

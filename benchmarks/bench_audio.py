@@ -52,7 +52,8 @@ def _latency_child() -> dict[str, Any]:
         PedalReader,
         builtin_profiles,
     )
-    from frappe.audio.player import Player, PlayerState, list_output_devices  # noqa: PLC0415
+    from frappe.audio.player import Player, list_output_devices  # noqa: PLC0415
+    from frappe.exercises.playback import PlayerState, player_commands  # noqa: PLC0415
 
     devices = list_output_devices()
     jack = [d for d in devices if "JACK" in d.host_api]
@@ -68,7 +69,7 @@ def _latency_child() -> dict[str, Any]:
         profile = builtin_profiles()["05f3:00ff"]
         with Player(device.index, blocksize=320) as player:
             player.load(wav)
-            controller = PedalController(player, profile.roles, profile.play_mode)
+            controller = PedalController(player_commands(player), profile.roles, profile.play_mode)
             reader = PedalReader(profile, fifo, controller.handle)
             reader.start()
             rng = random.Random(1)

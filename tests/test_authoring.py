@@ -20,7 +20,7 @@ from frappe.asr.transcribe import Draft, DraftWord, read_timings
 from frappe.errors import ExerciseError
 from frappe.exercises.dictations import find_dictation, list_dictations, load_corpus
 from frappe.locations import user_audio_corpus_dir
-from frappe.storage.authoring import (
+from frappe.runs.authoring import (
     BACKUP_FILE,
     REVIEW_FILE,
     NewExercise,

@@ -9,13 +9,22 @@ from __future__ import annotations
 import gc
 import json
 import math
+import random
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import RecordFactory
-from frappe.batch import BatchSettings, _json_text, score_inputs, score_one
+from frappe.reports.batch_results import _json_text, entries_json_text, entry_json_text
+from frappe.runs.batch_scoring import (
+    BatchSettings,
+    _path_order,
+    expand_inputs,
+    score_inputs,
+    score_inputs_as,
+    score_one,
+)
 from frappe.scoring.keystrokes import Keystroke
 from frappe.storage.files import write_record
 
@@ -57,6 +66,41 @@ def test_json_text_is_json_dumps_indent_1(value: object) -> None:
     assert _json_text(value) == reference_json(value)
 
 
+@given(st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=4))
+def test_entries_written_one_by_one_join_into_the_same_json(entries: list[object]) -> None:
+    """The worker processes write each entry, the parent joins them: the same text."""
+    texts = [entry_json_text(entry) for entry in entries]  # type: ignore[arg-type]
+    assert entries_json_text(texts) == reference_json(entries)
+
+
+error_keys = ("op", "class", "ref", "hyp", "ref_span", "hyp_span", "ref_words", "detail")
+spans = st.lists(st.integers() | st.booleans() | st.floats(), min_size=1, max_size=3) | st.tuples(
+    st.integers(), st.integers()
+)
+error_like = st.fixed_dictionaries(
+    {
+        "op": st.text() | st.none(),
+        "class": st.text(),
+        "ref": st.text(),
+        "hyp": st.text(),
+        "ref_span": spans | st.lists(st.integers(), min_size=2, max_size=2),
+        "hyp_span": st.lists(st.integers(), min_size=2, max_size=2),
+        "ref_words": st.lists(st.integers(), min_size=2, max_size=2) | spans,
+        "detail": st.none() | st.text() | st.integers(),
+    }
+)
+
+
+@given(st.lists(error_like, max_size=3), st.integers(0, 70))
+def test_error_entries_have_the_json_dumps_text(errors: list[object], depth: int) -> None:
+    """Errors (``ScoringError.to_dict``) take a shortcut through one format string: the same
+    text, at any depth, and the usual path for anything not exactly shaped like one."""
+    document: object = {"errors": errors}
+    for _ in range(depth):
+        document = [document]
+    assert _json_text(document) == reference_json(document)
+
+
 def test_json_text_leaves_unusual_values_to_json_dumps() -> None:
     class Number(int):
         pass
@@ -67,6 +111,9 @@ def test_json_text_leaves_unusual_values_to_json_dumps() -> None:
     for _ in range(200):
         nested = [nested]
     assert _json_text(nested) == reference_json(nested)
+    entries = [{"deep": nested, "n": Number(1)}, {"ok": True}]
+    texts = [entry_json_text(entry) for entry in entries]
+    assert entries_json_text(texts) == reference_json(entries)
 
 
 def test_a_batch_gives_the_entries_of_file_by_file_scoring(
@@ -93,8 +140,44 @@ def test_a_batch_gives_the_entries_of_file_by_file_scoring(
     for jobs in (1, 2):
         assert list(score_inputs(paths, settings, jobs=jobs, progress=False)) == one_by_one
         assert gc.isenabled() == was_enabled
+        written = score_inputs_as(paths, settings, entry_json_text, jobs=jobs, progress=False)
+        assert entries_json_text(list(written)) == reference_json(one_by_one)
     assert _json_text(one_by_one) == reference_json(one_by_one)
 
 
 def _fields(record: object) -> dict[str, object]:
     return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]
+
+
+def test_inputs_keep_the_order_of_sorted_paths(tmp_path: Path) -> None:
+    """``expand_inputs`` sorts a folder's files with a key (fast): the order of ``sorted``."""
+    rng = random.Random(1)
+    names = ["a", "a-b", "a b", "A", "é", "b", "-", "_", "0", "a.b"]
+    for _ in range(300):
+        paths = [Path(*(rng.choice(names) for _ in range(rng.randint(1, 3)))) for _ in range(12)]
+        assert sorted(paths) == sorted(paths, key=_path_order)
+    for relative in ("a/b.json", "a-b/c.json", "a b.json", "A/z.json", "a.json"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("{}")
+    found = expand_inputs([str(tmp_path)], (".json",))
+    assert found == sorted(tmp_path.rglob("*.json"))
+
+
+def test_folder_inputs_are_the_files_rglob_finds(tmp_path: Path) -> None:
+    """Folders are read from their directory entries (no stat per file): the same files as
+    ``rglob`` + ``is_file`` + suffix, links to files kept, links to folders not followed."""
+    for relative in (
+        "a.json", "b.JSON", ".json", "c.", "d..json", ".hidden.json", "x/y/z.json",
+        "x/y/w.txt", "x/.h/q.json", "e.json.bak", "f",
+    ):  # fmt: skip
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("{}")
+    (tmp_path / "link.json").symlink_to(tmp_path / "a.json")
+    (tmp_path / "folder-link").symlink_to(tmp_path / "x")
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "missing.json")
+    (tmp_path / "folder.json").mkdir()
+    for suffixes in ((".json",), (".txt",)):
+        expected = sorted(
+            p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+        )
+        assert expand_inputs([str(tmp_path)], suffixes) == expected

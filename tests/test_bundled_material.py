@@ -6,7 +6,12 @@ import re
 
 import soundfile
 
-from frappe.exercises.dictations import list_dictations, medical_lexicon
+from frappe.exercises.dictations import (
+    DOCUMENT_TYPES,
+    list_dictations,
+    medical_lexicon,
+    short_document_type,
+)
 from frappe.exercises.texts import find_text, list_texts
 from frappe.scoring import score_typing, scoring_profile
 from frappe.scoring.transcription import score_transcription
@@ -49,3 +54,12 @@ def test_a_wrong_date_in_a_bundled_letter_is_critical() -> None:
     )
     assert result.critical_errors >= 1 and not result.validated
     assert result.errors[0].reason == "identité"
+
+
+def test_every_bundled_dictation_has_a_known_document_type() -> None:
+    """One table of document types serves the trainer's form (labels), the lists (short
+    labels) and the authoring check; the bundled corpus uses only its keys."""
+    assert {d.document_type for d in list_dictations()} <= set(DOCUMENT_TYPES)
+    assert short_document_type("compte-rendu-hospitalisation") == "CR hospit."
+    assert DOCUMENT_TYPES["certificat"].label == "Certificat médical"
+    assert short_document_type("courrier-du-centre") == "courrier-du-centre"

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from frappe.batch import BatchSettings, score_one
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import ExerciseError, JournalError, RecordError
 from frappe.exercises.dictations import find_dictation, load_dictation
 from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord, sha256_text
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig
+from frappe.runs.batch_scoring import BatchSettings, score_one
 from frappe.runs.common import interrupted_record, restore_session
 from frappe.runs.dictation import (
     DictationSpec,

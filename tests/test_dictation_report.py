@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from frappe.cli import main
-from frappe.dictation_report import (
+from frappe.cli.main import main
+from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
+from frappe.reports.dictation_report import (
     dictation_report_markdown,
     dictation_report_text,
     render_dictation_report,
 )
-from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.runs.dictation import SavedTranscription, save_transcription
 from frappe.scoring import scoring_profile
 from test_correction_exercise import FINAL, finished_record

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from frappe.audio.player import PlaybackAction
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import JournalError
 from frappe.exercises.dictations import find_dictation, load_dictation
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate
 from frappe.exercises.timings import PassageFinder, WordTiming, load_timings
 from frappe.runs.common import StoragePaths
@@ -211,5 +211,5 @@ def test_only_the_trainees_own_actions_start_the_clock(storage: StoragePaths) ->
     assert running.session.state.value == "ready"
     running.log_playback(action("skip", 0.0, 2.0, 1.0, False))
     assert running.session.state.value == "running"
-    assert [e["action"] for e in running.extra_events] == ["ended", "skip"]
+    assert [e["action"] for e in running.session.events] == ["ended", "skip"]
     running.journal.close()

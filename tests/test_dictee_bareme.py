@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from frappe.dictation_report import transcription_rows
 from frappe.errors import ProfileError
 from frappe.exercises.dictations import find_dictation
+from frappe.reports.dictation_report import transcription_rows
 from frappe.scoring import compare_texts, count_faults, scoring_profile
 from frappe.scoring.profiles import ScoringProfile, load_profiles
 from frappe.scoring.transcription import score_transcription

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import FrappeError, JournalError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
@@ -31,7 +31,7 @@ from frappe.storage.files import read_record
 from frappe.storage.history import REINDEX_COMMAND, open_history
 from frappe.storage.journal import JournalWriter, read_journal, unfinished_journals
 from frappe.tui.dialogs.save_elsewhere import suggested_folders
-from frappe.tui.screens.unfinished import describe_journal
+from frappe.tui.unfinished import describe_journal
 from full_disk import FullDisk, mounted_tmpfs
 
 # 400 characters of the project's own (fictional) material.

@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 
-from frappe.batch import BatchSettings, run_score, score_inputs
+from frappe.cli.score import run_score
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.session import Session, SessionConfig
 from frappe.exercises.texts import list_texts
+from frappe.runs.batch_scoring import BatchSettings, score_inputs
 from frappe.runs.verification import centre_rules
 from frappe.scoring import scoring_profile
 from frappe.storage.files import write_record

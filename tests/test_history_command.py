@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.reports.tables import HISTORY_HEADERS
 from frappe.runs.typing import save_result

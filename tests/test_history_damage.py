@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import StorageError
 from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record

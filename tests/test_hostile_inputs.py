@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from conftest import RecordFactory
-from frappe.batch import BatchSettings, run_score, score_inputs
+from frappe.cli.score import run_score
 from frappe.errors import InputFileError, RecordError
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
+from frappe.runs.batch_scoring import BatchSettings, score_inputs
 from frappe.scoring import Keystroke, scoring_profile
 from frappe.storage.files import read_record, write_record
 from frappe.textio import decode_text, plain_text, read_file_bytes
@@ -128,7 +129,7 @@ def test_a_failing_batch_leaves_the_previous_output_intact(
         yield {"file": "a.json", "ok": True, "metrics": {}}
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("frappe.batch.score_inputs", failing)
+    monkeypatch.setattr("frappe.cli.score.score_inputs", failing)
     args = argparse.Namespace(
         paths=[str(tmp_path / "a.json")],
         reference=None,

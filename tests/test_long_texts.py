@@ -7,6 +7,7 @@ optimal edit cost as the full alignment, on random pairs up to 5,000 words. Timi
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -15,6 +16,7 @@ from rapidfuzz.distance import Levenshtein
 from frappe.scoring import compare_texts, normalization_profile, scoring_profile
 from frappe.scoring.align import AlignmentChunk, align_tokens, banded_hint, tokenize
 from frappe.scoring.measures import char_distance
+from frappe.scoring.normalize import _fold_matches, normalize
 from frappe.scoring.score import score_typing
 
 
@@ -113,3 +115,75 @@ def test_a_huge_typed_text_after_a_short_reference_reaches_its_end() -> None:
     score = score_typing(reference, typed, duration_s=600, profile=scoring_profile())
     assert score.comparison.ref_words_reached == len(reference.split())
     assert score.metrics.faults == 1  # the added words, once
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_word_alignment_bound_leaves_the_character_distance_exact(seed: int) -> None:
+    """Long texts start the character band from the word alignment's cost (an upper bound):
+    the distance, hence accuracy and CER, stays the full distance."""
+    rng = random.Random(200 + seed)
+    vocabulary = ["le", "patient", "arrivé", "douleur", "thoracique.", "«", "»", "l'", "-"]
+    ref_words = [rng.choice(vocabulary) for _ in range(rng.randint(6000, 9000))]
+    hyp_words = edited(ref_words, rng.choice([0.001, 0.02, 0.2]), vocabulary, rng)
+    separators = [" ", " ", " ", "\n", "\n\n"]
+    reference = "".join(w + rng.choice(separators) for w in ref_words).strip()
+    typed = "".join(w + rng.choice(separators) for w in hyp_words).strip()
+    norm = normalization_profile("frappe")
+    comparison = compare_texts(reference, typed, norm)
+    ref_norm, hyp_norm = normalize(reference, norm).text, normalize(typed, norm).text
+    distance = Levenshtein.distance(ref_norm.strip(), hyp_norm.strip())
+    assert comparison.cer == distance / len(ref_norm.strip())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fold_matches_are_the_profile_patterns_matches(seed: int) -> None:
+    """The look-back search of a long text's folds finds exactly what the profile's regular
+    expression (the specification) finds."""
+    rng = random.Random(300 + seed)
+    pieces = [" ", " ", "  ", "»", "«", "\n", "\r", "\r\n", "…", "œ", "Æ", "mot", "é", "."]
+    for name in ("strict", "frappe", "wer"):
+        profile = normalization_profile(name)
+        for _ in range(150):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+            pattern = profile.pattern(text)
+            expected = (
+                [(m.start(), m.end(), m.lastgroup, m.group()) for m in pattern.finditer(text)]
+                if pattern is not None
+                else []
+            )
+            assert list(_fold_matches(text, profile)) == expected, repr(text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_anchored_word_alignment_has_the_full_alignments_cost(seed: int) -> None:
+    """From 20,000 words a side, pieces between anchors are aligned and their total proven
+    optimal; repeated text (anchors that recur) and heavy edits (no proof: the whole
+    alignment runs) included."""
+    rng = random.Random(400 + seed)
+    for period, rate in ((None, 0.001), (3000, 0.01), (None, 0.3)):
+        vocabulary = [f"m{k}" for k in range(2000)]
+        if period is None:
+            ref = [rng.choice(vocabulary) for _ in range(rng.randint(20_000, 26_000))]
+        else:
+            block = [rng.choice(vocabulary) for _ in range(period)]
+            ref = (block * 9)[: rng.randint(20_000, 26_000)]
+        hyp = edited(ref, rate, vocabulary, rng)
+        if min(len(ref), len(hyp)) < 20_000:
+            hyp += ref[len(hyp) : 20_000]
+        chunks = align_tokens(ref, hyp)
+        assert cost(chunks, ref, hyp) == Levenshtein.distance(ref, hyp)
+        assert all(  # an equal run is one chunk, as a whole alignment gives it
+            not (a.tag == b.tag == "equal") for a, b in itertools.pairwise(chunks)
+        )
+
+
+def test_a_misleading_anchor_falls_back_to_the_whole_alignment() -> None:
+    """300 words dropped before the 2,000th, and a copy of the 16 words there typed where they
+    were expected: the pieces cut at that copy cost more than the optimum, which is then found
+    by aligning the whole."""
+    rng = random.Random(7)
+    ref = [f"m{rng.randrange(5000)}" for _ in range(24_000)]
+    decoy = ref[2000:2016]
+    hyp = ref[:1700] + ref[2000:2300] + decoy + ref[2300:]
+    chunks = align_tokens(ref, hyp)
+    assert cost(chunks, ref, hyp) == Levenshtein.distance(ref, hyp) == 316

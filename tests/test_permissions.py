@@ -14,21 +14,21 @@ import pytest
 
 from frappe.asr.reference import job_for_dictation, write_text_atomic
 from frappe.asr.transcribe import Draft, DraftWord, write_timings
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate
 from frappe.exercises.texts import Text
 from frappe.locations import user_data_dir
 from frappe.private_files import private_dir, write_private, write_private_new
-from frappe.runs.common import StoragePaths
-from frappe.runs.typing import TypingSpec, start_test
-from frappe.scoring import scoring_profile
-from frappe.storage.authoring import (
+from frappe.runs.authoring import (
     REVIEW_FILE,
     NewExercise,
     accept_reference,
     create_exercise,
     save_review,
 )
+from frappe.runs.common import StoragePaths
+from frappe.runs.typing import TypingSpec, start_test
+from frappe.scoring import scoring_profile
 
 CLIP = Path(__file__).resolve().parent / "asr" / "data" / "clip.ogg"
 TEXT = Text(id="t-droits", title="Droits", level=1, theme="test", body="Le patient va bien.")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import ResultRecord
-from frappe.report import (
+from frappe.reports.typing_report import (
     highlight_typed,
     metric_rows,
     render_report,

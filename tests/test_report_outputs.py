@@ -9,7 +9,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import ResultRecord
 from frappe.storage.files import write_record
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import ResultRecord
 from frappe.storage.files import write_record
 from test_correction_exercise import finished_record

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.report import highlight_typed, markdown_document
+from frappe.reports.typing_report import highlight_typed, markdown_document
 from frappe.scoring import compare_texts, normalization_profile, scoring_profile
 from frappe.scoring.score import score_typing
 

@@ -11,15 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from frappe.exercises.copy_progress import CopyProgress
+from frappe.exercises.dead_keys import after_dead_key, compose_dead_key
 from frappe.exercises.record import Candidate, EndReason, RecordSettings, ResultRecord
-from frappe.exercises.session import (
-    CopyProgress,
-    Edit,
-    Session,
-    SessionConfig,
-    SessionState,
-    compose_dead_key,
-)
+from frappe.exercises.session import Edit, Session, SessionConfig, SessionState
 from frappe.runs.typing import typing_score
 from frappe.scoring import Keystroke, replay, scoring_profile
 
@@ -170,6 +165,32 @@ def test_compose_dead_key_refuses_impossible_pairs() -> None:
     assert compose_dead_key("^", "x") is None
     assert compose_dead_key("^", "1") is None
     assert compose_dead_key("?", "e") is None
+
+
+@pytest.mark.parametrize(
+    ("char", "text", "follow", "pending"),
+    [
+        ("e", "ê", "", ""),
+        (" ", "^", "", ""),
+        ("^", "^", "", ""),
+        ("¨", "^", "", "¨"),
+        ("x", "^", "x", ""),
+    ],
+)
+def test_the_session_follows_the_dead_key_rule_the_editor_uses(
+    char: str, text: str, follow: str, pending: str
+) -> None:
+    # One rule (frappe.exercises.dead_keys) for the copy test and the transcription editor:
+    # what the editor inserts (text + follow) is what the session types.
+    outcome = after_dead_key("^", char, "^¨")
+    assert outcome == (text, follow, pending)
+    clock = FakeClock()
+    session = Session(make_config(), clock=clock)
+    session.press("circumflex_accent", "^")
+    clock.now += 0.2
+    session.press(char, char)
+    assert session.typed == outcome.text + outcome.follow
+    assert session.pending == outcome.pending
 
 
 def test_dead_key_composition_is_one_character_and_no_error() -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from frappe.errors import ConfigError
-from frappe.settings import AudioSettings, RoomSettings, Settings, load_settings, save_settings
+from frappe.settings import (
+    AudioSettings,
+    RoomSettings,
+    Settings,
+    load_settings,
+    save_centre_name,
+    save_settings,
+)
 
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:
@@ -47,3 +54,18 @@ def test_bad_file_is_one_line_naming_file_and_field(
     assert "\n" not in message
     assert str(path) in message
     assert expected in message
+
+
+def test_centre_name_is_kept_beside_the_other_settings(tmp_path: Path) -> None:
+    path = tmp_path / "frappe.toml"
+    save_settings(Settings(audio=AudioSettings(device="Casque")), path)
+    save_centre_name("  IFSanté Nord ", path)
+    settings = load_settings(path)
+    assert settings.centre.name == "IFSanté Nord"
+    assert settings.audio.device == "Casque"  # untouched
+    assert '[centre]\nname = "IFSanté Nord"' in path.read_text("utf-8")
+    # A broken file is reported and left as it is, never overwritten.
+    path.write_text("[centre\n", "utf-8")
+    with pytest.raises(ConfigError, match="TOML illisible"):
+        save_centre_name("Autre", path)
+    assert path.read_text("utf-8") == "[centre\n"

@@ -1,6 +1,9 @@
-"""The results store contract on the SQLite history: explicit schema versions and the 1 → 2
-migration of a database written by the schema-1 frappe, the ResultFilter (partial and
-case-insensitive names, dates, exercise, mode, kind, group), groups and rosters."""
+"""The results store contract, on both back ends wherever a method exists on both (the SQLite
+history and the room's PostgreSQL, a real server): rows from records (typing, dictation,
+correction, séance), one row per result file, the ResultFilter (partial and case-insensitive
+names, exact names, dates, exercise, mode, kind, group, limit), candidates, groups and
+rosters, one French line when the database refuses. SQLite only: explicit schema versions and
+the 1 → 2 migration of a database written by the schema-1 frappe."""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from frappe.errors import StorageError
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.storage.history import _SCHEMA_1, HISTORY_SCHEMA, History, open_history
@@ -245,13 +250,109 @@ def test_filter_clauses_are_standard_sql() -> None:
     assert params == ["%ab%", "ab", "exam", "1", "A B"]
 
 
-def test_exact_name_filter(tmp_path: Path, make_record: RecordFactory) -> None:
+def test_exact_name_filter(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
     """One person's own results (the practice progress screen): no partial match."""
-    with open_history(tmp_path / "h.db") as history:
+    with open_store() as history:
         _add(history, _record(make_record, "Martin  Claire"), tmp_path / "a.json")
         _add(history, _record(make_record, "Martin Claire-Anne"), tmp_path / "b.json")
         found = history.results(ResultFilter(name="Martin Claire"))
         assert [r.candidate_name for r in found] == ["Martin  Claire"]
+
+
+def test_add_returns_the_row_and_stores_the_record(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    record = make_record()
+    metrics = score_record(record).metrics_dict()
+    with open_store() as store:
+        row = store.add(record, metrics, tmp_path / "a.json", mode="practice")
+        (stored,) = store.results()
+    assert stored.id == row
+    assert (stored.candidate_name, stored.candidate_id) == ("Martin Claire", "C-001")
+    assert (stored.exercise_id, stored.exercise_title) == ("t01-test", "Test")
+    assert (stored.kind, stored.mode, stored.end_reason) == ("typing", "practice", "timeout")
+    assert (stored.profile, stored.speed_unit) == ("frappe", "mots/min")
+    assert stored.faults == pytest.approx(metrics["faults"])
+    assert stored.speed == pytest.approx(metrics["speed"])
+    assert stored.mark_20 == pytest.approx(metrics["mark_20"]) and stored.passed is False
+    assert stored.duration_s == 60.0 and stored.characters == metrics.get("characters")
+    # Dates come back as they went in, in UTC, from either back end.
+    assert stored.started_at == record.started_at and stored.ended_at == record.ended_at
+    assert stored.started_at.utcoffset() == timedelta(0)
+    assert stored.result_path == str((tmp_path / "a.json").resolve())
+    assert stored.seance is None and stored.verification is None
+
+
+def test_the_same_result_file_is_one_row_and_candidates_are_sorted(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    record = make_record()
+    metrics = score_record(record).metrics_dict()
+    with open_store() as store:
+        first = store.add(record, metrics, tmp_path / "a.json")
+        again = store.add(make_record(candidate="martin Claire"), metrics, tmp_path / "a.json")
+        store.add(make_record(candidate="Bernard Paul"), metrics, tmp_path / "b.json")
+        store.add(make_record(candidate="Zoé Arnaud"), metrics, tmp_path / "c.json")
+        assert again == first  # recording the same file again replaces its row
+        assert len(store.results()) == 3
+        assert [r.candidate_name for r in store.results(ResultFilter(name="martin Claire"))] == [
+            "martin Claire"
+        ]
+        # Alphabetical whatever the case: « martin » between « Bernard » and « Zoé ».
+        assert store.candidates() == ["Bernard Paul", "martin Claire", "Zoé Arnaud"]
+
+
+def test_rows_of_a_dictation_and_of_a_correction(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    """Dictation metrics that only transcriptions and corrections have, and the séance."""
+    transcription = replace(
+        make_record(kind="transcription", duration_s=120.0, with_log=False),
+        score={"listening": {"heard_s": 30.0, "heard_ratio": 0.5}, "errors": []},
+    )
+    correction = replace(
+        make_record(with_log=False, candidate="Durand Paul"), kind="correction", draft="Le patien"
+    )
+    with open_store() as store:
+        store.add(
+            transcription,
+            {"critical_errors": 3, "passed": False, "faults": 12.5, "mark_20": 7.5},
+            tmp_path / "d.json",
+            seance="K7M2QX",
+        )
+        store.add(
+            correction,
+            {"recognition_errors": 9, "fixed": 6, "missed": 3, "introduced": 1, "passed": True},
+            tmp_path / "c.json",
+        )
+        dictation = store.results(ResultFilter(kind="transcription"))[0]
+        fixed = store.results(ResultFilter(kind="correction"))[0]
+    assert dictation.critical_errors == 3 and dictation.passed is False
+    assert dictation.faults == 12.5 and dictation.mark_20 == 7.5 and dictation.speed is None
+    assert dictation.listening_ratio == pytest.approx(2.0)  # 120 s spent on 60 s of audio
+    assert dictation.weak_keys == () and dictation.seance == "K7M2QX"
+    assert (fixed.recognition_errors, fixed.fixed, fixed.missed, fixed.introduced) == (9, 6, 3, 1)
+    assert fixed.passed is True and fixed.seance is None
+
+
+def test_group_lookups_and_a_limited_group_filter(
+    tmp_path: Path, make_record: RecordFactory, open_store: StoreOpener
+) -> None:
+    with open_store() as store:
+        assert store.group("inconnu") is None and store.groups() == []
+        store.save_group(Group("beta", members=(RosterMember("Martin Claire"),)))
+        store.save_group(Group("Alpha", profile="dictee"))
+        assert [g.name for g in store.groups()] == ["Alpha", "beta"]  # whatever the case
+        assert store.group("ALPHA") is None  # exact names
+        for day in (20, 22, 24):
+            _add(store, _record(make_record, "Martin Claire", day=day), tmp_path / f"{day}.json")
+            _add(store, _record(make_record, "Autre", day=day), tmp_path / f"x{day}.json")
+        # The limit counts the group's own results (most recent first), not all rows.
+        found = store.results(ResultFilter(group="beta", limit=2))
+        assert [r.result_path[-7:] for r in found] == ["24.json", "22.json"]
+        assert [r.candidate_name for r in store.results(ResultFilter(limit=1))] == ["Autre"]
 
 
 def test_row_of_a_dictation(make_record: RecordFactory, tmp_path: Path) -> None:
@@ -269,3 +370,24 @@ def test_row_of_a_dictation(make_record: RecordFactory, tmp_path: Path) -> None:
     assert values["critical_errors"] == 3 and values["passed"] == 0
     assert values["listening_ratio"] == pytest.approx(2.0)  # 120 s spent on 60 s of audio
     assert values["weak_keys"] == "[]"  # keys are judged for typing tests only
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def refusing_store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[StoreOpener, str]:
+    """A store its database refuses, and the French words its one-line message holds: a
+    damaged SQLite file; the room server with a wrong password."""
+    if request.param == "sqlite":
+        damaged = tmp_path / "h.db"
+        damaged.write_bytes(b"ceci n'est pas une base SQLite" * 200)
+        return (lambda: open_history(damaged)), "endommagée"
+    url = urlsplit(request.getfixturevalue("store_url"))
+    wrong = urlunsplit(url._replace(netloc=f"{url.username}:faux@{url.hostname}:{url.port}"))
+    return (lambda: open_room_store(wrong)), "mot de passe refusé"
+
+
+def test_a_refusing_database_is_one_french_line(refusing_store: tuple[StoreOpener, str]) -> None:
+    opener, words = refusing_store
+    with pytest.raises(StorageError) as caught, opener():
+        pass
+    message = str(caught.value)
+    assert words in message and "\n" not in message.strip()

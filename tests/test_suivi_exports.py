@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.reports.xlsx import (
@@ -29,6 +29,7 @@ from frappe.reports.xlsx import (
     SEANCE_HEADERS,
     count_axis_unit,
 )
+from frappe.settings import save_centre_name
 from frappe.storage.history import open_history
 
 RecordFactory = Callable[..., ResultRecord]
@@ -423,6 +424,23 @@ def test_attestation_pdf(suivi_db: Path, tmp_path: Path) -> None:
     _render_png(path, tmp_path)
 
 
+def test_centre_name_from_the_settings(suivi_db: Path, tmp_path: Path) -> None:
+    save_centre_name("IFSanté Nord")  # the user's frappe.toml (a test folder here)
+    for args in (
+        ["export", "--seance", "2026-11-20 t01-test", "--format", "pdf"],
+        ["attestation", "C-003"],
+    ):
+        path = tmp_path / f"{args[0]}.pdf"
+        assert main(["suivi", *args, "-o", str(path), "--db", str(suivi_db)]) == 0
+        assert "Centre : IFSanté Nord" in _pdf_text(path)
+        # --centre still wins.
+        assert (
+            main(["suivi", *args, "--centre", "Autre", "-o", str(path), "--db", str(suivi_db)]) == 0
+        )
+        text = _pdf_text(path)
+        assert "Centre : Autre" in text and "IFSanté" not in text
+
+
 def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert (
@@ -476,6 +494,23 @@ def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFix
         )
         != 0
     )
+    capsys.readouterr()
+    # A folder that cannot be made: one line, in French (not the system's English words).
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x", "utf-8")
+    for kind in ("xlsx", "csv", "pdf"):
+        output = str(blocker / f"x.{kind}")
+        args = ["suivi", "export", "--format", kind, "-o", output, "--db", str(suivi_db)]
+        assert main(args) == 1
+        err = capsys.readouterr().err.strip()
+        assert "un élément du chemin n'est pas un dossier" in err and "\n" not in err
+    # A period ending before it starts is told, not shown empty.
+    args = ["suivi", "classe", "Promo A", "--from", "28/11/2026", "--to", "2026-11-20"]
+    assert main([*args, "--db", str(suivi_db)]) == 1
+    assert "période vide : le 28/11/2026 est après le 20/11/2026" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["suivi", "classe", "Promo A", "--from", "31/02/2026", "--db", str(suivi_db)])
+    assert "date invalide : « 31/02/2026 » (AAAA-MM-JJ ou JJ/MM/AAAA)" in capsys.readouterr().err
 
 
 def test_suivi_on_the_room_server(

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from frappe.batch import BatchSettings, score_one
 from frappe.errors import ProfileError, RecordError
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.drafts import read_draft
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord, sha256_text
 from frappe.exercises.texts import list_texts
+from frappe.runs.batch_scoring import BatchSettings, score_one
 from frappe.runs.verification import centre_rules, read_verified_record, verify
 from frappe.scoring import Keystroke, scoring_profile
 from frappe.scoring.profiles import load_profiles

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.dictations import load_corpus
 from frappe.exercises.texts import load_texts
 from frappe.locations import bundled_audio_corpus_dir, bundled_texts_dir, user_audio_corpus_dir

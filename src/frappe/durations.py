@@ -1,4 +1,5 @@
-"""Durations as trainers write them: ``90s``, ``5m``, ``10m``, ``1m30s``, ``1h``, ``10``.
+"""Durations as trainers write them: ``90s``, ``5m``, ``10m``, ``1m30s``, ``1h``, ``10``; and
+dates, ISO or French (``parse_day``), the same in the command line and the app.
 
 A bare number is minutes: exams, practice and deadlines are counted in minutes, and a trainer
 who writes ``10`` means ten minutes, never ten seconds."""
@@ -6,15 +7,18 @@ who writes ``10`` means ten minutes, never ten seconds."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from frappe.errors import FrappeError
 
 __all__ = [
+    "DATE_FORMATS",
     "EXAM_MAX_S",
     "EXAM_MIN_S",
     "format_duration",
     "format_position",
     "format_speed",
+    "parse_day",
     "parse_duration",
     "parse_exam_duration",
 ]
@@ -79,3 +83,20 @@ def format_position(seconds: float) -> str:
 def format_speed(speed: float) -> str:
     """``×0,75``."""
     return f"×{speed:.2f}".rstrip("0").rstrip(",.").replace(".", ",")
+
+
+DATE_FORMATS = "AAAA-MM-JJ ou JJ/MM/AAAA"
+
+
+def parse_day(value: str) -> date:
+    """A typed date, ISO (2026-11-27) or French (27/11/2026); ValueError with a one-line French
+    message otherwise."""
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise ValueError(f"date invalide : « {value} » ({DATE_FORMATS})") from None

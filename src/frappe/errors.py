@@ -7,6 +7,8 @@ device concerned.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
     "RELAUNCH_EXIT_CODE",
     "AsrError",
@@ -22,6 +24,7 @@ __all__ = [
     "RecordError",
     "RoomError",
     "StorageError",
+    "os_problem",
 ]
 
 
@@ -86,3 +89,25 @@ class AsrError(FrappeError):
 
 class RoomError(FrappeError):
     """The room server cannot be started or reached, or refused a request (closed séance…)."""
+
+
+_OS_PROBLEMS = {
+    errno.ENOSPC: "disque plein",
+    errno.EDQUOT: "disque plein",
+    errno.EFBIG: "disque plein",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "accès refusé",
+    errno.EROFS: "support en lecture seule",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.ENOENT: "dossier introuvable",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENAMETOOLONG: "nom trop long",
+}
+
+
+def os_problem(error: OSError) -> str:
+    """A failed file operation in a few French words (« disque plein », « accès refusé »…),
+    else the system's own words."""
+    if error.errno in _OS_PROBLEMS:
+        return _OS_PROBLEMS[error.errno]
+    return error.strerror or str(error) or "erreur d'écriture"

@@ -1,7 +1,8 @@
 """The settings file of a PC: ``<config dir>/frappe.toml``, read by one typed model.
 
 Sections: ``[audio]`` (output device), ``[pedal]`` (pedal path and profile), ``[room]`` (the
-room server a seat joins). Every field is optional; a missing file means the defaults. A file
+room server a seat joins), ``[centre]`` (the training centre's name printed on procès-verbaux and
+attestations). Every field is optional; a missing file means the defaults. A file
 that cannot be used is reported in one line and the defaults stay (the app never exits on it).
 Saved atomically and readable only by its owner: the room URL may carry a password.
 """
@@ -17,16 +18,18 @@ import msgspec
 
 from frappe import locations
 from frappe.errors import ConfigError
-from frappe.validation import read_toml_file
+from frappe.validation import read_toml_file, toml_value
 
 __all__ = [
     "SETTINGS_FILE",
     "AudioSettings",
+    "CentreSettings",
     "PedalSettings",
     "RoomSettings",
     "Settings",
     "load_settings",
     "room_url",
+    "save_centre_name",
     "save_settings",
     "seat_name",
     "settings_path",
@@ -66,12 +69,20 @@ class RoomSettings(_Section, frozen=True):
     seat: str | None = None
 
 
+class CentreSettings(_Section, frozen=True):
+    """``[centre]``: the training centre's name, printed on procès-verbaux and attestations
+    (``frappe suivi … --centre`` overrides it; the app asks once and keeps it here)."""
+
+    name: str | None = None
+
+
 class Settings(_Section, frozen=True):
     """The whole settings file."""
 
     audio: AudioSettings = msgspec.field(default_factory=AudioSettings)
     pedal: PedalSettings = msgspec.field(default_factory=PedalSettings)
     room: RoomSettings = msgspec.field(default_factory=RoomSettings)
+    centre: CentreSettings = msgspec.field(default_factory=CentreSettings)
 
 
 def settings_path() -> Path:
@@ -89,19 +100,10 @@ def load_settings(path: Path | None = None) -> Settings:
     return read_toml_file(target, Settings)
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        # A TOML basic string is a JSON string for everything frappe writes here.
-        return msgspec.json.encode(value).decode("utf-8")
-    raise TypeError(f"unsupported settings value {value!r}")
-
-
 def _to_toml(settings: Settings) -> str:
     lines: list[str] = []
     for section, values in msgspec.to_builtins(settings).items():
-        entries = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+        entries = [f"{key} = {toml_value(value)}" for key, value in values.items()]
         if entries:
             lines.append(f"[{section}]")
             lines.extend(entries)
@@ -128,6 +130,14 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     except OSError as error:
         raise ConfigError(f"{target} : écriture impossible ({error.strerror or error})") from error
     return target
+
+
+def save_centre_name(name: str, path: Path | None = None) -> Path:
+    """Keep the centre's name in ``[centre]``, the other settings untouched. ConfigError when
+    the file is unusable (it is then left as it is, never overwritten)."""
+    settings = load_settings(path)
+    centre = msgspec.structs.replace(settings.centre, name=name.strip() or None)
+    return save_settings(msgspec.structs.replace(settings, centre=centre), path)
 
 
 def room_url(explicit: str | None = None) -> str | None:

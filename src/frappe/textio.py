@@ -14,11 +14,19 @@ from __future__ import annotations
 import os
 import re
 import stat
+import unicodedata
 from pathlib import Path
 
 from frappe.errors import InputFileError
 
-__all__ = ["MAX_INPUT_BYTES", "decode_text", "plain_text", "read_file_bytes", "read_text_file"]
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "decode_text",
+    "plain_text",
+    "read_file_bytes",
+    "read_text_file",
+    "slugify",
+]
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -144,3 +152,24 @@ def plain_text(text: str) -> str:
     if _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(_escape, text)
+
+
+# Letters Unicode does not decompose into a base letter and an accent: without this table they
+# would vanish from a slug (« Sœur » would give ``sur``).
+_UNDECOMPOSED = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l"}
+    | {"Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"}
+)
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, *, limit: int | None = 40, empty: str = "x") -> str:
+    """``text`` for a file name: ASCII, lower case, words joined by dashes, at most ``limit``
+    characters (None: no limit); ``empty`` when nothing is left. « Sœur Élodie » →
+    ``soeur-elodie``."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_SLUG.sub("-", ascii_only.lower()).strip("-")
+    if limit is not None:
+        slug = slug[:limit].strip("-")
+    return slug or empty

@@ -26,6 +26,8 @@ __all__ = [
     "describe_validation_error",
     "load_toml",
     "read_toml_file",
+    "toml_string",
+    "toml_value",
 ]
 
 # Deeper than any file frappe writes or documents; a deeper one is hostile or broken, and
@@ -117,6 +119,9 @@ def describe_validation_error(error: msgspec.ValidationError | str) -> str:
     return text
 
 
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+
+
 def check_nesting(value: Any, limit: int = MAX_NESTING) -> None:
     """Raise ``ValueError`` when ``value`` nests deeper than ``limit`` (iteratively: a hostile
     file must not hit Python's recursion limit)."""
@@ -125,7 +130,10 @@ def check_nesting(value: Any, limit: int = MAX_NESTING) -> None:
         item, depth = stack.pop()
         if depth > limit:
             raise ValueError(f"imbrication trop profonde (plus de {limit} niveaux)")
-        if isinstance(item, Mapping):
+        kind = type(item)
+        if kind in _LEAVES:  # most values: no isinstance against the Mapping ABC (slow)
+            continue
+        if kind is dict or isinstance(item, Mapping):
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list | tuple):
             stack.extend((child, depth + 1) for child in item)
@@ -170,3 +178,42 @@ def read_toml_file(path: Path, schema: type[T]) -> T:
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path} : encodage invalide (UTF-8 attendu)") from error
     return convert(load_toml(text, source=str(path)), schema, source=str(path))
+
+
+# TOML's short escapes; every other control character (DEL included) is written \uXXXX.
+_TOML_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_TOML_ESCAPES |= {'"': '\\"', "\\": "\\\\"}
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string that ``tomllib`` reads back unchanged.
+
+    A lone surrogate (a file name in another encoding, read with ``surrogateescape``) has no
+    TOML form and cannot be written in UTF-8: it becomes U+FFFD, so the file can be written
+    and read."""
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def toml_value(value: bool | float | str) -> str:
+    """A TOML scalar: boolean, integer, float or string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    raise TypeError(f"no TOML scalar for {value!r}")

@@ -19,10 +19,10 @@ import pytest
 from asr_support import CLIP, CLIP_REFERENCE, CLIP_TERMS, asr_env
 from rich.console import Console
 
-from frappe.asr import commands
 from frappe.asr.model import ENV_MODEL, LoadedModel, ModelChoice
 from frappe.asr.transcribe import Draft, DraftWord, read_timings
-from frappe.cli import build_parser, main
+from frappe.cli import asr as commands
+from frappe.cli.main import build_parser, main
 from frappe.errors import AsrError
 
 REVIEWED = "Texte relu par la formatrice.\n"

@@ -316,8 +316,8 @@ def test_frappe_asr_imports_without_faster_whisper() -> None:
     script = (
         "import sys; sys.modules['faster_whisper'] = None; sys.modules['ctranslate2'] = None\n"
         "import frappe.asr, frappe.asr.model, frappe.asr.transcribe, frappe.asr.punctuation\n"
-        "import frappe.asr.inject, frappe.asr.commands, frappe.asr.evaluate\n"
-        "from frappe.cli import main\n"
+        "import frappe.asr.inject, frappe.cli.asr, frappe.asr.evaluate\n"
+        "from frappe.cli.main import main\n"
         "sys.exit(main(['reference', 'nothing.ogg']))\n"
     )
     result = subprocess.run(

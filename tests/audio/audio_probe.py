@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from frappe.audio.pedal import PedalController, PedalReader, PedalRole, builtin_profiles
-from frappe.audio.player import PlaybackAction, Player, list_output_devices
+from frappe.audio.player import Player, list_output_devices
 from frappe.errors import AudioError, FrappeError
+from frappe.exercises.playback import PlaybackAction, player_commands
 
 
 class Session:
@@ -87,7 +88,9 @@ class Session:
             profile = builtin_profiles()[args["usb_id"]]
             roles = {p: PedalRole(r) for p, r in args.get("roles", profile.roles).items()}
             mode = args.get("play_mode", profile.play_mode)
-            self.controller = PedalController(player, roles, mode, on_error=self.on_error)
+            self.controller = PedalController(
+                player_commands(player), roles, mode, on_error=self.on_error
+            )
             self.reader = PedalReader(
                 profile, Path(args["path"]), self.controller.handle, self.on_error
             )

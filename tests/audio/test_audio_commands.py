@@ -22,12 +22,12 @@ from audio_helpers import (  # noqa: F401 - fixtures, registered under their nam
     write_wav,
 )
 
-from frappe.audio.commands import format_duration, parse_duration
 from frappe.audio.pedal import PedalButton, load_profiles
+from frappe.cli.audio import format_duration, parse_duration
 
 CLI = (
     "import argparse, sys\n"
-    "from frappe.audio.commands import register\n"
+    "from frappe.cli.audio import register\n"
     "parser = argparse.ArgumentParser(prog='frappe')\n"
     "register(parser.add_subparsers(dest='command', required=True))\n"
     "args = parser.parse_args(sys.argv[1:])\n"

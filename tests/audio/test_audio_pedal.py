@@ -39,6 +39,7 @@ from frappe.audio.pedal import (
     save_user_profile,
 )
 from frappe.errors import AudioError, FrappeError, PedalError
+from frappe.exercises.playback import player_commands
 
 VEC, PHILIPS, PHILIPS_2330, OLYMPUS = "05f3:00ff", "0911:1844", "0911:091a", "07b4:0218"
 UDEV_RULES = Path(__file__).resolve().parents[2] / "packaging/udev/70-frappe-pedals.rules"
@@ -341,7 +342,9 @@ def _ev(pedal: str, pressed: bool) -> PedalEvent:
 
 def test_hold_mode_plays_while_held() -> None:
     player = RecordingPlayer()
-    controller = PedalController(player, builtin_profiles()[VEC].roles, PlayMode.HOLD)
+    controller = PedalController(
+        player_commands(player), builtin_profiles()[VEC].roles, PlayMode.HOLD
+    )
     try:
         controller.handle(_ev("middle", True))
         controller.handle(_ev("middle", False))
@@ -353,7 +356,7 @@ def test_hold_mode_plays_while_held() -> None:
 
 def test_toggle_mode_flips_on_press_only() -> None:
     player = RecordingPlayer()
-    controller = PedalController(player, {"middle": "play"}, "toggle")
+    controller = PedalController(player_commands(player), {"middle": "play"}, "toggle")
     try:
         for pressed in (True, False, True, False):
             controller.handle(_ev("middle", pressed))
@@ -365,7 +368,10 @@ def test_toggle_mode_flips_on_press_only() -> None:
 def test_rewind_skips_at_once_then_repeats_while_held() -> None:
     player = RecordingPlayer()
     controller = PedalController(
-        player, {"left": "rewind", "right": "forward"}, repeat_delay_s=0.1, repeat_interval_s=0.05
+        player_commands(player),
+        {"left": "rewind", "right": "forward"},
+        repeat_delay_s=0.1,
+        repeat_interval_s=0.05,
     )
     try:
         controller.handle(_ev("left", True))
@@ -384,7 +390,9 @@ def test_rewind_skips_at_once_then_repeats_while_held() -> None:
 
 def test_roles_are_configurable_and_none_does_nothing() -> None:
     player = RecordingPlayer()
-    controller = PedalController(player, {"left": "play", "middle": "none", "right": "rewind"})
+    controller = PedalController(
+        player_commands(player), {"left": "play", "middle": "none", "right": "rewind"}
+    )
     try:
         controller.handle(_ev("left", True))
         controller.handle(_ev("middle", True))
@@ -400,7 +408,7 @@ def test_roles_are_configurable_and_none_does_nothing() -> None:
 def test_player_errors_go_to_the_callback() -> None:
     errors: list[FrappeError] = []
     controller = PedalController(
-        RecordingPlayer(fail=True), {"middle": "play"}, on_error=errors.append
+        player_commands(RecordingPlayer(fail=True)), {"middle": "play"}, on_error=errors.append
     )
     try:
         controller.handle(_ev("middle", True))

@@ -26,7 +26,7 @@ from audio_helpers import (  # noqa: F401 - fixtures, registered under their nam
     write_wav,
 )
 
-from frappe.audio.player import ListeningStats, PlaybackAction
+from frappe.exercises.playback import ListeningStats, PlaybackAction
 
 RATE = 16000
 

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from room_helpers import typed_lines
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import RoomError
 from frappe.exercises.record import Candidate
 from frappe.storage.room import client

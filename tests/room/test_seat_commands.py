@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.settings import load_settings, room_url, settings_path
 from postgres_server import RoomDatabase
 

@@ -26,7 +26,8 @@ from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, connect_seat
 from frappe.tui.app import make_app
 from frappe.tui.config import AppConfig, StartDashboard, StartRoomTake
-from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen
+from frappe.tui.results_keys import KEYS_AFTER_BELL_S
+from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.room_dashboard import RoomDashboardScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.typing import TypingScreen

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tui_support import FakeClock
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.errors import FrappeError
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.session import Session, SessionConfig

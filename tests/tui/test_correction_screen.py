@@ -17,7 +17,7 @@ from test_dictation_screen import Players, make_app, rendered, screen_of, type_t
 from textual.widgets import DataTable, Input, Select
 from tui_support import TuiEnv, asynctest, settle
 
-from frappe.cli import main
+from frappe.cli.main import main
 from frappe.exercises.dictations import find_dictation, medical_lexicon
 from frappe.exercises.record import Candidate
 from frappe.runs.dictation import DictationSpec, unfinished_dictations
@@ -28,11 +28,11 @@ from frappe.scoring.transcription import ExerciseKeys
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
+from frappe.tui.config import StartDictation
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.history import HistoryScreen
-from frappe.tui.widgets.dictation.app import DictationLaunch
 
 REFERENCE = (
     "Madame Lucie Marchal est suivie pour une insuffisance cardiaque. "
@@ -153,7 +153,7 @@ async def test_trainee_corrects_the_draft_and_sees_fixed_missed_introduced(
 ) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players()
-    app = make_app(env, players, DictationLaunch(correction_spec()))
+    app = make_app(env, players, StartDictation(correction_spec()))
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -228,7 +228,7 @@ async def test_a_crashed_correction_resumes_from_its_journal_draft(
     tmp_path: Path, corpus: Path
 ) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(correction_spec()))
+    app = make_app(env, Players(), StartDictation(correction_spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -244,7 +244,7 @@ async def test_a_crashed_correction_resumes_from_its_journal_draft(
     # The trainer regenerates the draft meanwhile: the resumed exercise keeps its own.
     (corpus / WITH_DRAFT / "draft.txt").write_text("Un tout autre brouillon.\n", "utf-8")
 
-    app2 = make_app(env, Players(), DictationLaunch(correction_spec(), resume=contents))
+    app2 = make_app(env, Players(), StartDictation(correction_spec(), resume=contents))
     async with app2.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app2)

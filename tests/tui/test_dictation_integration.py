@@ -21,12 +21,12 @@ from frappe.runs.dictation import (
 from frappe.runs.typing import start_test
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
+from frappe.tui.config import StartDictation
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.resume import ResumeScreen
-from frappe.tui.widgets.dictation.app import DictationLaunch
 
 
 def leave_dictation(env: TuiEnv, name: str) -> Path:
@@ -122,7 +122,7 @@ async def test_history_opens_a_transcription_on_the_dictation_results(tmp_path: 
 @asynctest
 async def test_quitting_during_a_dictation_asks_first(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(spec()))
+    app = make_app(env, Players(), StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)

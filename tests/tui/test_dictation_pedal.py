@@ -11,10 +11,12 @@ from pathlib import Path
 from test_dictation_screen import Players, make_app, screen_of, spec
 from tui_support import TuiEnv, asynctest, settle
 
-from frappe.audio.pedal import builtin_profiles
-from frappe.audio.player import PlayerState
+from frappe.audio.pedal import PedalController, PedalEvent, PlayMode, builtin_profiles
+from frappe.errors import AudioError, FrappeError
+from frappe.exercises.playback import PlayerState
+from frappe.tui.config import StartDictation
+from frappe.tui.playback.controls import PlayerControls
 from frappe.tui.playback.pedal import real_pedal_factory
-from frappe.tui.widgets.dictation.app import DictationLaunch
 
 VEC = "05f3:00ff"
 
@@ -35,7 +37,7 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
     writer = os.open(fifo, os.O_RDWR)  # never blocks, and keeps the FIFO open for the reader
     players = Players()
     pedals = real_pedal_factory(fifo, {VEC: builtin_profiles()[VEC]})
-    app = make_app(env, players, DictationLaunch(spec()), pedal_factory=pedals)
+    app = make_app(env, players, StartDictation(spec()), pedal_factory=pedals)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
@@ -53,7 +55,7 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
             await until(
                 pilot,
                 lambda: (
-                    [e.get("action") for e in screen.running.extra_events][-3:]
+                    [e.get("action") for e in screen.running.session.events][-3:]
                     == ["play", "pause", "skip"]
                 ),
                 "the actions in the record's events",
@@ -65,7 +67,7 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
                 lambda: "Pédale : débranchée" in screen.status.render_text().plain,
                 "the unplugged message",
             )
-            assert any(e["type"] == "pedal_problem" for e in screen.running.extra_events)
+            assert any(e["type"] == "pedal_problem" for e in screen.running.session.events)
             assert "Pédale : Pédale" not in screen.status.render_text().plain
             # Typing and hotkeys go on.
             await pilot.press("O", "escape")
@@ -75,3 +77,32 @@ async def test_a_vec_pedal_plays_while_held_and_its_unplugging_is_shown(tmp_path
     finally:
         if writer >= 0:
             os.close(writer)
+
+
+class _BrokenPlayer:
+    """A player whose library fails with its own (non-frappe) exception on play."""
+
+    def play(self, *, rewind: bool = True) -> None:
+        raise RuntimeError("PaErrorCode -9999")
+
+    def pause(self) -> None:
+        return
+
+
+def test_the_pedal_goes_through_the_controls_like_the_hotkeys() -> None:
+    """A pedal press is a command run by the same ``PlayerControls`` as a hotkey: a library
+    error becomes the controls' one-line ``AudioError`` for the status bar (the pedal used to
+    call the player itself, and such an error escaped its thread)."""
+    errors: list[FrappeError] = []
+    controls = PlayerControls(_BrokenPlayer())  # type: ignore[arg-type]
+    controller = PedalController(
+        controls.run, builtin_profiles()[VEC].roles, PlayMode.HOLD, on_error=errors.append
+    )
+    try:
+        controller.handle(PedalEvent("middle", True, 0))
+        controller.handle(PedalEvent("middle", False, 0))
+    finally:
+        controller.close()
+    assert len(errors) == 1
+    assert isinstance(errors[0], AudioError)
+    assert str(errors[0]) == "lecteur audio : PaErrorCode -9999"

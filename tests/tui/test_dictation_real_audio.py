@@ -30,9 +30,10 @@ from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
 from frappe.tui.config import AppConfig
 from frappe.runs.common import StoragePaths
-from frappe.tui.screens.dictation import DictationOptions, DictationScreen
+from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
-from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch
+from frappe.tui.app import FrappeApp
+from frappe.tui.config import DictationOptions, StartDictation
 from frappe.runs.dictation import DictationSpec
 
 root = Path(sys.argv[1])
@@ -48,9 +49,14 @@ async def until(pilot, check, what):
 
 async def main():
     storage = StoragePaths(root / "results", root / "history.sqlite3", root / "journals")
-    config = AppConfig(storage=storage, tick_interval=0.1, check_journals=False)
+    config = AppConfig(
+        storage=storage,
+        tick_interval=0.1,
+        check_journals=False,
+        dictation=DictationOptions(auto_pedal=False),
+    )
     spec = DictationSpec(Candidate("Martin Claire"), find_dictation("d08"), deadline_s=None)
-    app = DictationApp(config, DictationLaunch(spec), DictationOptions(auto_pedal=False))
+    app = FrappeApp(config, StartDictation(spec))
     out = {}
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, DictationScreen), "the screen")

@@ -14,8 +14,8 @@ from tui_support import TuiEnv, asynctest, settle
 from frappe.exercises.dictations import find_dictation, load_dictation
 from frappe.exercises.record import Candidate
 from frappe.runs.dictation import DictationSpec, start_dictation
+from frappe.tui.app import FrappeApp
 from frappe.tui.screens.dictation_results import DictationResultsScreen
-from frappe.tui.widgets.dictation.app import DictationApp
 
 
 def corpus_copy(tmp_path: Path, *, timings: bool) -> Path:
@@ -52,8 +52,8 @@ def saved_with_errors(env: TuiEnv, folder: Path) -> object:
     return running.save()
 
 
-async def open_results(app: DictationApp, saved: object, pilot: object) -> DictationResultsScreen:
-    screen = DictationResultsScreen(saved, app.config, options=app.dictation_options)  # type: ignore[arg-type]
+async def open_results(app: FrappeApp, saved: object, pilot: object) -> DictationResultsScreen:
+    screen = DictationResultsScreen(saved, app.config, options=app.config.dictation)  # type: ignore[arg-type]
     await app.push_screen(screen)
     await settle(pilot)  # type: ignore[arg-type]
     return screen

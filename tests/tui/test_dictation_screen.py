@@ -18,20 +18,20 @@ from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 from tui_support import FakeClock, TuiEnv, asynctest, settle
 
-from frappe.audio.player import PlaybackAction, PlayerState
 from frappe.errors import AudioError, FrappeError, PedalError
 from frappe.exercises.dictations import Dictation, find_dictation
+from frappe.exercises.playback import PlaybackAction, PlayerState
 from frappe.exercises.record import Candidate
 from frappe.runs.dictation import DictationSpec, unfinished_dictations
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
-from frappe.tui.config import AppConfig
+from frappe.tui.app import FrappeApp
+from frappe.tui.config import AppConfig, DictationOptions, StartDictation
 from frappe.tui.dialogs.confirm import ConfirmScreen
-from frappe.tui.screens.dictation import DictationOptions, DictationScreen
+from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
-from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch
 
 D01 = "d01-lettre-confrere-cardio"
 
@@ -248,22 +248,26 @@ def spec(*, deadline_s: float | None = 1200.0, mode: str = "exam") -> DictationS
 def make_app(
     env: TuiEnv,
     players: Players,
-    launch: DictationLaunch | None = None,
+    launch: StartDictation | None = None,
     *,
     pedal_factory: object = None,
-) -> DictationApp:
-    config = AppConfig(
-        storage=env.storage, clock=env.clock, tick_interval=3600.0, check_journals=False
-    )
+) -> FrappeApp:
     options = DictationOptions(
         player_factory=players,
         auto_pedal=False,
         pedal_factory=pedal_factory,  # type: ignore[arg-type]
     )
-    return DictationApp(config, launch, options)
+    config = AppConfig(
+        storage=env.storage,
+        clock=env.clock,
+        tick_interval=3600.0,
+        check_journals=False,
+        dictation=options,
+    )
+    return FrappeApp(config, launch)
 
 
-def screen_of(app: DictationApp) -> DictationScreen:
+def screen_of(app: FrappeApp) -> DictationScreen:
     screen = app.screen
     assert isinstance(screen, DictationScreen), type(screen)
     return screen
@@ -289,7 +293,7 @@ def journal_lines(path: Path) -> list[dict[str, object]]:
 async def test_hotkeys_drive_the_player_and_typing_feeds_the_journal(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players()
-    app = make_app(env, players, DictationLaunch(spec()))
+    app = make_app(env, players, StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -331,7 +335,7 @@ async def test_transcription_is_scored_with_critical_identity_errors_and_in_the_
 ) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players()
-    app = make_app(env, players, DictationLaunch(spec()))
+    app = make_app(env, players, StartDictation(spec()))
     reference = dictation().reference_text()
     assert "12/03/1958" in reference and "Marchal" in reference
     wrong = reference.replace("12/03/1958", "12/08/1958", 1)
@@ -385,7 +389,7 @@ async def test_transcription_is_scored_with_critical_identity_errors_and_in_the_
 @asynctest
 async def test_deadline_ends_the_dictation(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(spec(deadline_s=120.0)))
+    app = make_app(env, Players(), StartDictation(spec(deadline_s=120.0)))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -406,7 +410,7 @@ async def test_deadline_with_the_hand_in_dialog_open_leaves_only_the_results(
     tmp_path: Path,
 ) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(spec(deadline_s=120.0)))
+    app = make_app(env, Players(), StartDictation(spec(deadline_s=120.0)))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -425,7 +429,7 @@ async def test_deadline_with_the_hand_in_dialog_open_leaves_only_the_results(
 async def test_no_audio_device_is_a_message_and_typing_goes_on(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players(fail=AudioError("Aucune sortie audio disponible : branchez un casque."))
-    app = make_app(env, players, DictationLaunch(spec()))
+    app = make_app(env, players, StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -441,7 +445,7 @@ async def test_no_audio_device_is_a_message_and_typing_goes_on(tmp_path: Path) -
         await pilot.press("escape")
         await pilot.pause()
         assert players.last.state is PlayerState.PLAYING
-        events = screen.running.extra_events
+        events = screen.running.session.events
     assert any(e["type"] == "audio_problem" for e in events)
 
 
@@ -449,7 +453,7 @@ async def test_no_audio_device_is_a_message_and_typing_goes_on(tmp_path: Path) -
 async def test_device_unplugged_mid_exercise_keeps_the_text_and_recovers(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players()
-    app = make_app(env, players, DictationLaunch(spec()))
+    app = make_app(env, players, StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -472,8 +476,8 @@ async def test_device_unplugged_mid_exercise_keeps_the_text_and_recovers(tmp_pat
         screen.tick()
         assert "Lecture" in screen.status.render_text().plain
         assert screen.running.session.typed == "Objet"
-        actions = [e.get("action") for e in screen.running.extra_events]
-        problems = [e for e in screen.running.extra_events if e["type"] == "audio_problem"]
+        actions = [e.get("action") for e in screen.running.session.events]
+        problems = [e for e in screen.running.session.events if e["type"] == "audio_problem"]
     assert "device_lost" in actions and "recover" in actions
     assert problems
 
@@ -490,7 +494,7 @@ async def test_pedal_unplugged_is_a_status_message_and_comes_back(tmp_path: Path
         pedals.append(pedal)
         return pedal
 
-    app = make_app(env, Players(), DictationLaunch(spec()), pedal_factory=pedal_factory)
+    app = make_app(env, Players(), StartDictation(spec()), pedal_factory=pedal_factory)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -505,7 +509,7 @@ async def test_pedal_unplugged_is_a_status_message_and_comes_back(tmp_path: Path
         env.clock.advance(5.0)
         screen.tick()
         assert "Pédale rebranchée" in screen.status.render_text().plain
-        events = [e["type"] for e in screen.running.extra_events]
+        events = [e["type"] for e in screen.running.session.events]
     assert "pedal_problem" in events
     assert pedal.closed  # stopped with the screen
 
@@ -514,7 +518,7 @@ async def test_pedal_unplugged_is_a_status_message_and_comes_back(tmp_path: Path
 async def test_resume_after_a_crash_restores_text_time_and_listening(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players()
-    app = make_app(env, players, DictationLaunch(spec(deadline_s=600.0)))
+    app = make_app(env, players, StartDictation(spec(deadline_s=600.0)))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -541,7 +545,7 @@ async def test_resume_after_a_crash_restores_text_time_and_listening(tmp_path: P
     assert contents.typed == typed and contents.elapsed_ms >= 12_000
 
     players2 = Players()
-    app2 = make_app(env, players2, DictationLaunch(spec(deadline_s=600.0), resume=contents))
+    app2 = make_app(env, players2, StartDictation(spec(deadline_s=600.0), resume=contents))
     async with app2.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app2)
@@ -633,7 +637,7 @@ async def test_a_dictation_left_untouched_leaves_nothing_to_resume_or_close(
     tmp_path: Path,
 ) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(spec()))
+    app = make_app(env, Players(), StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert len(list(env.storage.journal_dir.glob("*.jsonl"))) == 1  # journaled at once
@@ -645,7 +649,7 @@ async def test_a_dictation_left_untouched_leaves_nothing_to_resume_or_close(
     assert unfinished_dictations(env.storage.journal_dir) == []
     assert not list(env.storage.journal_dir.glob("*.jsonl"))
     # Once anything was done (a key, a playback), the journal stays to be resumed.
-    app = make_app(env, Players(), DictationLaunch(spec()))
+    app = make_app(env, Players(), StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("escape")
@@ -660,7 +664,7 @@ async def test_a_dictation_left_untouched_leaves_nothing_to_resume_or_close(
 @asynctest
 async def test_handing_in_an_empty_or_nearly_empty_document_says_so(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(spec()))
+    app = make_app(env, Players(), StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -685,7 +689,7 @@ async def test_handing_in_an_empty_or_nearly_empty_document_says_so(tmp_path: Pa
 async def test_the_countdown_stands_still_while_the_output_is_lost(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
     players = Players()
-    app = make_app(env, players, DictationLaunch(spec(deadline_s=600.0)))
+    app = make_app(env, players, StartDictation(spec(deadline_s=600.0)))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
@@ -708,7 +712,7 @@ async def test_the_countdown_stands_still_while_the_output_is_lost(tmp_path: Pat
         screen.tick()
         remaining = session.remaining_s
         assert remaining is not None and before - 10.5 < remaining < before
-        [added] = [e for e in screen.running.extra_events if e["type"] == "time_added"]
+        [added] = [e for e in screen.running.session.events if e["type"] == "time_added"]
         assert added["ms"] == 900_000 and added["reason"] == "audio_output_lost"
         await pilot.press("ctrl+t")
         await pilot.pause()

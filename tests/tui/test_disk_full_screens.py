@@ -14,12 +14,12 @@ from tui_support import TuiEnv, asynctest, settle, start_exam, type_keys
 
 from frappe.runs.common import JOURNAL_DISK_FULL
 from frappe.storage.files import read_record
+from frappe.tui.config import StartDictation
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.typing import TypingScreen
-from frappe.tui.widgets.dictation.app import DictationLaunch
 from full_disk import FullDisk, mounted_tmpfs
 
 
@@ -98,7 +98,7 @@ async def test_dictation_screen_alarm_and_saving_elsewhere(
     full_disk: FullDisk, tmp_path: Path
 ) -> None:
     env = TuiEnv.create(full_disk.root)
-    app = make_app(env, Players(), DictationLaunch(spec()))
+    app = make_app(env, Players(), StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = screen_of(app)

@@ -25,9 +25,10 @@ from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import StartExam
 from frappe.tui.dialogs.confirm import ConfirmScreen
+from frappe.tui.results_keys import KEYS_AFTER_BELL_S
 from frappe.tui.screens.exam_setup import InstructionsScreen
 from frappe.tui.screens.home import HomeScreen
-from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen
+from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.resume import ResumeScreen
 from frappe.tui.screens.typing import TypingScreen
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from test_dictation_screen import Players, make_app, screen_of, spec, type_text
 from tui_support import TuiEnv, asynctest, settle
 
+from frappe.tui.config import StartDictation
+from frappe.tui.results_keys import KEYS_AFTER_BELL_S
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.home import HomeScreen
 from frappe.tui.screens.kiosk import SeatScreen
-from frappe.tui.screens.results import KEYS_AFTER_BELL_S
-from frappe.tui.widgets.dictation.app import DictationLaunch
 
 
 async def _dictation_to_its_results(pilot: object, env: TuiEnv) -> DictationResultsScreen:
@@ -33,7 +33,7 @@ async def test_a_dictation_in_evaluation_mode_ends_the_program_after_its_results
     tmp_path: Path,
 ) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(spec(deadline_s=120.0)))
+    app = make_app(env, Players(), StartDictation(spec(deadline_s=120.0)))
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.kiosk
         await _dictation_to_its_results(pilot, env)
@@ -50,7 +50,7 @@ async def test_a_dictation_in_evaluation_mode_ends_the_program_after_its_results
 @asynctest
 async def test_a_practice_dictation_goes_back_to_the_menu(tmp_path: Path) -> None:
     env = TuiEnv.create(tmp_path)
-    app = make_app(env, Players(), DictationLaunch(spec(deadline_s=120.0, mode="practice")))
+    app = make_app(env, Players(), StartDictation(spec(deadline_s=120.0, mode="practice")))
     async with app.run_test(size=(100, 30)) as pilot:
         assert not app.kiosk
         await _dictation_to_its_results(pilot, env)

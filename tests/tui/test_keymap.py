@@ -9,9 +9,9 @@ from test_dictation_screen import Players, make_app, screen_of, spec
 from tui_support import TuiEnv, asynctest, settle
 
 from frappe import locations
+from frappe.tui.config import StartDictation
 from frappe.tui.keymap import KeymapError, known_binding_ids, load_keymap
 from frappe.tui.playback.hotkeys import HOTKEYS
-from frappe.tui.widgets.dictation.app import DictationLaunch
 
 
 def write_keys(text: str) -> Path:
@@ -68,7 +68,7 @@ def test_a_bad_file_is_a_one_line_error(text: str, message: str) -> None:
 async def test_a_remapped_key_drives_the_player(tmp_path: Path) -> None:
     write_keys('"dictation.play_pause" = "f10"\n')
     env, players = TuiEnv.create(tmp_path), Players()
-    app = make_app(env, players, DictationLaunch(spec()))
+    app = make_app(env, players, StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         player = players.last
@@ -85,7 +85,7 @@ async def test_a_remapped_key_drives_the_player(tmp_path: Path) -> None:
 async def test_a_bad_keys_file_keeps_the_defaults_and_says_why(tmp_path: Path) -> None:
     write_keys('"dictation.play_pouse" = "f10"\n')
     env, players = TuiEnv.create(tmp_path), Players()
-    app = make_app(env, players, DictationLaunch(spec()))
+    app = make_app(env, players, StartDictation(spec()))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         (notice,) = [n for n in app._notifications if n.title == "Touches par défaut"]

@@ -22,9 +22,10 @@ from frappe.exercises.texts import list_texts
 from frappe.runs.typing import typing_score
 from frappe.scoring import Keystroke, scoring_profile
 from frappe.storage.history import open_history
+from frappe.tui.results_keys import KEYS_AFTER_BELL_S
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.practice import PracticeSetupScreen, ProgressScreen
-from frappe.tui.screens.results import KEYS_AFTER_BELL_S, ResultsScreen
+from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.typing import TypingScreen
 from frappe.tui.widgets.history.chart import ProgressChart
 

@@ -16,8 +16,8 @@ from tui_support import TuiEnv, asynctest, settle
 from frappe.audio.pedal import load_profiles
 from frappe.audio.player import OutputDevice
 from frappe.settings import load_settings
+from frappe.tui.config import DictationOptions
 from frappe.tui.screens import settings as settings_screen
-from frappe.tui.screens.dictation import DictationOptions, dictation_options
 from frappe.tui.screens.settings import SettingsScreen
 
 DEVICES = [
@@ -92,7 +92,7 @@ async def test_choose_test_and_save_then_dictations_use_it(
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert "Réglages enregistrés" in text(screen, "settings-status")
-            options = dictation_options(app)
+            options = app.dictation_options()
     finally:
         os.close(writer)
     saved = load_settings()

@@ -19,7 +19,7 @@ from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.runs.dictation import SavedTranscription, save_transcription
 from frappe.runs.typing import SavedResult, typing_score
 from frappe.scoring import Keystroke, scoring_profile
-from frappe.tui.screens.dictation import DictationOptions
+from frappe.tui.config import DictationOptions
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.draft_review import DraftReviewScreen
 from frappe.tui.screens.results import ResultsScreen

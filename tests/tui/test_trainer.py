@@ -23,10 +23,10 @@ from tui_support import TuiEnv, asynctest, settle
 from frappe.asr.model import LoadedModel, ModelChoice
 from frappe.asr.transcribe import Draft, DraftWord, write_timings
 from frappe.exercises.dictations import Dictation, find_dictation
-from frappe.storage.authoring import REVIEW_FILE, NewExercise, create_exercise
-from frappe.tui.config import AppConfig
+from frappe.runs.authoring import REVIEW_FILE, NewExercise, create_exercise
+from frappe.tui.app import FrappeApp
+from frappe.tui.config import AppConfig, DictationOptions
 from frappe.tui.dialogs.confirm import ConfirmScreen
-from frappe.tui.screens.dictation import DictationOptions
 from frappe.tui.screens.draft_review import DraftReviewScreen
 from frappe.tui.screens.trainer import (
     GenerationScreen,
@@ -34,7 +34,6 @@ from frappe.tui.screens.trainer import (
     TrainerScreen,
     pasted_path,
 )
-from frappe.tui.widgets.dictation.app import DictationApp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "asr"))
 from asr_support import CLIP, CLIP_TERMS, model_cache_dir, packaged_model_dir
@@ -49,11 +48,15 @@ WORDS = (
 DRAFT = "Madame Durant, 82 ans."
 
 
-def make_app(env: TuiEnv, players: Players) -> DictationApp:
+def make_app(env: TuiEnv, players: Players) -> FrappeApp:
     config = AppConfig(
-        storage=env.storage, clock=env.clock, tick_interval=3600.0, check_journals=False
+        storage=env.storage,
+        clock=env.clock,
+        tick_interval=3600.0,
+        check_journals=False,
+        dictation=DictationOptions(player_factory=players, auto_pedal=False),
     )
-    return DictationApp(config, None, DictationOptions(player_factory=players, auto_pedal=False))
+    return FrappeApp(config)
 
 
 def exercise(*, draft: bool = True, identity: tuple[str, ...] = ()) -> Dictation:
@@ -66,7 +69,7 @@ def exercise(*, draft: bool = True, identity: tuple[str, ...] = ()) -> Dictation
     return created
 
 
-def review_of(app: DictationApp) -> DraftReviewScreen:
+def review_of(app: FrappeApp) -> DraftReviewScreen:
     screen = app.screen
     assert isinstance(screen, DraftReviewScreen), type(screen)
     return screen

@@ -4,7 +4,7 @@ share.
 ``generate_draft`` transcribes, applies the dictated-punctuation pass and writes
 ``timings.json`` then ``draft.txt``, each atomically; nothing is written when transcription fails
 or is stopped. It never writes the reviewed ``reference.txt`` (accepting a reviewed draft is the
-trainer's explicit act: ``frappe.storage.authoring.accept_reference``).
+trainer's explicit act: ``frappe.runs.authoring.accept_reference``).
 
 Nothing here imports faster-whisper: the model is loaded by the caller (``load_model``), so the
 app can open, list and review drafts without the ``asr`` extra.

@@ -20,7 +20,6 @@ import dataclasses
 import enum
 import errno
 import functools
-import json
 import os
 import select
 import threading
@@ -29,13 +28,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Final, Protocol
+from typing import Annotated, Final
 
 import msgspec
 
 from frappe import locations
 from frappe.errors import ConfigError, FrappeError, PedalError
-from frappe.validation import convert, load_toml
+from frappe.exercises.playback import PlaybackCommand
+from frappe.textio import slugify
+from frappe.validation import convert, load_toml, toml_string
 
 __all__ = [
     "REPEAT_DELAY_S",
@@ -289,17 +290,16 @@ def load_profiles(user_file: Path | None = None) -> dict[str, PedalProfile]:
     return dict(load_pedal_config(user_file).profiles)
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.casefold()).strip("-")
-
-
 def find_profile(profiles: Mapping[str, PedalProfile], wanted: str) -> PedalProfile:
     """The profile called ``wanted``: its id (``vec``), USB id (``05f3:00ff``) or name, any
     case. PedalError listing the ids otherwise."""
     key = wanted.strip().casefold()
+    wanted_slug = slugify(key, limit=None, empty="")
     for profile in profiles.values():
         names = {profile.id.casefold(), profile.usb_id, profile.name.casefold()}
-        if key in names or (key and _slug(profile.name) == _slug(key)):
+        if key in names or (
+            wanted_slug and slugify(profile.name, limit=None, empty="") == wanted_slug
+        ):
             return profile
     choices = ", ".join(sorted(profile_key(p) for p in profiles.values()))
     raise PedalError(f"Profil de pédale inconnu « {wanted} » : {choices}.")
@@ -310,27 +310,22 @@ def profile_key(profile: PedalProfile) -> str:
     return profile.id or profile.usb_id
 
 
-def _toml_string(value: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes.
-    return json.dumps(value, ensure_ascii=False)
-
-
 def profile_to_toml(profile: PedalProfile) -> str:
     """One ``[[pedal]]`` table that :func:`parse_profiles` reads back unchanged."""
     lines = ["[[pedal]]"]
     if profile.id:
-        lines.append(f"id = {_toml_string(profile.id)}")
+        lines.append(f"id = {toml_string(profile.id)}")
     lines += [
-        f"name = {_toml_string(profile.name)}",
-        f"usb_id = {_toml_string(profile.usb_id)}",
-        f"play_mode = {_toml_string(str(profile.play_mode))}",
+        f"name = {toml_string(profile.name)}",
+        f"usb_id = {toml_string(profile.usb_id)}",
+        f"play_mode = {toml_string(str(profile.play_mode))}",
     ]
     if profile.paths:
-        lines.append(f"paths = [{', '.join(_toml_string(p) for p in profile.paths)}]")
+        lines.append(f"paths = [{', '.join(toml_string(p) for p in profile.paths)}]")
     for pedal, button in profile.buttons.items():
         lines.append(f"buttons.{pedal} = {{ byte = {button.byte}, mask = 0x{button.mask:02x} }}")
     if profile.roles:
-        roles = ", ".join(f"{p} = {_toml_string(str(r))}" for p, r in profile.roles.items())
+        roles = ", ".join(f"{p} = {toml_string(str(r))}" for p, r in profile.roles.items())
         lines.append(f"roles = {{ {roles} }}")
     return "\n".join(lines) + "\n"
 
@@ -354,7 +349,7 @@ def save_user_profile(profile: PedalProfile, path: Path | None = None) -> Path:
     choices = {k: v for k, v in data.paths.items() if k not in bound}
     if choices:
         text += "\n[paths]\n" + "".join(
-            f"{_toml_string(k)} = {_toml_string(v)}\n" for k, v in choices.items()
+            f"{toml_string(k)} = {toml_string(v)}\n" for k, v in choices.items()
         )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -665,26 +660,19 @@ class PedalReader:
 
 
 # --------------------------------------------------------------------------- control
-class PedalTarget(Protocol):
-    """What the controller drives: :class:`frappe.audio.player.Player` fits."""
-
-    def play(self) -> None: ...
-    def pause(self) -> None: ...
-    def toggle(self) -> None: ...
-    def skip_back_short(self) -> None: ...
-    def skip_forward_short(self) -> None: ...
-
-
 class PedalController:
-    """Maps pedal events to player calls according to roles and play mode.
+    """Maps pedal events to player commands according to roles and play mode.
 
-    Give :meth:`handle` to a :class:`PedalReader` as ``on_event``. Player errors (for example
-    the audio device lost) go to ``on_error`` instead of killing the pedal thread.
+    ``run`` runs a command (``play``, ``pause``, ``play_pause``, ``back``, ``forward``): the
+    TUI gives its player controls' ``run``, so the pedal and the hotkeys take the same path;
+    :func:`frappe.exercises.playback.player_commands` drives a player directly. Give
+    :meth:`handle` to a :class:`PedalReader` as ``on_event``. Player errors (for example the
+    audio device lost) go to ``on_error`` instead of killing the pedal thread.
     """
 
     def __init__(
         self,
-        player: PedalTarget,
+        run: Callable[[PlaybackCommand], None],
         roles: Mapping[str, PedalRole | str],
         play_mode: PlayMode | str = PlayMode.HOLD,
         *,
@@ -692,7 +680,7 @@ class PedalController:
         repeat_delay_s: float = REPEAT_DELAY_S,
         repeat_interval_s: float = REPEAT_INTERVAL_S,
     ) -> None:
-        self.player = player
+        self.run = run
         self.roles = {p: PedalRole(r) for p, r in roles.items()}
         self.play_mode = PlayMode(play_mode)
         self.on_error = on_error
@@ -707,30 +695,29 @@ class PedalController:
         self._repeater.start()
 
     @classmethod
-    def for_profile(cls, player: PedalTarget, profile: PedalProfile) -> PedalController:
-        return cls(player, profile.roles, profile.play_mode)
+    def for_profile(
+        cls, run: Callable[[PlaybackCommand], None], profile: PedalProfile
+    ) -> PedalController:
+        return cls(run, profile.roles, profile.play_mode)
 
-    def _call(self, action: Callable[[], None]) -> None:
+    def _call(self, command: PlaybackCommand) -> None:
         try:
-            action()
+            self.run(command)
         except FrappeError as error:
             if self.on_error is None:
                 raise
             self.on_error(error)
 
     def _skip(self, role: PedalRole) -> None:
-        if role is PedalRole.REWIND:
-            self._call(self.player.skip_back_short)
-        else:
-            self._call(self.player.skip_forward_short)
+        self._call("back" if role is PedalRole.REWIND else "forward")
 
     def handle(self, event: PedalEvent) -> None:
         role = self.roles.get(event.pedal, PedalRole.NONE)
         if role is PedalRole.PLAY:
             if self.play_mode is PlayMode.HOLD:
-                self._call(self.player.play if event.pressed else self.player.pause)
+                self._call("play" if event.pressed else "pause")
             elif event.pressed:
-                self._call(self.player.toggle)
+                self._call("play_pause")
         elif role in (PedalRole.REWIND, PedalRole.FORWARD):
             with self._cond:
                 if event.pressed:

@@ -22,16 +22,14 @@ called without it, or stopping a stream would wait for a callback that waits for
 from __future__ import annotations
 
 import atexit
-import enum
 import importlib
-import itertools
 import logging
 import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
@@ -49,15 +47,13 @@ from frappe.audio.stretch import (
     make_stretcher,
 )
 from frappe.errors import AudioError, AudioServerHungError
+from frappe.exercises.playback import PlaybackAction, PlayerState
 
 _log = logging.getLogger(__name__)
 
 __all__ = [
-    "ListeningStats",
     "OutputDevice",
-    "PlaybackAction",
     "Player",
-    "PlayerState",
     "list_output_devices",
     "rescan_devices",
 ]
@@ -79,39 +75,6 @@ _EXIT_TIMEOUT_S: Final = 0.8
 _MIN_LOOP_S: Final = 0.2
 
 
-class PlayerState(enum.Enum):
-    STOPPED = "stopped"
-    PLAYING = "playing"
-    PAUSED = "paused"
-    ENDED = "ended"
-    DEVICE_LOST = "device_lost"
-
-
-@dataclass(frozen=True, slots=True)
-class PlaybackAction:
-    """One thing that happened to playback, as logged in an exercise record.
-
-    Attributes:
-        t_monotonic_ms: ``time.monotonic()`` in milliseconds when it happened.
-        action: ``load``, ``play``, ``resume`` (play after a pause, with the rewind),
-            ``pause``, ``stop``, ``seek``, ``skip``, ``go_to_start``, ``speed``,
-            ``back_and_slower``, ``loop_set``, ``loop_clear``, ``loop`` (a wrap), ``volume``,
-            ``tick``, ``ended``, ``range_end`` (the end of a :meth:`Player.play_range`),
-            ``device_lost``, ``recover``.
-        position_s: where playback was (source seconds) when it happened.
-        speed: speed in force after it.
-        target_s: position right after it (differs from ``position_s`` for moves).
-        playing: whether sound was playing after it.
-    """
-
-    t_monotonic_ms: int
-    action: str
-    position_s: float
-    speed: float
-    target_s: float
-    playing: bool
-
-
 @dataclass(frozen=True, slots=True)
 class OutputDevice:
     """A PortAudio output as offered to the user.
@@ -131,70 +94,6 @@ class OutputDevice:
     channels: int
     default_rate: float
     is_default: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ListeningStats:
-    """How a trainee listened, computed from a list of :class:`PlaybackAction`.
-
-    Attributes:
-        heard_s: source seconds heard at least once.
-        replayed_s: source seconds heard more than once.
-        playing_s: wall-clock seconds spent playing.
-        time_at_speed: wall-clock seconds playing at each speed.
-        pauses: number of pauses (pedal releases included).
-        rewinds: number of actions that moved the position backwards.
-    """
-
-    heard_s: float
-    replayed_s: float
-    playing_s: float
-    time_at_speed: dict[float, float] = field(default_factory=dict)
-    pauses: int = 0
-    rewinds: int = 0
-
-    @classmethod
-    def from_actions(cls, actions: Iterable[PlaybackAction]) -> ListeningStats:
-        """Stats over ``actions``; a playing stretch counts up to the next action, so end the
-        list with a ``tick`` (see :meth:`Player.tick`) to include the ongoing stretch."""
-        ordered = sorted(actions, key=lambda a: a.t_monotonic_ms)
-        edges: list[tuple[float, int]] = []
-        at_speed: dict[float, float] = {}
-        playing_s = 0.0
-        for current, following in itertools.pairwise(ordered):
-            if not current.playing:
-                continue
-            wall = max(0, following.t_monotonic_ms - current.t_monotonic_ms) / 1000.0
-            playing_s += wall
-            at_speed[current.speed] = at_speed.get(current.speed, 0.0) + wall
-            start, end = current.target_s, following.position_s
-            if end > start:
-                edges += [(start, 1), (end, -1)]
-        heard = replayed = 0.0
-        depth = 0
-        previous = 0.0
-        # Sweep over interval ends: the length where depth >= 2 was heard again.
-        for point, change in sorted(edges):
-            if depth >= 1:
-                heard += point - previous
-            if depth >= 2:
-                replayed += point - previous
-            depth += change
-            previous = point
-        pauses = sum(1 for a in ordered if a.action == "pause")
-        rewinds = sum(
-            1
-            for a in ordered
-            if a.target_s < a.position_s - 1e-3 and a.action not in ("loop", "stop", "load")
-        )
-        return cls(
-            heard_s=round(heard, 3),
-            replayed_s=round(replayed, 3),
-            playing_s=round(playing_s, 3),
-            time_at_speed={k: round(v, 3) for k, v in sorted(at_speed.items())},
-            pauses=pauses,
-            rewinds=rewinds,
-        )
 
 
 _HUNG = (

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["UNKNOWN_EXERCISE", "Catalogue", "CatalogueEntry", "load_catalogue"]
 
 UNKNOWN_EXERCISE = "exercice inconnu du catalogue du centre : référence non vérifiée"
-# A reference the trainer replaced is kept beside it (frappe.storage.authoring): records typed
+# A reference the trainer replaced is kept beside it (frappe.runs.authoring): records typed
 # against the previous one stay valid.
 _PREVIOUS_REFERENCE = "reference.txt.bak"
 

@@ -1,7 +1,7 @@
 """Dictation exercises: ``audio_corpus/<id>/`` with ``exercise.toml``, audio and reference.
 
 The corpus is the bundled one plus the exercises trainers make from their own recordings
-(``frappe.locations.user_audio_corpus_dir``, see ``frappe.storage.authoring``).
+(``frappe.locations.user_audio_corpus_dir``, see ``frappe.runs.authoring``).
 """
 
 from __future__ import annotations
@@ -15,21 +15,52 @@ from typing import Annotated, Literal
 import msgspec
 
 from frappe.errors import ConfigError, ExerciseError, InputFileError
+from frappe.exercises.lookup import find_by_id
 from frappe.locations import bundled_audio_corpus_dir, user_audio_corpus_dir
 from frappe.scoring.transcription import ExerciseKeys
 from frappe.textio import read_text_file
 from frappe.validation import read_toml_file
 
 __all__ = [
+    "DOCUMENT_TYPES",
     "Corpus",
     "Dictation",
+    "DocumentType",
     "ExerciseFile",
     "find_dictation",
     "list_dictations",
     "load_corpus",
     "load_dictation",
     "medical_lexicon",
+    "short_document_type",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentType:
+    """A kind of document a dictation is: its label on the trainer's form, and the short one
+    the dictation lists show in a narrow column."""
+
+    label: str
+    short: str
+
+
+# The document types of the corpus (``document_type`` of ``exercise.toml``).
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    "lettre": DocumentType("Lettre", "lettre"),
+    "compte-rendu-hospitalisation": DocumentType("Compte rendu d'hospitalisation", "CR hospit."),
+    "compte-rendu-operatoire": DocumentType("Compte rendu opératoire", "CR opératoire"),
+    "ordonnance": DocumentType("Ordonnance", "ordonnance"),
+    "lettre-de-liaison": DocumentType("Lettre de liaison", "liaison"),
+    "rapport-social": DocumentType("Rapport social", "rapport social"),
+    "certificat": DocumentType("Certificat médical", "certificat"),
+}
+
+
+def short_document_type(key: str) -> str:
+    """The short label of a document type; an unknown type (a centre's own) as it is written."""
+    known = DOCUMENT_TYPES.get(key)
+    return known.short if known is not None else key
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,20 +246,9 @@ def find_dictation(id_or_path: str, folder: Path | None = None) -> Dictation:
     path = Path(id_or_path)
     if (path / "exercise.toml").is_file():
         return load_dictation(path)
-    dictations = list_dictations(folder)
-    exact = [d for d in dictations if d.id == id_or_path]
-    if exact:
-        return exact[0]
-    prefixed = [d for d in dictations if d.id.startswith(id_or_path)]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    if len(prefixed) > 1:
-        candidates = ", ".join(d.id for d in prefixed)
-        raise ExerciseError(
-            f"« {id_or_path} » désigne plusieurs dictées : {candidates} — précisez l'identifiant"
-        )
-    known = ", ".join(d.id for d in dictations)
-    raise ExerciseError(f"dictée inconnue « {id_or_path} » (dictées : {known})")
+    return find_by_id(
+        list_dictations(folder), id_or_path, unknown="dictée inconnue", plural="dictées"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
+import numpy as np
 
 from frappe import __version__
 from frappe.errors import ProfileError, RecordError
@@ -33,7 +34,7 @@ from frappe.exercises.record_schema import (
     decode_record_json,
     record_document,
 )
-from frappe.scoring.keystrokes import Keystroke, log_columns, replay
+from frappe.scoring.keystrokes import Keystroke, LogArrays, log_arrays, log_columns, replay
 from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
@@ -332,10 +333,15 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
             f"({limit_s:g} s)"
         )
     _check_wall_clock(document)
-    # The schema checked every entry's types and bounds: the columns are only transposed.
-    columns = log_columns(keystrokes, typed=True) if keystrokes else None
-    if columns is not None:
-        _check_columns(document, columns.t_ms, columns.ops, columns.texts)
+    # The schema checked every entry's types and bounds: the columns are only transposed,
+    # then read as arrays once for these checks, the replay and the keystroke statistics.
+    arrays = log_arrays(keystrokes, typed=True)
+    if arrays is not None:
+        _check_arrays(document, arrays)
+    elif keystrokes:
+        columns = log_columns(keystrokes, typed=True)
+        if columns is not None:
+            _check_columns(document, columns.t_ms, columns.ops, columns.texts)
     try:
         rebuilt = replay(keystrokes, initial)
     except ValueError as error:
@@ -343,6 +349,47 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
     if rebuilt != document.typed:
         raise RecordError("le journal de frappe ne redonne pas le texte saisi")
     return keystrokes
+
+
+def _check_arrays(document: RecordDocument, log: LogArrays) -> None:
+    """``_check_columns`` on the log's arrays (the same checks, the same messages)."""
+    t_ms = log.t_ms
+    backwards = np.flatnonzero(t_ms[1:] < t_ms[:-1])
+    if len(backwards):
+        raise RecordError(
+            f"frappe n° {int(backwards[0]) + 2} : t_ms antérieur à la frappe précédente"
+        )
+    _check_log_end(document, int(t_ms[-1]), len(t_ms))
+    if document.kind != "typing":
+        return
+    inserted = log.lengths if log.all_inserts else log.lengths[log.inserts]
+    if len(inserted):
+        _check_insertions(document, int(inserted.max()), int(inserted.sum()))
+
+
+def _check_log_end(document: RecordDocument, last: int, count: int) -> None:
+    if last > _time_bound_ms(document.settings.time_limit_s):
+        raise RecordError(
+            f"frappe n° {count} : t_ms = {last} au-delà du temps imparti "
+            f"(+ {TIME_LIMIT_SLACK_S:g} s)"
+        )
+    duration = document.duration_s
+    if last > (duration + LOG_TOLERANCE_S) * 1000:
+        raise RecordError(
+            f"« duration_s » ({duration:g} s) plus court que le journal de frappe "
+            f"({last / 1000:g} s)"
+        )
+
+
+def _check_insertions(document: RecordDocument, widest: int, chars: int) -> None:
+    if widest > MAX_TYPING_INSERT_CHARS:
+        raise RecordError(f"journal de frappe : {widest} caractères insérés d'une seule touche")
+    duration = document.duration_s
+    if chars > MAX_CHARS_PER_S * duration + CHARS_ALLOWANCE:
+        raise RecordError(
+            f"journal de frappe : {chars} caractères en {duration:g} s, vitesse humainement "
+            f"impossible (plus de {MAX_CHARS_PER_S:g} par seconde)"
+        )
 
 
 def _check_columns(
@@ -354,32 +401,12 @@ def _check_columns(
     if not all(map(operator.le, t_ms, itertools.islice(t_ms, 1, None))):
         back = next(i for i, (a, b) in enumerate(itertools.pairwise(t_ms), 2) if b < a)
         raise RecordError(f"frappe n° {back} : t_ms antérieur à la frappe précédente")
-    last = t_ms[-1]
-    if last > _time_bound_ms(document.settings.time_limit_s):
-        raise RecordError(
-            f"frappe n° {len(t_ms)} : t_ms = {last} au-delà du temps imparti "
-            f"(+ {TIME_LIMIT_SLACK_S:g} s)"
-        )
-    duration = document.duration_s
-    if last > (duration + LOG_TOLERANCE_S) * 1000:
-        raise RecordError(
-            f"« duration_s » ({duration:g} s) plus court que le journal de frappe "
-            f"({last / 1000:g} s)"
-        )
+    _check_log_end(document, t_ms[-1], len(t_ms))
     if document.kind != "typing":
         return  # an editor's undo, redo or resync inserts whole passages in one edit
     inserted = list(itertools.compress(texts, map(operator.eq, ops, itertools.repeat("insert"))))
-    if not inserted:
-        return
-    widest = max(map(len, inserted))
-    if widest > MAX_TYPING_INSERT_CHARS:
-        raise RecordError(f"journal de frappe : {widest} caractères insérés d'une seule touche")
-    chars = sum(map(len, inserted))
-    if chars > MAX_CHARS_PER_S * duration + CHARS_ALLOWANCE:
-        raise RecordError(
-            f"journal de frappe : {chars} caractères en {duration:g} s, vitesse humainement "
-            f"impossible (plus de {MAX_CHARS_PER_S:g} par seconde)"
-        )
+    if inserted:
+        _check_insertions(document, max(map(len, inserted)), sum(map(len, inserted)))
 
 
 def _check_wall_clock(document: RecordDocument) -> None:

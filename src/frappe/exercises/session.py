@@ -17,59 +17,41 @@ the time already used).
 Edits are ``(pos, removed, inserted)`` on the typed text, so the same journal and record path
 serves a transcription editor with arbitrary cursor edits (``edit``), while ``press`` implements
 a copy test where the cursor stays at the end.
+
+The session applies rules kept in their own modules: dead keys (``dead_keys``, shared with the
+transcription editor), the live comparison with the reference (``copy_progress``), bursts and
+pastes (``bursts``).
 """
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
-from bisect import bisect_right
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from frappe.exercises.bursts import PASTE_CLOSE_MS, PASTE_DETECTED, BurstDetector, PasteDetector
+from frappe.exercises.copy_progress import CopyProgress, Edit
+from frappe.exercises.dead_keys import after_dead_key
 from frappe.exercises.record import Candidate, EndReason, RecordKind, RecordSettings, ResultRecord
 from frappe.scoring.keystrokes import Keystroke, replay
-from frappe.scoring.normalize import NormalizationProfile, normalize
 
 __all__ = [
-    "DEAD_KEYS",
     "TIME_ADDED_EVENT",
-    "CopyProgress",
     "Edit",
     "KeyResult",
     "Session",
     "SessionConfig",
     "SessionListener",
     "SessionState",
-    "compose_dead_key",
     "unfinished_record",
 ]
 
 Clock = Callable[[], float]
 WallClock = Callable[[], datetime]
-
-# Spacing accents of AZERTY dead keys and the combining mark each one adds.
-DEAD_KEYS: Mapping[str, str] = {
-    "^": "\u0302",  # circumflex: ê, â, î, ô, û
-    "¨": "\u0308",  # diaeresis: ë, ï, ü, ÿ
-    "`": "\u0300",  # grave (AltGr+7 on Linux AZERTY)
-    "´": "\u0301",  # acute
-    "~": "\u0303",  # tilde (AltGr+2 on Linux AZERTY): ñ, õ
-}
-
-
-def compose_dead_key(dead: str, char: str) -> str | None:
-    """The single character a dead key and a letter make (``^`` + ``e`` → ``ê``), or None."""
-    mark = DEAD_KEYS.get(dead)
-    if mark is None or len(char) != 1 or not char.isalpha():
-        return None
-    composed = unicodedata.normalize("NFC", char + mark)
-    return composed if len(composed) == 1 else None
 
 
 class SessionState(StrEnum):
@@ -145,15 +127,6 @@ class SessionConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class Edit:
-    """One change of the typed text: ``removed`` taken out at ``pos``, then ``inserted``."""
-
-    pos: int
-    removed: str
-    inserted: str
-
-
-@dataclass(frozen=True, slots=True)
 class KeyResult:
     """What one key press did.
 
@@ -190,185 +163,8 @@ class SessionListener(Protocol):
         """The session ended."""
 
 
-_WORD = re.compile(r"\S+")
 # The key name of the deletions that take back the first keys of a refused paste.
 _TAKE_BACK_KEY = "paste-refused"
-# A refused paste's event is logged once its keys have stopped for this long (session time).
-_PASTE_CLOSE_MS = 200
-
-
-class CopyProgress:
-    """Where a copy test stands against its reference, for the live display.
-
-    Word-aligned, as typing tools do: typed word *k* is compared with reference word *k* after
-    the profile's normalisation, so a missed letter only marks its own word. A character is
-    wrong when the normalised typed word up to it is not a beginning of the reference word.
-    Appending or erasing at the end costs a few operations; other edits recompute everything.
-    """
-
-    def __init__(self, reference: str, normalization: NormalizationProfile) -> None:
-        self._normalization = normalization
-        norm = normalize(reference, normalization)
-        self._ref_words: list[str] = []
-        self._ref_starts: list[int] = []
-        self._ref_ends: list[int] = []
-        for match in _WORD.finditer(norm.text):
-            start, end = norm.to_original(match.start(), match.end())
-            self._ref_words.append(match.group())
-            self._ref_starts.append(start)
-            self._ref_ends.append(end)
-        self._reference_length = len(reference)
-        self._typed: list[str] = []
-        # Start offset (in the typed text) of each typed word.
-        self._word_starts: list[int] = []
-        self._wrong = bytearray()
-
-    @property
-    def reference_words(self) -> int:
-        """Words in the reference."""
-        return len(self._ref_words)
-
-    @property
-    def typed_words(self) -> int:
-        """Words begun in the typed text."""
-        return len(self._word_starts)
-
-    def is_wrong(self, pos: int) -> bool:
-        """Whether the typed character at ``pos`` departs from the reference word."""
-        return 0 <= pos < len(self._wrong) and self._wrong[pos] == 1
-
-    def expected_at(self, pos: int) -> str | None:
-        """The (normalised) reference character expected where the typed character at ``pos``
-        stands in its word; None for spaces and characters beyond the reference word."""
-        if not 0 <= pos < len(self._typed) or self._typed[pos].isspace():
-            return None
-        index = bisect_right(self._word_starts, pos) - 1
-        if not 0 <= index < len(self._ref_words):
-            return None
-        offset = pos - self._word_starts[index]
-        word = self._ref_words[index]
-        return word[offset] if offset < len(word) else None
-
-    def wrong_spans(self, start: int, end: int) -> list[tuple[int, int, bool]]:
-        """``[start, end)`` cut into runs of right and wrong characters, ``(from, to, wrong)``
-        (a row of the live display: a few C-speed searches instead of a test per character;
-        positions beyond the typed text are right)."""
-        flags = self._wrong
-        stop = min(end, len(flags))
-        spans: list[tuple[int, int, bool]] = []
-        pos = start
-        while pos < stop:
-            wrong = flags[pos] == 1
-            found = flags.find(0 if wrong else 1, pos, stop)
-            until = stop if found < 0 else found
-            spans.append((pos, until, wrong))
-            pos = until
-        if pos < end:
-            spans.append((pos, end, False))
-        return spans
-
-    def wrong_positions(self) -> list[int]:
-        """All wrong typed positions (for tests and full redraws)."""
-        return [i for i, flag in enumerate(self._wrong) if flag]
-
-    def marker(self) -> int:
-        """Offset in the original reference where the next character is expected."""
-        if not self._ref_starts:
-            return 0
-        count = len(self._word_starts)
-        ends_in_word = bool(self._typed) and not self._typed[-1].isspace()
-        if not ends_in_word:
-            if count >= len(self._ref_starts):
-                return self._reference_length
-            return self._ref_starts[count]
-        index = count - 1
-        if index >= len(self._ref_starts):
-            return self._reference_length
-        typed_length = len(self._typed) - self._word_starts[-1]
-        return min(self._ref_starts[index] + typed_length, self._ref_ends[index])
-
-    def completed(self) -> bool:
-        """The last reference word has been typed to its full length."""
-        if not self._ref_words or len(self._word_starts) != len(self._ref_words):
-            return False
-        last = "".join(self._typed[self._word_starts[-1] :]).rstrip()
-        last_norm = normalize(last, self._normalization).text
-        return len(last_norm) >= len(self._ref_words[-1])
-
-    def apply(self, edit: Edit) -> None:
-        """Follow one edit of the typed text."""
-        at_end = edit.pos + len(edit.removed) == len(self._typed)
-        if not at_end:
-            self._typed[edit.pos : edit.pos + len(edit.removed)] = edit.inserted
-            self._recompute()
-            return
-        for _ in edit.removed:
-            self._pop()
-        for char in edit.inserted:
-            self._push(char)
-
-    def _push(self, char: str) -> None:
-        pos = len(self._typed)
-        self._typed.append(char)
-        if char.isspace():
-            self._wrong.append(0)
-            return
-        if pos == 0 or self._typed[pos - 1].isspace():
-            self._word_starts.append(pos)
-        self._wrong.append(0 if self._prefix_ok() else 1)
-
-    def _pop(self) -> None:
-        pos = len(self._typed) - 1
-        self._typed.pop()
-        self._wrong.pop()
-        if self._word_starts and self._word_starts[-1] == pos:
-            self._word_starts.pop()
-
-    def _prefix_ok(self) -> bool:
-        index = len(self._word_starts) - 1
-        if index >= len(self._ref_words):
-            return False
-        word = "".join(self._typed[self._word_starts[-1] :])
-        return self._ref_words[index].startswith(normalize(word, self._normalization).text)
-
-    def _recompute(self) -> None:
-        typed = self._typed
-        self._typed = []
-        self._word_starts = []
-        self._wrong = bytearray()
-        for char in typed:
-            self._push(char)
-
-
-@dataclass(slots=True)
-class _Burst:
-    start_ms: int = 0
-    last_ms: int = -1_000_000
-    chars: int = 0
-
-
-@dataclass(slots=True)
-class _PasteRun:
-    """The current run of text keys, each arrived under ``paste_chain_ms`` after the
-    previous."""
-
-    last_at: float | None = None  # arrival of the previous text key, in seconds
-    arrivals: deque[float] = field(default_factory=deque)  # the run's last keys (seconds)
-    chars: int = 0
-    start_length: int = 0  # typed length before the run's first key
-    start_pending: str = ""  # dead key pending before the run's first key
-    start_ms: int = 0
-    last_ms: int = 0
-    refused: bool = False
-
-
-@dataclass(slots=True)
-class _Restored:
-    typed: list[str] = field(default_factory=list)
-    keystrokes: list[Keystroke] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-
 # An event whose ``ms`` pushed the time limit back (see :meth:`Session.add_time`).
 TIME_ADDED_EVENT = "time_added"
 
@@ -407,8 +203,18 @@ class Session:
         self._end_reason: EndReason | None = None
         self._end_ms = 0
         self._pending = ""
-        self._burst = _Burst()
-        self._paste_run = _PasteRun()
+        self._bursts = BurstDetector(
+            gap_ms=config.burst_gap_ms,
+            min_run=config.burst_min_run,
+            single_event=config.burst_single_event,
+            log=self.log_event,
+        )
+        self._pastes = PasteDetector(
+            min_run=config.paste_min_run,
+            window_ms=config.paste_window_ms,
+            chain_ms=config.paste_chain_ms,
+            log=self.log_event,
+        )
         self.progress: CopyProgress | None = (
             CopyProgress(config.reference, config.settings.profile.normalization)
             if config.kind == "typing"
@@ -455,7 +261,7 @@ class Session:
             session.state = SessionState.RESUMED
         session.listener = listener
         if announce and session.state is SessionState.RESUMED:
-            session._log_event("resumed", t_ms=session._offset_ms)
+            session.log_event("resumed", t_ms=session._offset_ms)
         return session
 
     # -- clock -------------------------------------------------------------------------------
@@ -518,9 +324,9 @@ class Session:
         if limit is not None and self.elapsed_ms >= limit:
             self._finish("timeout", limit)
             return True
-        run = self._paste_run
-        if run.refused and run.chars and self.elapsed_ms - run.last_ms >= _PASTE_CLOSE_MS:
-            self._log_paste_run()  # keys still arriving at machine speed stay refused
+        pastes = self._pastes
+        if pastes.refused and pastes.chars and self.elapsed_ms - pastes.last_ms >= PASTE_CLOSE_MS:
+            pastes.log_run()  # keys still arriving at machine speed stay refused
         return False
 
     # -- text --------------------------------------------------------------------------------
@@ -557,6 +363,34 @@ class Session:
 
     # -- input -------------------------------------------------------------------------------
 
+    def start(self) -> bool:
+        """Start the clock if it is not running yet (a dictation's first playback action
+        starts the exercise, as the first key does); True when this call started it. A resumed
+        session past its time limit finishes here."""
+        if self.state not in (SessionState.READY, SessionState.RESUMED):
+            return False
+        self._ensure_running()
+        self.tick()
+        return True
+
+    def log_event(
+        self, event_type: str, /, *, t_ms: int | None = None, **data: Any
+    ) -> dict[str, Any] | None:
+        """Log an event, timed now (or at ``t_ms``), in the record and to the listener: the
+        session's own (bursts, pastes, focus, resume) and what the front end reports
+        (playback, audio problems, time given back). None once the session is finished."""
+        if self.state is SessionState.FINISHED:
+            return None
+        event: dict[str, Any] = {
+            "t_ms": self.elapsed_ms if t_ms is None else t_ms,
+            "type": event_type,
+        }
+        event.update(data)
+        self._events.append(event)
+        if self.listener is not None:
+            self.listener.event(event)
+        return event
+
     def press(
         self, key: str, character: str | None = None, *, arrived_s: float | None = None
     ) -> KeyResult:
@@ -584,15 +418,19 @@ class Session:
             return KeyResult(refused="finished", started=started, finished=True)
         t_ms = self.elapsed_ms
         if text is None:
-            self._close_paste_run()
-            self._paste_run.last_at = None
+            self._pastes.break_chain()
             return self._backspace(t_ms, started)
-        pasted = self._follow_paste_run(
-            text, t_ms, self._clock() if arrived_s is None else arrived_s
+        refused = self._pastes.follow(
+            len(text),
+            t_ms,
+            self._clock() if arrived_s is None else arrived_s,
+            len(self._typed),
+            self._pending,
         )
-        if pasted is not None:
+        if refused is not None:
+            taken_back = self._take_back_paste(t_ms) if refused == PASTE_DETECTED else ()
             return KeyResult(
-                edits=pasted[0], refused=pasted[1], pending=self._pending, started=started
+                edits=taken_back, refused=refused, pending=self._pending, started=started
             )
         edits = self._type_text(key, text, t_ms)
         finished = self._check_complete()
@@ -617,7 +455,7 @@ class Session:
         if gone:
             self._log_stroke(Keystroke(t_ms, key, "delete", pos, gone))
         if text:
-            self._note_insert(t_ms, len(text))
+            self._bursts.note_insert(t_ms, len(text))
             self._log_stroke(Keystroke(t_ms, key, "insert", pos, text))
         change = Edit(pos, gone, text)
         self._apply(change)
@@ -627,17 +465,17 @@ class Session:
         """A paste: refused, and logged with its length."""
         if self.state is SessionState.FINISHED:
             return
-        self._log_event("paste_refused", chars=len(text))
+        self.log_event("paste_refused", chars=len(text))
 
     def focus_lost(self) -> None:
         """The terminal reported that the window lost focus."""
         if self.state is not SessionState.FINISHED:
-            self._log_event("focus_lost")
+            self.log_event("focus_lost")
 
     def focus_gained(self) -> None:
         """The terminal reported that the window got focus back."""
         if self.state is not SessionState.FINISHED:
-            self._log_event("focus_gained")
+            self.log_event("focus_gained")
 
     def stop(self) -> None:
         """End the session at the candidate's confirmed request (or a practice stop)."""
@@ -714,17 +552,15 @@ class Session:
         if len(text) == 1 and dead_keys:
             if self._pending:
                 dead, self._pending = self._pending, ""
-                composed = compose_dead_key(dead, text)
-                if composed is not None:
-                    return [self._insert(f"{dead}+{key}", composed, t_ms)]
-                if text in {" ", dead}:
-                    return [self._insert(f"{dead}+{key}", dead, t_ms)]
-                edits = [self._insert(dead, dead, t_ms)]
-                if text in dead_keys:
-                    self._pending = text
+                outcome = after_dead_key(dead, text, dead_keys)
+                if outcome.paired:
+                    return [self._insert(f"{dead}+{key}", outcome.text, t_ms)]
+                edits = [self._insert(dead, outcome.text, t_ms)]
+                if outcome.pending:
+                    self._pending = outcome.pending
                     self._log_stroke(Keystroke(t_ms, key, "none", len(self._typed), ""))
                     return edits
-                edits.append(self._insert(key, text, t_ms))
+                edits.append(self._insert(key, outcome.follow, t_ms))
                 return edits
             if text in dead_keys:
                 self._pending = text
@@ -737,7 +573,7 @@ class Session:
 
     def _insert(self, key: str, text: str, t_ms: int) -> Edit:
         pos = len(self._typed)
-        self._note_insert(t_ms, len(text))
+        self._bursts.note_insert(t_ms, len(text))
         self._log_stroke(Keystroke(t_ms, key, "insert", pos, text))
         change = Edit(pos, "", text)
         self._apply(change)
@@ -752,31 +588,6 @@ class Session:
         if self.progress is not None:
             self.progress.apply(change)
 
-    def _note_insert(self, t_ms: int, chars: int) -> None:
-        """Burst detection: one event with many characters, or a long run of keys < 15 ms."""
-        if chars >= self.config.burst_single_event:
-            self._log_event("burst", t_ms=t_ms, kind="single-event", chars=chars)
-        burst = self._burst
-        if t_ms - burst.last_ms < self.config.burst_gap_ms:
-            burst.chars += chars
-        else:
-            self._close_burst()
-            burst.start_ms = t_ms
-            burst.chars = chars
-        burst.last_ms = t_ms
-
-    def _close_burst(self) -> None:
-        burst = self._burst
-        if burst.chars >= self.config.burst_min_run:
-            self._log_event(
-                "burst",
-                t_ms=burst.start_ms,
-                kind="fast-run",
-                chars=burst.chars,
-                duration_ms=burst.last_ms - burst.start_ms,
-            )
-        burst.chars = 0
-
     def _check_complete(self) -> bool:
         if (
             self.config.end_when_complete
@@ -788,67 +599,23 @@ class Session:
             return True
         return False
 
-    def _follow_paste_run(
-        self, text: str, t_ms: int, arrived_s: float
-    ) -> tuple[tuple[Edit, ...], str] | None:
-        """Follow the run of fast keys; the take-back edits and the refusal when this key
-        belongs to a paste, else None (the key is typed as usual)."""
-        run = self._paste_run
-        config = self.config
-        chained = (
-            run.last_at is not None and (arrived_s - run.last_at) * 1000 < config.paste_chain_ms
-        )
-        run.last_at = arrived_s
-        run.arrivals.append(arrived_s)
-        if len(run.arrivals) > config.paste_min_run:
-            run.arrivals.popleft()
-        if not chained:
-            self._close_paste_run()
-            run.arrivals.clear()
-            run.arrivals.append(arrived_s)
-            run.chars = len(text)
-            run.start_length = len(self._typed)
-            run.start_pending = self._pending
-            run.start_ms = t_ms
-            run.last_ms = t_ms
-            return None
-        run.chars += len(text)
-        run.last_ms = t_ms
-        if run.refused:
-            return (), "paste"
-        window = run.arrivals
-        if len(window) < config.paste_min_run or (
-            (window[-1] - window[0]) * 1000 >= config.paste_window_ms
-        ):
-            return None
-        run.refused = True
+    def _take_back_paste(self, t_ms: int) -> tuple[Edit, ...]:
+        """Erase what the paste's first keys inserted, and give back the dead key pending
+        before them; the deletions, in order."""
+        start = self._pastes.start_length
         edits: list[Edit] = []
-        while len(self._typed) > run.start_length:
+        while len(self._typed) > start:
             pos = len(self._typed) - 1
             change = Edit(pos, self._typed[pos], "")
             self._log_stroke(Keystroke(t_ms, _TAKE_BACK_KEY, "delete", pos, change.removed))
             self._apply(change)
             edits.append(change)
-        self._pending = run.start_pending
-        return tuple(edits), "paste-detected"
-
-    def _log_paste_run(self) -> None:
-        run = self._paste_run
-        if run.refused and run.chars:
-            self._log_event("paste_refused", t_ms=run.start_ms, chars=run.chars, via="keys")
-        run.chars = 0
-        run.start_ms = run.last_ms
-
-    def _close_paste_run(self) -> None:
-        run = self._paste_run
-        self._log_paste_run()
-        run.refused = False
-        run.arrivals.clear()
-        run.chars = 0
+        self._pending = self._pastes.start_pending
+        return tuple(edits)
 
     def _finish(self, reason: EndReason, t_ms: int) -> None:
-        self._close_paste_run()
-        self._close_burst()
+        self._pastes.close()
+        self._bursts.close()
         self._end_ms = t_ms
         self._end_reason = reason
         self._ended_at = self._wall()
@@ -861,16 +628,6 @@ class Session:
         self._keystrokes.append(stroke)
         if self.listener is not None:
             self.listener.keystroke(stroke)
-
-    def _log_event(self, event_type: str, *, t_ms: int | None = None, **data: Any) -> None:
-        event: dict[str, Any] = {
-            "t_ms": self.elapsed_ms if t_ms is None else t_ms,
-            "type": event_type,
-        }
-        event.update(data)
-        self._events.append(event)
-        if self.listener is not None:
-            self.listener.event(event)
 
 
 def unfinished_record(

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from frappe.errors import ConfigError, ExerciseError, InputFileError
+from frappe.exercises.lookup import find_by_id
 from frappe.locations import bundled_texts_dir
 from frappe.textio import read_text_file
 from frappe.validation import read_toml_file
@@ -124,14 +125,9 @@ def find_text(id_or_path: str, folder: Path | None = None) -> Text:
     candidate = Path(id_or_path)
     if candidate.suffix and candidate.exists():
         return load_text_file(candidate)
-    texts = list_texts(folder)
-    exact = [t for t in texts if t.id == id_or_path]
-    if exact:
-        return exact[0]
-    prefixed = [t for t in texts if t.id.startswith(id_or_path)]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    if candidate.exists():
-        return load_text_file(candidate)
-    known = ", ".join(t.id for t in texts)
-    raise ExerciseError(f"texte inconnu « {id_or_path} » (textes : {known})")
+    try:
+        return find_by_id(list_texts(folder), id_or_path, unknown="texte inconnu", plural="textes")
+    except ExerciseError:
+        if candidate.exists():
+            return load_text_file(candidate)
+        raise

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from frappe.errors import FrappeError
+from frappe.errors import FrappeError, os_problem
 from frappe.private_files import write_private
 from frappe.reports.formatting import KIND_LABELS, MODE_LABELS
 from frappe.storage.store import StoredResult
@@ -89,7 +89,7 @@ def write_csv(
         # Atomic and 0600 whatever the umask: candidates' names and marks.
         write_private(path, csv_text(rows, columns, style).encode("utf-8"))
     except OSError as error:
-        raise FrappeError(f"{path} : fichier impossible à écrire ({error.strerror})") from error
+        raise FrappeError(f"{path} : fichier impossible à écrire ({os_problem(error)})") from error
     return path
 
 

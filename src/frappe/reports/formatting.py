@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from frappe.exercises.record import Mode
+
 __all__ = [
     "KIND_LABELS",
     "MODE_LABELS",
@@ -14,7 +16,7 @@ __all__ = [
     "verdict",
 ]
 
-MODE_LABELS = {"exam": "examen", "practice": "entraînement"}
+MODE_LABELS: dict[Mode, str] = {"exam": "examen", "practice": "entraînement"}
 KIND_LABELS = {"typing": "frappe", "transcription": "dictée", "correction": "correction"}
 
 

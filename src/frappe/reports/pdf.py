@@ -13,7 +13,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from frappe.errors import FrappeError, ProfileError
+from frappe.errors import FrappeError, ProfileError, os_problem
 from frappe.private_files import write_private
 from frappe.reports.formatting import (
     KIND_LABELS,
@@ -283,5 +283,5 @@ def write_pdf(data: bytes, path: Path) -> Path:
     try:
         write_private(path, data)  # atomic, 0600 whatever the umask: names and marks
     except OSError as error:
-        raise FrappeError(f"{path} : PDF impossible à écrire ({error.strerror})") from error
+        raise FrappeError(f"{path} : PDF impossible à écrire ({os_problem(error)})") from error
     return path

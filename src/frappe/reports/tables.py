@@ -4,6 +4,7 @@ prints). Columns are chosen to fit 80 terminal columns."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich import box
 from rich.console import Group as RenderGroup
@@ -21,6 +22,7 @@ from frappe.reports.formatting import (
 from frappe.reports.statistics import (
     ERROR_CLASS_NAMES,
     CandidateView,
+    ClassRow,
     ClassView,
     ProgressPoint,
     Summary,
@@ -28,8 +30,11 @@ from frappe.reports.statistics import (
 from frappe.storage.store import StoredResult
 
 __all__ = [
+    "CLASS_COLUMNS",
     "HISTORY_HEADERS",
+    "ClassColumn",
     "candidate_renderable",
+    "class_cells",
     "class_renderable",
     "history_cells",
     "history_renderable",
@@ -41,6 +46,53 @@ def _summary_cells(summary: Summary, digits: int = 1, percent: bool = False) -> 
     if percent:
         return [fr_percent(v, digits) for v in values]
     return [fr_number(v, digits) for v in values]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassColumn:
+    """A column of the class view's table.
+
+    Attributes:
+        header: Its header.
+        width: Widest cell kept whole (longer ones are cut with « … »); the widths and one
+            space between columns add up to 79: the table fits 80 columns.
+        numeric: Right-justified.
+    """
+
+    header: str
+    width: int
+    numeric: bool = False
+
+
+CLASS_COLUMNS = (
+    ClassColumn("Candidat", 16),
+    ClassColumn("Date", 8),
+    ClassColumn("Exercice", 10),
+    ClassColumn("Vit.", 5, numeric=True),
+    ClassColumn("Fautes", 6, numeric=True),
+    ClassColumn("Err.", 6, numeric=True),
+    ClassColumn("Note", 4, numeric=True),
+    ClassColumn("Crit.", 5, numeric=True),
+    ClassColumn("Résultat", 10),
+)
+
+
+def class_cells(row: ClassRow) -> tuple[str, ...]:
+    """The cells of one candidate's row under ``CLASS_COLUMNS`` (« absent » without result)."""
+    result = row.result
+    if result is None:
+        return (row.name, "absent", *[""] * (len(CLASS_COLUMNS) - 2))
+    return (
+        row.name,
+        result.started_at.astimezone().strftime("%d/%m/%y"),
+        result.exercise_id,
+        fr_number(result.speed),
+        fr_number(result.faults, 1),
+        fr_percent(result.error_rate),
+        fr_number(result.mark_20),
+        "—" if result.critical_errors is None else str(result.critical_errors),
+        verdict(result.passed, result.kind),
+    )
 
 
 def class_renderable(view: ClassView) -> RenderableType:
@@ -55,34 +107,19 @@ def class_renderable(view: ClassView) -> RenderableType:
         padding=(0, 0),
     )
     # Widths add up to 80 columns with the separators: long names are cut, never wrapped.
-    table.add_column("Candidat", overflow="ellipsis", max_width=18, no_wrap=True)
-    table.add_column("Date", no_wrap=True)
-    table.add_column("Exercice", overflow="ellipsis", max_width=10, no_wrap=True)
-    table.add_column("Vit.", justify="right", no_wrap=True)
-    table.add_column("Fautes", justify="right", no_wrap=True)
-    table.add_column("Err.", justify="right", no_wrap=True)
-    table.add_column("Note", justify="right", no_wrap=True)
-    table.add_column("Crit.", justify="right", no_wrap=True)
-    table.add_column("Résultat", no_wrap=True)
-    for row in view.rows:
-        result = row.result
-        if result is None:
-            table.add_row(row.name, "absent", "", "", "", "", "", "", "", style="dim")
-            continue
-        table.add_row(
-            row.name,
-            result.started_at.astimezone().strftime("%d/%m/%y"),
-            result.exercise_id,
-            fr_number(result.speed),
-            fr_number(result.faults, 1),
-            fr_percent(result.error_rate),
-            fr_number(result.mark_20),
-            "—" if result.critical_errors is None else str(result.critical_errors),
-            verdict(result.passed, result.kind),
+    for column in CLASS_COLUMNS:
+        table.add_column(
+            column.header,
+            justify="right" if column.numeric else "left",
+            overflow="ellipsis",
+            max_width=column.width,
+            no_wrap=True,
         )
+    for row in view.rows:
+        table.add_row(*class_cells(row), style="dim" if row.result is None else None)
     stats = Table(box=box.SIMPLE_HEAD, header_style="bold", title="Classe", pad_edge=False)
-    for column in ("", "moyenne", "médiane", "min", "max"):
-        stats.add_column(column, justify="right" if column else "left", no_wrap=True)
+    for header in ("", "moyenne", "médiane", "min", "max"):
+        stats.add_column(header, justify="right" if header else "left", no_wrap=True)
     stats.add_row(f"vitesse ({view.speed_unit})", *_summary_cells(view.speed))
     stats.add_row("note /20", *_summary_cells(view.mark))
     stats.add_row("taux d'erreurs", *_summary_cells(view.error_rate, percent=True))

@@ -22,8 +22,9 @@ import xlsxwriter.exceptions
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from frappe.errors import FrappeError
-from frappe.private_files import write_private
+from frappe.errors import FrappeError, os_problem
+from frappe.exercises.record import MODES, Mode
+from frappe.private_files import private_dir, write_private
 from frappe.reports.formatting import KIND_LABELS, MODE_LABELS, verdict
 from frappe.reports.statistics import (
     ERROR_CLASS_NAMES,
@@ -201,7 +202,7 @@ def _summary_sheet(
     row = header_row + 1
     for key in order:
         rows = by_seance[key]
-        for mode in ("exam", "practice"):
+        for mode in MODES:
             in_mode = [r for r in rows if r.mode == mode]
             if not in_mode:
                 continue
@@ -403,8 +404,8 @@ def _candidate_sheet(
     sheet.set_column(2, len(CANDIDATE_HEADERS) - 1, 11)
 
     chart = workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-    blocks = {}
-    for mode in ("exam", "practice"):
+    blocks: dict[Mode, tuple[int, int]] = {}
+    for mode in MODES:
         indices = [i for i, r in enumerate(ordered, start=1) if r.mode == mode]
         if indices:
             blocks[mode] = (indices[0], indices[-1])
@@ -477,10 +478,10 @@ def write_workbook(
 ) -> Path:
     """Write the workbook of ``results`` to ``path`` (FrappeError when it cannot be written)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # 0700 like every folder of names and marks
     except OSError as error:
         raise FrappeError(
-            f"{path.parent} : dossier impossible à créer ({error.strerror})"
+            f"{path.parent} : dossier impossible à créer ({os_problem(error)})"
         ) from error
     # In memory: XlsxWriter otherwise writes one temporary file per part (hundreds here).
     # Built in a buffer, then written atomically and 0600 whatever the umask (names, marks).
@@ -529,5 +530,5 @@ def write_workbook(
     try:
         write_private(path, buffer.getvalue())
     except OSError as error:
-        raise FrappeError(f"{path} : classeur impossible à écrire ({error.strerror})") from error
+        raise FrappeError(f"{path} : classeur impossible à écrire ({os_problem(error)})") from error
     return path

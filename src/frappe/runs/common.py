@@ -33,8 +33,8 @@ from frappe.storage.journal import (
     create_journal,
     default_journal_dir,
     reopen_journal,
-    slugify,
 )
+from frappe.textio import slugify
 
 __all__ = [
     "JOURNAL_DISK_FULL",

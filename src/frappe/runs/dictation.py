@@ -4,8 +4,9 @@ records scored under the dictée barème, and ``correction`` records (the traine
 speech-recognition draft while listening; the document starts as the draft).
 
 The session and journal are the typing test's: the editor feeds arbitrary edits
-(``Session.edit``), and playback actions are journaled as events as they happen, so a crash loses
-neither the text nor how the recording was listened to. On finish the result file is written
+(``Session.edit``), and playback actions are logged as session events as they happen
+(``Session.log_event``, which journals them), so a crash loses neither the text nor how the
+recording was listened to. On finish the result file is written
 first, its path noted in the journal, the journal archived, then the history row added.
 """
 
@@ -17,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from frappe.audio.player import PlaybackAction
 from frappe.errors import ExerciseError, FrappeError, JournalError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.drafts import read_draft
+from frappe.exercises.playback import PlaybackAction
 from frappe.exercises.record import Candidate, Mode, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig, SessionState
@@ -36,7 +37,7 @@ from frappe.runs.listening import (
     PLAYBACK_EVENT,
     ListeningSummary,
     listening_summary,
-    playback_event,
+    playback_fields,
 )
 from frappe.runs.verification import read_verified_record
 from frappe.scoring.correction import CorrectionScore
@@ -166,7 +167,6 @@ class RunningDictation:
         db_path: History database.
         mode: ``exam`` or ``practice``.
         dictation: The exercise (None when a resumed journal's exercise left the corpus).
-        extra_events: Events logged by the screen during this run (playback, audio problems).
     """
 
     session: Session
@@ -175,7 +175,6 @@ class RunningDictation:
     db_path: Path
     mode: Mode
     dictation: Dictation | None
-    extra_events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def session_id(self) -> str:
@@ -185,9 +184,7 @@ class RunningDictation:
     def start_clock(self) -> None:
         """Start the session clock if it is not running (the first playback action counts
         as the start of the exercise, like the first key)."""
-        if self.session.state in (SessionState.READY, SessionState.RESUMED):
-            # An empty edit starts the clock and logs no keystroke.
-            self.session.edit(self.session.length, 0, "", key="start")
+        self.session.start()
 
     @property
     def untouched(self) -> bool:
@@ -208,13 +205,9 @@ class RunningDictation:
         return True
 
     def log_event(self, event_type: str, **data: Any) -> dict[str, Any] | None:
-        """Log a timestamped event in the journal now (None once the session is finished)."""
-        if self.session.finished:
-            return None
-        event: dict[str, Any] = {"t_ms": self.session.elapsed_ms, "type": event_type}
-        event.update(data)
-        self._keep(event)
-        return event
+        """Log a timestamped event in the record and the journal now (None once the session
+        is finished)."""
+        return self.session.log_event(event_type, **data)
 
     def log_playback(self, action: PlaybackAction) -> dict[str, Any] | None:
         """Log one playback action; the trainee's own actions start the clock if needed
@@ -223,20 +216,18 @@ class RunningDictation:
             return None
         if action.action not in _PASSIVE:
             self.start_clock()
-        if self.session.finished:  # the deadline had passed
-            return None
-        event = playback_event(self.session.elapsed_ms, action)
-        self._keep(event)
-        return event
+        # None when the deadline had passed (the session finished on starting).
+        return self.session.log_event(PLAYBACK_EVENT, **playback_fields(action))
 
-    def _keep(self, event: dict[str, Any]) -> None:
-        self.extra_events.append(event)
-        self.journal.event(event)
+    def link_label(self) -> str:
+        """The room link's state for the status bar (``""`` on a lone PC)."""
+        return ""
 
     def record(self) -> ResultRecord:
-        """The record of the finished session, with this run's events merged in order."""
+        """The record of the finished session, its events in time order (a burst is logged
+        when its run ends, dated from its first key)."""
         record = self.session.to_record()
-        events = sorted([*record.events, *self.extra_events], key=lambda e: int(e.get("t_ms", 0)))
+        events = sorted(record.events, key=lambda e: int(e.get("t_ms", 0)))
         return replace(record, events=tuple(events))
 
     def save(self, results_dir: Path | None = None) -> SavedTranscription:

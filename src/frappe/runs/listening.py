@@ -15,13 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from frappe.audio.player import ListeningStats, PlaybackAction
+from frappe.exercises.playback import ListeningStats, PlaybackAction
 
 __all__ = [
     "PLAYBACK_EVENT",
     "ListeningSummary",
     "listening_summary",
     "playback_event",
+    "playback_fields",
 ]
 
 PLAYBACK_EVENT = "playback"
@@ -30,17 +31,20 @@ _MOVES = frozenset(("skip", "seek", "go_to_start", "back_and_slower"))
 _BACK_S = 0.25
 
 
-def playback_event(t_ms: int, action: PlaybackAction) -> dict[str, Any]:
-    """The record event of one playback action, at ``t_ms`` on the session clock."""
+def playback_fields(action: PlaybackAction) -> dict[str, Any]:
+    """The fields of a playback action's record event (beside its ``t_ms`` and ``type``)."""
     return {
-        "t_ms": t_ms,
-        "type": PLAYBACK_EVENT,
         "action": action.action,
         "position_s": round(action.position_s, 3),
         "target_s": round(action.target_s, 3),
         "speed": round(action.speed, 3),
         "playing": action.playing,
     }
+
+
+def playback_event(t_ms: int, action: PlaybackAction) -> dict[str, Any]:
+    """The record event of one playback action, at ``t_ms`` on the session clock."""
+    return {"t_ms": t_ms, "type": PLAYBACK_EVENT, **playback_fields(action)}
 
 
 @dataclass(frozen=True, slots=True)

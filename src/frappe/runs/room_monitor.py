@@ -59,7 +59,8 @@ class SeatView:
         candidate: The candidate's name.
         exercise: The exercise's title.
         state: ``waiting``, ``running``, ``finished``, ``disconnected``, ``interrupted``.
-        progress: Share of the reference typed, 0–1.
+        progress: Share of the reference typed, 0–1 (a dictation: words typed over the
+            reference's words; a correction of a draft: share of the recording heard).
         typed_chars: Characters of the typed text.
         speed: Current speed (last 30 s of typing), in ``speed_unit``.
         speed_unit: ``mots/min``…
@@ -69,6 +70,8 @@ class SeatView:
         disconnections: Link cuts the seat reported, plus the one going on.
         result: The provisional result once handed in (speed, faults, mark), or ``""``.
         lines: Journal lines received.
+        listening_s: A dictation: where the seat's player stands in the recording, seconds
+            (None: a typing test, or nothing played yet).
     """
 
     attempt_id: int
@@ -86,6 +89,7 @@ class SeatView:
     disconnections: int
     result: str
     lines: int
+    listening_s: float | None = None
 
     @property
     def state_label(self) -> str:
@@ -138,6 +142,7 @@ class AttemptTracker:
         self._focus = 0
         self._cuts = 0
         self._recent: deque[tuple[int, int]] = deque()
+        self._listening_s: float | None = None
         self.last_seen = seen_at
         self.score: official.OfficialResult | None = None
         self.score_error = ""
@@ -176,6 +181,10 @@ class AttemptTracker:
                 self._focus += 1
             elif kind == "link_lost":
                 self._cuts += 1
+            elif kind == "playback":
+                position = event.get("target_s", event.get("position_s"))
+                if isinstance(position, int | float):
+                    self._listening_s = float(position)
             if isinstance(event.get("t_ms"), int):
                 self._note_time(event["t_ms"])
         elif "start" in item:
@@ -211,7 +220,6 @@ class AttemptTracker:
     def view(self, now: float, seance: client.SeanceInfo | None = None) -> SeatView:
         """The dashboard row (results need the séance: its reference and profile)."""
         config = self.config
-        reference = len(config.reference) if config is not None else 0
         profile = config.settings.profile if config is not None else None
         limit = config.settings.time_limit_s if config is not None else None
         window_start = self._elapsed_ms - _SPEED_WINDOW_MS
@@ -228,7 +236,7 @@ class AttemptTracker:
             candidate=self.status.candidate.name,
             exercise=(config.exercise_title or config.exercise_id) if config else "",
             state=state,
-            progress=min(1.0, len(self._typed) / reference) if reference else 0.0,
+            progress=self._progress(seance),
             typed_chars=len(self._typed),
             speed=speed,
             speed_unit=profile.speed_unit if profile is not None else "mots/min",
@@ -238,7 +246,24 @@ class AttemptTracker:
             disconnections=self._cuts + (1 if state == "disconnected" else 0),
             result=self._result_text(seance),
             lines=self.seq,
+            listening_s=self._listening_s,
         )
+
+    def _progress(self, seance: client.SeanceInfo | None) -> float:
+        """Share of the work done: characters of the reference typed (typing test), words
+        (transcription), or the part of the recording reached (correction of a draft, whose
+        text is as long as the reference from the start)."""
+        config = self.config
+        if config is None:
+            return 0.0
+        if config.kind == "typing":
+            reference = len(config.reference)
+            return min(1.0, len(self._typed) / reference) if reference else 0.0
+        audio_s = seance.audio_duration_s if seance is not None else None
+        if config.kind == "correction" and audio_s:
+            return min(1.0, (self._listening_s or 0.0) / audio_s)
+        words = len(config.reference.split())
+        return min(1.0, len("".join(self._typed).split()) / words) if words else 0.0
 
     def _result_text(self, seance: client.SeanceInfo | None) -> str:
         closed = seance is not None and seance.closed_at is not None
@@ -260,10 +285,10 @@ class AttemptTracker:
             return self.score_error
         metrics = self.score.metrics
         unit = metrics.get("speed_unit", "")
+        speed = metrics.get("speed")  # a dictation has none: its faults and mark say it
         text = (
-            f"{float(metrics['speed']):.1f} {unit}, {float(metrics['faults']):g} faute(s), "
-            f"{float(metrics['mark_20']):.1f}/20"
-        )
+            f"{float(speed):.1f} {unit}, " if isinstance(speed, int | float) else ""
+        ) + f"{float(metrics['faults']):g} faute(s), {float(metrics['mark_20']):.1f}/20"
         return f"{text} (officiel)" if closed else text
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from frappe.errors import JournalError
 from frappe.exercises.record import Candidate, EndReason
-from frappe.exercises.session import SessionConfig
+from frappe.exercises.session import Session, SessionConfig
 from frappe.runs.common import StoragePaths, open_journaled_session
 from frappe.runs.room_seat import (
     JournalSender,
@@ -41,13 +41,15 @@ from frappe.storage.journal import (
     JournalHeader,
     JournalWriter,
     read_journal,
-    slugify,
 )
 from frappe.storage.room.seat_link import AttemptTicket
+from frappe.textio import slugify
 
 __all__ = [
     "RoomRunningTest",
+    "attach_sender",
     "flush_outbox",
+    "hand_in_after_save",
     "rejoin_room",
     "resume_room_attempt",
     "seance_session_config",
@@ -112,11 +114,7 @@ class RoomRunningTest(RunningTest):
         """Save locally exactly as on a lone PC, then hand in (waiting a little)."""
         journal_path = self.journal.path
         saved = RunningTest.save(self, results_dir)
-        sender = self.sender
-        if sender is not None:
-            sender.finish()
-            if sender.wait(HAND_IN_WAIT_S) and sender.status.state is LinkState.HANDED_IN:
-                delete_ticket(journal_path)
+        hand_in_after_save(self.sender, journal_path)
         return saved
 
     def link_label(self) -> str:
@@ -133,14 +131,16 @@ class RoomRunningTest(RunningTest):
             self.sender.stop()
 
 
-def _attach(
-    running: RunningTest,
+def attach_sender(
+    session: Session,
+    journal: JournalWriter,
     ticket: AttemptTicket,
     connect: Callable[[], SeatLink],
-    on_status: Callable[[LinkStatus], None] | None,
-) -> RoomRunningTest:
-    journal = running.journal
-    session = running.session
+    on_status: Callable[[LinkStatus], None] | None = None,
+) -> JournalSender:
+    """The sender of a running session's journal (a typing test or a dictation): the ticket
+    kept next to the journal, each line written then a nudge to the sender, the link's cuts
+    noted in the journal. Not started yet."""
     write_ticket(journal.path, ticket)
 
     def note(kind: str) -> None:
@@ -154,9 +154,28 @@ def _attach(
 
     sender = JournalSender(journal.path, ticket, connect, on_status=status_changed, note_event=note)
     session.listener = _WakingJournal(journal, sender)
+    return sender
+
+
+def hand_in_after_save(sender: JournalSender | None, journal_path: Path) -> None:
+    """The result is saved locally: send what is left and hand in, waiting a little (the
+    ticket goes once the server has it; else the outbox keeps it for the next start)."""
+    if sender is not None:
+        sender.finish()
+        if sender.wait(HAND_IN_WAIT_S) and sender.status.state is LinkState.HANDED_IN:
+            delete_ticket(journal_path)
+
+
+def _attach(
+    running: RunningTest,
+    ticket: AttemptTicket,
+    connect: Callable[[], SeatLink],
+    on_status: Callable[[LinkStatus], None] | None,
+) -> RoomRunningTest:
+    sender = attach_sender(running.session, running.journal, ticket, connect, on_status)
     room = RoomRunningTest(
-        session,
-        journal,
+        running.session,
+        running.journal,
         running.results_dir,
         running.db_path,
         running.mode,

@@ -8,6 +8,7 @@ them back.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -49,7 +50,7 @@ class Tokens:
 
 # Beyond this length the word offsets come from a few numpy passes over the code points
 # instead of a str.find per word (5× faster on a 1 MB text; slower on a short one).
-_VECTOR_MIN_CHARS = 20_000
+_VECTOR_MIN_CHARS = 800
 # Every code point str.split() splits on (the last one is U+3000).
 _SPACE_TABLE = np.array([chr(code).isspace() for code in range(0x3001)], np.bool_)
 
@@ -115,10 +116,97 @@ def banded_hint(len1: int, len2: int) -> int | None:
 
 def _chunks(ref: Sequence[str] | str, hyp: Sequence[str] | str) -> list[AlignmentChunk]:
     hint = banded_hint(len(ref), len(hyp))
+    if (
+        min(len(ref), len(hyp)) >= _ANCHORED_MIN_WORDS
+        and not isinstance(ref, str)
+        and not isinstance(hyp, str)
+    ):
+        anchored, cost = _anchored_chunks(ref, hyp)
+        if anchored is not None:
+            return anchored
+        hint = max(hint or 0, cost)
     return [
         AlignmentChunk(op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)  # type: ignore[arg-type]
         for op in Levenshtein.opcodes(ref, hyp, score_hint=hint)
     ]
+
+
+# From this many words on each side, the words are aligned piece by piece between anchors (a
+# run of identical words found near where the previous piece ended), and the sum of the
+# pieces' costs is proven to be the optimal cost by the distance over the whole texts; only
+# when it is not does the whole alignment run (2 MB almost equal texts: 0.6 s → 0.2 s).
+_ANCHORED_MIN_WORDS = 20_000
+_ANCHOR_WORDS = 16
+_PIECE_WORDS = 2_000
+
+
+def _anchored_chunks(
+    ref: Sequence[str], hyp: Sequence[str]
+) -> tuple[list[AlignmentChunk] | None, int]:
+    """The alignment of pieces between anchors and its cost; the alignment is None when that
+    cost is not the optimal one (the cost is then an upper bound of it)."""
+    vocabulary: dict[str, int] = {}
+    number = vocabulary.setdefault
+    ref_ids = [number(word, len(vocabulary)) for word in ref]
+    hyp_ids = [number(word, len(vocabulary)) for word in hyp]
+    cuts = _anchors(ref_ids, hyp_ids)
+    chunks: list[AlignmentChunk] = []
+    cost = 0
+    for (ref_start, hyp_start), (ref_end, hyp_end) in itertools.pairwise(cuts):
+        piece_ref, piece_hyp = ref_ids[ref_start:ref_end], hyp_ids[hyp_start:hyp_end]
+        hint = max(64, abs(len(piece_ref) - len(piece_hyp)))
+        for op in Levenshtein.opcodes(piece_ref, piece_hyp, score_hint=hint):
+            chunk = AlignmentChunk(
+                op.tag,  # type: ignore[arg-type]
+                op.src_start + ref_start,
+                op.src_end + ref_start,
+                op.dest_start + hyp_start,
+                op.dest_end + hyp_start,
+            )
+            if chunk.tag != "equal":
+                cost += max(chunk.ref_end - chunk.ref_start, chunk.hyp_end - chunk.hyp_start)
+            elif chunks and chunks[-1].tag == "equal":  # the same run, across an anchor
+                previous = chunks.pop()
+                chunk = AlignmentChunk(
+                    "equal", previous.ref_start, chunk.ref_end, previous.hyp_start, chunk.hyp_end
+                )
+            chunks.append(chunk)
+    # The pieces' alignments joined are one alignment of the whole; it is optimal exactly when
+    # no alignment costs less (a band of that width proves it, in one pass).
+    if Levenshtein.distance(ref_ids, hyp_ids, score_hint=max(64, cost)) < cost:
+        return None, cost
+    return chunks, cost
+
+
+def _anchors(ref_ids: list[int], hyp_ids: list[int]) -> list[tuple[int, int]]:
+    """Where the pieces start, ``(0, 0)`` first and the ends last: every ``_PIECE_WORDS``
+    reference words, the run of ``_ANCHOR_WORDS`` words there found in the typed words near
+    where the previous piece's offset puts it (the nearest occurrence; none: no cut there)."""
+    typed = np.array(hyp_ids, np.int32).tobytes()
+    reference = np.array(ref_ids, np.int32)
+    width = reference.itemsize
+    cuts = [(0, 0)]
+    for position in range(_PIECE_WORDS, len(ref_ids) - _ANCHOR_WORDS, _PIECE_WORDS):
+        last_ref, last_hyp = cuts[-1]
+        expected = last_hyp + position - last_ref
+        slack = 64 + (position - last_ref) // 8
+        low = max(last_hyp, expected - slack)
+        high = min(len(hyp_ids), expected + slack + _ANCHOR_WORDS)
+        needle = reference[position : position + _ANCHOR_WORDS].tobytes()
+        best = None
+        found = typed.find(needle, low * width, high * width)
+        while found >= 0:
+            if found % width == 0:  # on a word boundary
+                at = found // width
+                if best is None or abs(at - expected) < abs(best - expected):
+                    best = at
+                if at >= expected:
+                    break
+            found = typed.find(needle, found + 1, high * width)
+        if best is not None:
+            cuts.append((position, best))
+    cuts.append((len(ref_ids), len(hyp_ids)))
+    return cuts
 
 
 def align_tokens(ref: Sequence[str], hyp: Sequence[str]) -> list[AlignmentChunk]:

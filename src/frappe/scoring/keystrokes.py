@@ -21,8 +21,10 @@ __all__ = [
     "JudgedKey",
     "Keystroke",
     "KeystrokeStats",
+    "LogArrays",
     "judge_keystrokes",
     "keystroke_stats",
+    "log_arrays",
     "log_columns",
     "monkeytype_consistency",
     "parse_keystroke_log",
@@ -206,23 +208,32 @@ def _columns(keystrokes: Sequence[Keystroke]) -> _Columns | None:
     return _Columns(t_ms, ops, positions, texts) if valid else None
 
 
-def _arrays(keystrokes: Sequence[Keystroke]) -> tuple[_Columns, _Arrays] | None:
-    """Columns and arrays of a log (from the one-entry cache when it is the last one seen)."""
+def _arrays(
+    keystrokes: Sequence[Keystroke], *, typed: bool = False
+) -> tuple[_Columns, _Arrays] | None:
+    """Columns and arrays of a log (from the one-entry cache when it is the last one seen);
+    ``typed`` as in ``log_columns``."""
     recent = _recent
     if recent is not None and recent[0] is keystrokes:
         columns, arrays = recent[1], recent[2]
         if arrays is not None:
             return columns, arrays
     else:
-        found = _columns(keystrokes)
+        if typed and type(keystrokes) is tuple:
+            found = log_columns(keystrokes, typed=True)
+        else:
+            found = _columns(keystrokes)
         if found is None:
             return None
         columns = found
     n = len(columns.t_ms)
-    if max(columns.t_ms) >= _VECTOR_MAX_VALUE or max(columns.positions) >= _VECTOR_MAX_VALUE:
+    try:  # a value beyond int64 does not convert: the loop handles such a log
+        t_ms = np.fromiter(columns.t_ms, np.int64, n)
+        positions = np.fromiter(columns.positions, np.int64, n)
+    except OverflowError:
         return None
-    t_ms = np.fromiter(columns.t_ms, np.int64, n)
-    positions = np.fromiter(columns.positions, np.int64, n)
+    if n and (t_ms.max() >= _VECTOR_MAX_VALUE or positions.max() >= _VECTOR_MAX_VALUE):
+        return None
     lengths = np.fromiter(map(len, columns.texts), np.int64, n)
     all_inserts = columns.ops.count("insert") == n
     if all_inserts:
@@ -238,6 +249,31 @@ def _arrays(keystrokes: Sequence[Keystroke]) -> tuple[_Columns, _Arrays] | None:
     return columns, arrays
 
 
+class LogArrays(NamedTuple):
+    """What validating a log needs from it, one entry per stroke (see ``log_arrays``)."""
+
+    t_ms: Int64Array
+    lengths: Int64Array  # of each stroke's text
+    inserts: BoolArray
+    all_inserts: bool
+
+
+def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> LogArrays | None:
+    """Times, text lengths and insertions of a well-typed log as arrays, None when the log is
+    not well typed or holds values too large for them (check it entry by entry then).
+    ``typed``: as in ``log_columns`` (a record decoded by its schema).
+
+    Read once and kept with the log: ``replay`` and ``keystroke_stats`` called next on this
+    same tuple start from them."""
+    if not keystrokes:
+        return None
+    found = _arrays(keystrokes, typed=typed)
+    if found is None:
+        return None
+    arrays = found[1]
+    return LogArrays(arrays.t_ms, arrays.lengths, arrays.inserts, arrays.all_inserts)
+
+
 def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
     """Whether every insertion is at the end of the text and every deletion erases its end."""
     lengths = arrays.lengths
@@ -248,9 +284,10 @@ def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
     before = np.empty(len(lengths), np.int64)
     before[0] = initial_length
     np.cumsum(delta[:-1], out=before[1:])
-    before[1:] += initial_length
+    if initial_length:
+        before[1:] += initial_length
     if arrays.all_inserts:
-        return bool(np.array_equal(arrays.positions, before))
+        return bool((arrays.positions == before).all())
     at_end = np.where(arrays.deletes, arrays.positions + lengths, arrays.positions) == before
     return bool((at_end | ~(arrays.inserts | arrays.deletes)).all())
 
@@ -264,14 +301,23 @@ class _Typed(NamedTuple):
     erased: BoolArray | None  # None: nothing is ever erased
 
 
+def _codes(text: str) -> CodeArray:
+    return np.frombuffer(text.encode(_UTF32, "surrogatepass"), np.uint32)
+
+
 def _typed_characters(columns: _Columns, arrays: _Arrays) -> _Typed:
     """Each inserted character with its position and stroke, and whether a later deletion
     erases it (valid for a log of appends only)."""
-    texts = columns.texts if arrays.all_inserts else compress(columns.texts, arrays.inserts)
-    codes = np.frombuffer("".join(texts).encode(_UTF32, "surrogatepass"), np.uint32)
-    strokes = np.flatnonzero(arrays.inserts)
-    positions = arrays.positions[strokes]
-    lengths = arrays.lengths[strokes]
+    if arrays.all_inserts:
+        codes = _codes("".join(columns.texts))
+        strokes = np.arange(len(arrays.lengths))
+        positions = arrays.positions
+        lengths = arrays.lengths
+    else:
+        codes = _codes("".join(compress(columns.texts, arrays.inserts)))
+        strokes = np.flatnonzero(arrays.inserts)
+        positions = arrays.positions[strokes]
+        lengths = arrays.lengths[strokes]
     if len(codes) != len(strokes) or lengths.max(initial=0) > 1:  # not one character each
         starts = np.cumsum(lengths) - lengths
         strokes = np.repeat(strokes, lengths)
@@ -406,6 +452,8 @@ _SEPARATOR_TABLE = np.array([chr(c).isspace() for c in range(0x3001)], np.bool_)
 
 def _separators(codes: CodeArray) -> BoolArray:
     """Which code points separate words (a table lookup; the last one is U+3000)."""
+    if not len(codes) or codes.max() < len(_SEPARATOR_TABLE):
+        return _SEPARATOR_TABLE[codes]  # the usual case: one lookup
     found = np.zeros(len(codes), np.bool_)
     low = codes < len(_SEPARATOR_TABLE)
     found[low] = _SEPARATOR_TABLE[codes[low]]
@@ -498,7 +546,8 @@ def _judge_vectorized(
     offset = positions - last_separator - 1
     word = word_count - 1
     words = len(ref.words)
-    safe_word = np.clip(word, 0, max(words - 1, 0))
+    # np.minimum/np.maximum: np.clip costs ten times more on arrays this size.
+    safe_word = np.minimum(np.maximum(word, 0), max(words - 1, 0))
     word_length = ref.lengths[safe_word] if words else np.zeros(n, np.int64)
     right = np.zeros(n, np.bool_)
     if words and len(ref.flat):
@@ -558,22 +607,26 @@ def _keystroke_stats_vectorized(
     verdict = _judge_vectorized(typed, folded, ref, len(arrays.t_ms))
     judged, right = verdict
     t_ms = arrays.t_ms
-    waits = np.maximum(np.diff(t_ms, prepend=t_ms[:1]), 0)
     correction_ms = 0
     corrected = 0
     if typed.erased is not None:
+        waits = np.zeros(len(t_ms), np.int64)
+        np.maximum(t_ms[1:] - t_ms[:-1], 0, out=waits[1:])
         # A character's cost: its stroke's wait, shared among the characters it inserted.
         lengths = arrays.lengths[typed.strokes]
         costs = waits[typed.strokes] // np.maximum(lengths, 1)
         correction_ms = int(waits[arrays.deletes].sum()) + int(costs[typed.erased].sum())
         corrected = int(np.count_nonzero(typed.erased & judged & ~right))
     consistency = None
-    inserts = np.flatnonzero(arrays.inserts)
-    if len(inserts):
+    if arrays.all_inserts:
+        inserted_at, weights = t_ms, arrays.lengths
+    else:
+        inserts = np.flatnonzero(arrays.inserts)
+        inserted_at, weights = t_ms[inserts], arrays.lengths[inserts]
+    if len(inserted_at):
         first = int(t_ms.min())
         last = int(t_ms.max())
-        windows = np.maximum((t_ms[inserts] - first + 999) // 1000, 1)
-        weights = arrays.lengths[inserts]
+        windows = np.maximum((inserted_at - first + 999) // 1000, 1)
         if int(windows.max()) <= 4 * len(windows) + 1024:
             sums = np.bincount(windows, weights=weights)
             present = np.flatnonzero(sums)

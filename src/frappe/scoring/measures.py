@@ -7,13 +7,20 @@ use jiwer as the oracle; frappe does not depend on it at run time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
 from frappe.scoring.align import AlignmentChunk
 
-__all__ = ["WordMeasures", "char_distance", "char_error_rate", "word_measures"]
+__all__ = [
+    "WordMeasures",
+    "char_distance",
+    "char_error_rate",
+    "piecewise_upper_bound",
+    "word_measures",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +76,37 @@ def word_measures(chunks: list[AlignmentChunk]) -> WordMeasures:
     )
 
 
-def char_distance(ref: str, hyp: str) -> int:
+def char_distance(ref: str, hyp: str, *, upper_bound: int | None = None) -> int:
     """Exact character edit distance, fast when the texts are close.
 
     rapidfuzz bands the matrix around the diagonal from a first guess and doubles the band until
     the distance is proven (Ukkonen): O(length × distance / 64) instead of O(length² / 64).
+    ``upper_bound`` (the cost of any alignment of the two texts, e.g. ``piecewise_upper_bound``)
+    is a first band that needs no doubling: the result is the same exact distance, found about
+    four times faster on a long text.
     """
-    return int(Levenshtein.distance(ref, hyp, score_hint=max(64, abs(len(ref) - len(hyp)))))
+    hint = max(64, abs(len(ref) - len(hyp)))
+    if upper_bound is not None:
+        hint = max(hint, upper_bound)
+    return int(Levenshtein.distance(ref, hyp, score_hint=hint))
+
+
+def piecewise_upper_bound(
+    ref: str, hyp: str, ref_cuts: Sequence[int], hyp_cuts: Sequence[int]
+) -> int:
+    """The cost of one alignment of ``ref`` and ``hyp``: each cuts both texts into as many
+    pieces (``ref_cuts[k]``, ``hyp_cuts[k]`` are where piece k + 1 starts, ascending), and the
+    pieces are aligned pairwise. Equal pieces (most of an almost equal copy) cost nothing to
+    check; the distance over the whole texts is at most this."""
+    total = 0
+    ref_start = hyp_start = 0
+    distance = Levenshtein.distance
+    for ref_end, hyp_end in zip((*ref_cuts, len(ref)), (*hyp_cuts, len(hyp)), strict=True):
+        ref_piece, hyp_piece = ref[ref_start:ref_end], hyp[hyp_start:hyp_end]
+        if ref_piece != hyp_piece:
+            total += distance(ref_piece, hyp_piece)
+        ref_start, hyp_start = ref_end, hyp_end
+    return total
 
 
 def char_error_rate(ref: str, hyp: str) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -176,12 +177,81 @@ def _pattern_for(
     return re.compile("|".join(parts))
 
 
+@lru_cache(maxsize=32)
+def _rare_start_pattern(
+    ligatures: bool, guillemets: bool, crlf: bool, ellipsis: bool, trailing: bool
+) -> re.Pattern[str]:
+    """``_pattern_for`` without collapsing or punctuation removal, rewritten so that every
+    alternative starts with a rare character: the spaces in front of a « » » and at a line's
+    end are found by looking back from it (``_fold_matches``) instead of trying two
+    alternatives at every space of the text (a third of the time of a 2 MB comparison)."""
+    parts: list[str] = []
+    if crlf:
+        parts.append(r"(?P<crlf>\r\n?)")
+    if ellipsis:
+        parts.append(r"(?P<ellipsis>…)")
+    if ligatures:
+        parts.append(r"(?P<lig>[œŒæÆ])")
+    if guillemets:
+        parts.append(r"(?P<gopen>«[ ]*)")
+        parts.append(r"(?P<gclose>»)")
+    if trailing:
+        parts.append(r"(?P<eol>\n)")
+    return re.compile("|".join(parts))
+
+
+FoldMatch = tuple[int, int, str, str]  # start, end, kind (the named group), matched text
+
+
+def _fold_matches(text: str, profile: NormalizationProfile) -> Iterator[FoldMatch]:
+    """The matches of ``profile.pattern(text)`` in ``text``, in order, found faster."""
+    if profile.ignore_punctuation or profile.collapse_whitespace:
+        pattern = profile.pattern(text)
+        if pattern is not None:
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                yield start, end, match.lastgroup or "", match.group()
+        return
+    crlf = "\r" in text
+    ellipsis = "…" in text
+    ligatures = profile.fold_ligatures and _LIGATURE_CHARS.search(text) is not None
+    guillemets = "«" in text or "»" in text
+    trailing = " \n" in text or " \r" in text or text.endswith(" ")
+    if not (crlf or ellipsis or ligatures or guillemets or trailing):
+        return
+    pattern = _rare_start_pattern(ligatures, guillemets, crlf, ellipsis, trailing)
+    matched_to = 0  # nothing before this is matched again
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        kind = match.lastgroup or ""
+        spaces = start  # the run of spaces just before the match (not already matched)
+        while spaces > matched_to and text[spaces - 1] == " ":
+            spaces -= 1
+        if kind == "gclose":  # « [ ]*» »: the spaces before it go with it
+            yield spaces, end, kind, text[spaces:end]
+        elif kind in ("eol", "crlf"):
+            if trailing and spaces < start:  # « [ ]+(?=\r|\n|\Z) »
+                yield spaces, start, "trail", text[spaces:start]
+            if kind == "eol":  # the line break itself stays
+                matched_to = start
+                continue
+            yield start, end, kind, match.group()
+        else:
+            yield start, end, kind, match.group()
+        matched_to = end
+    if trailing:
+        spaces = len(text)
+        while spaces > matched_to and text[spaces - 1] == " ":
+            spaces -= 1
+        if spaces < len(text):
+            yield spaces, len(text), "trail", text[spaces:]
+
+
 _LIGATURE_CHARS = re.compile("[œŒæÆ]")
 _LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
 
 
-def _replacement(match: re.Match[str], profile: NormalizationProfile) -> str:
-    kind = match.lastgroup
+def _replacement(kind: str, matched: str, profile: NormalizationProfile) -> str:
     if kind == "crlf":
         return " " if profile.collapse_whitespace else "\n"
     if kind == "ellipsis":
@@ -191,7 +261,7 @@ def _replacement(match: re.Match[str], profile: NormalizationProfile) -> str:
     if kind == "trail":
         return ""
     if kind == "lig":
-        return _LIGATURES[match.group()]
+        return _LIGATURES[matched]
     if kind == "elision":
         return " "
     if kind == "punct":
@@ -298,20 +368,16 @@ def normalize(text: str, profile: NormalizationProfile) -> NormalizedText:
             if len(lowered) == len(folded)
             else "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
         )
-    pattern = profile.pattern(folded)
-    if pattern is None:
-        return NormalizedText(text, folded, nfc_map=nfc_map)
     pieces: list[str] = []
     breaks: list[int] = []
     sources: list[tuple[int, int, int]] = []
     position = 0
     out_length = 0
-    for match in pattern.finditer(folded):
-        start, end = match.span()
+    for start, end, kind, matched in _fold_matches(folded, profile):
         if start > position:
             pieces.append(folded[position:start])
             out_length += start - position
-        replacement = _replacement(match, profile)
+        replacement = _replacement(kind, matched, profile)
         breaks.append(out_length)
         sources.append((start, end, len(replacement)))
         pieces.append(replacement)

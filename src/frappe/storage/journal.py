@@ -22,10 +22,8 @@ import contextlib
 import errno
 import json
 import os
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +48,7 @@ from frappe.locations import user_data_dir
 from frappe.private_files import open_private, private_dir
 from frappe.scoring.keystrokes import Keystroke, replay
 from frappe.scoring.profiles import ScoringProfile
+from frappe.textio import slugify
 
 try:
     import fcntl
@@ -68,7 +67,6 @@ __all__ = [
     "parse_journal",
     "read_journal",
     "reopen_journal",
-    "slugify",
     "unfinished_journals",
 ]
 
@@ -82,13 +80,6 @@ _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 def default_journal_dir() -> Path:
     """``<user data dir>/journals``."""
     return user_data_dir() / "journals"
-
-
-def slugify(text: str, *, limit: int = 40) -> str:
-    """ASCII, lower-case, dashes: ``Élodie Martin`` → ``elodie-martin``."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
-    return slug[:limit].strip("-") or "x"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,6 @@ One file per preset in ``<user config dir>/presets/<slug>.toml``::
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,7 +25,8 @@ from frappe.errors import ConfigError, ExerciseError, ProfileError
 from frappe.locations import user_config_dir
 from frappe.scoring.profiles import ScoringProfile, scoring_profile
 from frappe.storage.files import write_atomic
-from frappe.validation import convert, read_toml_file
+from frappe.textio import slugify
+from frappe.validation import convert, read_toml_file, toml_value
 
 __all__ = [
     "MAX_EXAM_S",
@@ -112,7 +111,7 @@ class ExamPreset:
         for item in fields(self):
             value = getattr(self, item.name)
             if value is not None:
-                lines.append(f"{item.name} = {_toml_value(value)}")
+                lines.append(f"{item.name} = {toml_value(value)}")
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -154,25 +153,9 @@ class PresetFile(msgspec.Struct, forbid_unknown_fields=True):
     live_feedback: bool = False
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    text = str(value)
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'
-
-
-def _slug(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60] or "preset"
-
-
 def preset_path(name: str, folder: Path | None = None) -> Path:
     """Where a preset of this name is stored."""
-    return (folder or default_presets_dir()) / f"{_slug(name)}.toml"
+    return (folder or default_presets_dir()) / f"{slugify(name, limit=60, empty='preset')}.toml"
 
 
 def save_preset(preset: ExamPreset, folder: Path | None = None) -> Path:
@@ -220,9 +203,25 @@ def load_preset(name: str, folder: Path | None = None) -> ExamPreset:
     return _read(path)
 
 
+def _stored_path(name: str, folder: Path | None) -> Path:
+    """The file of the preset called ``name``: its slug's, or (saved before « œ » and « æ »
+    were spelt out in slugs: « Sœur » in ``sur.toml``) the file holding that name."""
+    path = preset_path(name, folder)
+    folder = folder or default_presets_dir()
+    if path.exists() or not folder.is_dir():
+        return path
+    for other in sorted(folder.glob("*.toml")):
+        try:
+            if _read(other).name.casefold() == name.casefold():
+                return other
+        except ExerciseError:
+            continue
+    return path
+
+
 def delete_preset(name: str, folder: Path | None = None) -> Path:
     """Remove a preset file at the trainer's request; its former path."""
-    path = preset_path(name, folder)
+    path = _stored_path(name, folder)
     try:
         path.unlink()
     except FileNotFoundError as error:

@@ -1,6 +1,8 @@
-"""The frappe Textual app: admission test, practice, results, crash recovery.
+"""The frappe Textual app: admission test, practice, dictation, results, crash recovery.
 
-``make_app`` is the factory the command line and the tests share.
+The app is the only module that knows the screens: a screen asks for another one through the
+app's navigation methods (:class:`frappe.tui.navigation.Navigator`) or a message. ``make_app``
+is the factory the command line and the tests share.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import contextlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
@@ -19,32 +21,50 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from frappe.errors import FrappeError
+from frappe.exercises.dictations import Dictation
 from frappe.exercises.session import SessionState
-from frappe.storage.journal import read_journal, unfinished_journals
+from frappe.runs.dictation import (
+    DictationSpec,
+    RunningDictation,
+    SavedTranscription,
+    resume_dictation,
+    start_dictation,
+)
+from frappe.runs.typing import SavedResult, TypingSpec, resume_test, start_test
+from frappe.settings import Settings, load_settings
+from frappe.storage.journal import JournalContents, read_journal, unfinished_journals
 from frappe.tui.config import (
     AppConfig,
+    DictationOptions,
     StartDashboard,
+    StartDictation,
     StartExam,
     StartResume,
     StartRoomTake,
     StartScreen,
 )
-from frappe.tui.dialogs.confirm import ConfirmScreen
+from frappe.tui.dialogs.confirm import ConfirmScreen, replace_finished_screen
 from frappe.tui.keymap import load_keymap
-from frappe.tui.navigation import OpenCandidateView, OpenClassView
+from frappe.tui.navigation import Navigator, OpenCandidateView, OpenClassView
 from frappe.tui.screens.dictation import DictationScreen
+from frappe.tui.screens.dictation_picker import DictationPickerScreen
+from frappe.tui.screens.dictation_results import DictationResultsScreen
+from frappe.tui.screens.draft_review import DraftReviewScreen
 from frappe.tui.screens.exam_setup import ExamSetupScreen, InstructionsScreen
 from frappe.tui.screens.history import HistoryScreen
 from frappe.tui.screens.home import HomeScreen
 from frappe.tui.screens.kiosk import SeatScreen
-from frappe.tui.screens.practice import PracticeSetupScreen
+from frappe.tui.screens.practice import PracticeSetupScreen, ProgressScreen
+from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.resume import ResumeScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
-from frappe.tui.screens.typing import TypingScreen, launch_test
+from frappe.tui.screens.typing import TypingScreen
+from frappe.tui.workers import WorkerGroup
 
 if TYPE_CHECKING:
     from frappe.runs.typing import RunningTest
+    from frappe.tui.playback.host import PlayerHost
     from frappe.tui.room import RoomOffer, SeatRoom
 
 __all__ = ["FrappeApp", "make_app"]
@@ -115,10 +135,14 @@ class FrappeApp(App[int]):
         self.start = start
         # A seat of a room (config.room_url): what the room offers, joining, resuming.
         self.room: SeatRoom | None = None
-        # An exam seat (« frappe typing », a room's script for one candidate, or « frappe room
-        # take »): leaving the results ends the program; no home menu, no command palette, no
-        # other results.
-        self.kiosk = isinstance(start, StartExam | StartRoomTake) if kiosk is None else kiosk
+        # An exam seat (« frappe typing », a room's script for one candidate, « frappe room
+        # take », or a dictation in evaluation): leaving the results ends the program; no home
+        # menu, no command palette, no other results.
+        if kiosk is None:
+            kiosk = isinstance(start, StartExam | StartRoomTake) or (
+                isinstance(start, StartDictation) and start.spec.mode == "exam"
+            )
+        self.kiosk = kiosk
         if self.kiosk:
             self.use_command_palette = False
 
@@ -152,7 +176,7 @@ class FrappeApp(App[int]):
         start = self.start
         if isinstance(start, StartExam):
             if start.skip_instructions:
-                launch_test(self, start.spec, self.config, replace=False)
+                self.start_test(start.spec)
             else:
                 self.push_screen(InstructionsScreen(start.spec, self.config))
         elif isinstance(start, StartResume):
@@ -161,6 +185,8 @@ class FrappeApp(App[int]):
             self.open_dashboard(start.url, start.seance_id)
         elif isinstance(start, StartRoomTake):
             self.room_take(start)
+        elif isinstance(start, StartDictation):
+            self._start_dictation(start)
         elif self.config.check_journals:
             self.check_unfinished()
         if self.config.room_url and not isinstance(start, StartDashboard):
@@ -191,6 +217,8 @@ class FrappeApp(App[int]):
             return
         if choice == "exam":
             self.push_screen(ExamSetupScreen(self.config))
+        elif choice == "dictation":
+            self.push_screen(DictationPickerScreen(self.config))
         elif choice == "practice":
             self.push_screen(PracticeSetupScreen(self.config))
         elif choice == "results":
@@ -230,6 +258,121 @@ class FrappeApp(App[int]):
 
     def on_open_candidate_view(self, message: OpenCandidateView) -> None:
         self.push_screen(CandidateScreen(self.config, message.query, group=message.group))
+
+    def start_test(self, spec: TypingSpec, *, replace: bool = False) -> bool:
+        """Open a session and its journal, and show the typing screen (replacing the current
+        screen or on top of it). False (with a notification) when the journal cannot be
+        created."""
+        config = self.config
+        try:
+            running = start_test(
+                spec, config.storage, clock=config.clock, sync_interval=config.sync_interval
+            )
+        except FrappeError as error:
+            self.notify(str(error), title="Impossible de commencer", severity="error")
+            return False
+        self._show(TypingScreen(running, config), replace=replace)
+        return True
+
+    def dictation_options(self) -> DictationOptions:
+        """The app's dictation options (``frappe dictation``'s flags), completed by the
+        settings file as it is now."""
+        return self.config.dictation.with_settings(self.read_settings())
+
+    def read_settings(self) -> Settings:
+        """The settings file; one notification and the defaults when it cannot be used."""
+        try:
+            return load_settings()
+        except FrappeError as error:
+            self.notify(str(error), title="Réglages par défaut", severity="error", timeout=20)
+            return Settings()
+
+    def start_dictation(self, spec: DictationSpec, *, replace: bool = False) -> bool:
+        """Open a transcription (or correction) session and its journal, and show the
+        dictation screen. False (with a notification) when it cannot start (no reference, no
+        draft…)."""
+        config = self.config
+        try:
+            running = start_dictation(
+                spec, config.storage, clock=config.clock, sync_interval=config.sync_interval
+            )
+        except FrappeError as error:
+            self.notify(str(error), title="Impossible de commencer", severity="error")
+            return False
+        self._show(DictationScreen(running, config, self.dictation_options()), replace=replace)
+        return True
+
+    def _start_dictation(self, start: StartDictation) -> None:
+        """``frappe dictation``: its unfinished journal resumed, or a new one."""
+        if start.resume is not None and self.resume_journal(start.resume):
+            return
+        self.start_dictation(start.spec)
+
+    def resume_journal(self, contents: JournalContents) -> bool:
+        """Go on with an unfinished typing test, dictation or correction, with its text and
+        the time left. False (with a notification) when the journal cannot be resumed."""
+        try:
+            screen = self._resumed_screen(contents)
+        except FrappeError as error:
+            self.notify(str(error), title="Reprise impossible", severity="error")
+            return False
+        self.push_screen(screen)
+        return True
+
+    def _resumed_screen(self, contents: JournalContents) -> Screen[None]:
+        config = self.config
+        if contents.header.config.kind in ("transcription", "correction"):
+            dictation = resume_dictation(
+                contents, config.storage, clock=config.clock, sync_interval=config.sync_interval
+            )
+            return DictationScreen(dictation, config, self.dictation_options())
+        running = resume_test(
+            contents, config.storage, clock=config.clock, sync_interval=config.sync_interval
+        )
+        if config.room_url:  # a seat: a room attempt goes on being forwarded
+            from frappe.runs.room_test import rejoin_room  # noqa: PLC0415 - psycopg for seats
+            from frappe.storage.room.seat_link import connect_seat  # noqa: PLC0415
+
+            url = config.room_url
+            running = rejoin_room(running, lambda: connect_seat(url))
+        return TypingScreen(running, config)
+
+    def show_results(
+        self,
+        saved: SavedResult | SavedTranscription,
+        *,
+        finished: Screen[Any] | None = None,
+        player: PlayerHost | None = None,
+    ) -> None:
+        """Show a saved result: in place of the ``finished`` exercise's screen (a dictation
+        hands over its player host for « écouter ce passage »), or on top of the current
+        screen (from the history)."""
+        just_finished = finished is not None
+        results: Screen[None]
+        if isinstance(saved, SavedTranscription):
+            results = DictationResultsScreen(
+                saved, self.config, player=player, just_finished=just_finished
+            )
+        else:
+            results = ResultsScreen(saved, self.config, just_finished=just_finished)
+        if finished is not None:
+            replace_finished_screen(finished, results)
+        else:
+            self.push_screen(results)
+
+    def show_progress(self, candidate: str) -> None:
+        """A trainee's progression (chart, weakest keys, missed words)."""
+        self.push_screen(ProgressScreen(candidate, self.config))
+
+    def review_draft(self, dictation: Dictation) -> None:
+        """The trainer's review of a dictation's speech-recognition draft."""
+        self.push_screen(DraftReviewScreen(dictation, self.dictation_options()))
+
+    def _show(self, screen: Screen[None], *, replace: bool) -> None:
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     def go_home(self) -> None:
         """Back to the home screen (a running test is never left this way); on an exam seat
@@ -319,7 +462,7 @@ class FrappeApp(App[int]):
                     self.push_screen, SeanceScreen(seance, start.candidate, running)
                 )
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def on_seance_screen_start(self, message: SeanceScreen.Start) -> None:
         room = self.room
@@ -336,7 +479,7 @@ class FrappeApp(App[int]):
             if isinstance(screen, SeanceScreen):
                 self.call_from_thread(screen.joined, running)
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def on_seance_screen_go(self, message: SeanceScreen.Go) -> None:
         self._show_room_exam(message.running)
@@ -362,15 +505,19 @@ class FrappeApp(App[int]):
                 return
             self.call_from_thread(self._show_room_exam, running)
 
-        self.run_worker(work, thread=True, group="room", exit_on_error=False)
+        self.run_worker(work, thread=True, group=WorkerGroup.ROOM, exit_on_error=False)
 
     def _room_failed(self, screen: Screen[object], error: str) -> None:
         self.notify(error, title="Salle", severity="error", timeout=15)
         if isinstance(screen, SeanceScreen):
             screen.failed()
 
-    def _show_room_exam(self, running: RunningTest) -> None:
-        screen = TypingScreen(running, self.config)
+    def _show_room_exam(self, running: RunningTest | RunningDictation) -> None:
+        screen: Screen[None]
+        if isinstance(running, RunningDictation):  # the séance's dictation on this seat's player
+            screen = DictationScreen(running, self.config, self.dictation_options())
+        else:
+            screen = TypingScreen(running, self.config)
         if isinstance(self.screen, SeanceScreen):
             self.switch_screen(screen)
         else:
@@ -435,3 +582,8 @@ def _test_running(screen: Screen[object]) -> bool:
 def make_app(config: AppConfig | None = None, start: StartScreen = None) -> FrappeApp:
     """Build the app (the command line and the tests use this)."""
     return FrappeApp(config or AppConfig(), start)
+
+
+if TYPE_CHECKING:
+    # The screens' view of the app (checked by mypy): every navigation method is here.
+    _NAVIGATOR: type[Navigator] = FrappeApp

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 
 from frappe.errors import FrappeError, RoomError
 from frappe.exercises.record import Candidate
-from frappe.runs.room_seat import read_ticket, ticket_path
-from frappe.runs.room_test import (
-    RoomRunningTest,
-    flush_outbox,
-    rejoin_room,
-    resume_room_attempt,
-    start_room_test,
+from frappe.runs.dictation import RunningDictation
+from frappe.runs.room_attempt import (
+    RoomRunning,
+    rejoin_attempt,
+    resume_attempt,
+    seat_recording,
+    start_attempt,
 )
-from frappe.runs.typing import RunningTest, resume_test
+from frappe.runs.room_seat import read_ticket, ticket_path
+from frappe.runs.room_test import flush_outbox
+from frappe.runs.typing import RunningTest
 from frappe.settings import seat_name
 from frappe.storage.journal import unfinished_journals
 from frappe.storage.room import client
@@ -181,25 +183,34 @@ class SeatRoom:
             raise RoomError(f"plusieurs séances ouvertes ({ids}) : choisissez avec --seance")
         return seances[0]
 
-    def join(self, seance_id: str, candidate: Candidate) -> RoomRunningTest:
-        """Join the séance as ``candidate`` and start the exam (blocking: a worker thread)."""
+    def join(self, seance_id: str, candidate: Candidate) -> RoomRunning:
+        """Join the séance as ``candidate`` and start the exam (blocking: a worker thread).
+        A dictation's recording is checked on this seat before joining: a seat that cannot
+        play it leaves no attempt behind."""
         with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
+            wanted = seance_id.strip().upper()
+            offered = next((s for s in client.open_seances(conn) if s.id == wanted), None)
+            dictation = seat_recording(offered) if offered is not None else None
             joined = client.join_seance(conn, seance_id, candidate, seat=self.seat)
-        _check_kind(joined.seance)
         ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, joined.seance.id)
-        return start_room_test(
-            joined.seance.session_config(candidate),
+        return start_attempt(
+            joined.seance,
+            candidate,
             ticket,
             self.config.storage,
             self.connect,
+            dictation=dictation,
             clock=self.config.clock,
             sync_interval=self.config.sync_interval,
         )
 
-    def take(self, seance: client.SeanceInfo, candidate: Candidate) -> RunningTest:
+    def take(
+        self, seance: client.SeanceInfo, candidate: Candidate
+    ) -> RunningTest | RunningDictation:
         """``frappe room take``: the candidate's attempt already begun on this very seat
-        (the PC restarted, the program was killed) goes on from the local journal; otherwise
-        the seat joins the séance (blocking: a worker thread)."""
+        (the PC restarted, the program was killed) goes on from the local journal; one the
+        trainer released (its PC died) is taken over from the central journal; otherwise the
+        seat joins the séance (blocking: a worker thread)."""
         for contents in unfinished_journals(self.config.storage.journal_dir):
             ticket = read_ticket(ticket_path(contents.path))
             who = contents.header.config.candidate
@@ -209,23 +220,37 @@ class SeatRoom:
                 and contents.end_reason is None
                 and (who.name, who.id) == (candidate.name, candidate.id)
             ):
-                running = resume_test(
+                return rejoin_attempt(
                     contents,
+                    seance,
                     self.config.storage,
+                    self.connect,
                     clock=self.config.clock,
                     sync_interval=self.config.sync_interval,
                 )
-                return rejoin_room(running, self.connect)
+        # The candidate's PC died and the trainer released the attempt: the room's script,
+        # run again on this PC, takes it over (« Reprendre sur ce poste »).
+        with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
+            released = client.released_attempts(conn, seance.id)
+        for attempt in released:
+            if (attempt.candidate.name, attempt.candidate.id) == (candidate.name, candidate.id):
+                return self.resume(attempt.attempt_id, seance)
         return self.join(seance.id, candidate)
 
-    def resume(self, attempt_id: int) -> RoomRunningTest:
-        """Take over a released attempt on this seat (blocking: a worker thread)."""
+    def resume(self, attempt_id: int, seance: client.SeanceInfo | None = None) -> RoomRunning:
+        """Take over a released attempt of ``seance`` (None: the one the home screen offers
+        it in) on this seat (blocking: a worker thread). For a dictation, this seat's
+        recording is checked before the attempt is taken over."""
+        if seance is None:
+            seance = next((s for s, a in self.offer.released if a.attempt_id == attempt_id), None)
+        if seance is not None:
+            seat_recording(seance)
         with contextlib.closing(client.connect(self.url, timeout_s=5.0)) as conn:
             resumed = client.resume_attempt(conn, attempt_id, seat=self.seat)
-        _check_kind(resumed.seance)
         ticket = AttemptTicket(attempt_id, resumed.key.token, resumed.seance.id)
         try:
-            return resume_room_attempt(
+            return resume_attempt(
+                resumed.seance,
                 list(resumed.lines),
                 ticket,
                 self.config.storage,
@@ -235,11 +260,3 @@ class SeatRoom:
             )
         except FrappeError as error:
             raise RoomError(f"reprise impossible sur ce poste : {error}") from error
-
-
-def _check_kind(seance: client.SeanceInfo) -> None:
-    if seance.kind != "typing":
-        raise RoomError(
-            "cette séance est une dictée : elle se passe pour l'instant hors mode salle "
-            "(« frappe dictation »)"
-        )

@@ -194,6 +194,9 @@ class SeanceInfo:
         closed_at: When it was closed (None: open).
         config: The journal-header dict every seat runs (reference, settings, rules); empty in
             :func:`open_seances` (the seat gets it when joining).
+        audio_sha256: A dictation's recording, SHA-256 (hex) of the trainer's copy: each seat
+            plays its own copy and checks it first (None for a typing test).
+        audio_duration_s: That recording's length in seconds, when known.
     """
 
     id: str
@@ -206,6 +209,13 @@ class SeanceInfo:
     opened_at: datetime
     closed_at: datetime | None
     config: Mapping[str, Any]
+    audio_sha256: str | None = None
+    audio_duration_s: float | None = None
+
+    @property
+    def is_dictation(self) -> bool:
+        """A transcription or a correction (played on the seat's headset)."""
+        return self.kind in ("transcription", "correction")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SeanceInfo:
@@ -222,6 +232,8 @@ class SeanceInfo:
             opened_at=_timestamp(data["opened_at"]),
             closed_at=_timestamp(closed) if closed else None,
             config=data.get("config") or {},
+            audio_sha256=data.get("audio_sha256"),
+            audio_duration_s=_optional_float(data.get("audio_duration_s")),
         )
 
     def session_config(self, candidate: Candidate) -> SessionConfig:
@@ -235,6 +247,10 @@ class SeanceInfo:
         data["candidate"] = {"name": candidate.name, "id": candidate.id}
         data["session_id"] = session_id or self.id
         return JournalHeader.from_dict(data, f"séance {self.id}")
+
+
+def _optional_float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _timestamp(value: object) -> datetime:
@@ -267,8 +283,12 @@ def open_seance(
     *,
     profile_name: str,
     group_name: str | None = None,
+    audio_sha256: str | None = None,
+    audio_duration_s: float | None = None,
 ) -> SeanceInfo:
-    """Open a séance running ``config`` (trainer). Its duration is the config's time limit."""
+    """Open a séance running ``config`` (trainer). Its duration is the config's time limit;
+    a dictation's recording is named by its hash (``audio_sha256``), the seats play their own
+    copy of it."""
     limit = config.settings.time_limit_s
     if limit is None or limit <= 0:
         raise RoomError("une séance a besoin d'une durée (par exemple --duration 10m)")
@@ -279,8 +299,9 @@ def open_seance(
             seance_id = new_seance_id()
             row = conn.execute(
                 "INSERT INTO frappe.seance (id, config, kind, exercise_id, exercise_title,"
-                " reference_sha256, duration_s, profile_name, group_name, opened_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " reference_sha256, duration_s, profile_name, group_name, opened_at,"
+                " audio_sha256, audio_duration_s)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (id) DO NOTHING RETURNING frappe.seance_json(seance)",
                 (
                     seance_id,
@@ -293,6 +314,8 @@ def open_seance(
                     profile_name,
                     group_name or None,
                     opened,
+                    audio_sha256,
+                    audio_duration_s,
                 ),
             ).fetchone()
             if row is not None:

@@ -1,27 +1,25 @@
-"""The dictation screen's view of the audio player: a small port, the real factory, and the
-controls the hotkeys drive.
+"""The TUI's hold on the audio player: the real factory, and the controls the hotkeys and the
+foot pedal drive.
 
-The screen only needs the methods below of ``frappe.audio.player.Player``; tests give it a fake
-with the same methods. Every failure of the player reaches the screen as ``AudioError`` (one
-French line for the status bar), never as a crash: without sound the trainee keeps typing, and
-playback goes on when the device is back.
+The screens only need what ``frappe.exercises.playback.PlayerPort`` describes of
+``frappe.audio.player.Player``; tests give them a fake with the same methods. Every failure of
+the player reaches the screen as ``AudioError`` (one French line for the status bar), never as
+a crash: without sound the trainee keeps typing, and playback goes on when the device is back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
-from frappe.audio.player import PlaybackAction, Player
+from frappe.audio.player import Player
 from frappe.errors import AudioError, FrappeError
+from frappe.exercises.playback import PlaybackAction, PlaybackCommand, PlayerPort, run_command
 
 __all__ = [
     "VOLUME_STEP",
     "PlayerControls",
     "PlayerFactory",
-    "PlayerPort",
     "PlayerSnapshot",
     "real_player_factory",
     "state_name",
@@ -30,46 +28,6 @@ __all__ = [
 VOLUME_STEP = 0.1
 MAX_VOLUME = 1.0
 LOOP_LENGTH_S = 5.0
-
-
-class PlayerPort(Protocol):
-    """What the dictation screen uses of ``frappe.audio.player.Player``."""
-
-    def load(self, path: Path) -> None: ...
-    def play(self, *, rewind: bool = True) -> None: ...
-    def play_range(self, start_s: float, end_s: float) -> None: ...
-    def pause(self) -> None: ...
-    def toggle(self) -> None: ...
-    def close(self) -> None: ...
-    def seek(self, seconds: float) -> None: ...
-    def skip_back_short(self) -> None: ...
-    def skip_forward_short(self) -> None: ...
-    def skip_back_long(self) -> None: ...
-    def skip_forward_long(self) -> None: ...
-    def set_speed(self, speed: float) -> None: ...
-    def faster(self) -> None: ...
-    def slower(self) -> None: ...
-    def back_and_slower(self) -> None: ...
-    def loop_current_section(self, length_s: float = 5.0) -> None: ...
-    def clear_loop(self) -> None: ...
-    def go_to_start(self) -> None: ...
-    def set_volume(self, volume: float) -> None: ...
-    def recover(self) -> None: ...
-
-    @property
-    def position_s(self) -> float: ...
-
-    @property
-    def duration_s(self) -> float: ...
-
-    @property
-    def speed(self) -> float: ...
-
-    @property
-    def state(self) -> object: ...
-
-    @property
-    def device_name(self) -> str: ...
 
 
 # Builds a player that reports each playback action to the given callback (any thread).
@@ -121,10 +79,12 @@ class PlayerSnapshot:
 
 
 class PlayerControls:
-    """The hotkey actions on a player, plus what the player does not report (volume, loop).
+    """The commands on a player, plus what the player does not report (volume, loop): the
+    hotkeys and the foot pedal (``tui.playback.pedal.PedalLink``) both run them here.
 
     Every method raises ``AudioError`` when the player fails; none of them blocks for long
-    (``recover`` and loading go through the screen's workers).
+    (``recover`` and loading go through the screen's workers). ``run`` may be called from the
+    pedal's thread: the player is thread-safe, and the pedal's commands keep no state here.
     """
 
     def __init__(self, player: PlayerPort, *, volume: float = 1.0) -> None:
@@ -155,8 +115,9 @@ class PlayerControls:
             device=player.device_name,
         )
 
-    def run(self, action: str) -> None:
-        """Run one hotkey action (``play_pause``, ``back``… as in ``keys.HOTKEYS``)."""
+    def run(self, action: PlaybackCommand | str) -> None:
+        """Run one command (``play_pause``, ``back``… as in ``hotkeys.HOTKEYS``; ``play`` and
+        ``pause`` for a pedal held then released)."""
         try:
             self._run(action)
         except FrappeError:
@@ -166,20 +127,7 @@ class PlayerControls:
 
     def _run(self, action: str) -> None:
         player = self.player
-        simple: dict[str, Callable[[], None]] = {
-            "play_pause": player.toggle,
-            "back": player.skip_back_short,
-            "forward": player.skip_forward_short,
-            "slower": player.slower,
-            "faster": player.faster,
-            "back_long": player.skip_back_long,
-            "forward_long": player.skip_forward_long,
-            "back_slower": player.back_and_slower,
-            "go_to_start": player.go_to_start,
-        }
-        if action in simple:
-            simple[action]()
-        elif action == "loop":
+        if action == "loop":
             if self.looping:
                 player.clear_loop()
             else:
@@ -190,7 +138,10 @@ class PlayerControls:
             self.volume = round(min(MAX_VOLUME, max(0.0, self.volume + step)), 2)
             player.set_volume(self.volume)
         else:
-            raise ValueError(f"unknown player action {action!r}")
+            try:
+                run_command(player, action)  # type: ignore[arg-type]
+            except ValueError:
+                raise ValueError(f"unknown player action {action!r}") from None
 
     def play_passage(self, start_s: float, end_s: float | None = None) -> None:
         """Play from ``start_s`` (the results screen's "play this passage"), pausing by

@@ -12,185 +12,46 @@ recovering the device and saving run in worker threads.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from frappe.audio.player import PlaybackAction
 from frappe.errors import (
     RELAUNCH_EXIT_CODE,
-    AudioError,
     AudioServerHungError,
     FrappeError,
     PedalError,
 )
+from frappe.exercises.playback import PlaybackAction, PlayerPort
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
 from frappe.runs.common import journal_alarm
-from frappe.runs.dictation import (
-    DictationSpec,
-    RunningDictation,
-    SavedTranscription,
-    last_playback,
-    start_dictation,
-)
-from frappe.settings import Settings, load_settings
-from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.confirm import (
-    ConfirmScreen,
-    confirm_early_end,
-    replace_finished_screen,
-)
+from frappe.runs.dictation import RunningDictation, SavedTranscription, last_playback
+from frappe.tui.config import AppConfig, DictationOptions
+from frappe.tui.dialogs.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
-from frappe.tui.playback.controls import (
-    PlayerControls,
-    PlayerFactory,
-    PlayerPort,
-    real_player_factory,
-)
+from frappe.tui.navigation import navigator
+from frappe.tui.playback.controls import PlayerControls
+from frappe.tui.playback.host import PlayerHost, PlayerOutcome
 from frappe.tui.playback.hotkeys import hotkey_bindings
+from frappe.tui.playback.pedal import PEDAL_RETRY_S, PedalPort
 from frappe.tui.widgets.dictation.editor import DocumentEditor
 from frappe.tui.widgets.dictation.status import DictationStatus
+from frappe.tui.workers import WorkerGroup
 
-__all__ = [
-    "DictationOptions",
-    "DictationScreen",
-    "PedalFactory",
-    "PedalPort",
-    "dictation_options",
-    "launch_dictation",
-    "parse_device",
-    "read_settings",
-]
+__all__ = ["DictationScreen"]
 
 _NO_AUDIO = "Pas d'audio — la saisie continue ; Échap pour réessayer"
 _DEVICE_LOST = (
     "Sortie audio perdue (casque débranché ?) : rebranchez-le puis Échap pour reprendre — "
     "votre texte est conservé"
 )
-
-
-class PedalPort(Protocol):
-    """What the screen needs of a running pedal link (``tui.playback.pedal.PedalLink``).
-
-    A pedal factory receives the player and two callbacks, callable from any thread:
-    ``on_state(text)`` (pedal pressed, released, reconnected) and ``on_error(error)`` (the pedal
-    unplugged: ``PedalError``; the player failing on a pedal action: ``AudioError``).
-    """
-
-    @property
-    def name(self) -> str:
-        """The pedal's name for the status bar."""
-        ...
-
-    def retry(self) -> None:
-        """Reopen an unplugged pedal (PedalError while it is still away)."""
-
-    def close(self) -> None:
-        """Stop reading the pedal."""
-
-
-PedalFactory = Callable[
-    [PlayerPort, Callable[[str], None], Callable[[FrappeError], None]], PedalPort
-]
-# How often an unplugged pedal is looked for again, seconds.
-PEDAL_RETRY_S = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class DictationOptions:
-    """How the dictation screen reaches the audio hardware.
-
-    The command line's flags fill it; what they leave unset (None) comes from the settings
-    file (:meth:`with_settings`), so the settings screen's choice applies everywhere and a flag
-    still overrides it.
-
-    Attributes:
-        device: Output device (index or name), None for the default.
-        pedal: The pedal's path (``/dev/hidraw*``, a udev symlink, a FIFO…); None looks for a
-            known pedal plugged in.
-        auto_pedal: Without ``pedal``, look for one (no message when there is none); False
-            (``--no-pedal``, ``enabled = false``) means no pedal at all.
-        pedal_profile: The pedal profile to read ``pedal`` with (``vec``…), None: found.
-        player_factory: Builds the player (None: the real one on ``device``); tests pass a fake.
-        pedal_factory: Starts the pedal link (None: the real one on ``pedal``).
-    """
-
-    device: int | str | None = None
-    pedal: Path | None = None
-    auto_pedal: bool = True
-    pedal_profile: str | None = None
-    player_factory: PlayerFactory | None = None
-    pedal_factory: PedalFactory | None = None
-
-    def with_settings(self, settings: Settings) -> DictationOptions:
-        """These options, with what they leave unset taken from ``settings``."""
-        device = self.device if self.device is not None else parse_device(settings.audio.device)
-        pedal, profile, auto = self.pedal, self.pedal_profile, self.auto_pedal
-        if auto and pedal is None:
-            if not settings.pedal.enabled:
-                auto = False
-            elif settings.pedal.path:
-                pedal = Path(settings.pedal.path)
-        if profile is None and auto:
-            profile = settings.pedal.profile
-        return dataclasses.replace(
-            self, device=device, pedal=pedal, pedal_profile=profile, auto_pedal=auto
-        )
-
-    @property
-    def wants_pedal(self) -> bool:
-        """A pedal was asked for: its absence is worth a message."""
-        return self.pedal is not None or self.pedal_factory is not None
-
-    def pedals(self) -> PedalFactory | None:
-        """The pedal factory to use (None: no pedal)."""
-        if self.pedal_factory is not None:
-            return self.pedal_factory
-        if self.pedal is None and not self.auto_pedal:
-            return None
-        from frappe.tui.playback.pedal import real_pedal_factory  # noqa: PLC0415
-
-        return real_pedal_factory(self.pedal, profile=self.pedal_profile)
-
-    def players(self) -> PlayerFactory:
-        """The player factory to use."""
-        return self.player_factory or real_player_factory(self.device)
-
-
-def parse_device(value: str | None) -> int | str | None:
-    """A device index (``3``) or a name (``USB Headset``); None or blank: the default."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    return int(value) if value.isdigit() else value
-
-
-def read_settings(app: App[Any] | None = None) -> Settings:
-    """The settings file; one notification and the defaults when it cannot be used."""
-    try:
-        return load_settings()
-    except FrappeError as error:
-        if app is not None:
-            app.notify(str(error), title="Réglages par défaut", severity="error", timeout=20)
-        return Settings()
-
-
-def dictation_options(app: App[Any]) -> DictationOptions:
-    """The app's dictation options (an app started by ``frappe dictation`` carries some),
-    completed by the settings file as it is now."""
-    options = getattr(app, "dictation_options", None)
-    base = options if isinstance(options, DictationOptions) else DictationOptions()
-    return base.with_settings(read_settings(app))
 
 
 class DictationScreen(Screen[None]):
@@ -227,13 +88,21 @@ class DictationScreen(Screen[None]):
         session = running.session
         self.editor = DocumentEditor(dead_keys=session.config.dead_keys, id="dictation-editor")
         self.status = DictationStatus(id="dictation-status")
-        self.controls: PlayerControls | None = None
+        dictation = running.dictation
+        self.player = PlayerHost(
+            self.options.players(),
+            dictation.audio if dictation is not None else None,
+            on_action=self._report_action,
+            prepare=self._go_to_resume_point,
+            missing=f"« {session.config.exercise_id} » n'est plus dans le corpus : "
+            "pas d'enregistrement",
+        )
+        self._player_handed_over = False  # to the results screen, which closes it
         self.pedal: PedalPort | None = None
         self.saved: SavedTranscription | None = None
         self._saving = False
         self._save_to: Path | None = None  # another folder, chosen after a failed save
         self._save_problem: str | None = None  # why the last save failed, dialog dismissed
-        self._loading = False
         self._device_lost_noted = False
         self._pedal_missing = False
         self._pedal_tried = 0.0
@@ -243,6 +112,11 @@ class DictationScreen(Screen[None]):
         self._outage_checked = 0.0
         # The sound server restarted under an open stream: only a new process plays again.
         self._relaunch_needed = False
+
+    @property
+    def controls(self) -> PlayerControls | None:
+        """The player's controls, once the recording is loaded."""
+        return self.player.controls
 
     @property
     def session_running(self) -> bool:
@@ -299,9 +173,8 @@ class DictationScreen(Screen[None]):
         self._start_pedal()
 
     def on_unmount(self) -> None:
-        if self.controls is not None:
-            self._close_player(self.controls.player)
-            self.controls = None
+        if not self._player_handed_over:
+            self.player.close()
         self._stop_pedal()
         # Left without a result: the journal stays to resume — unless nothing was done (opened
         # by mistake), then it goes, and no « interrompu » result will follow.
@@ -312,49 +185,23 @@ class DictationScreen(Screen[None]):
 
     def load_audio(self) -> None:
         """Create the player and load the recording (in a worker)."""
-        if self._loading or self._saving:
+        if self.player.loading or self._saving:
             return
-        self._loading = True
         self.status.show_player(None, "Chargement de l'audio…")
-        self._load_player()
+        self.player.load(self)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-load")
-    def _load_player(self) -> PlayerPort:
-        dictation = self.running.dictation
-        if dictation is None:
-            raise AudioError(
-                f"« {self.running.session.config.exercise_id} » n'est plus dans le corpus : "
-                "pas d'enregistrement"
-            )
-        player = self.options.players()(self._report_action)
-        try:
-            player.load(dictation.audio)
-            resumed_at = last_playback(self.running.session.events)
-            if resumed_at is not None:
-                position, speed = resumed_at
-                player.seek(position)
-                if speed != player.speed:
-                    player.set_speed(speed)
-        except BaseException:
-            self._close_player(player)
-            raise
-        return player
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio-recover")
-    def _recover_player(self, controls: PlayerControls) -> None:
-        controls.player.recover()
-        controls.player.play()
+    def _go_to_resume_point(self, player: PlayerPort) -> None:
+        """Back to where a resumed dictation was listened to (the loading worker's thread)."""
+        resumed_at = last_playback(self.running.session.events)
+        if resumed_at is not None:
+            position, speed = resumed_at
+            player.seek(position)
+            if speed != player.speed:
+                player.set_speed(speed)
 
     def _report_action(self, action: PlaybackAction) -> None:
         """The player's ``on_action`` callback (any thread)."""
         self.post_message(self.PlayerReported(action))
-
-    @staticmethod
-    def _close_player(player: PlayerPort) -> None:
-        try:
-            player.close()
-        except Exception:
-            return
 
     def on_dictation_screen_player_reported(self, message: PlayerReported) -> None:
         message.stop()
@@ -388,17 +235,17 @@ class DictationScreen(Screen[None]):
             return
         controls = self.controls
         if controls is None:
-            if action == "play_pause" and not self._loading:
+            if action == "play_pause" and not self.player.loading:
                 self.status.show_notice("Nouvel essai de l'audio…")
                 self.load_audio()
-            elif not self._loading:
+            elif not self.player.loading:
                 self.status.show_notice(_NO_AUDIO, "warning")
             return
         try:
             if controls.device_lost:
                 if action == "play_pause":
                     self.status.show_notice("Reconnexion de la sortie audio…")
-                    self._recover_player(controls)
+                    self.player.recover(self)
                 else:
                     self.status.show_notice(_DEVICE_LOST, "error")
                 return
@@ -454,7 +301,7 @@ class DictationScreen(Screen[None]):
             return
         self._pedal_tried = self.config.clock()
         try:
-            self.pedal = factory(self.controls.player, self._pedal_state, self._pedal_error)
+            self.pedal = factory(self.controls, self._pedal_state, self._pedal_error)
         except PedalError as error:
             if self.options.wants_pedal:
                 self._pedal_lost(str(error), log=not self._pedal_missing)
@@ -520,7 +367,7 @@ class DictationScreen(Screen[None]):
         """No sound can be played: the output was lost, or no player could be made."""
         controls = self.controls
         if controls is None:
-            return not self._loading and self.status.player is None
+            return not self.player.loading and self.status.player is None
         try:
             return controls.device_lost
         except Exception:
@@ -563,6 +410,7 @@ class DictationScreen(Screen[None]):
             self.running.journal.heartbeat(session.elapsed_ms)
         self._show_journal_state()
         self.status.show_time(session.remaining_s, session.elapsed_s, running)
+        self.status.show_link(self.running.link_label())
         self._retry_pedal()
         controls = self.controls
         if controls is None:
@@ -664,16 +512,15 @@ class DictationScreen(Screen[None]):
         self._end_outage(self.config.clock())
         self._saving = True
         self.editor.read_only = True
-        if self.controls is not None:
-            with contextlib.suppress(FrappeError):
-                self.controls.pause()
+        with contextlib.suppress(FrappeError):
+            self.player.pause()
         self._stop_pedal()
         session = self.running.session
         self.status.show_time(session.remaining_s, session.elapsed_s, True)
         self.status.show_notice("Enregistrement…")
         self._save()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SAVE)
     def _save(self) -> SavedTranscription:
         return self.running.save(self._save_to)
 
@@ -697,28 +544,28 @@ class DictationScreen(Screen[None]):
         self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if group == "audio-load":
-            self._loaded(event)
-        elif group == "audio-recover":
-            if event.state is WorkerState.SUCCESS:
-                self.status.show_notice("Sortie audio rétablie")
-                self.tick()
-            elif isinstance(event.worker.error, AudioServerHungError):
-                self._offer_relaunch(event.worker.error)
-            elif event.state is WorkerState.ERROR and event.worker.error is not None:
-                self._audio_problem(event.worker.error)
-        elif group == "save":
+        if event.worker.group == WorkerGroup.SAVE:
             self._saved(event)
+            return
+        outcome = self.player.worker_changed(event, self)
+        if outcome is None:
+            return
+        if outcome.kind == "recovered":
+            self.status.show_notice("Sortie audio rétablie")
+            self.tick()
+        elif outcome.kind == "recover_failed":
+            if isinstance(outcome.error, AudioServerHungError):
+                self._offer_relaunch(outcome.error)
+            elif outcome.error is not None:
+                self._audio_problem(outcome.error)
+        else:
+            self._loaded(outcome)
 
-    def _loaded(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.SUCCESS:
-            self._loading = False
-            player = event.worker.result
-            if self._saving or not self.is_mounted:
-                self._close_player(player)  # type: ignore[arg-type]
+    def _loaded(self, outcome: PlayerOutcome) -> None:
+        if outcome.kind == "loaded":
+            if self._saving:
+                self.player.close()
                 return
-            self.controls = PlayerControls(player)  # type: ignore[arg-type]
             if self.running.session.state is SessionState.RESUMED:
                 self.status.show_notice(
                     self._resumed_notice(
@@ -731,9 +578,8 @@ class DictationScreen(Screen[None]):
                 )
             self._start_pedal()
             self.tick()
-        elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            self._loading = False
-            error = event.worker.error
+        else:
+            error = outcome.error
             if isinstance(error, AudioServerHungError):
                 self.status.show_player(None, "Serveur audio à relancer")
                 self._offer_relaunch(error)
@@ -749,21 +595,8 @@ class DictationScreen(Screen[None]):
             saved = event.worker.result
             assert isinstance(saved, SavedTranscription)
             self.saved = saved
-            controls, self.controls = self.controls, None  # the results screen plays passages
-            from frappe.tui.screens.dictation_results import (  # noqa: PLC0415 - cycle
-                DictationResultsScreen,
-            )
-
-            replace_finished_screen(
-                self,
-                DictationResultsScreen(
-                    saved,
-                    self.config,
-                    controls=controls,
-                    options=self.options,
-                    just_finished=True,
-                ),
-            )
+            self._player_handed_over = True  # the results screen plays passages with it
+            navigator(self).show_results(saved, finished=self, player=self.player.hand_over())
         elif event.state is WorkerState.ERROR:
             self.status.show_notice("Échec de l'enregistrement", "error")
             if isinstance(event.worker.error, FrappeError):
@@ -776,28 +609,3 @@ class DictationScreen(Screen[None]):
                 severity="error",
                 timeout=30,
             )
-
-
-def launch_dictation(
-    app: App[Any],
-    spec: DictationSpec,
-    config: AppConfig,
-    options: DictationOptions | None = None,
-    *,
-    replace: bool = False,
-) -> bool:
-    """Open a transcription (or correction) session and its journal, and show the dictation
-    screen. False (with a notification) when it cannot start (no reference, no draft…)."""
-    try:
-        running = start_dictation(
-            spec, config.storage, clock=config.clock, sync_interval=config.sync_interval
-        )
-    except FrappeError as error:
-        app.notify(str(error), title="Impossible de commencer", severity="error")
-        return False
-    screen = DictationScreen(running, config, options or dictation_options(app))
-    if replace:
-        app.switch_screen(screen)
-    else:
-        app.push_screen(screen)
-    return True

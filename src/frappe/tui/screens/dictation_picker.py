@@ -4,10 +4,10 @@ unfinished (a crash, a closed terminal), to resume or close."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import (
@@ -23,34 +23,18 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from frappe.dictation_commands import DOCUMENT_TYPES
 from frappe.durations import format_position
 from frappe.errors import FrappeError
-from frappe.exercises.dictations import Corpus, Dictation, load_corpus
+from frappe.exercises.dictations import Corpus, Dictation, load_corpus, short_document_type
 from frappe.exercises.drafts import has_draft, no_draft_message
 from frappe.exercises.record import Candidate
-from frappe.runs.dictation import (
-    DictationExercise,
-    DictationSpec,
-    resume_dictation,
-    unfinished_dictations,
-)
+from frappe.runs.dictation import DictationExercise, DictationSpec, unfinished_dictations
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.dictation import (
-    DictationOptions,
-    DictationScreen,
-    dictation_options,
-    launch_dictation,
-)
-from frappe.tui.screens.unfinished import UnfinishedJournalScreen, describe_journal
+from frappe.tui.navigation import navigator
+from frappe.tui.unfinished import UnfinishedJournalScreen, describe_journal
 
-__all__ = [
-    "DictationPickerScreen",
-    "deadline_label",
-    "open_dictation_picker",
-    "resume_dictation_screen",
-]
+__all__ = ["DictationPickerScreen", "deadline_label"]
 
 SUGGESTED = -1.0
 # The table fits 80 columns with the draft column.
@@ -65,22 +49,6 @@ EXERCISES: list[tuple[str, DictationExercise]] = [
 def deadline_label(minutes: float | None) -> str:
     """``20 min`` or ``—``."""
     return "—" if minutes is None else f"{minutes:g} min"
-
-
-def open_dictation_picker(app: App[Any]) -> None:
-    """Show the picker (the home menu's "Dictée" entry), with the app's configuration."""
-    config = getattr(app, "config", None)
-    app.push_screen(DictationPickerScreen(config if isinstance(config, AppConfig) else AppConfig()))
-
-
-def resume_dictation_screen(
-    contents: JournalContents, config: AppConfig, options: DictationOptions | None = None
-) -> DictationScreen:
-    """The dictation screen going on with an unfinished journal (FrappeError if it cannot)."""
-    running = resume_dictation(
-        contents, config.storage, clock=config.clock, sync_interval=config.sync_interval
-    )
-    return DictationScreen(running, config, options)
 
 
 class DictationPickerScreen(UnfinishedJournalScreen):
@@ -177,7 +145,7 @@ class DictationPickerScreen(UnfinishedJournalScreen):
             table.add_row(
                 dictation.id[:3],
                 title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…",
-                DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),
+                short_document_type(dictation.document_type),
                 format_position(round(dictation.duration_s)),
                 deadline_label(dictation.deadline_min),
                 "✓" if has_draft(dictation) else "—",
@@ -281,7 +249,7 @@ class DictationPickerScreen(UnfinishedJournalScreen):
             mode="exam" if exam else "practice",
             exercise=exercise,
         )
-        launch_dictation(self.app, spec, self.config, dictation_options(self.app))
+        navigator(self).start_dictation(spec)
 
     # -- unfinished dictations ---------------------------------------------------------------
 

@@ -13,15 +13,19 @@ from typing import Any, ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from frappe.dictation_report import (
+from frappe.durations import format_duration, format_position
+from frappe.errors import FrappeError
+from frappe.exercises.drafts import DRAFT_SOURCES
+from frappe.exercises.session import TIME_ADDED_EVENT
+from frappe.exercises.timings import PassageFinder, load_timings
+from frappe.reports.dictation_report import (
     ERROR_COLUMNS,
     correction_summary,
     correction_tables,
@@ -32,17 +36,13 @@ from frappe.dictation_report import (
     listening_rows,
     transcription_rows,
 )
-from frappe.durations import format_duration, format_position
-from frappe.errors import FrappeError
-from frappe.exercises.drafts import DRAFT_SOURCES
-from frappe.exercises.session import TIME_ADDED_EVENT
-from frappe.exercises.timings import PassageFinder, load_timings
 from frappe.runs.dictation import SavedTranscription
 from frappe.scoring.transcription import FlaggedError
-from frappe.tui.config import AppConfig
-from frappe.tui.playback.controls import PlayerControls, PlayerPort
-from frappe.tui.screens.dictation import DictationOptions, dictation_options
-from frappe.tui.screens.results import (
+from frappe.tui.config import AppConfig, DictationOptions
+from frappe.tui.navigation import navigator
+from frappe.tui.playback.controls import PlayerControls
+from frappe.tui.playback.host import PlayerHost
+from frappe.tui.results_keys import (
     KEYS_AFTER_BELL_S,
     AfterBell,
     leave_results,
@@ -84,7 +84,7 @@ class DictationResultsScreen(Screen[None]):
         saved: SavedTranscription,
         config: AppConfig,
         *,
-        controls: PlayerControls | None = None,
+        player: PlayerHost | None = None,
         options: DictationOptions | None = None,
         just_finished: bool = False,
     ) -> None:
@@ -92,13 +92,17 @@ class DictationResultsScreen(Screen[None]):
         self.saved = saved
         self.config = config
         self.after_bell = AfterBell(config.clock, just_finished=just_finished)
-        self.controls = controls
+        self.player = player
         self.options = options
         dictation = saved.dictation
         self._timings = load_timings(dictation.folder) if dictation is not None else None
         self._passages: PassageFinder | None = None
         self._passage: tuple[float, float] | None = None
-        self._pending_start: float | None = None
+
+    @property
+    def controls(self) -> PlayerControls | None:
+        """The player's controls, once the recording is loaded."""
+        return self.player.controls if self.player is not None else None
 
     @property
     def has_timings(self) -> bool:
@@ -141,10 +145,8 @@ class DictationResultsScreen(Screen[None]):
         notify_history_error(self, self.saved.history_error)
 
     def on_unmount(self) -> None:
-        if self.controls is not None:
-            with contextlib.suppress(Exception):
-                self.controls.player.close()
-            self.controls = None
+        if self.player is not None:
+            self.player.close()
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -239,30 +241,30 @@ class DictationResultsScreen(Screen[None]):
             return
         start, end = passage
         self._passage = (start, end)
-        if self.controls is None:
-            self._pending_start = start
-            self._load_player()
-            self._show_playback()
-            return
-        self._play_from(start)
-
-    def action_pause(self) -> None:
-        if self.controls is not None:
-            try:
-                self.controls.pause()
-            except FrappeError as error:
-                self.notify(str(error), title="Audio", severity="error")
-
-    def _play_from(self, start: float) -> None:
-        if self.controls is None:
-            return
-        end = self._passage[1] if self._passage is not None else None
+        player = self._player()
         try:
             # The player pauses by itself at the end of the passage (exact on a paced device).
-            self.controls.play_passage(start, end)
+            if not player.play_passage(start, end):  # it plays once loaded
+                player.load(self)
         except FrappeError as error:
             self.notify(str(error), title="Audio", severity="error")
         self._show_playback()
+
+    def _player(self) -> PlayerHost:
+        """The player host: the finished dictation's, or one of our own on first use."""
+        if self.player is None:
+            dictation = self.saved.dictation
+            assert dictation is not None  # passages exist only with the exercise
+            options = self.options or navigator(self).dictation_options()
+            self.player = PlayerHost(options.players(), dictation.audio)
+        return self.player
+
+    def action_pause(self) -> None:
+        if self.player is not None:
+            try:
+                self.player.pause()
+            except FrappeError as error:
+                self.notify(str(error), title="Audio", severity="error")
 
     def playback_text(self) -> str:
         """What « Écouter ce passage » is doing: loading, playing (where), the passage's end."""
@@ -291,27 +293,12 @@ class DictationResultsScreen(Screen[None]):
         with contextlib.suppress(Exception):
             self.query_one("#passage-status", Static).update(self.playback_text())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="results-audio")
-    def _load_player(self) -> PlayerPort:
-        dictation = self.saved.dictation
-        assert dictation is not None  # passages exist only with the exercise
-        options = self.options or dictation_options(self.app)
-        player = options.players()(lambda _action: None)
-        try:
-            player.load(dictation.audio)
-        except BaseException:
-            player.close()
-            raise
-        return player
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "results-audio":
+        outcome = self.player.worker_changed(event, self) if self.player is not None else None
+        if outcome is None:
             return
-        if event.state is WorkerState.SUCCESS:
-            player = event.worker.result
-            self.controls = PlayerControls(player)  # type: ignore[arg-type]
-            if self._pending_start is not None:
-                self._play_from(self._pending_start)
-                self._pending_start = None
-        elif event.state is WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Audio indisponible", severity="error")
+        if outcome.kind == "loaded" and outcome.error is not None:
+            self.notify(str(outcome.error), title="Audio", severity="error")
+        elif outcome.kind == "load_failed" and outcome.error is not None:
+            self.notify(str(outcome.error), title="Audio indisponible", severity="error")
+        self._show_playback()

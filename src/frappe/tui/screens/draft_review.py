@@ -25,7 +25,7 @@ from frappe.asr.transcribe import DraftWord, read_timings
 from frappe.errors import FrappeError
 from frappe.exercises.dictations import Dictation
 from frappe.exercises.timings import TIMINGS_FILE, PassageFinder, WordTiming
-from frappe.storage.authoring import (
+from frappe.runs.authoring import (
     REVIEW_FILE,
     accept_reference,
     discard_review,
@@ -35,9 +35,9 @@ from frappe.storage.authoring import (
     review_text,
     save_review,
 )
+from frappe.tui.config import DictationOptions
 from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.playback.hotkeys import HOTKEYS
-from frappe.tui.screens.dictation import DictationOptions
 from frappe.tui.widgets.trainer.player import PlayerLine
 
 __all__ = ["DOUBTFUL", "LOW_CONFIDENCE", "DraftReviewScreen", "confidence_style"]

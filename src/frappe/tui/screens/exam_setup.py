@@ -26,7 +26,7 @@ from frappe.storage.presets import (
     save_preset,
 )
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.typing import launch_test
+from frappe.tui.navigation import navigator
 
 __all__ = ["ExamSetupScreen", "IdentifyScreen", "InstructionsScreen", "spec_from_preset"]
 
@@ -351,4 +351,4 @@ class InstructionsScreen(Screen[None]):
 
     def start(self) -> None:
         """Open the session and its journal, and show the typing screen."""
-        launch_test(self.app, self.spec, self.config, replace=True)
+        navigator(self).start_test(self.spec, replace=True)

@@ -20,6 +20,8 @@ from frappe.runs.verification import read_verified_record
 from frappe.storage.history import HistoryEntry, open_history
 from frappe.textio import plain_text
 from frappe.tui.config import AppConfig
+from frappe.tui.navigation import navigator
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["END_NAMES", "KIND_NAMES", "HistoryScreen", "entry_cells"]
 
@@ -143,9 +145,7 @@ class HistoryScreen(Screen[None]):
         name = entry.candidate_name if entry else self.query_one("#history-filter", Input).value
         if not name.strip():
             return
-        from frappe.tui.screens.practice import ProgressScreen  # noqa: PLC0415 - cycle
-
-        self.app.push_screen(ProgressScreen(name.strip(), self.config))
+        navigator(self).show_progress(name.strip())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -153,7 +153,7 @@ class HistoryScreen(Screen[None]):
         if entry is not None:
             self._open(Path(entry.result_path), entry.mode)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.OPEN_RESULT)
     def _open(self, path: Path, mode: Mode) -> SavedResult | SavedTranscription:
         verified = read_verified_record(path)
         record = verified.record
@@ -166,20 +166,11 @@ class HistoryScreen(Screen[None]):
         return SavedResult(record, typing_score(record), path, mode)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "open":
+        if event.worker.group != WorkerGroup.OPEN_RESULT:
             return
         if event.state is WorkerState.SUCCESS:
             saved = event.worker.result
-            if isinstance(saved, SavedTranscription):
-                from frappe.tui.screens.dictation_results import (  # noqa: PLC0415 - cycle
-                    DictationResultsScreen,
-                )
-
-                self.app.push_screen(DictationResultsScreen(saved, self.config))
-                return
-            assert isinstance(saved, SavedResult)
-            from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
-
-            self.app.push_screen(ResultsScreen(saved, self.config))
+            assert isinstance(saved, SavedResult | SavedTranscription)
+            navigator(self).show_results(saved)
         elif event.state is WorkerState.ERROR:
             self.notify(str(event.worker.error), title="Résultat illisible", severity="error")

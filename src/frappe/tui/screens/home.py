@@ -96,13 +96,6 @@ class HomeScreen(Screen[None]):
         else:
             menu.highlighted = ids.index(highlighted)
 
-    def on_home_screen_chosen(self, message: Chosen) -> None:
-        if message.choice == "dictation":  # the dictation area opens its own picker
-            message.stop()
-            from frappe.tui.screens.dictation_picker import open_dictation_picker  # noqa: PLC0415
-
-            open_dictation_picker(self.app)
-
     def on_mount(self) -> None:
         self.query_one("#home-menu", OptionList).focus()
 

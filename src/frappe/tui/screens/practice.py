@@ -35,8 +35,9 @@ from frappe.scoring.profiles import scoring_profile
 from frappe.storage.history import HistoryEntry, open_history
 from frappe.storage.store import ResultFilter
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.typing import launch_test
+from frappe.tui.navigation import navigator
 from frappe.tui.widgets.history.chart import ProgressChart
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["PracticeSetupScreen", "ProgressScreen", "start_practice"]
 
@@ -57,7 +58,7 @@ def start_practice(
         live_feedback=True,
         mode="practice",
     )
-    launch_test(screen.app, spec, config, replace=False)
+    navigator(screen).start_test(spec)
 
 
 class PracticeSetupScreen(Screen[None]):
@@ -220,12 +221,12 @@ class ProgressScreen(Screen[None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="progress")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.PROGRESS)
     def _load(self) -> _Progress:
         return _load_progress(self.config, self.candidate)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "progress":
+        if event.worker.group != WorkerGroup.PROGRESS:
             return
         if event.state is WorkerState.SUCCESS:
             progress = event.worker.result

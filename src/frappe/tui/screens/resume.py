@@ -13,7 +13,8 @@ from textual.widgets.option_list import Option
 
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
-from frappe.tui.screens.unfinished import UnfinishedJournalScreen, describe_journal
+from frappe.tui.navigation import navigator
+from frappe.tui.unfinished import UnfinishedJournalScreen, describe_journal
 
 __all__ = ["ResumeScreen", "unfinished_title"]
 
@@ -98,10 +99,7 @@ class ResumeScreen(UnfinishedJournalScreen):
         self.action_resume()
 
     def action_later(self) -> None:
-        from frappe.tui.app import FrappeApp  # noqa: PLC0415 - cycle
-
-        if isinstance(self.app, FrappeApp):
-            self.app.go_home()
+        navigator(self).go_home()
 
     def selected_journal(self) -> JournalContents | None:
         return self.selected()

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 from frappe.errors import FrappeError
 from frappe.runs.room_monitor import MonitorSnapshot, RoomMonitor, SeatView
 from frappe.storage.room.seat_link import describe_seance
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["COLUMNS", "RoomDashboardScreen", "view_cells"]
 
@@ -48,12 +49,15 @@ def _clock(seconds: float | None) -> str:
 def view_cells(view: SeatView) -> tuple[str, ...]:
     """The row's cells, as shown."""
     speed = f"{view.speed:.0f} {view.speed_unit}" if view.state == "running" else ""
+    progress = f"{100 * view.progress:.0f} %"
+    if view.listening_s is not None:  # a dictation: where the seat's player stands
+        progress += f" · ♪ {_clock(view.listening_s)}"
     return (
         view.seat or "?",
         view.candidate,
         view.exercise,
         view.state_label,
-        f"{100 * view.progress:.0f} %",
+        progress,
         speed,
         _clock(view.time_left_s),
         view.incidents,
@@ -139,7 +143,10 @@ class RoomDashboardScreen(Screen[None]):
             return
         attempt_id = int(row_key.value)
         self.run_worker(
-            lambda: self._release(attempt_id), thread=True, group="release", exit_on_error=False
+            lambda: self._release(attempt_id),
+            thread=True,
+            group=WorkerGroup.RELEASE,
+            exit_on_error=False,
         )
 
     def _release(self, attempt_id: int) -> None:
@@ -170,7 +177,9 @@ class RoomDashboardScreen(Screen[None]):
             )
             return
         self._close_asked_at = -1e9
-        self.run_worker(self._close, thread=True, group="close", exit_on_error=False)
+        self.run_worker(
+            self._close, thread=True, group=WorkerGroup.CLOSE_SEANCE, exit_on_error=False
+        )
 
     def _close(self) -> None:
         try:

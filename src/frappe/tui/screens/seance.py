@@ -19,6 +19,7 @@ from frappe.exercises.record import Candidate
 from frappe.exercises.session import SessionConfig
 
 if TYPE_CHECKING:
+    from frappe.runs.dictation import RunningDictation
     from frappe.runs.typing import RunningTest
     from frappe.storage.room.client import SeanceInfo
 
@@ -37,6 +38,8 @@ def seance_rules(seance: SeanceInfo, config: SessionConfig) -> str:
     gave this seat when it joined)."""
     settings = config.settings
     limit = settings.time_limit_s
+    if config.kind != "typing":
+        return _dictation_rules(seance, config)
     lines = [
         f"Candidat : {config.candidate.name}",
         f"Séance : {describe_seance(seance)}",
@@ -59,6 +62,32 @@ def seance_rules(seance: SeanceInfo, config: SessionConfig) -> str:
     return "\n".join(lines)
 
 
+def _dictation_rules(seance: SeanceInfo, config: SessionConfig) -> str:
+    limit = config.settings.time_limit_s
+    correction = config.kind == "correction"
+    words = len(config.reference.split())
+    lines = [
+        f"Candidat : {config.candidate.name}",
+        f"Séance : {describe_seance(seance)}",
+        f"Dictée : {config.exercise_title or config.exercise_id} (environ {words} mots)",
+        f"Durée : {format_duration(limit) if limit is not None else 'sans limite'}",
+        "",
+        "• Corrigez au clavier le brouillon de reconnaissance vocale affiché, en écoutant "
+        "l'enregistrement au casque."
+        if correction
+        else "• Écoutez l'enregistrement au casque et tapez le document dans la zone de saisie.",
+        "• Échap : lecture/pause · F1/F2 : reculer/avancer · F3/F4 : ralentir/accélérer "
+        "(ou la pédale du poste).",
+        "• Le chronomètre démarre à votre première touche ou à la première écoute ; il n'y a "
+        "ni pause ni reprise (le temps passé sans son, casque débranché, est rendu).",
+        "• Le copier-coller est refusé et noté.",
+        "• Votre saisie est enregistrée sur ce poste et envoyée en direct au formateur ;",
+        "  une coupure du réseau n'interrompt pas la dictée.",
+        "• La dictée s'arrête à la fin du temps ; Ctrl+T pour la rendre plus tôt.",
+    ]
+    return "\n".join(lines)
+
+
 class SeanceScreen(Screen[None]):
     """Identification, then the séance's rules; see the module docstring."""
 
@@ -77,7 +106,7 @@ class SeanceScreen(Screen[None]):
     class Go(Message):
         """The rules are read: the test begins."""
 
-        def __init__(self, running: RunningTest) -> None:
+        def __init__(self, running: RunningTest | RunningDictation) -> None:
             super().__init__()
             self.running = running
 
@@ -88,7 +117,7 @@ class SeanceScreen(Screen[None]):
         self,
         seance: SeanceInfo,
         candidate: Candidate | None = None,
-        running: RunningTest | None = None,
+        running: RunningTest | RunningDictation | None = None,
     ) -> None:
         super().__init__()
         self.seance = seance
@@ -166,7 +195,7 @@ class SeanceScreen(Screen[None]):
         self.query_one("#start", Button).disabled = True
         self.post_message(self.Start(self.seance, Candidate(name, ident)))
 
-    def joined(self, running: RunningTest) -> None:
+    def joined(self, running: RunningTest | RunningDictation) -> None:
         """The seat joined: the séance's rules, and « Commencer le test »."""
         self.running = running
         self._busy = False
@@ -176,7 +205,8 @@ class SeanceScreen(Screen[None]):
         self.query_one("#seance-form").display = False
         self.query_one("#back", Button).display = False
         button = self.query_one("#start", Button)
-        button.label = "Commencer le test"
+        kind = running.session.config.kind
+        button.label = "Commencer le test" if kind == "typing" else "Commencer la dictée"
         button.variant = "success"
         button.disabled = False
         button.focus()

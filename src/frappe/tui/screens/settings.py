@@ -44,7 +44,9 @@ from frappe.audio.pedal import (
 )
 from frappe.audio.player import OutputDevice
 from frappe.errors import FrappeError
+from frappe.exercises.playback import PlayerState
 from frappe.settings import AudioSettings, PedalSettings, Settings, load_settings, save_settings
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["DeviceLister", "SettingsScreen", "TestSound"]
 
@@ -71,7 +73,7 @@ def real_test_sound(device: str | None) -> str:
     import numpy as np  # noqa: PLC0415
     import soundfile as sf  # noqa: PLC0415
 
-    from frappe.audio.player import Player, PlayerState  # noqa: PLC0415
+    from frappe.audio.player import Player  # noqa: PLC0415
 
     rate = 16000
     t = np.arange(round(TEST_TONE_S * rate)) / rate
@@ -239,7 +241,7 @@ class SettingsScreen(Screen[None]):
         text = "Branchés : " + " · ".join(found) if found else "Aucun périphérique HID branché."
         self._say("settings-pedals-found", text)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="settings-devices")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SETTINGS_DEVICES)
     def _list_devices(self) -> None:
         try:
             devices = list(self._devices())
@@ -317,7 +319,7 @@ class SettingsScreen(Screen[None]):
         self._say("settings-sound-status", "Son de test en cours…")
         self._play_test_sound(device)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="settings-sound")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SETTINGS_SOUND)
     def _play_test_sound(self, device: str | None) -> None:
         try:
             name = self._test_sound(device)
@@ -399,7 +401,7 @@ class SettingsScreen(Screen[None]):
         bind = match is None or node != path
         self._learn(path, vendor, product, bind, match.name if match else None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="settings-learn")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SETTINGS_LEARN)
     def _learn(self, path: Path, vendor: int, product: int, bind: bool, name: str | None) -> None:
         def prompt(text: str) -> None:
             self._post("settings-pedal-live", text)

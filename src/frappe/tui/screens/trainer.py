@@ -49,16 +49,15 @@ from frappe.asr.reference import (
 )
 from frappe.durations import format_position
 from frappe.errors import FrappeError
-from frappe.exercises.dictations import Dictation, load_corpus
-from frappe.storage.authoring import (
-    DOCUMENT_TYPES,
+from frappe.exercises.dictations import DOCUMENT_TYPES, Dictation, load_corpus
+from frappe.runs.authoring import (
     NewExercise,
     create_exercise,
     exercise_state,
 )
 from frappe.tui.dialogs.confirm import ConfirmScreen
-from frappe.tui.screens.dictation import dictation_options
-from frappe.tui.screens.draft_review import DraftReviewScreen
+from frappe.tui.navigation import navigator
+from frappe.tui.workers import WorkerGroup
 
 __all__ = ["GenerationScreen", "ModelCache", "NewRecordingScreen", "TrainerScreen"]
 
@@ -156,7 +155,7 @@ class GenerationScreen(ModalScreen[bool]):
     def _status(self, text: str | Text) -> None:
         self.query_one("#generation-status", Static).update(text)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="asr-draft")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.ASR_DRAFT)
     def _generate(self) -> GeneratedDraft:
         worker = get_current_worker()
 
@@ -199,7 +198,7 @@ class GenerationScreen(ModalScreen[bool]):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "asr-draft":
+        if event.worker.group != WorkerGroup.ASR_DRAFT:
             return
         event.stop()
         if event.state is WorkerState.SUCCESS:
@@ -291,7 +290,7 @@ class NewRecordingScreen(ModalScreen[Dictation | None]):
             yield Input(placeholder="Lettre au médecin traitant — suivi…", id="new-title")
             yield Label("Type de document")
             yield Select(
-                [(label, key) for key, label in DOCUMENT_TYPES.items()],
+                [(kind.label, key) for key, kind in DOCUMENT_TYPES.items()],
                 value="lettre",
                 allow_blank=False,
                 id="new-type",
@@ -479,7 +478,7 @@ class TrainerScreen(Screen[None]):
     def action_review(self) -> None:
         dictation = self.selected()
         if dictation is not None:
-            self.app.push_screen(DraftReviewScreen(dictation, dictation_options(self.app)))
+            navigator(self).review_draft(dictation)
 
     def action_generate(self) -> None:
         dictation = self.selected()
@@ -513,7 +512,7 @@ class TrainerScreen(Screen[None]):
         def done(written: bool | None) -> None:
             self.refill(select=dictation.id)
             if written:
-                self.app.push_screen(DraftReviewScreen(dictation, dictation_options(self.app)))
+                navigator(self).review_draft(dictation)
 
         self.app.push_screen(GenerationScreen(dictation, self.models, self.transcribe), done)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -17,18 +17,16 @@ from textual.worker import Worker, WorkerState
 from frappe.errors import FrappeError
 from frappe.exercises.session import SessionState
 from frappe.runs.common import journal_alarm
-from frappe.runs.typing import RunningTest, SavedResult, TypingSpec, start_test
+from frappe.runs.typing import RunningTest, SavedResult
 from frappe.tui.config import AppConfig
-from frappe.tui.dialogs.confirm import (
-    ConfirmScreen,
-    confirm_early_end,
-    replace_finished_screen,
-)
+from frappe.tui.dialogs.confirm import ConfirmScreen, confirm_early_end
 from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
+from frappe.tui.navigation import navigator
 from frappe.tui.widgets.typing.area import TypingArea
 from frappe.tui.widgets.typing.status import TypingStatus
+from frappe.tui.workers import WorkerGroup
 
-__all__ = ["TypingScreen", "launch_test"]
+__all__ = ["TypingScreen"]
 
 _REFUSALS = {
     "backspace-disabled": "Correction désactivée pour ce test",
@@ -183,7 +181,7 @@ class TypingScreen(Screen[None]):
         )
         self._save()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.SAVE)
     def _save(self) -> SavedResult:
         return self.running.save(self._save_to)
 
@@ -205,15 +203,13 @@ class TypingScreen(Screen[None]):
         self.app.push_screen(SaveElsewhereScreen(problem, failed), chosen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "save":
+        if event.worker.group != WorkerGroup.SAVE:
             return
         if event.state is WorkerState.SUCCESS:
             saved = event.worker.result
             assert isinstance(saved, SavedResult)
             self.saved = saved
-            from frappe.tui.screens.results import ResultsScreen  # noqa: PLC0415 - cycle
-
-            replace_finished_screen(self, ResultsScreen(saved, self.config, just_finished=True))
+            navigator(self).show_results(saved, finished=self)
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             self.status.show_notice("Échec de l'enregistrement")
@@ -245,21 +241,3 @@ def _quiet_collector(quiet: bool) -> None:
     else:
         gc.set_threshold(*_DEFAULT_THRESHOLDS)
         gc.unfreeze()
-
-
-def launch_test(app: App[int], spec: TypingSpec, config: AppConfig, *, replace: bool) -> bool:
-    """Open a session and its journal, and show the typing screen (replacing the current
-    screen or on top of it). False (with a notification) when the journal cannot be created."""
-    try:
-        running = start_test(
-            spec, config.storage, clock=config.clock, sync_interval=config.sync_interval
-        )
-    except FrappeError as error:
-        app.notify(str(error), title="Impossible de commencer", severity="error")
-        return False
-    screen = TypingScreen(running, config)
-    if replace:
-        app.switch_screen(screen)
-    else:
-        app.push_screen(screen)
-    return True

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
-from frappe.exercises.session import compose_dead_key
+from frappe.exercises.dead_keys import after_dead_key
 
 __all__ = ["DocumentEditor", "text_diff"]
 
@@ -218,21 +218,15 @@ class DocumentEditor(TextArea, inherit_bindings=False):
             if not char:
                 return  # navigation keys leave the accent waiting
             dead = self._pending
-            composed = compose_dead_key(dead, char)
-            follow = ""
-            if composed is not None:
-                text = composed
-            elif char in (" ", dead):
-                text = dead
-            elif char in self.dead_keys:
-                text, follow = dead, char
-            else:
-                text = dead + char
+            # The copy test's rule (one module for both), as one replacement of the selection.
+            outcome = after_dead_key(dead, char, self.dead_keys)
             event.stop()
             event.prevent_default()
             self._last_key = f"{dead}+{event.key}"
-            self._set_pending(follow)
-            self.replace(text, *self.selection, maintain_selection_offset=False)
+            self._set_pending(outcome.pending)
+            self.replace(
+                outcome.text + outcome.follow, *self.selection, maintain_selection_offset=False
+            )
             return
         if char and char in self.dead_keys:
             event.stop()

@@ -52,6 +52,7 @@ class DictationStatus(Static):
         self.notice_severity: Severity = "info"
         self.pending = ""
         self.alarm = ""
+        self.link = ""
         self._shown: Text | None = None
 
     # -- values ------------------------------------------------------------------------------
@@ -92,6 +93,11 @@ class DictationStatus(Static):
         self.alarm = text
         self._refresh()
 
+    def show_link(self, text: str) -> None:
+        """The room link's state (a seat of a room; ``""`` on a lone PC)."""
+        self.link = text
+        self._refresh()
+
     def show_pending(self, dead_key: str) -> None:
         """A dead key waiting for its letter."""
         self.pending = dead_key
@@ -123,6 +129,8 @@ class DictationStatus(Static):
         if self.pedal is not None:
             line.append("  │ Pédale : ")
             line.append(self.pedal, style="" if self.pedal_ok else "bold red")
+        if self.link:
+            line.append(f"  │ {self.link}", style="dim")
         notice = Text()
         if self.alarm:
             notice.append(f"{self.alarm}  ", style="bold reverse red")

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from frappe.exercises.integrity import NO_INCIDENT, integrity_rows
-from frappe.report import (
+from frappe.reports.typing_report import (
     CLASS_LABELS,
     CLASS_STYLES,
     END_LABELS,

@@ -19,7 +19,7 @@ from rich.text import Text
 from frappe.durations import format_duration, format_speed
 from frappe.exercises.drafts import DRAFT_SOURCES
 from frappe.exercises.integrity import NO_INCIDENT, integrity_rows
-from frappe.report import (
+from frappe.reports.typing_report import (
     CLASS_LABELS,
     CLASS_STYLES,
     END_LABELS,

@@ -18,27 +18,24 @@ No Textual and no faster-whisper here: the app and tests use it directly.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import re
 import shutil
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from frappe.audio.source import read_info
 from frappe.errors import AudioError, ExerciseError, InputFileError
-from frappe.exercises.dictations import Dictation, load_dictation
+from frappe.exercises.dictations import DOCUMENT_TYPES, Dictation, load_dictation
 from frappe.locations import user_audio_corpus_dir
 from frappe.private_files import make_private, private_dir
-from frappe.scoring.normalize import strip_accents
 from frappe.storage.files import write_atomic
-from frappe.textio import read_text_file
+from frappe.textio import read_text_file, slugify
+from frappe.validation import toml_string
 
 __all__ = [
     "BACKUP_FILE",
-    "DOCUMENT_TYPES",
     "REVIEW_FILE",
     "AcceptedReference",
     "ExerciseState",
@@ -60,16 +57,6 @@ __all__ = [
 REVIEW_FILE = "draft.review.txt"
 BACKUP_FILE = "reference.txt.bak"
 TIMINGS_FILE = "timings.json"
-# Document types of the bundled corpus, with the label the form shows.
-DOCUMENT_TYPES: dict[str, str] = {
-    "lettre": "Lettre",
-    "compte-rendu-hospitalisation": "Compte rendu d'hospitalisation",
-    "compte-rendu-operatoire": "Compte rendu opératoire",
-    "ordonnance": "Ordonnance",
-    "lettre-de-liaison": "Lettre de liaison",
-    "rapport-social": "Rapport social",
-    "certificat": "Certificat médical",
-}
 ID_PREFIX = "f"  # « formateur »: bundled exercises are d01–d08, the picker shows 3 characters
 _NUMBERED = re.compile(rf"{ID_PREFIX}(\d+)-")
 _SLUG_LENGTH = 40
@@ -172,13 +159,6 @@ def suggested_deadline_min(duration_s: float) -> int:
     return max(_DEADLINE_STEP_MIN, math.ceil(minutes / _DEADLINE_STEP_MIN) * _DEADLINE_STEP_MIN)
 
 
-def _slug(title: str) -> str:
-    plain = unicodedata.normalize("NFKC", title.replace("œ", "oe").replace("æ", "ae"))
-    ascii_only = strip_accents(plain).lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
-    return slug[:_SLUG_LENGTH].rstrip("-") or "enregistrement"
-
-
 def _next_number(corpus: Path) -> int:
     numbers = [0]
     if corpus.is_dir():
@@ -189,15 +169,10 @@ def _next_number(corpus: Path) -> int:
     return max(numbers) + 1
 
 
-def _toml_string(value: str) -> str:
-    # A JSON string is a valid TOML basic string (same escapes; non-ASCII kept as is).
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _exercise_toml(
     exercise_id: str, new: NewExercise, audio_name: str, duration_s: float, source: str
 ) -> str:
-    terms = ", ".join(_toml_string(t) for t in new.terminology)
+    terms = ", ".join(toml_string(t) for t in new.terminology)
     identity: dict[str, list[str]] = {"names": [], "dates": [], "numbers": [], "doses": []}
     for item in new.identity:
         identity[identity_kind(item)].append(item)
@@ -207,22 +182,22 @@ def _exercise_toml(
         "# À compléter à la main si besoin : level (1 à 3), deadline_min, terminology, et",
         "# [identity] (noms, dates, numéros, doses : une erreur dessus est critique ; chaque",
         "# valeur doit figurer telle quelle dans reference.txt).",
-        f"id = {_toml_string(exercise_id)}",
-        f"title = {_toml_string(new.title)}",
-        f"document_type = {_toml_string(new.document_type)}",
+        f"id = {toml_string(exercise_id)}",
+        f"title = {toml_string(new.title)}",
+        f"document_type = {toml_string(new.document_type)}",
         f"level = {new.level}",
-        f"dictation_style = {_toml_string(style)}",
+        f"dictation_style = {toml_string(style)}",
         'speaker = ""',
-        f"audio = {_toml_string(audio_name)}",
+        f"audio = {toml_string(audio_name)}",
         f"duration_s = {duration_s:.1f}",
         f"deadline_min = {new.deadline_min or suggested_deadline_min(duration_s)}",
         'author = "formateur"',
-        f"source_file = {_toml_string(source)}",
+        f"source_file = {toml_string(source)}",
         f"terminology = [{terms}]",
         "",
         "[identity]",
         *(
-            f"{kind} = [{', '.join(_toml_string(v) for v in values)}]"
+            f"{kind} = [{', '.join(toml_string(v) for v in values)}]"
             for kind, values in identity.items()
         ),
         "",
@@ -287,8 +262,9 @@ def create_exercise(new: NewExercise, corpus: Path | None = None) -> Dictation:
         except OSError as error:
             raise ExerciseError(f"{new.audio} : copie impossible ({error.strerror})") from error
         # Another trainer may take a number meanwhile: the rename fails, the next one is tried.
+        slug = slugify(new.title, limit=_SLUG_LENGTH, empty="enregistrement")
         for _attempt in range(20):
-            exercise_id = f"{ID_PREFIX}{_next_number(corpus):02d}-{_slug(new.title)}"
+            exercise_id = f"{ID_PREFIX}{_next_number(corpus):02d}-{slug}"
             toml = _exercise_toml(exercise_id, new, audio_name, duration_s, new.audio.name)
             target = corpus / exercise_id
             try:

@@ -6,23 +6,26 @@ attestations. Thin: reading goes through a ``ResultStore``, numbers through
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from frappe.errors import FrappeError
+from frappe import durations
+from frappe.errors import ConfigError, FrappeError
 from frappe.exercises.record import Mode
+from frappe.reports import selection
 from frappe.reports.statistics import (
     candidate_view,
     class_view,
     group_targets,
-    seance_key,
 )
 from frappe.reports.tables import candidate_renderable, class_renderable
+from frappe.settings import load_settings
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.roster import near_duplicates, propose_merges, read_roster
 from frappe.storage.store import (
@@ -43,19 +46,9 @@ MODES: dict[str, Mode] = {"examen": "exam", "entrainement": "practice", "entraî
 def parse_day(value: str) -> date:
     """A command-line date, ISO or French (JJ/MM/AAAA); argparse's one-line error otherwise."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(value, "%d/%m/%Y").date()
+        return durations.parse_day(value)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            f"date invalide : {value!r} (AAAA-MM-JJ ou JJ/MM/AAAA)"
-        ) from error
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone()
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
@@ -155,14 +148,18 @@ def register(subparsers: Any) -> None:
         default="francais",
         help="CSV : « ; » et virgule décimale (défaut) ou « , » et point",
     )
-    export.add_argument("--centre", default="", help="nom du centre (PDF)")
+    export.add_argument(
+        "--centre", default=None, help="nom du centre (PDF ; défaut : [centre] name de frappe.toml)"
+    )
     _db_option(export)
     export.set_defaults(func=run_export)
 
     attestation = commands.add_parser("attestation", help="attestation PDF d'un candidat")
     attestation.add_argument("candidat", help="nom (ou partie) ou identifiant")
     attestation.add_argument("--output", "-o", type=Path, required=True)
-    attestation.add_argument("--centre", default="", help="nom du centre")
+    attestation.add_argument(
+        "--centre", default=None, help="nom du centre (défaut : [centre] name de frappe.toml)"
+    )
     _db_option(attestation)
     attestation.set_defaults(func=run_attestation)
 
@@ -300,34 +297,32 @@ def _group_fields(group: Group) -> dict[str, Any]:
     }
 
 
+def selection_of(args: argparse.Namespace, group: str | None) -> selection.Selection:
+    """The group, ``--seance`` and ``--from``/``--to`` period (``--to`` inclusive)."""
+    try:
+        return selection.Selection(group, args.seance, args.date_from, args.date_to)
+    except ValueError as error:
+        raise FrappeError(str(error)) from None
+
+
 def period_filter(args: argparse.Namespace, group: str | None) -> ResultFilter:
     """The store filter of ``--groupe``/``--from``/``--to`` (``--to`` inclusive)."""
-    since = _local_midnight(args.date_from) if args.date_from else None
-    until = _local_midnight(args.date_to + timedelta(days=1)) if args.date_to else None
-    return ResultFilter(group=group, since=since, until=until)
+    return selection_of(args, group).result_filter()
 
 
 def select_results(
     store: ResultStore, args: argparse.Namespace, group: str | None
 ) -> list[StoredResult]:
     """Results of the group and period, narrowed to ``--seance`` when given."""
-    results = store.results(period_filter(args, group))
-    if args.seance:
-        results = [r for r in results if seance_key(r) == args.seance]
-        if not results:
-            raise FrappeError(f"séance inconnue ou vide : « {args.seance} »")
+    chosen = selection_of(args, group)
+    results = chosen.narrow(store.results(chosen.result_filter()))
+    if args.seance and not results:
+        raise FrappeError(f"séance inconnue ou vide : « {args.seance} »")
     return results
 
 
 def _title(group: str | None, args: argparse.Namespace) -> str:
-    parts = [group] if group else []
-    if args.seance:
-        parts.append(f"séance {args.seance}")
-    if args.date_from or args.date_to:
-        start = args.date_from.strftime("%d/%m/%Y") if args.date_from else "…"
-        end = args.date_to.strftime("%d/%m/%Y") if args.date_to else "…"
-        parts.append(f"du {start} au {end}")
-    return " — ".join(parts) or "Tous les résultats"
+    return selection_of(args, group).title()
 
 
 def run_class(args: argparse.Namespace) -> int:
@@ -399,10 +394,21 @@ def run_export(args: argparse.Namespace) -> int:
         path = exports.write_results_csv(results, args.output, style=args.csv_style)
     else:
         path = exports.write_proces_verbal(
-            results, args.output, group=group, title=title, centre=args.centre
+            results, args.output, group=group, title=title, centre=_centre(args)
         )
     print(f"Export écrit : {path}")
     return 0
+
+
+def _centre(args: argparse.Namespace) -> str:
+    """``--centre``, else the centre named in the settings file (``[centre] name``)."""
+    if args.centre is not None:
+        return str(args.centre)
+    try:
+        return load_settings().centre.name or ""
+    except ConfigError as error:  # told, and the document is printed without the name
+        print(f"Réglages ignorés : {error}", file=sys.stderr)
+        return ""
 
 
 def run_attestation(args: argparse.Namespace) -> int:
@@ -411,6 +417,6 @@ def run_attestation(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         results, group = find_candidate(store, args.candidat)
-    path = exports.write_attestation(results, args.output, group=group, centre=args.centre)
+    path = exports.write_attestation(results, args.output, group=group, centre=_centre(args))
     print(f"Attestation écrite : {path}")
     return 0

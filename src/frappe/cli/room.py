@@ -2,8 +2,8 @@
 
 Trainer side (this module): ``serve``, ``init``, ``open``, ``close``, ``release``, ``seances``,
 ``results``, ``verify``, ``keys``. Seat-side commands (``join``, ``take``, ``dashboard``…) come
-from the modules of :data:`ROOM_COMMAND_MODULES`, each exposing ``register_room(actions)``
-that adds its actions to the ``room`` parser.
+from :mod:`frappe.cli.room_seat`, whose ``register_room(actions)`` adds its actions to the
+``room`` parser.
 
 Trainer commands find this machine's server through the state file ``frappe room serve``
 writes, or take ``--url`` with the trainer's credentials.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import io
 import json
 import signal
@@ -21,20 +20,22 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from frappe.cli import room_seat
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ConfigError, ExerciseError, RoomError
 from frappe.exercises.record import Candidate
 from frappe.exercises.session import SessionConfig
 from frappe.private_files import write_private
 from frappe.scoring.profiles import scoring_profile
-from frappe.storage.journal import slugify
+from frappe.textio import slugify
 
-__all__ = ["ROOM_COMMAND_MODULES", "register"]
+if TYPE_CHECKING:
+    from frappe.runs.room_dictation import AudioFingerprint
 
-# Modules adding more ``frappe room`` actions (the seat's side); missing ones are skipped.
-ROOM_COMMAND_MODULES = ("frappe.room_seat_commands",)
+__all__ = ["register"]
+
 _URL_HELP = "adresse du serveur (identifiants du formateur) ; défaut : le serveur de ce poste"
 
 
@@ -177,14 +178,7 @@ def register(subparsers: Any) -> None:
     keys.add_argument("--dir", type=Path, default=None, help="dossier des clés")
     keys.set_defaults(func=run_keys)
 
-    for name in ROOM_COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name is not None and error.name.startswith("frappe"):
-                continue
-            raise
-        module.register_room(actions)
+    room_seat.register_room(actions)
 
 
 # -- serve / init ------------------------------------------------------------------------------
@@ -252,8 +246,11 @@ def _trainer_connection(args: argparse.Namespace) -> Any:
     return connect(trainer_url(getattr(args, "url", None)))
 
 
-def _session_config(args: argparse.Namespace, duration: float) -> tuple[SessionConfig, str]:
-    """The séance's session config (the same builders as ``frappe typing``/``dictation``)."""
+def _session_config(
+    args: argparse.Namespace, duration: float
+) -> tuple[SessionConfig, str, AudioFingerprint | None]:
+    """The séance's session config (the same builders as ``frappe typing``/``dictation``),
+    its profile and, for a dictation, its recording's fingerprint (the seats check theirs)."""
     if args.text:
         from frappe.exercises.texts import find_text  # noqa: PLC0415
         from frappe.runs.typing import TypingSpec  # noqa: PLC0415
@@ -268,20 +265,23 @@ def _session_config(args: argparse.Namespace, duration: float) -> tuple[SessionC
             live_feedback=False,
             mode="exam",
         )
-        return spec.session_config(), profile
+        return spec.session_config(), profile, None
     from frappe.exercises.dictations import find_dictation  # noqa: PLC0415
     from frappe.runs.dictation import DICTATION_PROFILE, DictationSpec  # noqa: PLC0415
+    from frappe.runs.room_dictation import audio_fingerprint  # noqa: PLC0415
 
     profile = args.profile or DICTATION_PROFILE
+    dictation = find_dictation(args.dictation)
     dictation_spec = DictationSpec(
         candidate=Candidate("", None),
-        dictation=find_dictation(args.dictation),
+        dictation=dictation,
         deadline_s=duration,
         profile=scoring_profile(profile),
         mode="exam",
         exercise="correction" if args.correction else "transcription",
     )
-    return dictation_spec.session_config(), profile
+    config = dictation_spec.session_config()
+    return config, profile, audio_fingerprint(dictation)
 
 
 def run_open(args: argparse.Namespace) -> int:
@@ -293,9 +293,16 @@ def run_open(args: argparse.Namespace) -> int:
         raise ExerciseError(f"durée de {format_duration(duration)} hors limites (5 s à 4 h)")
     if args.correction and not args.dictation:
         raise ExerciseError("--correction va avec --dictation")
-    config, profile = _session_config(args, duration)
+    config, profile, audio = _session_config(args, duration)
     with _trainer_connection(args) as conn:
-        seance = open_seance(conn, config, profile_name=profile, group_name=args.group)
+        seance = open_seance(
+            conn,
+            config,
+            profile_name=profile,
+            group_name=args.group,
+            audio_sha256=audio.sha256 if audio is not None else None,
+            audio_duration_s=audio.duration_s if audio is not None else None,
+        )
     print(
         f"Séance ouverte : {seance.exercise_title or seance.exercise_id}, "
         f"{format_duration(seance.duration_s)}, profil {seance.profile_name}"

@@ -2,32 +2,31 @@
 by a crash or a closed terminal. The start-up list of unfinished tests and the dictation picker
 offer the same two actions; this base screen holds them once.
 
-A subclass says which journal is selected and what to do once one is resumed or closed.
+A subclass says which journal is selected and what to do once one is resumed or closed; the
+app opens the screen that goes on with a resumed one. Not a screen of its own: the base of two.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from frappe.errors import FrappeError
 from frappe.runs.closing import close_journal
-from frappe.runs.typing import SavedResult, resume_test
+from frappe.runs.typing import SavedResult
 from frappe.storage.journal import JournalContents
 from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.confirm import ConfirmScreen
+from frappe.tui.navigation import navigator
 from frappe.tui.widgets.typing.status import format_clock
+from frappe.tui.workers import WorkerGroup
 
 if TYPE_CHECKING:
     from frappe.runs.dictation import SavedTranscription
 
-__all__ = ["UnfinishedJournalScreen", "describe_journal", "resumed_screen"]
-
-CLOSE_GROUP = "close-journal"
+__all__ = ["UnfinishedJournalScreen", "describe_journal"]
 
 
 def describe_journal(contents: JournalContents) -> str:
@@ -50,30 +49,6 @@ def describe_journal(contents: JournalContents) -> str:
         f"{config.candidate.name} — {config.exercise_title or config.exercise_id} — "
         f"{done} — {left} — {when}{state}{damage}"
     )
-
-
-def resumed_screen(contents: JournalContents, config: AppConfig, app: App[Any]) -> Screen[None]:
-    """The screen going on with ``contents``: the typing test's or the dictation's (FrappeError
-    when the journal cannot be resumed)."""
-    if contents.header.config.kind in ("transcription", "correction"):
-        from frappe.tui.screens.dictation import dictation_options  # noqa: PLC0415 - cycle
-        from frappe.tui.screens.dictation_picker import (  # noqa: PLC0415 - cycle
-            resume_dictation_screen,
-        )
-
-        return resume_dictation_screen(contents, config, dictation_options(app))
-    from frappe.tui.screens.typing import TypingScreen  # noqa: PLC0415 - cycle
-
-    running = resume_test(
-        contents, config.storage, clock=config.clock, sync_interval=config.sync_interval
-    )
-    if config.room_url:  # a seat: a room attempt goes on being forwarded
-        from frappe.runs.room_test import rejoin_room  # noqa: PLC0415 - psycopg for seats only
-        from frappe.storage.room.seat_link import connect_seat  # noqa: PLC0415
-
-        url = config.room_url
-        running = rejoin_room(running, lambda: connect_seat(url))
-    return TypingScreen(running, config)
 
 
 class UnfinishedJournalScreen(Screen[None]):
@@ -107,13 +82,8 @@ class UnfinishedJournalScreen(Screen[None]):
                 severity="warning",
             )
             return
-        try:
-            screen = resumed_screen(contents, self.config, self.app)
-        except FrappeError as error:
-            self.notify(str(error), title="Reprise impossible", severity="error")
-            return
-        self.journal_resumed(contents)
-        self.app.push_screen(screen)
+        if navigator(self).resume_journal(contents):
+            self.journal_resumed(contents)
 
     def close_selected(self) -> None:
         """Close the selected journal as interrupted, after confirmation (result saved)."""
@@ -135,7 +105,7 @@ class UnfinishedJournalScreen(Screen[None]):
             answered,
         )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=CLOSE_GROUP)
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WorkerGroup.CLOSE_JOURNAL)
     def _close_journal(
         self, contents: JournalContents
     ) -> tuple[JournalContents, SavedResult | SavedTranscription]:
@@ -143,7 +113,7 @@ class UnfinishedJournalScreen(Screen[None]):
         return contents, close_journal(contents, self.config.storage)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != CLOSE_GROUP:
+        if event.worker.group != WorkerGroup.CLOSE_JOURNAL:
             return
         if event.state is WorkerState.SUCCESS:
             result = event.worker.result

@@ -16,17 +16,17 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from frappe.cli.history import register_history_actions
+from frappe.cli.suivi import parse_day
 from frappe.durations import parse_exam_duration
 from frappe.errors import ExerciseError, FrappeError
 from frappe.exercises.record import Candidate, Mode, ResultRecord
 from frappe.exercises.texts import find_text, load_texts
-from frappe.history_commands import register_history_actions
 from frappe.runs.verification import read_verified_record
 from frappe.scoring.profiles import scoring_profile
 from frappe.storage.history import default_db_path, open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.storage.store import ResultFilter
-from frappe.suivi_commands import parse_day
 from frappe.textio import plain_text
 
 __all__ = ["app_config", "register", "run_app"]
@@ -209,7 +209,7 @@ def run_texts(args: argparse.Namespace) -> int:
 def run_resume(args: argparse.Namespace) -> int:
     """``frappe resume [JOURNAL] [--close|--list]``."""
     from frappe.runs.closing import close_journal  # noqa: PLC0415
-    from frappe.tui.screens.unfinished import describe_journal  # noqa: PLC0415
+    from frappe.tui.unfinished import describe_journal  # noqa: PLC0415
 
     config = _config(args)
     if args.list or args.close:
@@ -242,7 +242,7 @@ def run_resume(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """``frappe report RESULT.json [--output FILE]``: typing tests, dictations, corrections."""
-    from frappe.report import render_report, write_report  # noqa: PLC0415
+    from frappe.reports.typing_report import render_report, write_report  # noqa: PLC0415
     from frappe.runs.typing import typing_score  # noqa: PLC0415
 
     verified = read_verified_record(args.result)
@@ -261,7 +261,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _dictation_report(args: argparse.Namespace, record: ResultRecord) -> int:
-    from frappe.dictation_report import (  # noqa: PLC0415
+    from frappe.reports.dictation_report import (  # noqa: PLC0415
         render_dictation_report,
         write_dictation_report,
     )

@@ -1,21 +1,22 @@
 """The ``frappe`` command line: a thin layer over the core.
 
-Each area registers its own subcommands (``register(subparsers)`` in its ``commands`` module);
-this module only builds the parser, routes errors and picks exit codes: 0 success, 1 some
-inputs failed, 2 usage error. frappe's own errors are printed as one line, never a traceback.
+Each command family registers its own subcommands (``register(subparsers)`` in its module of
+``frappe.cli``); this module only builds the parser, routes errors and picks exit codes: 0
+success, 1 some inputs failed, 2 usage error. frappe's own errors are printed as one line,
+never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import os
 import sys
 import threading
 from collections.abc import Sequence
 
 from frappe import __version__
+from frappe.cli import app, asr, audio, dictation, room, score, suivi
 from frappe.errors import RELAUNCH_EXIT_CODE, FrappeError
 
 __all__ = ["EXIT_GRACE_S", "build_parser", "main"]
@@ -25,17 +26,9 @@ __all__ = ["EXIT_GRACE_S", "build_parser", "main"]
 # must never need SIGTERM to get the terminal back.
 EXIT_GRACE_S = 2.0
 
-# Areas that add subcommands, in the order their commands are listed in --help. An area whose
-# optional dependencies are missing still registers: its commands explain what to install.
-_COMMAND_MODULES = (
-    "frappe.tui.commands",
-    "frappe.dictation_commands",
-    "frappe.batch",
-    "frappe.audio.commands",
-    "frappe.asr.commands",
-    "frappe.suivi_commands",
-    "frappe.room_commands",
-)
+# Command families, in the order their commands are listed in --help. A family whose optional
+# dependencies are missing still registers: its commands explain what to install.
+_COMMAND_MODULES = (app, dictation, score, audio, asr, suivi, room)
 
 
 # argparse's own messages, in French. argparse looks its texts up through its module-level
@@ -106,13 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"frappe {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name is not None and error.name.startswith("frappe"):
-                continue  # area not built yet
-            raise
+    for module in _COMMAND_MODULES:
         module.register(subparsers)
     return parser
 
@@ -149,7 +136,11 @@ def _relaunch() -> int:
     print("frappe : le serveur audio a redémarré, relance…", file=sys.stderr, flush=True)
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
-    command = [sys.executable, "-c", "import sys; from frappe.cli import main; sys.exit(main())"]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from frappe.cli.main import main; sys.exit(main())",
+    ]
     try:
         os.execv(sys.executable, command + sys.argv[1:])
     except OSError as error:
@@ -162,12 +153,7 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
-        try:
-            from frappe.tui.commands import run_app  # noqa: PLC0415 - the app is optional here
-        except ModuleNotFoundError:
-            parser.print_help()
-            return 0
-        func = run_app
+        func = app.run_app
     try:
         return int(func(args))
     except FrappeError as error:

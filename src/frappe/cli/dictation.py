@@ -16,11 +16,10 @@ from rich.text import Text
 
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError
-from frappe.exercises.dictations import find_dictation, load_corpus
+from frappe.exercises.dictations import find_dictation, load_corpus, short_document_type
 from frappe.exercises.drafts import has_draft
 
 __all__ = [
-    "DOCUMENT_TYPES",
     "STYLES",
     "register",
     "run_dictation",
@@ -28,16 +27,7 @@ __all__ = [
 ]
 
 MAX_DEADLINE_S = 4 * 3600.0
-# Short French labels of the corpus's document types and dictation styles.
-DOCUMENT_TYPES = {
-    "lettre": "lettre",
-    "compte-rendu-hospitalisation": "CR hospit.",
-    "compte-rendu-operatoire": "CR opératoire",
-    "ordonnance": "ordonnance",
-    "lettre-de-liaison": "liaison",
-    "rapport-social": "rapport social",
-    "certificat": "certificat",
-}
+# Short French labels of the dictation styles.
 STYLES = {"plain": "naturelle", "dictated-punctuation": "ponct. dictée"}
 
 
@@ -129,7 +119,7 @@ def run_dictations(args: argparse.Namespace) -> int:
             name.append("\n✓ brouillon", style="green")
         table.add_row(
             name,
-            DOCUMENT_TYPES.get(dictation.document_type, dictation.document_type),
+            short_document_type(dictation.document_type),
             STYLES.get(dictation.dictation_style, dictation.dictation_style),
             _clock(dictation.duration_s),
             "—" if dictation.deadline_min is None else f"{dictation.deadline_min:g} min",
@@ -170,9 +160,13 @@ def run_dictation(args: argparse.Namespace) -> int:
         DictationSpec,
         unfinished_dictations,
     )
-    from frappe.tui.config import AppConfig  # noqa: PLC0415 - Textual only when needed
-    from frappe.tui.screens.dictation import DictationOptions, parse_device  # noqa: PLC0415
-    from frappe.tui.widgets.dictation.app import DictationApp, DictationLaunch  # noqa: PLC0415
+    from frappe.tui.app import make_app  # noqa: PLC0415 - Textual only when needed
+    from frappe.tui.config import (  # noqa: PLC0415
+        AppConfig,
+        DictationOptions,
+        StartDictation,
+        parse_device,
+    )
 
     name = " ".join(str(args.candidate).split())
     if not name:
@@ -189,7 +183,13 @@ def run_dictation(args: argparse.Namespace) -> int:
     spec.session_config()  # fail before the app starts without a reference (or a draft)
     storage = StoragePaths.default(results_dir=args.results, db_path=args.db)
     # Other unfinished tests are offered by « frappe » and « frappe resume », not here.
-    config = AppConfig(storage=storage, check_journals=False)
+    options = DictationOptions(
+        device=parse_device(args.device),
+        pedal=args.pedal,
+        auto_pedal=not args.no_pedal,
+        pedal_profile=args.pedal_profile,
+    )
+    config = AppConfig(storage=storage, check_journals=False, dictation=options)
     resume = None
     if not args.new:
         for contents in unfinished_dictations(config.storage.journal_dir):
@@ -207,11 +207,5 @@ def run_dictation(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 break
-    options = DictationOptions(
-        device=parse_device(args.device),
-        pedal=args.pedal,
-        auto_pedal=not args.no_pedal,
-        pedal_profile=args.pedal_profile,
-    )
-    app = DictationApp(config, DictationLaunch(spec=spec, resume=resume), options)
+    app = make_app(config, StartDictation(spec=spec, resume=resume))
     return int(app.run() or 0)

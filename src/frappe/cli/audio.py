@@ -188,7 +188,8 @@ def run_audio_devices(args: argparse.Namespace) -> int:
 
 
 def run_play(args: argparse.Namespace) -> int:
-    from frappe.audio.player import Player, PlayerState  # noqa: PLC0415 - imports PortAudio
+    from frappe.audio.player import Player  # noqa: PLC0415 - imports PortAudio
+    from frappe.exercises.playback import PlayerState  # noqa: PLC0415
 
     try:
         with Player(args.device) as player:

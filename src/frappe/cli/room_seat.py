@@ -1,6 +1,6 @@
 """The seat's room actions: ``frappe room join``, ``frappe room take``, ``frappe room
 dashboard`` (the server's — serve, init, open, close, verify, results — live in
-``room_commands``, which adds these through :func:`register_room`)."""
+:mod:`frappe.cli.room`, which adds these through :func:`register_room`)."""
 
 from __future__ import annotations
 
@@ -89,8 +89,8 @@ def run_join(args: argparse.Namespace) -> int:
 
 def run_take(args: argparse.Namespace) -> int:
     """``frappe room take --candidate NAME``: the open séance, straight away (kiosk)."""
+    from frappe.cli.app import app_config  # noqa: PLC0415
     from frappe.settings import room_url  # noqa: PLC0415
-    from frappe.tui.commands import app_config  # noqa: PLC0415
     from frappe.tui.config import StartRoomTake  # noqa: PLC0415
 
     name = " ".join(str(args.candidate).split())
@@ -115,9 +115,9 @@ def run_take(args: argparse.Namespace) -> int:
 
 def run_dashboard(args: argparse.Namespace) -> int:
     """``frappe room dashboard``: the trainer's live view."""
+    from frappe.cli.app import app_config  # noqa: PLC0415
     from frappe.storage.room.server import trainer_url  # noqa: PLC0415
     from frappe.tui.app import make_app  # noqa: PLC0415
-    from frappe.tui.commands import app_config  # noqa: PLC0415
     from frappe.tui.config import StartDashboard  # noqa: PLC0415
 
     url = trainer_url(args.url)
