@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from frappe.exercises.record import Mode
 from frappe.storage.store import StoredResult
 
 _counter = iter(range(1, 10**9))
@@ -16,7 +17,7 @@ def stored(
     candidate_id: str | None = None,
     day: int = 23,
     hour: int = 9,
-    mode: str = "exam",
+    mode: Mode = "exam",
     exercise: str = "t01-test",
     speed: float | None = 30.0,
     mark: float | None = 12.0,

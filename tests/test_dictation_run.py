@@ -134,6 +134,24 @@ def test_listening_statistics_from_playback_events() -> None:
     assert json.loads(json.dumps(summary.to_dict()))["by_speed"] == {"0.75": 16.0, "1": 10.0}
 
 
+def test_an_unknown_playback_action_in_a_record_counts_as_other_and_keeps_the_timing() -> None:
+    events = [
+        playback_event(0, action("play", 0.0, 0.0, 1.0, True)),
+        {
+            "t_ms": 5_000,
+            "type": "playback",
+            "action": "warp",
+            "position_s": 5.0,
+            "speed": 1.0,
+            "target_s": 5.0,
+            "playing": False,
+        },
+    ]
+    summary = listening_summary(events, end_ms=9_000, duration_s=60.0)
+    assert summary.actions == {"play": 1, "other": 1}
+    assert summary.listened_s == pytest.approx(5.0)
+
+
 def test_no_playback_means_empty_statistics() -> None:
     summary = listening_summary([], end_ms=1000, duration_s=None)
     assert summary.listened_s == 0 and summary.heard_ratio is None and summary.replays == 0

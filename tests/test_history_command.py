@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from frappe.cli.main import main
-from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.record import Candidate, Mode, ResultRecord
 from frappe.reports.tables import HISTORY_HEADERS
 from frappe.runs.typing import save_result
 
@@ -20,7 +20,7 @@ RecordFactory = Callable[..., ResultRecord]
 
 
 def _save(
-    make_record: RecordFactory, root: Path, name: str, day: int, exercise: str, mode: str
+    make_record: RecordFactory, root: Path, name: str, day: int, exercise: str, mode: Mode
 ) -> None:
     record = make_record()
     started = datetime(2026, 11, day, 9, 0, tzinfo=UTC)

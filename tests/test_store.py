@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from frappe.errors import StorageError
-from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.record import Candidate, Mode, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.storage.history import _SCHEMA_1, HISTORY_SCHEMA, History, open_history
 from frappe.storage.room.store import open_room_store
@@ -55,7 +55,7 @@ def _record(
     )
 
 
-def _add(store: ResultStore, record: ResultRecord, path: Path, mode: str = "exam") -> int:
+def _add(store: ResultStore, record: ResultRecord, path: Path, mode: Mode = "exam") -> int:
     score = score_record(record)
     metrics = score.metrics_dict()
     metrics["errors"] = [error.to_dict() for error in score.comparison.errors]

@@ -103,8 +103,8 @@ def test_results_verify_and_signed_records_of_a_dictation_seance(
         [saved] = (running.results_dir).glob("*.json")
         seat_score = json.loads(saved.read_text("utf-8"))["score"]
         # The official figures are the seat's own score of the same text.
-        for key in ("faults", "mark_20", "wer", "cer", "critical_errors", "passed", "profile"):
-            assert rows[name]["metrics"][key] == seat_score[key], key
+        seat_score.pop("listening")  # only the seat measures how the recording was heard
+        assert rows[name]["metrics"] == seat_score  # figures and faults, one by one
     assert rows["Martin Claire"]["metrics"]["faults"] == 0
     assert rows["Petit Paul"]["metrics"]["faults"] > 100
     assert rows["Petit Paul"]["metrics"]["profile"] == "dictee"
@@ -147,6 +147,6 @@ def test_a_correction_seance_is_scored_on_the_server_as_on_the_seat(
     [saved] = running.results_dir.glob("*.json")
     seat_score = json.loads(saved.read_text("utf-8"))["score"]
     assert row["typed"] == running.record().typed
-    for key in ("recognition_errors", "fixed", "missed", "introduced", "faults", "mark_20"):
-        assert row["metrics"][key] == seat_score[key], key
+    seat_score.pop("listening")
+    assert row["metrics"] == seat_score  # recognition errors fixed, missed, introduced too
     assert row["metrics"]["missed"] > 0 and row["metrics"]["fixed"] == 0  # nothing corrected

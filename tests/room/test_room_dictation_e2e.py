@@ -134,8 +134,8 @@ def test_a_dictation_seance_survives_a_dead_pc(room: Room, tmux: Tmux, tmp_path:
     assert row["typed"] == "Je soussigné, docteur" and row["candidate"]["name"] == "Bravo Bruno"
     [local] = (tmp_path / "d" / "data" / "results").glob("*.json")
     seat_score = json.loads(local.read_text("utf-8"))["score"]
-    for key in ("faults", "mark_20", "wer", "cer", "critical_errors", "passed", "profile"):
-        assert row["metrics"][key] == seat_score[key], key
+    seat_score.pop("listening")  # only the seat measures how the recording was heard
+    assert row["metrics"] == seat_score  # the official figures and faults are the seat's
     # Nothing lost, nothing doubled: B's lines, then D's (whose header names its folders).
     lines_d, _ = central(room, attempt.attempt_id, tmp_path / "d.jsonl")
     assert lines_d[: len(lines_b)] == lines_b

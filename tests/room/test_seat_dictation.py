@@ -171,10 +171,11 @@ def official_result(room_db: RoomDatabase, seance_id: str, name: str) -> officia
 
 
 def local_metrics(results: DictationResultsScreen) -> dict[str, object]:
-    """The seat's own score of the dictation, as the official one is stored (JSON)."""
-    saved = results.saved
-    flat = (saved.correction or saved.score).metrics_dict()
-    loaded: dict[str, object] = json.loads(json.dumps(flat))
+    """The seat's own score of the dictation as its result file keeps it (figures and faults
+    one by one), less the listening statistics, which only the seat can measure."""
+    score = dict(results.saved.record.score or {})
+    score.pop("listening")
+    loaded: dict[str, object] = json.loads(json.dumps(score))
     return loaded
 
 
@@ -477,3 +478,37 @@ async def test_the_trainer_s_dashboard_follows_a_dictation_seat_live(
         await wait_until(pilot, lambda: "/20" in cells().get("result", ""))
         assert cells()["state"] == "terminé"
         assert "faute(s)" in cells()["result"] and "mots/min" not in cells()["result"]
+
+
+@asynctest
+async def test_joining_from_the_home_screen_without_the_recording_says_why(
+    room_db: RoomDatabase, tmp_path: Path
+) -> None:
+    """« Rejoindre » on a seat whose copy of the recording differs: one notification, the
+    candidate stays on the identification, and the trainer sees no attempt to release."""
+    opened = open_dictation_seance(room_db, audio_sha256="f" * 64)
+    try:
+        app = seat_app(tmp_path, FakeClock(), room_db.seat_url, Players())
+        async with app.run_test(size=(120, 30)) as pilot:
+            entry = f"seance:{opened.id}"
+            await wait_until(pilot, lambda: entry in menu_ids(app))
+            menu = app.screen.query_one("#home-menu", OptionList)
+            menu.highlighted = menu_ids(app).index(entry)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, SeanceScreen))
+            screen = app.screen
+            assert isinstance(screen, SeanceScreen)
+            screen.query_one("#seance-name", Input).value = "Roux Rémi"
+            await pilot.click("#start")
+            room_notes = lambda: [n for n in app._notifications if n.title == "Salle"]  # noqa: E731
+            await wait_until(pilot, lambda: bool(room_notes()))
+            [note] = room_notes()
+            assert note.message == (
+                "l'enregistrement de la dictée d08-certificat-medical sur ce poste diffère de "
+                "celui de la séance (empreinte SHA-256) : copiez celui du formateur"
+            )
+            assert app.screen is screen and screen.running is None
+            assert not screen.query_one("#start", Button).disabled  # may try again
+        assert attempts(room_db, opened.id) == []
+    finally:
+        close_quietly(room_db, opened.id)

@@ -21,7 +21,7 @@ from tui_support import FakeClock, TuiEnv, asynctest, settle
 from frappe.errors import AudioError, FrappeError, PedalError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.playback import PlaybackAction, PlayerState
-from frappe.exercises.record import Candidate
+from frappe.exercises.record import Candidate, Mode
 from frappe.runs.dictation import DictationSpec, unfinished_dictations
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
@@ -236,7 +236,7 @@ def dictation() -> Dictation:
     return find_dictation(D01)
 
 
-def spec(*, deadline_s: float | None = 1200.0, mode: str = "exam") -> DictationSpec:
+def spec(*, deadline_s: float | None = 1200.0, mode: Mode = "exam") -> DictationSpec:
     return DictationSpec(
         candidate=Candidate("Martin Claire", "C-42"),
         dictation=dictation(),

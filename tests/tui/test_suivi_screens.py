@@ -25,6 +25,8 @@ from frappe.settings import load_settings, save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.store import Group, RosterMember
 from frappe.tui.dialogs.export_folder import ExportFolderScreen
+from frappe.tui.navigation import OpenCandidateView, OpenClassView
+from frappe.tui.screens.roster import RosterScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.widgets.history.chart import DatedProgressChart
 
@@ -335,3 +337,134 @@ async def test_candidate_view_attestation_to_a_chosen_folder(env: TuiEnv, tmp_pa
     text = "\n".join(page.extract_text() for page in PdfReader(attestation).pages)
     assert "Martin Claire" in text and "C-001" in text
     assert "Centre : Centre Pasteur" in text  # the settings' name, proposed in the dialog
+
+
+@asynctest
+async def test_roster_import_in_the_app(
+    env: TuiEnv, make_record: Callable[..., ResultRecord], tmp_path: Path
+) -> None:
+    # Results under a spelling the new list does not have: proposed, attached only on Entrée.
+    with open_history(env.storage.db_path) as history:
+        for name in ("MARTIN Claude", "BERNARD Anne"):
+            record = replace(make_record(), candidate=Candidate(name, None))
+            history.add(record, score_record(record).metrics_dict(), tmp_path / f"{name}.json")
+    roster = tmp_path / "liste promo B.csv"
+    roster.write_bytes(
+        "Nom;Prénom;Identifiant\r\nMartin;Claude;\r\nBernard;Anne;B-2\r\nBernard;Anne;B-2\r\n"
+        "Bernart;Anne;\r\n".encode("cp1252")  # Windows-1252, as Excel saves it
+    )
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        status = screen.query_one("#roster-status", Static)
+        assert screen.query_one("#roster-group", Input).value == "Promo A"  # the view's group
+        # Nothing typed: told in one line.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Indiquez le chemin de la liste" in str(status.render())
+        # A file that is not there: its one-line reason, nothing saved.
+        screen.query_one("#roster-path", Input).value = str(tmp_path / "absente.csv")
+        screen.query_one("#roster-group", Input).value = "Promo B"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "absente.csv" in str(status.render()) and "illisible" in str(status.render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Affichez d'abord l'aperçu" in str(status.render())
+        # The preview: the list, its repeated line and near-duplicates told; nothing saved yet.
+        screen.query_one("#roster-path", Input).value = str(roster)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = screen.query_one(DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [
+            "Martin Claude",
+            "Bernard Anne",
+            "Bernart Anne",
+        ]
+        shown = str(status.render())
+        assert "3 candidats pour « Promo B »" in shown and "1 ligne(s) en double" in shown
+        assert "doublon possible : « Bernard Anne » / « Bernart Anne »" in shown
+        with open_history(env.storage.db_path) as history:
+            assert history.group("Promo B") is None
+        # Import: then the names of the results that look like a member.
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Promo B » : 3 candidats importés" in str(status.render())
+        assert [p.result_name for p in screen.proposals] == ["BERNARD Anne", "MARTIN Claude"]
+        with open_history(env.storage.db_path) as history:
+            saved = history.group("Promo B")
+        assert saved is not None and all(not m.aliases for m in saved.members)  # never silently
+        # Entrée on « MARTIN Claude »: attached to « Martin Claude », the other one left.
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "« MARTIN Claude » est maintenant rattaché à « Martin Claude »" in str(
+            status.render()
+        )
+        assert [p.result_name for p in screen.proposals] == ["BERNARD Anne"]
+        assert table.row_count == 1
+        with open_history(env.storage.db_path) as history:
+            saved = history.group("Promo B")
+        assert saved is not None
+        member = saved.member_for("MARTIN Claude", None)
+        assert member is not None and member.name == "Martin Claude"
+        assert saved.member_for("BERNARD Anne", None) is None
+        # Back in the class view: the new group is offered.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClassScreen)
+        groups = app.screen.query_one("#suivi-group", Select)
+        assert "Promo B" in [v for _label, v in groups._options]
+
+
+@asynctest
+async def test_candidate_without_speed_charts_the_mark(
+    env: TuiEnv, make_record: Callable[..., ResultRecord], tmp_path: Path
+) -> None:
+    # Dictations have no speed: the left axis showed nothing; it shows the mark /20.
+    with open_history(env.storage.db_path) as history:
+        for week in range(3):
+            started = datetime(2026, 11, 2 + 7 * week, 9, tzinfo=UTC)
+            record = replace(
+                make_record(),
+                candidate=Candidate("Roux Inès", "C-9"),
+                started_at=started,
+                ended_at=started + timedelta(minutes=10),
+            )
+            metrics = {
+                "mark_20": 11.0 + week,
+                "accuracy": 0.9,
+                "faults": 3.0 - week,
+                "critical_errors": 2 - week,
+            }
+            history.add(record, metrics, tmp_path / f"d{week}.json")
+        history.save_group(Group("Promo D", members=(RosterMember("Roux Inès", "C-9"),)))
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        # The class summary gives the faults (the last result: 1,0) instead of an empty speed.
+        app.post_message(OpenClassView("Promo D"))
+        await settle(pilot)
+        summary = str(app.screen.query_one("#suivi-summary", Static).render())
+        assert "Fautes : moy. 1,0" in summary and "Vitesse" not in summary
+        await pilot.press("escape")
+        await settle(pilot)
+        app.post_message(OpenCandidateView("C-9"))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CandidateScreen)
+        chart = screen.query_one(DatedProgressChart)
+        assert chart.points_shown == 3 and chart.measure_shown == "note"
+        details = str(screen.query_one("#candidate-details", Static).render())
+        assert "note 13,0/20, fautes 1,0" in details and "erreurs critiques 0" in details
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("enter")  # Martin Claire: typing results, speed on the left axis
+        await settle(pilot)
+        assert app.screen.query_one(DatedProgressChart).measure_shown == "vitesse"

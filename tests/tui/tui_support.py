@@ -17,7 +17,7 @@ from typing import Any, ParamSpec
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from frappe.exercises.record import Candidate
+from frappe.exercises.record import Candidate, Mode
 from frappe.exercises.texts import Text
 from frappe.runs.common import StoragePaths
 from frappe.runs.typing import TypingSpec
@@ -95,7 +95,7 @@ def exam_spec(
     duration_s: float | None = 60.0,
     backspace: bool = True,
     live_feedback: bool = False,
-    mode: str = "exam",
+    mode: Mode = "exam",
 ) -> TypingSpec:
     return TypingSpec(
         candidate=Candidate("Martin Claire", "C-42"),
@@ -131,6 +131,11 @@ async def settle(pilot: Pilot[int]) -> None:
     await pilot.app.workers.wait_for_complete()
     for editor in pilot.app.screen.query(TextArea):
         editor.cursor_blink = False
+        # TextArea caches its rendered lines under a key that leaves out the cursor when it
+        # does not blink (Textual 8): a line drawn in the blink's hidden half would be reused
+        # without the cursor, focus or not. Drop that cache so the cursor is drawn again.
+        editor.notify_style_update()
+        editor.refresh()
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
     await pilot.pause()

@@ -47,7 +47,7 @@ from frappe.audio.stretch import (
     make_stretcher,
 )
 from frappe.errors import AudioError, AudioServerHungError
-from frappe.exercises.playback import PlaybackAction, PlayerState
+from frappe.exercises.playback import PlaybackAction, PlaybackActionName, PlayerState
 
 _log = logging.getLogger(__name__)
 
@@ -585,7 +585,7 @@ class Player:
         wrap_next = False
         next_check = 0.0
         while True:
-            events: list[str] = []
+            events: list[PlaybackActionName] = []
             check = False
             closing = False
             with self._lock:
@@ -679,8 +679,8 @@ class Player:
             self._outbox.append(self._action_locked("ended", end, end, playing=False))
         return True
 
-    def _collect_events_locked(self) -> list[str]:
-        events: list[str] = []
+    def _collect_events_locked(self) -> list[PlaybackActionName]:
+        events: list[PlaybackActionName] = []
         if self._lost_pending:
             self._lost_pending = False
             if self._state is not PlayerState.DEVICE_LOST:
@@ -712,7 +712,7 @@ class Player:
         finally:
             self._control.release()
 
-    def _dispatch(self, events: list[str]) -> None:
+    def _dispatch(self, events: list[PlaybackActionName]) -> None:
         """Report the renderer's events (``device_lost``) and deliver what is queued."""
         for name in events:
             with self._lock:
@@ -732,7 +732,7 @@ class Player:
         return min(self._pos, clip.frames) / clip.sample_rate
 
     def _make_action_locked(
-        self, name: str, before_s: float, *, target: float | None = None
+        self, name: PlaybackActionName, before_s: float, *, target: float | None = None
     ) -> PlaybackAction:
         """The action for what just changed, queued for :meth:`_flush_actions`.
 
@@ -750,7 +750,7 @@ class Player:
         return action
 
     def _action_locked(
-        self, name: str, before_s: float, target_s: float, *, playing: bool
+        self, name: PlaybackActionName, before_s: float, target_s: float, *, playing: bool
     ) -> PlaybackAction:
         return PlaybackAction(
             t_monotonic_ms=time.monotonic_ns() // 1_000_000,
@@ -811,7 +811,7 @@ class Player:
         self._await_sound = self._state is PlayerState.PLAYING
         self._wake.notify_all()
 
-    def _move(self, name: str, target_s: float) -> PlaybackAction:
+    def _move(self, name: PlaybackActionName, target_s: float) -> PlaybackAction:
         with self._control, self._lock:
             clip = self._require_clip()
             before = self._position_locked()
@@ -991,7 +991,7 @@ class Player:
         """Playback speed, pitch kept, clamped to 0.5–1.5."""
         self._set_speed("speed", clamp_speed(speed), 0.0)
 
-    def _set_speed(self, name: str, speed: float, move_s: float) -> None:
+    def _set_speed(self, name: PlaybackActionName, speed: float, move_s: float) -> None:
         with self._control, self._lock:
             clip = self._require_clip()
             before = self._position_locked()

@@ -25,14 +25,14 @@ from frappe.reports.statistics import (
     group_targets,
 )
 from frappe.reports.tables import candidate_renderable, class_renderable
+from frappe.runs.groups import attach_name, prepare_import, save_import, stored_names
 from frappe.settings import load_settings
 from frappe.storage.history import default_db_path, open_history
-from frappe.storage.roster import near_duplicates, propose_merges, read_roster
+from frappe.storage.roster import propose_merges
 from frappe.storage.store import (
     Group,
     ResultFilter,
     ResultStore,
-    RosterMember,
     StoredResult,
     name_key,
     search_key,
@@ -174,52 +174,28 @@ def _group(store: ResultStore, name: str) -> Group:
 
 def run_group_import(args: argparse.Namespace) -> int:
     """``frappe suivi groupe importer FICHIER --nom G``."""
-    members = read_roster(args.fichier)
     accuracy = None if args.precision is None else args.precision / 100.0
     console = Console()
-    # The same person listed twice would leave a second member always « absent »: keep one.
-    seen: set[tuple[str, str | None]] = set()
-    unique: list[RosterMember] = []
-    for member in members:
-        key = (name_key(member.name), member.candidate_id)
-        if key in seen:
-            console.print(f"  Ligne en double ignorée : « {member.name} »", highlight=False)
-            continue
-        seen.add(key)
-        unique.append(member)
-    members = unique
     with open_store(args) as store:
-        previous = store.group(args.nom)
-        if previous is not None:  # keep the aliases the trainer accepted before
-            aliases = {name_key(m.name): m.aliases for m in previous.members}
-            members = [
-                RosterMember(m.name, m.candidate_id, aliases.get(name_key(m.name), ()))
-                for m in members
-            ]
-        group = Group(
+        prepared = prepare_import(
+            store,
+            args.fichier,
             args.nom,
-            starts_on=args.debut or (previous.starts_on if previous else None),
-            ends_on=args.fin or (previous.ends_on if previous else None),
-            profile=args.profil or (previous.profile if previous else None),
-            speed_target=args.vitesse
-            if args.vitesse is not None
-            else (previous.speed_target if previous else None),
-            accuracy_target=accuracy
-            if accuracy is not None
-            else (previous.accuracy_target if previous else None),
-            members=tuple(members),
+            starts_on=args.debut,
+            ends_on=args.fin,
+            profile=args.profil,
+            speed_target=args.vitesse,
+            accuracy_target=accuracy,
         )
-        store.save_group(group)
-        proposals = propose_merges(group, _stored_names(store))
-    console.print(f"Groupe « {group.name} » : {len(members)} candidats importés.")
-    for first, second in near_duplicates([m.name for m in members]):
+        proposals = save_import(store, prepared)
+    group = prepared.group
+    for name in prepared.repeated:
+        console.print(f"  Ligne en double ignorée : « {name} »", highlight=False)
+    console.print(f"Groupe « {group.name} » : {len(group.members)} candidats importés.")
+    for first, second in prepared.near_duplicates:
         console.print(f"  Doublon possible dans la liste : « {first} » / « {second} »")
     _print_proposals(console, group.name, proposals)
     return 0
-
-
-def _stored_names(store: ResultStore) -> list[tuple[str, str | None]]:
-    return [(r.candidate_name, r.candidate_id) for r in store.results()]
 
 
 def _print_proposals(console: Console, group: str, proposals: list[Any]) -> None:
@@ -255,7 +231,7 @@ def run_group_show(args: argparse.Namespace) -> int:
     console = Console()
     with open_store(args) as store:
         group = _group(store, args.groupe)
-        proposals = propose_merges(group, _stored_names(store))
+        proposals = propose_merges(group, stored_names(store))
     console.print(f"Groupe « {group.name} »", style="bold")
     for member in group.members:
         ident = f" [{member.candidate_id}]" if member.candidate_id else ""
@@ -268,33 +244,9 @@ def run_group_show(args: argparse.Namespace) -> int:
 def run_group_merge(args: argparse.Namespace) -> int:
     """``frappe suivi groupe fusionner G NOM_RESULTATS MEMBRE``: the trainer's decision."""
     with open_store(args) as store:
-        group = _group(store, args.groupe)
-        target = name_key(args.membre)
-        members = list(group.members)
-        for index, member in enumerate(members):
-            if name_key(member.name) == target:
-                alias = name_key(args.nom_resultats)
-                if alias not in member.aliases:
-                    members[index] = RosterMember(
-                        member.name, member.candidate_id, (*member.aliases, alias)
-                    )
-                break
-        else:
-            raise FrappeError(f"« {args.membre} » n'est pas dans le groupe « {group.name} »")
-        store.save_group(Group(**{**_group_fields(group), "members": tuple(members)}))
+        attach_name(store, _group(store, args.groupe), args.nom_resultats, args.membre)
     print(f"« {args.nom_resultats} » est maintenant rattaché à « {args.membre} ».")
     return 0
-
-
-def _group_fields(group: Group) -> dict[str, Any]:
-    return {
-        "name": group.name,
-        "starts_on": group.starts_on,
-        "ends_on": group.ends_on,
-        "profile": group.profile,
-        "speed_target": group.speed_target,
-        "accuracy_target": group.accuracy_target,
-    }
 
 
 def selection_of(args: argparse.Namespace, group: str | None) -> selection.Selection:

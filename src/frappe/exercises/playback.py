@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 __all__ = [
     "PEDAL_COMMANDS",
@@ -34,6 +34,42 @@ class PlayerState(enum.Enum):
     DEVICE_LOST = "device_lost"
 
 
+# What the player reports, as logged in a record's ``playback`` events. ``end`` closes the
+# last playing stretch when statistics are computed; ``other`` stands for a name read from a
+# record that this version does not know (kept so the stretch timing stays right).
+PlaybackActionName = Literal[
+    "load",
+    "play",
+    "resume",
+    "pause",
+    "stop",
+    "seek",
+    "skip",
+    "go_to_start",
+    "speed",
+    "back_and_slower",
+    "loop_set",
+    "loop_clear",
+    "loop",
+    "volume",
+    "tick",
+    "ended",
+    "range_end",
+    "device_lost",
+    "recover",
+    "end",
+    "other",
+]
+_ACTION_BY_NAME: dict[str, PlaybackActionName] = {
+    name: name for name in get_args(PlaybackActionName)
+}
+
+
+def playback_action_name(text: str) -> PlaybackActionName:
+    """The action name ``text`` read from a record, ``other`` when it is not one."""
+    return _ACTION_BY_NAME.get(text, "other")
+
+
 @dataclass(frozen=True, slots=True)
 class PlaybackAction:
     """One thing that happened to playback, as logged in an exercise record.
@@ -52,7 +88,7 @@ class PlaybackAction:
     """
 
     t_monotonic_ms: int
-    action: str
+    action: PlaybackActionName
     position_s: float
     speed: float
     target_s: float

@@ -177,9 +177,18 @@ def _seance_section(
     if exams:
         view = class_view(exams, group=None, mode="exam")
         pdf.ln(2)
+        if view.speed.count:
+            measure = (
+                f"vitesse moyenne {fr_number(view.speed.mean)} {unit} "
+                f"(médiane {fr_number(view.speed.median)})"
+            )
+        else:  # dictations have no speed
+            measure = (
+                f"fautes en moyenne {fr_number(view.faults.mean)} "
+                f"(médiane {fr_number(view.faults.median)})"
+            )
         pdf.line_text(
-            f"Examen : {len(view.present)} candidats, vitesse moyenne "
-            f"{fr_number(view.speed.mean)} {unit} (médiane {fr_number(view.speed.median)}), "
+            f"Examen : {len(view.present)} candidats, {measure}, "
             f"note moyenne {fr_number(view.mark.mean)}/20, réussite "
             f"{fr_percent(view.pass_rate, 0)} ({view.passed}/{view.graded}).",
             size=9,
@@ -247,18 +256,28 @@ def attestation_pdf(
         pdf.ln(2)
         pdf.set_font(FONT_FAMILY, "", 9)
         with pdf.table(
-            col_widths=(22, 40, 22, 26, 16, 16, 28),
+            col_widths=(22, 32, 22, 34, 16, 16, 28),
             text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
             line_height=6,
         ) as table:
-            table.row(("Date", "Exercice", "Profil", "Vitesse", "Erreurs", "Note", "Résultat"))
+            # A dictation has no speed: its faults and critical errors instead.
+            table.row(
+                ("Date", "Exercice", "Profil", "Vitesse / fautes", "Erreurs", "Note", "Résultat")
+            )
             for result in exams:
+                if result.speed is not None:
+                    measure = f"{fr_number(result.speed)} {result.speed_unit or ''}".strip()
+                else:
+                    critical = result.critical_errors
+                    measure = f"{fr_number(result.faults)} faute(s)" + (
+                        f", {critical} crit." if critical else ""
+                    )
                 table.row(
                     (
                         fr_date(result.started_at),
                         result.exercise_title or result.exercise_id,
                         result.profile,
-                        f"{fr_number(result.speed)} {result.speed_unit or ''}".strip(),
+                        measure,
                         fr_percent(result.error_rate),
                         f"{fr_number(result.mark_20)}/20",
                         verdict(result.passed, result.kind),

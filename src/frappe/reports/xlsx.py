@@ -341,12 +341,16 @@ def _seance_sheet(
 
     # Speed as columns, the mark as markers on its own axis: two column series on two axes are
     # drawn at the same place, and LibreOffice showed the mark's columns hiding the speed's.
+    # A dictation has no speed: its faults are the columns.
+    measure, measure_col = ("Vitesse", 6)
+    if all(r.speed is None for r in ordered):
+        measure, measure_col = ("Fautes", 7)
     chart = workbook.add_chart({"type": "column"})
     chart.add_series(
         {
-            "name": "Vitesse",
+            "name": measure,
             "categories": [sheet.name, 1, 0, last, 0],
-            "values": [sheet.name, 1, 6, last, 6],
+            "values": [sheet.name, 1, measure_col, last, measure_col],
         }
     )
     marks = workbook.add_chart({"type": "line"})
@@ -368,7 +372,7 @@ def _seance_sheet(
     marks.set_y2_axis({"name": "Note /20", "min": 0, "max": 20})
     chart.combine(marks)
     chart.set_title({"name": f"Séance {key}"})
-    chart.set_y_axis({"name": "Vitesse", "num_format": "0"})
+    chart.set_y_axis({"name": measure, "num_format": "0" if measure_col == 6 else DECIMAL_FORMAT})
     chart.set_legend({"position": "bottom"})
     sheet.insert_chart(stats_row + 6, 0, chart, {"x_scale": 1.5})
 
@@ -404,6 +408,9 @@ def _candidate_sheet(
     sheet.set_column(2, len(CANDIDATE_HEADERS) - 1, 11)
 
     chart = workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    # Speed on the left axis; a candidate with dictations only (no speed) gets the mark there.
+    speeds = any(r.speed is not None for r in ordered)
+    measure, measure_col = ("Vitesse", 4) if speeds else ("Note /20", 6)
     blocks: dict[Mode, tuple[int, int]] = {}
     for mode in MODES:
         indices = [i for i, r in enumerate(ordered, start=1) if r.mode == mode]
@@ -413,9 +420,9 @@ def _candidate_sheet(
         label = MODE_LABELS[mode]
         chart.add_series(
             {
-                "name": f"Vitesse ({label})",
+                "name": f"{measure} ({label})",
                 "categories": [sheet.name, first, 0, last, 0],
-                "values": [sheet.name, first, 4, last, 4],
+                "values": [sheet.name, first, measure_col, last, measure_col],
             }
         )
         chart.add_series(
@@ -440,7 +447,7 @@ def _candidate_sheet(
             _write(sheet, offset, col, _naive(moment), fmts.date)
             _write(sheet, offset, col + 1, targets.speed, fmts.decimal)
             _write(sheet, offset, col + 2, targets.accuracy, fmts.percent)
-        if targets.speed is not None:
+        if targets.speed is not None and speeds:
             chart.add_series(
                 {
                     "name": "Objectif vitesse",
@@ -463,7 +470,10 @@ def _candidate_sheet(
             )
     chart.set_title({"name": "Progression"})
     chart.set_x_axis({"name": "Date", "date_axis": True, "num_format": "dd/mm/yy"})
-    chart.set_y_axis({"name": "Vitesse", "num_format": "0"})
+    if speeds:
+        chart.set_y_axis({"name": "Vitesse", "num_format": "0"})
+    else:
+        chart.set_y_axis({"name": "Note /20", "num_format": "0", "min": 0, "max": 20})
     chart.set_y2_axis({"name": "Précision", "num_format": "0 %", "max": 1})
     chart.set_legend({"position": "bottom"})
     sheet.insert_chart(len(ordered) + 2, 0, chart, {"x_scale": 1.6, "y_scale": 1.2})

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from frappe.errors import ExerciseError, FrappeError, JournalError
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.drafts import read_draft
-from frappe.exercises.playback import PlaybackAction
+from frappe.exercises.playback import PlaybackAction, PlaybackActionName
 from frappe.exercises.record import Candidate, Mode, RecordSettings, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import Session, SessionConfig, SessionState
@@ -73,8 +73,10 @@ DictationExercise = Literal["transcription", "correction"]
 # Record kinds run by the dictation screen (same player, journal, results screen).
 DICTATION_KINDS: tuple[DictationExercise, ...] = ("transcription", "correction")
 # Player actions that are not the trainee's doing, and those not worth a line in the record.
-_PASSIVE = frozenset(("load", "ended", "range_end", "loop", "device_lost", "recover", "tick"))
-_UNLOGGED = frozenset(("load", "tick"))
+_PASSIVE: frozenset[PlaybackActionName] = frozenset(
+    ("load", "ended", "range_end", "loop", "device_lost", "recover", "tick")
+)
+_UNLOGGED: frozenset[PlaybackActionName] = frozenset(("load", "tick"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from frappe.exercises.playback import ListeningStats, PlaybackAction
+from frappe.exercises.playback import (
+    ListeningStats,
+    PlaybackAction,
+    PlaybackActionName,
+    playback_action_name,
+)
 
 __all__ = [
     "PLAYBACK_EVENT",
@@ -27,7 +32,9 @@ __all__ = [
 
 PLAYBACK_EVENT = "playback"
 # Moves the trainee asks for; a jump back by one of them is a replay.
-_MOVES = frozenset(("skip", "seek", "go_to_start", "back_and_slower"))
+_MOVES: frozenset[PlaybackActionName] = frozenset(
+    ("skip", "seek", "go_to_start", "back_and_slower")
+)
 _BACK_S = 0.25
 
 
@@ -104,7 +111,7 @@ def _actions(events: Iterable[Mapping[str, Any]]) -> list[PlaybackAction]:
         actions.append(
             PlaybackAction(
                 t_monotonic_ms=t_ms,
-                action=str(event.get("action", "")),
+                action=playback_action_name(str(event.get("action", ""))),
                 position_s=position,
                 speed=_number(event.get("speed"), 1.0),
                 target_s=_number(event.get("target_s"), position),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from frappe.errors import ExerciseError, FrappeError, RoomError
+from frappe.errors import ExerciseError, FrappeError, RoomError, os_problem
 from frappe.exercises.dictations import Dictation, find_dictation
 from frappe.exercises.session import SessionConfig
 from frappe.runs.common import StoragePaths, open_journaled_session
@@ -64,6 +64,13 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _unreadable(dictation: Dictation, error: OSError) -> str:
+    """Why the recording cannot be read, in French (« audio.ogg introuvable »)."""
+    if isinstance(error, FileNotFoundError):
+        return f"{dictation.audio.name} introuvable"
+    return f"{dictation.audio.name} : {os_problem(error)}"
+
+
 def audio_fingerprint(dictation: Dictation) -> AudioFingerprint:
     """The recording of ``dictation`` (the trainer opens a séance with it). ExerciseError
     (one French line) when the audio file cannot be read."""
@@ -71,8 +78,7 @@ def audio_fingerprint(dictation: Dictation) -> AudioFingerprint:
         sha = _file_sha256(dictation.audio)
     except OSError as error:
         raise ExerciseError(
-            f"dictée {dictation.id} : enregistrement illisible ({dictation.audio.name} : "
-            f"{error.strerror})"
+            f"dictée {dictation.id} : enregistrement illisible ({_unreadable(dictation, error)})"
         ) from error
     duration = dictation.duration_s if dictation.duration_s > 0 else None
     return AudioFingerprint(sha, duration)
@@ -98,7 +104,7 @@ def seance_dictation(exercise_id: str, audio_sha256: str | None) -> Dictation:
     except OSError as error:
         raise RoomError(
             f"l'enregistrement de la dictée {exercise_id} est absent ou illisible sur ce poste "
-            f"({dictation.audio.name} : {error.strerror})"
+            f"({_unreadable(dictation, error)})"
         ) from error
     if found != audio_sha256:
         raise RoomError(

@@ -14,13 +14,12 @@ step in order, in one transaction (``_MIGRATIONS``), and a newer one is refused.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +28,18 @@ from frappe.exercises.record import Mode, ResultRecord, format_timestamp
 from frappe.locations import user_data_dir
 from frappe.private_files import make_private, open_private, private_dir
 from frappe.storage.store import (
+    STORED_COLUMNS,
     Group,
     ResultFilter,
-    RosterMember,
     StoredResult,
-    decode_counts,
-    decode_key_errors,
     filter_clauses,
+    group_from_rows,
+    keep_group_members,
     name_key,
     result_values,
+    roster_rows,
     search_key,
+    stored_result,
 )
 
 __all__ = [
@@ -129,14 +130,6 @@ CREATE TABLE IF NOT EXISTS group_members (
     PRIMARY KEY (group_name, position)
 );
 """
-
-_COLUMNS = (
-    "id, candidate_name, candidate_id, exercise_id, exercise_title, kind, mode, started_at, "
-    "ended_at, duration_s, end_reason, profile, speed, speed_unit, faults, accuracy, "
-    "keystroke_accuracy, error_rate, mark_20, passed, gross_wpm, net_wpm, characters, "
-    "result_path, recognition_errors, fixed, missed, introduced, critical_errors, "
-    "error_classes, weak_keys, listening_ratio, integrity_events, seance, verification"
-)
 
 # A history entry is a stored result (the name the app used before the store interface).
 HistoryEntry = StoredResult
@@ -382,7 +375,7 @@ class History:
                 return []
         where, params = filter_clauses(query, group)
         tail = f" LIMIT {int(query.limit)}" if query.limit and group is None else ""
-        sql = f"SELECT {_COLUMNS} FROM results{where} ORDER BY started_at DESC, id DESC{tail}"
+        sql = f"SELECT {STORED_COLUMNS} FROM results{where} ORDER BY started_at DESC, id DESC{tail}"
         try:
             rows = self._db.execute(sql, params).fetchall()
         except sqlite3.Error as error:
@@ -394,11 +387,7 @@ class History:
             except (ValueError, TypeError) as error:
                 if problems is not None:
                     problems.append(f"{self.path} : ligne {row[0]!r} endommagée ignorée ({error})")
-        if group is not None:
-            found = [r for r in found if group.member_for(r.candidate_name, r.candidate_id)]
-            if query.limit:
-                found = found[: query.limit]
-        return found
+        return keep_group_members(found, group, query.limit)
 
     def entries(
         self,
@@ -460,17 +449,7 @@ class History:
             ).fetchall()
         except sqlite3.Error as error:
             raise self._fail(error) from error
-        return Group(
-            name=str(row[0]),
-            starts_on=_day(row[1]),
-            ends_on=_day(row[2]),
-            profile=row[3],
-            speed_target=row[4],
-            accuracy_target=row[5],
-            members=tuple(
-                RosterMember(str(m[0]), m[1], tuple(json.loads(m[2] or "[]"))) for m in members
-            ),
-        )
+        return group_from_rows(row, members)
 
     def save_group(self, group: Group) -> None:
         """Create or replace a group and its whole roster (in one transaction)."""
@@ -492,16 +471,7 @@ class History:
                 self._db.executemany(
                     "INSERT INTO group_members (group_name, position, name, candidate_id, "
                     "aliases) VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (
-                            group.name,
-                            position,
-                            member.name,
-                            member.candidate_id,
-                            json.dumps(list(member.aliases), ensure_ascii=False),
-                        )
-                        for position, member in enumerate(group.members)
-                    ],
+                    roster_rows(group),
                 )
         except sqlite3.Error as error:
             raise self._fail(error) from error
@@ -514,10 +484,6 @@ class History:
         except sqlite3.Error as error:
             raise self._fail(error) from error
         return cursor.rowcount > 0
-
-
-def _day(value: object) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 _TEXT = (str,)
@@ -600,11 +566,7 @@ def _stored_result(row: tuple[Any, ...]) -> StoredResult:
     """The result of a row; ValueError naming the column when the row is damaged."""
     values = list(row)
     _check_row(values)
-    values[19] = None if values[19] is None else bool(values[19])
-    values[29] = decode_counts(values[29])
-    values[30] = decode_key_errors(values[30])
-    values[32] = decode_counts(values[32])
-    return StoredResult(*values)
+    return stored_result(values)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from frappe.scoring.normalize import strip_accents
 
 __all__ = [
     "INTEGRITY_EVENTS",
+    "STORED_COLUMNS",
     "Group",
     "ResultFilter",
     "ResultStore",
@@ -39,10 +40,14 @@ __all__ = [
     "decode_counts",
     "decode_key_errors",
     "filter_clauses",
+    "group_from_rows",
+    "keep_group_members",
     "like_pattern",
     "name_key",
     "result_values",
+    "roster_rows",
     "search_key",
+    "stored_result",
 ]
 
 # Events of a record that a jury wants to see next to a mark (the procès-verbal lists them).
@@ -487,3 +492,72 @@ def filter_clauses(
             params += keys
         clauses.append(f"({' OR '.join(alternatives)})")
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+# The columns a store selects, in the order of StoredResult's fields (``stored_result``).
+STORED_COLUMNS = (
+    "id, candidate_name, candidate_id, exercise_id, exercise_title, kind, mode, started_at, "
+    "ended_at, duration_s, end_reason, profile, speed, speed_unit, faults, accuracy, "
+    "keystroke_accuracy, error_rate, mark_20, passed, gross_wpm, net_wpm, characters, "
+    "result_path, recognition_errors, fixed, missed, introduced, critical_errors, "
+    "error_classes, weak_keys, listening_ratio, integrity_events, seance, verification"
+)
+
+
+def stored_result(values: list[Any]) -> StoredResult:
+    """The result of a row of ``STORED_COLUMNS`` whose dates and numbers are already the
+    store's Python values: ``passed`` becomes a bool, the JSON columns are decoded."""
+    values[19] = None if values[19] is None else bool(values[19])
+    values[29] = decode_counts(values[29])
+    values[30] = decode_key_errors(values[30])
+    values[32] = decode_counts(values[32])
+    return StoredResult(*values)
+
+
+def keep_group_members(
+    found: list[StoredResult], group: Group | None, limit: int | None
+) -> list[StoredResult]:
+    """The results of ``group``'s members (all when None), at most ``limit`` of them: the exact
+    match after ``filter_clauses`` narrowed the rows by ids and name keys."""
+    if group is None:
+        return found
+    found = [r for r in found if group.member_for(r.candidate_name, r.candidate_id)]
+    return found[:limit] if limit else found
+
+
+def _day(value: object) -> date | None:
+    """A stored day: a date (PostgreSQL) or ISO text (SQLite); None when empty."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def group_from_rows(row: Sequence[Any], members: Iterable[Sequence[Any]]) -> Group:
+    """A group from its row (name, starts_on, ends_on, profile, speed_target,
+    accuracy_target) and its members' rows (name, candidate_id, aliases as JSON) in order."""
+    return Group(
+        name=str(row[0]),
+        starts_on=_day(row[1]),
+        ends_on=_day(row[2]),
+        profile=row[3],
+        speed_target=row[4],
+        accuracy_target=row[5],
+        members=tuple(
+            RosterMember(str(m[0]), m[1], tuple(json.loads(m[2] or "[]"))) for m in members
+        ),
+    )
+
+
+def roster_rows(group: Group) -> list[tuple[str, int, str, str | None, str]]:
+    """The ``group_members`` rows of a group: (group_name, position, name, candidate_id,
+    aliases as JSON)."""
+    return [
+        (
+            group.name,
+            position,
+            member.name,
+            member.candidate_id,
+            json.dumps(list(member.aliases), ensure_ascii=False),
+        )
+        for position, member in enumerate(group.members)
+    ]

@@ -46,7 +46,7 @@ from frappe.tui.config import (
 )
 from frappe.tui.dialogs.confirm import ConfirmScreen, replace_finished_screen
 from frappe.tui.keymap import load_keymap
-from frappe.tui.navigation import Navigator, OpenCandidateView, OpenClassView
+from frappe.tui.navigation import Navigator, OpenCandidateView, OpenClassView, OpenRosterImport
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
@@ -58,6 +58,7 @@ from frappe.tui.screens.kiosk import SeatScreen
 from frappe.tui.screens.practice import PracticeSetupScreen, ProgressScreen
 from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.resume import ResumeScreen
+from frappe.tui.screens.roster import RosterScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen
@@ -264,6 +265,9 @@ class FrappeApp(App[int]):
 
     def on_open_candidate_view(self, message: OpenCandidateView) -> None:
         self.push_screen(CandidateScreen(self.config, message.query, group=message.group))
+
+    def on_open_roster_import(self, message: OpenRosterImport) -> None:
+        self.push_screen(RosterScreen(self.config, group=message.group))
 
     def start_test(self, spec: TypingSpec, *, replace: bool = False) -> bool:
         """Open a session and its journal, and show the typing screen (replacing the current

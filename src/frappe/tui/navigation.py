@@ -23,11 +23,19 @@ if TYPE_CHECKING:
     from frappe.tui.config import DictationOptions
     from frappe.tui.playback.host import PlayerHost
 
-__all__ = ["Navigator", "OpenCandidateView", "OpenClassView", "navigator"]
+__all__ = ["Navigator", "OpenCandidateView", "OpenClassView", "OpenRosterImport", "navigator"]
 
 
 class OpenClassView(Message):
     """Open the tableaux de suivi on a group's class view (None: the first group)."""
+
+    def __init__(self, group: str | None = None) -> None:
+        super().__init__()
+        self.group = group
+
+
+class OpenRosterImport(Message):
+    """Open the roster import (a group's list of candidates from a CSV/XLSX file)."""
 
     def __init__(self, group: str | None = None) -> None:
         super().__init__()

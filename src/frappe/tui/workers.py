@@ -30,5 +30,8 @@ class WorkerGroup(StrEnum):
     CLOSE_JOURNAL = "close-journal"  # unfinished journals: closing one as interrupted
     SUIVI_LOAD = "suivi-load"
     CANDIDATE_LOAD = "candidate-load"
+    ROSTER_READ = "roster-read"  # roster: reading the list to import
+    ROSTER_SAVE = "roster-save"  # roster: saving the imported list
+    ROSTER_ATTACH = "roster-attach"  # roster: a result's name attached to a member
     PLAYER_LOAD = "player-load"  # the player host: opening the player, loading the recording
     PLAYER_RECOVER = "player-recover"  # the player host: the audio output back

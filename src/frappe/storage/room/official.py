@@ -22,6 +22,8 @@ from frappe.errors import FrappeError, RoomError
 from frappe.exercises.record import Candidate, ResultRecord
 from frappe.exercises.results import score_record
 from frappe.exercises.session import unfinished_record
+from frappe.scoring.correction import CorrectionScore
+from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.journal import parse_journal
 from frappe.storage.room.client import SeanceInfo, get_seance, room_errors
 from frappe.storage.room.store import PostgresStore
@@ -118,6 +120,13 @@ def score_attempt(
     )
     score = score_record(record)
     metrics = dict(score.metrics_dict())
+    # A dictation's faults one by one (and a correction's recognition errors), as the seat's
+    # result file lists them: the trainer reviews them from the official result.
+    if isinstance(score, CorrectionScore):
+        metrics["errors"] = [flagged.to_dict() for flagged in score.final.errors]
+        metrics["recognition"] = score.errors_dict()
+    elif isinstance(score, TranscriptionScore):
+        metrics["errors"] = [flagged.to_dict() for flagged in score.errors]
     record = replace(record, score=metrics)
     return OfficialResult(
         attempt_id=attempt_id,

@@ -8,7 +8,6 @@ credentials only. Every database error is a :class:`StorageError` (one French li
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,25 +20,19 @@ from frappe.errors import RoomError, StorageError
 from frappe.exercises.record import Mode, ResultRecord
 from frappe.storage.room.client import connect, translate_error
 from frappe.storage.store import (
+    STORED_COLUMNS,
     Group,
     ResultFilter,
-    RosterMember,
     StoredResult,
-    decode_counts,
-    decode_key_errors,
     filter_clauses,
+    group_from_rows,
+    keep_group_members,
     result_values,
+    roster_rows,
+    stored_result,
 )
 
 __all__ = ["PostgresStore", "open_room_store"]
-
-_COLUMNS = (
-    "id, candidate_name, candidate_id, exercise_id, exercise_title, kind, mode, started_at, "
-    "ended_at, duration_s, end_reason, profile, speed, speed_unit, faults, accuracy, "
-    "keystroke_accuracy, error_rate, mark_20, passed, gross_wpm, net_wpm, characters, "
-    "result_path, recognition_errors, fixed, missed, introduced, critical_errors, "
-    "error_classes, weak_keys, listening_ratio, integrity_events, seance, verification"
-)
 
 
 def _moment(value: datetime) -> datetime:
@@ -101,16 +94,11 @@ class PostgresStore:
         tail = f" LIMIT {int(query.limit)}" if query.limit and group is None else ""
         with self._errors():
             rows = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM frappe.results{where}"
+                f"SELECT {STORED_COLUMNS} FROM frappe.results{where}"
                 f" ORDER BY started_at DESC, id DESC{tail}",
                 params,
             ).fetchall()
-        found = [_stored_result(row) for row in rows]
-        if group is not None:
-            found = [r for r in found if group.member_for(r.candidate_name, r.candidate_id)]
-            if query.limit:
-                found = found[: query.limit]
-        return found
+        return keep_group_members([stored_result(list(row)) for row in rows], group, query.limit)
 
     def candidates(self) -> list[str]:
         """Distinct candidate names, alphabetical (case-insensitive)."""
@@ -147,17 +135,7 @@ class PostgresStore:
                 " WHERE group_name = %s ORDER BY position",
                 (name,),
             ).fetchall()
-        return Group(
-            name=str(row[0]),
-            starts_on=row[1],
-            ends_on=row[2],
-            profile=row[3],
-            speed_target=row[4],
-            accuracy_target=row[5],
-            members=tuple(
-                RosterMember(str(m[0]), m[1], tuple(json.loads(m[2] or "[]"))) for m in members
-            ),
-        )
+        return group_from_rows(row, members)
 
     def save_group(self, group: Group) -> None:
         """Create or replace a group and its whole roster (in one transaction)."""
@@ -179,16 +157,7 @@ class PostgresStore:
                 cursor.executemany(
                     "INSERT INTO frappe.group_members (group_name, position, name,"
                     " candidate_id, aliases) VALUES (%s, %s, %s, %s, %s)",
-                    [
-                        (
-                            group.name,
-                            position,
-                            member.name,
-                            member.candidate_id,
-                            json.dumps(list(member.aliases), ensure_ascii=False),
-                        )
-                        for position, member in enumerate(group.members)
-                    ],
+                    roster_rows(group),
                 )
 
     def delete_group(self, name: str) -> bool:
@@ -200,15 +169,6 @@ class PostgresStore:
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
-
-
-def _stored_result(row: tuple[Any, ...]) -> StoredResult:
-    values = list(row)
-    values[19] = None if values[19] is None else bool(values[19])
-    values[29] = decode_counts(values[29])
-    values[30] = decode_key_errors(values[30])
-    values[32] = decode_counts(values[32])
-    return StoredResult(*values)
 
 
 @contextmanager

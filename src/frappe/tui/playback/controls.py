@@ -115,7 +115,7 @@ class PlayerControls:
             device=player.device_name,
         )
 
-    def run(self, action: PlaybackCommand | str) -> None:
+    def run(self, action: PlaybackCommand) -> None:
         """Run one command (``play_pause``, ``back``… as in ``hotkeys.HOTKEYS``; ``play`` and
         ``pause`` for a pedal held then released)."""
         try:
@@ -125,7 +125,7 @@ class PlayerControls:
         except Exception as error:  # a library error the player did not translate
             raise AudioError(f"lecteur audio : {error}") from error
 
-    def _run(self, action: str) -> None:
+    def _run(self, action: PlaybackCommand) -> None:
         player = self.player
         if action == "loop":
             if self.looping:
@@ -139,8 +139,8 @@ class PlayerControls:
             player.set_volume(self.volume)
         else:
             try:
-                run_command(player, action)  # type: ignore[arg-type]
-            except ValueError:
+                run_command(player, action)
+            except ValueError:  # a command name from outside the typed tables
                 raise ValueError(f"unknown player action {action!r}") from None
 
     def play_passage(self, start_s: float, end_s: float | None = None) -> None:

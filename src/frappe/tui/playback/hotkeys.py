@@ -9,10 +9,23 @@ hands never leave the keyboard. Every binding has an id, so a centre can remap i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.binding import Binding
 
-__all__ = ["EDITOR_KEYS", "HOTKEYS", "Hotkey", "hotkey_bindings", "hotkeys_markdown"]
+from frappe.exercises.playback import PlaybackCommand
+
+__all__ = [
+    "EDITOR_KEYS",
+    "HOTKEYS",
+    "Hotkey",
+    "HotkeyAction",
+    "hotkey_bindings",
+    "hotkeys_markdown",
+]
+
+# What a dictation hotkey does: a player command, or finishing the exercise.
+HotkeyAction = PlaybackCommand | Literal["finish"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +42,7 @@ class Hotkey:
     """
 
     keys: str
-    action: str
+    action: HotkeyAction
     label: str
     help: str
     id: str

@@ -29,7 +29,7 @@ from frappe.errors import (
     FrappeError,
     PedalError,
 )
-from frappe.exercises.playback import PlaybackAction, PlayerPort
+from frappe.exercises.playback import PlaybackAction, PlaybackCommand, PlayerPort
 from frappe.exercises.session import TIME_ADDED_EVENT, SessionState
 from frappe.runs.common import journal_alarm
 from frappe.runs.dictation import RunningDictation, SavedTranscription, last_playback
@@ -226,7 +226,7 @@ class DictationScreen(Screen[None]):
         )
         self.running.log_event("audio_problem", message=str(error))
 
-    def _run_player(self, action: str) -> None:
+    def _run_player(self, action: PlaybackCommand) -> None:
         if not self.session_running or self._saving:
             return
         if self._relaunch_needed:

@@ -24,6 +24,7 @@ from textual.widgets.text_area import Selection
 from frappe.asr.transcribe import DraftWord, read_timings
 from frappe.errors import FrappeError
 from frappe.exercises.dictations import Dictation
+from frappe.exercises.playback import PlaybackCommand
 from frappe.exercises.timings import TIMINGS_FILE, PassageFinder, WordTiming
 from frappe.runs.authoring import (
     REVIEW_FILE,
@@ -218,7 +219,7 @@ class DraftReviewScreen(Screen[bool]):
 
     # -- listening ---------------------------------------------------------------------------
 
-    def action_player(self, action: str) -> None:
+    def action_player(self, action: PlaybackCommand) -> None:
         self.player_line.run(action)
 
     def _passages(self) -> PassageFinder | None:

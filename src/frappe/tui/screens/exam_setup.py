@@ -27,6 +27,7 @@ from frappe.storage.presets import (
 )
 from frappe.tui.config import AppConfig
 from frappe.tui.navigation import navigator
+from frappe.tui.widgets.candidate_form import CandidateFields
 
 __all__ = ["ExamSetupScreen", "IdentifyScreen", "InstructionsScreen", "spec_from_preset"]
 
@@ -240,22 +241,20 @@ class IdentifyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Identification du candidat", id="identify-title")
         with Vertical(id="identify-form"):
-            yield _row("Nom Prénom", Input("", id="candidate-name", placeholder="Nom Prénom"))
-            yield _row("Identifiant (facultatif)", Input("", id="candidate-id"))
+            yield CandidateFields(
+                prefix="candidate", placeholder="Nom Prénom", id="identify-fields"
+            )
             with Horizontal(id="identify-buttons"):
                 yield Button("Retour", id="back")
                 yield Button("Continuer", id="continue", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#candidate-name", Input).focus()
+        self.query_one(CandidateFields).name_input.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "candidate-name":
-            self.query_one("#candidate-id", Input).focus()
-        else:
-            self.action_continue()
+        self.action_continue()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -268,16 +267,11 @@ class IdentifyScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_continue(self) -> None:
-        name = " ".join(self.query_one("#candidate-name", Input).value.split())
-        if not name:
-            self.notify("Saisissez le nom du candidat.", title="Identification", severity="error")
-            self.query_one("#candidate-name", Input).focus()
+        candidate = self.query_one(CandidateFields).candidate()
+        if candidate is None:
             return
-        candidate_id = self.query_one("#candidate-id", Input).value.strip() or None
         try:
-            spec = spec_from_preset(
-                self.preset, Candidate(name, candidate_id), self.config.texts_dir
-            )
+            spec = spec_from_preset(self.preset, candidate, self.config.texts_dir)
         except FrappeError as error:
             self.notify(str(error), title="Texte introuvable", severity="error")
             return

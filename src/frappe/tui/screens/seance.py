@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from frappe.durations import format_duration
 from frappe.exercises.record import Candidate
 from frappe.exercises.session import SessionConfig
+from frappe.tui.widgets.candidate_form import CandidateFields
 
 if TYPE_CHECKING:
     from frappe.runs.dictation import RunningDictation
@@ -135,19 +136,7 @@ class SeanceScreen(Screen[None]):
                 id="seance-rules",
                 markup=False,
             )
-            with Vertical(id="seance-form"):
-                name = self.candidate.name if self.candidate else ""
-                ident = (self.candidate.id or "") if self.candidate else ""
-                yield Horizontal(
-                    Label("Nom Prénom", classes="form-label"),
-                    Input(name, id="seance-name"),
-                    classes="form-row",
-                )
-                yield Horizontal(
-                    Label("Identifiant (facultatif)", classes="form-label"),
-                    Input(ident, id="seance-id"),
-                    classes="form-row",
-                )
+            yield CandidateFields(self.candidate, prefix="seance", id="seance-form")
             with Horizontal(id="seance-buttons"):
                 yield Button("Retour", id="back")
                 yield Button("Continuer", id="start", variant="primary")
@@ -157,14 +146,11 @@ class SeanceScreen(Screen[None]):
         if self.running is not None:
             self.joined(self.running)
         else:
-            self.query_one("#seance-name", Input).focus()
+            self.query_one(CandidateFields).name_input.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "seance-name":
-            self.query_one("#seance-id", Input).focus()
-        else:
-            self.start()
+        self.start()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -185,15 +171,12 @@ class SeanceScreen(Screen[None]):
             self._busy = True
             self.post_message(self.Go(self.running))
             return
-        name = " ".join(self.query_one("#seance-name", Input).value.split())
-        if not name:
-            self.notify("Saisissez le nom du candidat.", title="Identification", severity="error")
-            self.query_one("#seance-name", Input).focus()
+        candidate = self.query_one(CandidateFields).candidate()
+        if candidate is None:
             return
-        ident = self.query_one("#seance-id", Input).value.strip() or None
         self._busy = True
         self.query_one("#start", Button).disabled = True
-        self.post_message(self.Start(self.seance, Candidate(name, ident)))
+        self.post_message(self.Start(self.seance, candidate))
 
     def joined(self, running: RunningTest | RunningDictation) -> None:
         """The seat joined: the séance's rules, and « Commencer le test »."""

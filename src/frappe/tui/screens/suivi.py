@@ -41,7 +41,7 @@ from frappe.storage.roster import propose_merges
 from frappe.storage.store import Group, ResultFilter, StoredResult, name_key, search_key
 from frappe.tui.config import AppConfig
 from frappe.tui.dialogs.export_folder import Exported, ExportFolderScreen, Writer
-from frappe.tui.navigation import OpenCandidateView
+from frappe.tui.navigation import OpenCandidateView, OpenRosterImport
 from frappe.tui.widgets.history.chart import ChartPoint, DatedProgressChart
 from frappe.tui.workers import WorkerGroup
 
@@ -93,10 +93,11 @@ class ClassScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="suivi.back"),
-        Binding("m", "toggle_mode", "Examen/entraînement", id="suivi.mode"),
-        Binding("x", "export('xlsx')", "Excel", id="suivi.xlsx"),
+        Binding("m", "toggle_mode", "Examen/entr.", id="suivi.mode"),
+        Binding("x", "export('xlsx')", "XLSX", id="suivi.xlsx"),
         Binding("c", "export('csv')", "CSV", id="suivi.csv"),
-        Binding("v", "export('pdf')", "PV (PDF)", id="suivi.pdf"),
+        Binding("v", "export('pdf')", "PV", id="suivi.pdf"),
+        Binding("i", "import_roster", "Liste", id="suivi.roster"),
     ]
 
     def __init__(self, config: AppConfig, *, group: str | None = None) -> None:
@@ -108,6 +109,7 @@ class ClassScreen(Screen[None]):
         self.date_from: date | None = None
         self.date_to: date | None = None
         self.export_folder = exports_dir(config)
+        self._resumed = False
         self.data = _ClassData([], None, [])
         self.view: ClassView | None = None
 
@@ -301,6 +303,16 @@ class ClassScreen(Screen[None]):
         self.mode = "practice" if self.mode == "exam" else "exam"
         self.refresh_view()
 
+    def action_import_roster(self) -> None:
+        self.post_message(OpenRosterImport(self.group_name))
+
+    def on_screen_resume(self) -> None:
+        """Back from a candidate or the roster import: groups and attachments may have changed
+        (the first resume is the screen's opening, already loading)."""
+        if self._resumed:
+            self.load()
+        self._resumed = True
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -363,13 +375,15 @@ def _cell(text: str, column: ClassColumn, style: str) -> Text:
 
 
 def _summary_text(view: ClassView) -> str:
+    measure, unit = (view.speed, f"Vitesse ({view.speed_unit})")
+    if not view.speed.count:  # dictations have no speed: their faults instead
+        measure, unit = (view.faults, "Fautes")
     lines = [
         f"Présents {len(view.present)}/{len(view.rows)} — réussite "
         f"{fr_percent(view.pass_rate, 0)} ({view.passed}/{view.graded}) — erreurs critiques "
         f"{view.critical_errors}",
-        f"Vitesse ({view.speed_unit}) : moy. {fr_number(view.speed.mean)}, méd. "
-        f"{fr_number(view.speed.median)}, min {fr_number(view.speed.minimum)}, max "
-        f"{fr_number(view.speed.maximum)}",
+        f"{unit} : moy. {fr_number(measure.mean)}, méd. {fr_number(measure.median)}, "
+        f"min {fr_number(measure.minimum)}, max {fr_number(measure.maximum)}",
         f"Note /20 : moy. {fr_number(view.mark.mean)}, méd. {fr_number(view.mark.median)}, "
         f"min {fr_number(view.mark.minimum)}, max {fr_number(view.mark.maximum)}",
     ]
@@ -501,19 +515,35 @@ class CandidateScreen(Screen[None]):
             f"({len(points)} résultat{'s' if len(points) > 1 else ''})"
         )
         targets: Targets = view.targets
-        self.query_one(DatedProgressChart).show_points(
-            [ChartPoint(p.started_at, p.speed, p.accuracy) for p in points],
-            unit=view.speed_unit,
-            title="Examens" if self.mode == "exam" else "Entraînement",
-            speed_target=targets.speed,
-            accuracy_target=targets.accuracy,
-        )
+        title = "Examens" if self.mode == "exam" else "Entraînement"
+        chart = self.query_one(DatedProgressChart)
+        if points and all(p.speed is None for p in points):  # dictations: the mark instead
+            chart.show_points(
+                [ChartPoint(p.started_at, p.mark_20, p.accuracy) for p in points],
+                unit="/20",
+                title=title,
+                accuracy_target=targets.accuracy,
+                measure="note",
+            )
+        else:
+            chart.show_points(
+                [ChartPoint(p.started_at, p.speed, p.accuracy) for p in points],
+                unit=view.speed_unit,
+                title=title,
+                speed_target=targets.speed,
+                accuracy_target=targets.accuracy,
+            )
         lines = []
         if points:
             last = points[-1]
             lines.append(
                 f"Dernier : {fr_date(last.started_at)}, note {fr_number(last.mark_20)}/20, "
                 f"fautes {fr_number(last.faults)}, {verdict(last.passed, last.kind)}"
+                + (
+                    f", erreurs critiques {last.critical_errors}"
+                    if last.critical_errors is not None
+                    else ""
+                )
                 + (
                     f", écoute ×{fr_number(last.listening_ratio)}"
                     if last.listening_ratio is not None

@@ -57,9 +57,11 @@ class DatedProgressChart(PlotextPlot):
 
     Attributes:
         points_shown: Results drawn.
+        measure_shown: What the left axis shows (« vitesse », « note »).
     """
 
     points_shown = 0
+    measure_shown = "vitesse"
 
     def show_points(
         self,
@@ -69,14 +71,17 @@ class DatedProgressChart(PlotextPlot):
         title: str = "Progression",
         speed_target: float | None = None,
         accuracy_target: float | None = None,
+        measure: str = "vitesse",
     ) -> None:
-        """Draw ``points`` (any order) with the targets as flat lines."""
+        """Draw ``points`` (any order) with the targets as flat lines; ``measure`` names what
+        the left axis shows (« vitesse », or « note » for dictations, which have no speed)."""
         # Typed as Any: textual-plotext's annotations lack the ``yside`` that plotext takes.
         plt: Any = self.plt
         plt.clear_data()
         plt.clear_figure()
         ordered = sorted(points, key=lambda p: p.when)
         self.points_shown = len(ordered)
+        self.measure_shown = measure
         if not ordered:
             plt.title(f"{title} : aucun résultat")
             self.refresh()
@@ -93,7 +98,7 @@ class DatedProgressChart(PlotextPlot):
             plt.plot(
                 [d for d, _ in speeds],
                 [v for _, v in speeds],
-                label=f"vitesse ({unit})",
+                label=f"{measure} ({unit})",
                 marker=marker,
                 color="cyan",
             )
@@ -108,7 +113,7 @@ class DatedProgressChart(PlotextPlot):
             )
         span = [min(x), max(x)] if max(x) > min(x) else [min(x) - 0.5, max(x) + 0.5]
         if speed_target is not None:
-            plt.plot(span, [speed_target] * 2, label="objectif vitesse", color="red")
+            plt.plot(span, [speed_target] * 2, label=f"objectif {measure}", color="red")
         if accuracy_target is not None:
             plt.plot(
                 span,

@@ -15,6 +15,7 @@ from pathlib import Path
 from textual.worker import Worker
 
 from frappe.errors import FrappeError
+from frappe.exercises.playback import PlaybackCommand
 from frappe.tui.playback.controls import PlayerControls, PlayerFactory
 from frappe.tui.playback.host import PlayerHost
 from frappe.tui.widgets.dictation.status import DictationStatus
@@ -69,7 +70,7 @@ class PlayerLine(DictationStatus):
 
     # -- playing -----------------------------------------------------------------------------
 
-    def run(self, action: str) -> None:
+    def run(self, action: PlaybackCommand) -> None:
         """One dictation hotkey action (``play_pause``, ``back``… as in ``hotkeys.HOTKEYS``)."""
         self.host.forget_passage()
         controls = self.controls
