@@ -22,9 +22,7 @@ import json
 import multiprocessing
 import os
 import resource
-import shutil
 import statistics
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,33 +31,14 @@ from typing import Any
 import psycopg
 
 from benchmarks._common import Result, print_table
-from frappe.exercises.record import Candidate, RecordSettings
-from frappe.exercises.session import SessionConfig
-from frappe.scoring.profiles import scoring_profile
+from benchmarks._room import room_cluster, room_url, seance_config
 from frappe.storage.room import client
 from frappe.storage.room.chain import verify_chains
-from frappe.storage.room.cluster import Cluster, free_port
-from frappe.storage.room.schema import SEAT_ROLE, TRAINER_ROLE, ensure_roles, migrate
+from frappe.storage.room.schema import SEAT_ROLE, TRAINER_ROLE, migrate
 
 KEYS_PER_S = 8.0
 SEATS_PER_SEANCE = 20
-_PASSWORD = "bench"
-
-
-def _url(port: int, user: str, db: str = "frappe") -> str:
-    return f"postgresql://{user}:{_PASSWORD}@127.0.0.1:{port}/{db}"
-
-
-def _config() -> SessionConfig:
-    return SessionConfig(
-        candidate=Candidate("", None),
-        exercise_id="bench",
-        exercise_title="Banc d'essai",
-        reference="Le patient est sorti ce matin. " * 40,
-        settings=RecordSettings(
-            time_limit_s=3600, backspace_allowed=True, profile=scoring_profile("frappe")
-        ),
-    )
+_REFERENCE = "Le patient est sorti ce matin. " * 40
 
 
 async def _seat(
@@ -162,9 +141,10 @@ def _cpu_between(before: dict[int, int], after: dict[int, int]) -> float:
 def _run_room(
     port: int, cluster_dir: Path, seats: int, duration_s: float, db: str = "frappe"
 ) -> dict[str, float]:
-    with client.connect(_url(port, TRAINER_ROLE, db)) as trainer:
+    config = seance_config("bench", _REFERENCE)
+    with client.connect(room_url(port, TRAINER_ROLE, db)) as trainer:
         seances = [
-            client.open_seance(trainer, _config(), profile_name="frappe").id
+            client.open_seance(trainer, config, profile_name="frappe").id
             for _ in range((seats + SEATS_PER_SEANCE - 1) // SEATS_PER_SEANCE)
         ]
     plan = [(seances[i // SEATS_PER_SEANCE], f"siege-{seats}-{i:03d}") for i in range(seats)]
@@ -174,7 +154,7 @@ def _run_room(
     listening = threading.Event()
 
     def listen() -> None:
-        with psycopg.connect(_url(port, TRAINER_ROLE, db), autocommit=True) as conn:
+        with psycopg.connect(room_url(port, TRAINER_ROLE, db), autocommit=True) as conn:
             conn.execute(f"LISTEN {client.CHANNEL}")
             listening.set()
             while not stop.is_set():
@@ -197,7 +177,7 @@ def _run_room(
     processes = [
         multiprocessing.get_context("fork").Process(
             target=_worker,
-            args=(_url(port, SEAT_ROLE, db), plan[w::workers], duration_s, start_at, queue),
+            args=(room_url(port, SEAT_ROLE, db), plan[w::workers], duration_s, start_at, queue),
         )
         for w in range(workers)
     ]
@@ -230,7 +210,7 @@ def _run_room(
                 unnotified += 1
             else:
                 latencies.append(arrived - stamp)
-    with client.connect(_url(port, TRAINER_ROLE, db)) as trainer:
+    with client.connect(room_url(port, TRAINER_ROLE, db)) as trainer:
         stored = 0
         broken = 0
         for seance in seances:
@@ -257,24 +237,12 @@ def _run_room(
 def run() -> Result:
     duration = float(os.environ.get("FRAPPE_BENCH_ROOM_S", "60"))
     compare_s = float(os.environ.get("FRAPPE_BENCH_ROOM_COMPARE_S", "20"))
-    base = Path(tempfile.mkdtemp(prefix="frappe-bench-room-"))
-    base.chmod(0o755)  # the service user (as root) must reach its cluster folder
-    cluster = Cluster(base / "pgdata", port=free_port())
-    cluster.init(_PASSWORD)
-    cluster.start()
     results: dict[int, dict[str, float]] = {}
     commits: dict[str, dict[str, float]] = {}
-    try:
-        admin = _url(cluster.port, "frappe_admin", "postgres")
-        with psycopg.connect(admin, autocommit=True) as conn:
-            ensure_roles(conn, trainer_password=_PASSWORD, seat_password=_PASSWORD)
-            conn.execute("CREATE DATABASE frappe")
-            conn.execute("CREATE DATABASE frappe_sync")
-        with psycopg.connect(_url(cluster.port, "frappe_admin"), autocommit=True) as conn:
-            migrate(conn)
+    with room_cluster("frappe-bench-room-", databases=("frappe", "frappe_sync")) as cluster:
         # Schema 3: journal lines still committed synchronously (schema 4 made them async).
         with psycopg.connect(
-            _url(cluster.port, "frappe_admin", "frappe_sync"), autocommit=True
+            room_url(cluster.port, "frappe_admin", "frappe_sync"), autocommit=True
         ) as conn:
             migrate(conn, target=3)
         for seats in (30, 200):
@@ -283,9 +251,6 @@ def run() -> Result:
         commits["sync"] = _run_room(
             cluster.port, cluster.data_dir, 200, compare_s, db="frappe_sync"
         )
-    finally:
-        cluster.stop(mode="fast")
-        shutil.rmtree(base, ignore_errors=True)
     small, large = results[30], results[200]
     rows = [
         ("", "30 postes", "200 postes"),

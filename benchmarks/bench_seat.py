@@ -16,46 +16,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-import psycopg
-
 from benchmarks._common import Result, print_table
-from frappe.exercises.record import Candidate, RecordSettings
-from frappe.exercises.session import SessionConfig
+from benchmarks._room import room_cluster, room_url, seance_config
+from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
 from frappe.runs.room_monitor import MonitorSnapshot, RoomMonitor
 from frappe.runs.room_test import RoomRunningTest, start_room_test
-from frappe.scoring.profiles import scoring_profile
 from frappe.storage.room import client
-from frappe.storage.room.cluster import Cluster, free_port
-from frappe.storage.room.schema import SEAT_ROLE, TRAINER_ROLE, ensure_roles, migrate
+from frappe.storage.room.schema import SEAT_ROLE, TRAINER_ROLE
 from frappe.storage.room.seat_link import AttemptTicket, connect_seat
 
 KEYS_PER_S = 8.0
-_PASSWORD = "bench"
 _REFERENCE = "Le patient est sorti ce matin. " * 60
-
-
-def _url(port: int, user: str, db: str = "frappe") -> str:
-    return f"postgresql://{user}:{_PASSWORD}@127.0.0.1:{port}/{db}"
-
-
-def _config() -> SessionConfig:
-    return SessionConfig(
-        candidate=Candidate("", None),
-        exercise_id="bench-seat",
-        exercise_title="Banc d'essai",
-        reference=_REFERENCE,
-        settings=RecordSettings(
-            time_limit_s=3600, backspace_allowed=True, profile=scoring_profile("frappe")
-        ),
-    )
 
 
 def _quantiles(values: list[float]) -> tuple[float, float, float]:
@@ -67,9 +44,10 @@ def _quantiles(values: list[float]) -> tuple[float, float, float]:
 
 
 def _run(port: int, seats: int, duration_s: float, root: Path) -> dict[str, float]:
-    seat_url, trainer_url = _url(port, SEAT_ROLE), _url(port, TRAINER_ROLE)
+    seat_url, trainer_url = room_url(port, SEAT_ROLE), room_url(port, TRAINER_ROLE)
     with client.connect(trainer_url) as trainer:
-        seance = client.open_seance(trainer, _config(), profile_name="frappe")
+        config = seance_config("bench-seat", _REFERENCE)
+        seance = client.open_seance(trainer, config, profile_name="frappe")
     running: list[RoomRunningTest] = []
     with client.connect(seat_url) as conn:
         for index in range(seats):
@@ -156,24 +134,11 @@ def _run(port: int, seats: int, duration_s: float, root: Path) -> dict[str, floa
 
 def run() -> Result:
     duration = float(os.environ.get("FRAPPE_BENCH_SEAT_S", "20"))
-    base = Path(tempfile.mkdtemp(prefix="frappe-bench-seat-"))
-    base.chmod(0o755)  # the service user (as root) must reach its cluster folder
-    cluster = Cluster(base / "pgdata", port=free_port())
-    cluster.init(_PASSWORD)
-    cluster.start()
     results: dict[int, dict[str, float]] = {}
-    try:
-        admin = _url(cluster.port, "frappe_admin", "postgres")
-        with psycopg.connect(admin, autocommit=True) as conn:
-            ensure_roles(conn, trainer_password=_PASSWORD, seat_password=_PASSWORD)
-            conn.execute("CREATE DATABASE frappe")
-        with psycopg.connect(_url(cluster.port, "frappe_admin"), autocommit=True) as conn:
-            migrate(conn)
+    with room_cluster("frappe-bench-seat-") as cluster:
+        base = cluster.data_dir.parent
         for seats in (10, 30):
             results[seats] = _run(cluster.port, seats, duration, base / f"seats{seats}")
-    finally:
-        cluster.stop(mode="fast")
-        shutil.rmtree(base, ignore_errors=True)
     small, large = results[10], results[30]
 
     def row(label: str, key: str, digits: int = 1) -> tuple[str, str, str]:

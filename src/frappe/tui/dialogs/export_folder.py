@@ -18,12 +18,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from frappe.errors import FrappeError
+from frappe.tui.dialogs.folder_choice import FolderChoiceScreen
 from frappe.tui.dialogs.save_elsewhere import suggested_folders
 from frappe.tui.workers import WorkerGroup
 
@@ -55,13 +55,14 @@ def export_folders(default: Path) -> list[Path]:
     return folders
 
 
-class ExportFolderScreen(ModalScreen[Exported | None]):
+class ExportFolderScreen(FolderChoiceScreen[Exported | None]):
     """Asks where to write ``file_name`` (and, when ``centre`` is not None, the centre's name,
     prefilled with it) and writes it with ``write(path, centre)``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annuler", id="export-folder.cancel"),
     ]
+    prefix: ClassVar[str] = "export"
 
     def __init__(
         self,
@@ -73,13 +74,12 @@ class ExportFolderScreen(ModalScreen[Exported | None]):
         centre: str | None = None,
         suggestions: list[Path] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(suggestions if suggestions is not None else export_folders(folder))
         self.what = what
         self.file_name = file_name
         self.write = write
         self.folder = folder
         self.centre = centre
-        self.suggestions = suggestions if suggestions is not None else export_folders(folder)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -103,47 +103,14 @@ class ExportFolderScreen(ModalScreen[Exported | None]):
         first = "#export-centre" if self.centre == "" else "#export-path"  # asked, still empty
         self.query_one(first, Input).focus()
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        self.query_one("#export-path", Input).value = str(
-            self.suggestions[int(event.option.id or 0)]
-        )
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.query_one("#export-path", Input).value = str(
-            self.suggestions[int(event.option.id or 0)]
-        )
-        self._choose()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._choose()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "confirm":
-            self._choose()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def _choose(self) -> None:
-        raw = self.query_one("#export-path", Input).value.strip()
-        error = self.query_one("#export-error", Static)
-        if not raw:
-            error.update("Indiquez un dossier.")
-            return
-        folder = Path(raw).expanduser()
-        if folder.exists() and not folder.is_dir():
-            error.update(f"{folder} n'est pas un dossier.")
+    def choose(self) -> None:
+        folder = self.chosen_folder()
+        if folder is None:
             return
         centre = None
         if self.centre is not None:
             centre = " ".join(self.query_one("#export-centre", Input).value.split())
-        error.update("Écriture…")
+        self.query_one("#export-error", Static).update("Écriture…")
         self.query_one("#confirm", Button).disabled = True
         self._write(folder / self.file_name, centre)
 

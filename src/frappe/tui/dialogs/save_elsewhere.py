@@ -14,9 +14,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from frappe.tui.dialogs.folder_choice import FolderChoiceScreen
 
 __all__ = ["SaveElsewhereScreen", "suggested_folders"]
 
@@ -59,18 +60,18 @@ def suggested_folders(failed: Path, *, home: Path | None = None) -> list[Path]:
     return usable
 
 
-class SaveElsewhereScreen(ModalScreen[Path | None]):
+class SaveElsewhereScreen(FolderChoiceScreen[Path | None]):
     """Explains why the result is not saved and asks for another folder."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annuler", id="save-elsewhere.cancel"),
     ]
+    prefix: ClassVar[str] = "save-elsewhere"
 
     def __init__(self, problem: str, failed: Path, *, suggestions: list[Path] | None = None):
-        super().__init__()
+        super().__init__(suggestions if suggestions is not None else suggested_folders(failed))
         self.problem = problem
         self.failed = failed
-        self.suggestions = suggestions if suggestions is not None else suggested_folders(failed)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -93,40 +94,8 @@ class SaveElsewhereScreen(ModalScreen[Path | None]):
     def on_mount(self) -> None:
         self.query_one("#save-elsewhere-path", Input).focus()
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        index = int(event.option.id or 0)
-        self.query_one("#save-elsewhere-path", Input).value = str(self.suggestions[index])
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.query_one("#save-elsewhere-path", Input).value = str(
-            self.suggestions[int(event.option.id or 0)]
-        )
-        self._choose()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._choose()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "confirm":
-            self._choose()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def _choose(self) -> None:
-        raw = self.query_one("#save-elsewhere-path", Input).value.strip()
-        error = self.query_one("#save-elsewhere-error", Static)
-        if not raw:
-            error.update("Indiquez un dossier.")
-            return
-        folder = Path(raw).expanduser()
-        if folder.exists() and not folder.is_dir():
-            error.update(f"{folder} n'est pas un dossier.")
+    def choose(self) -> None:
+        folder = self.chosen_folder()
+        if folder is None:
             return
         self.dismiss(folder)
