@@ -15,7 +15,7 @@ from room_helpers import attempts, choose_home_entry, menu_ids, typing_config, w
 from textual.widgets import DataTable, Input
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
-from tui_support import FakeClock, asynctest, type_keys
+from tui_support import asynctest, type_keys
 
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
@@ -29,7 +29,8 @@ from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.room_dashboard import RoomDashboardScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.typing import TypingScreen
-from postgres_server import RoomDatabase
+from support.fakes import FakeClock
+from support.postgres_server import RoomDatabase
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
 

@@ -26,19 +26,10 @@ from frappe.runs.typing import resume_test
 from frappe.storage.journal import read_journal
 from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, PgSeatLink, connect_seat
-from postgres_server import RoomDatabase
+from support.fakes import FakeClock
+from support.postgres_server import RoomDatabase
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
-
-
-class FakeClock:
-    """The session's monotonic clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

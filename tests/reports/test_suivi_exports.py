@@ -9,7 +9,6 @@ import csv
 import io
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +18,10 @@ import openpyxl
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from suivi_support import stored
 
 from frappe.cli.main import main
-from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.record import Candidate
 from frappe.exercises.results import score_record
 from frappe.reports import exports
 from frappe.reports.xlsx import (
@@ -33,9 +33,7 @@ from frappe.reports.xlsx import (
 from frappe.settings import save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.store import Group, RosterMember
-from suivi_support import stored
-
-RecordFactory = Callable[..., ResultRecord]
+from support.records import RecordFactory
 
 PEOPLE = (("Martin Claire", "C-001"), ("Durand Paul", None), ("Lefèvre Hélène", "C-003"))
 TYPED = (
