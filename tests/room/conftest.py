@@ -9,9 +9,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from room_helpers import typing_config
 
+from frappe.storage.room import client
 from frappe.storage.room.cluster import SERVICE_USER
+from support.postgres_server import RoomDatabase
 
 
 @pytest.fixture
@@ -36,3 +40,17 @@ def tiny_disk() -> Iterator[Path]:
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
         folder.rmdir()
+
+
+@pytest.fixture
+def seance(room_db: RoomDatabase) -> Iterator[client.SeanceInfo]:
+    """A one-minute typing séance of its own in the session's shared room database, closed
+    afterwards (a test module may define its own)."""
+    with client.connect(room_db.trainer_url) as trainer:
+        opened = client.open_seance(trainer, typing_config(60.0), profile_name="frappe")
+    yield opened
+    with psycopg.connect(room_db.admin_url, autocommit=True) as admin:
+        admin.execute(
+            "UPDATE frappe.seance SET closed_at = now() WHERE id = %s AND closed_at IS NULL",
+            (opened.id,),
+        )

@@ -6,12 +6,10 @@ resumes the attempt from its home screen."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from room_helpers import attempts, choose_home_entry, menu_ids, typing_config, wait_until
+from room_helpers import attempts, choose_home_entry, menu_ids, wait_until
 from textual.widgets import DataTable, Input
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
@@ -33,19 +31,6 @@ from support.fakes import FakeClock
 from support.postgres_server import RoomDatabase
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
-
-
-@pytest.fixture
-def seance(room_db: RoomDatabase) -> Iterator[client.SeanceInfo]:
-    """A séance of its own in the session's shared room database, closed afterwards."""
-    with client.connect(room_db.trainer_url) as trainer:
-        opened = client.open_seance(trainer, typing_config(60.0), profile_name="frappe")
-    yield opened
-    with psycopg.connect(room_db.admin_url, autocommit=True) as admin:
-        admin.execute(
-            "UPDATE frappe.seance SET closed_at = now() WHERE id = %s AND closed_at IS NULL",
-            (opened.id,),
-        )
 
 
 def storage(root: Path) -> StoragePaths:
