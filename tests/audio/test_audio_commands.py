@@ -12,11 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_helpers import (  # noqa: F401 - fixtures, registered under their names
+from audio_helpers import (
     AlsaFile,
-    alsa_file_fixture,
     child_env,
-    jack_server_fixture,
     nonzero_signal,
     tone,
     write_wav,

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audio_helpers import (  # noqa: F401 - fixtures, registered under their names
+from audio_helpers import (
     Probe,
     child_env,
-    jack_server_fixture,
     tone,
     write_wav,
 )

@@ -11,16 +11,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from audio_helpers import (  # noqa: F401 - fixtures, registered under their names
+from audio_helpers import (
     JACK_RATE,
     AlsaFile,
     Probe,
-    alsa_file_fixture,
-    alsa_probe_fixture,
     child_env,
     dominant_frequency,
-    jack_probe_fixture,
-    jack_server_fixture,
     nonzero_signal,
     tone,
     write_wav,

@@ -25,7 +25,7 @@ from frappe.storage.room.chain import chain_hash, chain_origin
 from frappe.storage.room.cluster import find_binaries, free_port
 from frappe.storage.room.schema import latest_version, schema_version
 from frappe.storage.room.state import ServerState, load_state, save_state
-from postgres_server import SEAT_PASSWORD, TRAINER_PASSWORD, PostgresServer, RoomDatabase
+from support.postgres_server import SEAT_PASSWORD, TRAINER_PASSWORD, PostgresServer, RoomDatabase
 
 
 def _open(room_db: RoomDatabase, capsys: pytest.CaptureFixture[str], *extra: str) -> str:

@@ -22,17 +22,10 @@ from frappe.runs.room_dictation import RoomRunningDictation, start_room_dictatio
 from frappe.runs.room_seat import LinkState
 from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, connect_seat
-from postgres_server import RoomDatabase
+from support.fakes import FakeClock
+from support.postgres_server import RoomDatabase
 
 D08 = "d08-certificat-medical"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def open_by_command(room_db: RoomDatabase, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
@@ -49,7 +42,7 @@ def transcribe(
     with client.connect(room_db.seat_url) as seat:
         joined = client.join_seance(seat, seance_id, Candidate(name), seat=f"PC-{name[:5]}")
     ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, seance_id)
-    clock = Clock()
+    clock = FakeClock()
     running = start_room_dictation(
         joined.seance.session_config(Candidate(name)),
         find_dictation(D08),

@@ -5,10 +5,6 @@ tmpfs tablespace (mounting needs root, which CI is)."""
 from __future__ import annotations
 
 import os
-import pwd
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,37 +15,12 @@ from frappe.errors import RoomError
 from frappe.exercises.record import Candidate
 from frappe.storage.room import client
 from frappe.storage.room.chain import verify_chains
-from frappe.storage.room.cluster import SERVICE_USER
 from frappe.storage.room.schema import migrate
-from postgres_server import PostgresServer
+from support.postgres_server import PostgresServer
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root"
 )
-
-
-@pytest.fixture
-def tiny_disk() -> Iterator[Path]:
-    """A 1 MiB tmpfs owned by the cluster's user."""
-    folder = Path(tempfile.mkdtemp(prefix="frappe-full-"))
-    folder.chmod(0o755)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:  # root without CAP_SYS_ADMIN (some containers)
-        folder.rmdir()
-        pytest.skip(f"mount tmpfs refusé : {mounted.stderr.strip()}")
-    try:
-        user = pwd.getpwnam(SERVICE_USER)
-        os.chown(folder, user.pw_uid, user.pw_gid)
-        folder.chmod(0o700)
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-        folder.rmdir()
 
 
 def test_disk_full_is_one_french_line_and_keeps_what_was_stored(

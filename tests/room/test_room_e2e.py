@@ -38,7 +38,7 @@ from frappe.storage.journal import JournalContents, read_journal
 from frappe.storage.room import client
 from frappe.storage.room.schema import migrate
 from frappe.tui.widgets.typing.status import format_clock
-from postgres_server import PostgresServer
+from support.postgres_server import PostgresServer
 
 FRAPPE = Path(sys.executable).with_name("frappe")
 TEXT = "Le patient va bien. Il sort demain."

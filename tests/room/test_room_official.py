@@ -15,7 +15,7 @@ from frappe.storage.room.chain import chain_hash, chain_origin, verify_chains
 from frappe.storage.room.official import close_seance, seance_results
 from frappe.storage.room.store import open_room_store
 from frappe.storage.store import ResultFilter
-from postgres_server import RoomDatabase
+from support.postgres_server import RoomDatabase
 
 
 def _typed_seance(room_db: RoomDatabase) -> tuple[str, client.AttemptKey, client.AttemptKey]:

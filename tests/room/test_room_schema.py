@@ -8,7 +8,7 @@ import pytest
 
 from frappe.errors import RoomError
 from frappe.storage.room.schema import latest_version, migrate, migrations, schema_version
-from postgres_server import RoomDatabase
+from support.postgres_server import RoomDatabase
 
 
 def test_migrations_are_numbered_from_one() -> None:

@@ -13,7 +13,7 @@ from frappe.errors import RoomError
 from frappe.exercises.record import Candidate
 from frappe.storage.room import client
 from frappe.storage.room.client import AttemptKey, RoomGapError
-from postgres_server import PostgresServer, RoomDatabase
+from support.postgres_server import PostgresServer, RoomDatabase
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from frappe.cli.main import main
 from frappe.settings import load_settings, room_url, settings_path
-from postgres_server import RoomDatabase
+from support.postgres_server import RoomDatabase
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:

@@ -24,7 +24,7 @@ from textual.widgets import Button, DataTable, Input, OptionList
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from test_dictation_screen import Players
-from tui_support import FakeClock, asynctest
+from tui_support import asynctest
 
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.playback import PlaybackAction
@@ -48,7 +48,8 @@ from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.results import KEYS_AFTER_BELL_S
 from frappe.tui.screens.room_dashboard import COLUMNS, RoomDashboardScreen
 from frappe.tui.screens.seance import SeanceScreen
-from postgres_server import RoomDatabase
+from support.fakes import FakeClock
+from support.postgres_server import RoomDatabase
 
 D08 = "d08-certificat-medical"
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from room_helpers import typing_config
-from test_room_disk_full import tiny_disk  # noqa: F401 - the fixture
 
 from frappe.errors import RoomError
 from frappe.exercises.record import Candidate
@@ -26,20 +25,13 @@ from frappe.runs.room_test import start_room_test
 from frappe.storage.room import client
 from frappe.storage.room.schema import migrate
 from frappe.storage.room.seat_link import AttemptTicket, connect_seat
-from postgres_server import PostgresServer
+from support.fakes import FakeClock
+from support.postgres_server import PostgresServer
 
 ALPHABET = string.ascii_letters + string.digits
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root"
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -52,7 +44,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
 def test_a_full_server_disk_holds_the_lines_on_the_seat_until_space_is_back(
     postgres_server: PostgresServer,
     empty_db: str,
-    tiny_disk: Path,  # noqa: F811 - the fixture imported above
+    tiny_disk: Path,
     tmp_path: Path,
 ) -> None:
     name = empty_db.rsplit("/", 1)[1]
@@ -81,7 +73,7 @@ def test_a_full_server_disk_holds_the_lines_on_the_seat_until_space_is_back(
                         held = client.append_lines(seat, bob, held + 1, lines)
             joined = client.join_seance(seat, seance.id, Candidate("Alice"), seat="PC-1")
         ticket = AttemptTicket(joined.key.attempt_id, joined.key.token, seance.id)
-        clock = Clock()
+        clock = FakeClock(10.0)
         running = start_room_test(
             joined.seance.session_config(Candidate("Alice")),
             ticket,

@@ -6,18 +6,14 @@ resumes the attempt from its home screen."""
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from room_helpers import typing_config
-from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList
+from room_helpers import attempts, choose_home_entry, menu_ids, wait_until
+from textual.widgets import DataTable, Input
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
-from tui_support import FakeClock, asynctest, type_keys
+from tui_support import asynctest, type_keys
 
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
@@ -31,22 +27,10 @@ from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.room_dashboard import RoomDashboardScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.typing import TypingScreen
-from postgres_server import RoomDatabase
+from support.fakes import FakeClock
+from support.postgres_server import RoomDatabase
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
-
-
-@pytest.fixture
-def seance(room_db: RoomDatabase) -> Iterator[client.SeanceInfo]:
-    """A séance of its own in the session's shared room database, closed afterwards."""
-    with client.connect(room_db.trainer_url) as trainer:
-        opened = client.open_seance(trainer, typing_config(60.0), profile_name="frappe")
-    yield opened
-    with psycopg.connect(room_db.admin_url, autocommit=True) as admin:
-        admin.execute(
-            "UPDATE frappe.seance SET closed_at = now() WHERE id = %s AND closed_at IS NULL",
-            (opened.id,),
-        )
 
 
 def storage(root: Path) -> StoragePaths:
@@ -68,23 +52,6 @@ def app_config(root: Path, clock: FakeClock, url: str | None) -> AppConfig:
     )
 
 
-async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "délai dépassé"
-        await pilot.pause(0.05)
-
-
-def menu_ids(app: object) -> list[str]:
-    menu = app.screen_stack[0].query_one("#home-menu", OptionList)  # type: ignore[attr-defined]
-    return [menu.get_option_at_index(i).id or "" for i in range(menu.option_count)]
-
-
-def attempts(room_db: RoomDatabase, seance_id: str) -> list[client.AttemptStatus]:
-    with client.connect(room_db.trainer_url) as trainer:
-        return client.list_attempts(trainer, seance_id)
-
-
 @asynctest
 async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
     room_db: RoomDatabase, seance: client.SeanceInfo, tmp_path: Path
@@ -92,14 +59,8 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
     clock = FakeClock()
     app = make_app(app_config(tmp_path, clock, room_db.seat_url))
     async with app.run_test(size=(110, 30)) as pilot:
-        await wait_until(pilot, lambda: f"seance:{seance.id}" in menu_ids(app))
-        menu = app.screen.query_one("#home-menu", OptionList)
-        # The session's database may hold other tests' séances: pick this one's entry.
-        index = menu_ids(app).index(f"seance:{seance.id}")
-        label = str(menu.get_option_at_index(index).prompt)
+        label = await choose_home_entry(pilot, f"seance:{seance.id}")
         assert label == f"Séance en cours : Séance de test (1 min) [{seance.id}] — Rejoindre"
-        menu.highlighted = index
-        await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SeanceScreen))
         seance_screen = app.screen
         assert isinstance(seance_screen, SeanceScreen)
@@ -110,7 +71,7 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
         rules = str(seance_screen.query_one("#seance-rules").render())
         assert "Candidat : Martin Claire" in rules and "Durée : 1 min" in rules
         assert "La correction (retour arrière) est autorisée." in rules
-        [waiting] = attempts(room_db, seance.id)
+        [waiting] = attempts(room_db.trainer_url, seance.id)
         assert waiting.candidate.name == "Martin Claire"  # joined: « en attente » for the trainer
         await pilot.click("#start")
         await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
@@ -119,11 +80,11 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
         assert screen.running.session.config.reference == REFERENCE
         await type_keys(pilot, clock, "Le patient")
         await wait_until(pilot, lambda: "Salle : connecté" in str(screen.status._link.render()))
-        [attempt] = attempts(room_db, seance.id)
+        [attempt] = attempts(room_db.trainer_url, seance.id)
         assert attempt.candidate.name == "Martin Claire"
         await type_keys(pilot, clock, " est sorti ce matin. Il va bien.")
         await wait_until(pilot, lambda: isinstance(app.screen, ResultsScreen))
-    [attempt] = attempts(room_db, seance.id)
+    [attempt] = attempts(room_db.trainer_url, seance.id)
     assert attempt.state == "handed_in"
 
 
@@ -142,7 +103,7 @@ async def test_take_starts_straight_into_the_seance_and_ends_with_the_results(
         await pilot.press("escape")  # kiosk: leaving the results ends the program
         await wait_until(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
-    [attempt] = attempts(room_db, seance.id)
+    [attempt] = attempts(room_db.trainer_url, seance.id)
     assert attempt.candidate == Candidate("Durand Léa", "C-7") and attempt.state == "handed_in"
 
 
@@ -252,15 +213,8 @@ async def test_the_dashboard_follows_seats_live_and_a_dead_seat_resumes_elsewher
     clock_c = FakeClock()
     seat = make_app(app_config(tmp_path / "c", clock_c, room_db.seat_url))
     async with seat.run_test(size=(110, 30)) as pilot:
-        resume_id = f"resume:{bruno.ticket.attempt_id}"
-        await wait_until(pilot, lambda: resume_id in menu_ids(seat))
-        menu = seat.screen.query_one("#home-menu", OptionList)
-        index = menu_ids(seat).index(resume_id)
-        assert str(menu.get_option_at_index(index).prompt).startswith(
-            "Reprendre sur ce poste : Bruno"
-        )
-        menu.highlighted = index
-        await pilot.press("enter")
+        label = await choose_home_entry(pilot, f"resume:{bruno.ticket.attempt_id}")
+        assert label.startswith("Reprendre sur ce poste : Bruno")
         await wait_until(pilot, lambda: isinstance(seat.screen, TypingScreen))
         typing = seat.screen
         assert isinstance(typing, TypingScreen)
@@ -268,7 +222,7 @@ async def test_the_dashboard_follows_seats_live_and_a_dead_seat_resumes_elsewher
         assert typing.running.session.remaining_s == pytest.approx(60 - 0.2, abs=0.3)
         await type_keys(pilot, clock_c, " patient est sorti ce matin. Il va bien.")
         await wait_until(pilot, lambda: isinstance(seat.screen, ResultsScreen))
-    states = {a.candidate.name: a.state for a in attempts(room_db, seance.id)}
+    states = {a.candidate.name: a.state for a in attempts(room_db.trainer_url, seance.id)}
     assert states == {"Alice": "handed_in", "Bruno": "handed_in"}
     # Closing the séance from the dashboard (c twice) fixes the official results.
     app = make_app(
@@ -344,5 +298,5 @@ async def test_take_again_after_a_crash_on_the_same_seat_resumes_the_local_attem
         assert isinstance(typing.running, RoomRunningTest)
         await type_keys(pilot, clock, " est sorti ce matin. Il va bien.")
         await wait_until(pilot, lambda: isinstance(again.screen, ResultsScreen))
-    [attempt] = attempts(room_db, seance.id)  # the same attempt, not a second one
+    [attempt] = attempts(room_db.trainer_url, seance.id)  # the same attempt, not a second one
     assert attempt.state == "handed_in" and attempt.candidate == Candidate("Durand Léa", "C-9")

@@ -10,7 +10,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from cuttable_link import CuttableLink
-from room_helpers import typing_config
 
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
@@ -26,32 +25,10 @@ from frappe.runs.typing import resume_test
 from frappe.storage.journal import read_journal
 from frappe.storage.room import client
 from frappe.storage.room.seat_link import AttemptTicket, PgSeatLink, connect_seat
-from postgres_server import RoomDatabase
+from support.fakes import FakeClock
+from support.postgres_server import RoomDatabase
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
-
-
-class FakeClock:
-    """The session's monotonic clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def seance(room_db: RoomDatabase) -> Iterator[client.SeanceInfo]:
-    """A séance of its own in the session's shared room database, closed afterwards."""
-    with client.connect(room_db.trainer_url) as trainer:
-        opened = client.open_seance(trainer, typing_config(60.0), profile_name="frappe")
-    yield opened
-    with psycopg.connect(room_db.admin_url, autocommit=True) as admin:
-        admin.execute(
-            "UPDATE frappe.seance SET closed_at = now() WHERE id = %s AND closed_at IS NULL",
-            (opened.id,),
-        )
 
 
 @pytest.fixture

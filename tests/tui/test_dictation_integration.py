@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_dictation_screen import Players, dictation, make_app, screen_of, spec
-from tui_support import TuiEnv, asynctest, settle
+from textual.widgets import Static
+from tui_support import TuiEnv, asynctest, exam_spec, settle
 
 from frappe.exercises.record import Candidate
 from frappe.runs.closing import close_journal
@@ -17,6 +18,7 @@ from frappe.runs.dictation import (
     close_dictation_journal,
     start_dictation,
 )
+from frappe.runs.typing import start_test
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal, unfinished_journals
 from frappe.tui.config import StartDictation
@@ -65,6 +67,30 @@ async def test_resume_screen_closes_and_resumes_a_dictation(tmp_path: Path) -> N
         (entry,) = history.entries()
     assert entry.candidate_name == "Durand Léa"
     assert entry.kind == "transcription" and entry.end_reason == "interrupted"
+
+
+@asynctest
+async def test_the_resume_screen_names_what_it_lists(tmp_path: Path) -> None:
+    """Dictations left unfinished are listed as « Dictées non terminées », not as tests."""
+    env = TuiEnv.create(tmp_path)
+    leave_dictation(env, "Durand Léa")
+    app = make_app(env, Players())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.check_unfinished()
+        await pilot.pause()
+        title = app.screen.query_one("#resume-title", Static)
+        assert str(title.render()) == "Dictées non terminées"
+        help_text = str(app.screen.query_one("#resume-help", Static).render())
+        assert "tests" not in help_text
+    # A typing test left too: the list holds both, and says so.
+    start_test(exam_spec(), env.storage, clock=env.clock).journal.close()
+    app = make_app(env, Players())
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.check_unfinished()
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeScreen) and len(app.screen.journals) == 2
+        title = app.screen.query_one("#resume-title", Static)
+        assert str(title.render()) == "Tests et dictées non terminés"
 
 
 def test_close_journal_closes_a_transcription_the_dictation_way(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ CHILD = r"""
 import asyncio, json, sys
 from pathlib import Path
 
-sys.path.insert(0, sys.argv[2])
+sys.path[:0] = [sys.argv[2], str(Path(sys.argv[2]).parent)]
 from tui_support import settle
 
 from frappe.exercises.dictations import find_dictation

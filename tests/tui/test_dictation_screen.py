@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
-from tui_support import FakeClock, TuiEnv, asynctest, settle
+from tui_support import TuiEnv, asynctest, settle
 
 from frappe.errors import AudioError, FrappeError, PedalError
 from frappe.exercises.dictations import Dictation, find_dictation
@@ -32,6 +32,7 @@ from frappe.tui.dialogs.confirm import ConfirmScreen
 from frappe.tui.screens.dictation import DictationScreen
 from frappe.tui.screens.dictation_picker import DictationPickerScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
+from support.fakes import FakeClock
 
 D01 = "d01-lettre-confrere-cardio"
 

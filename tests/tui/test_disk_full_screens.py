@@ -4,10 +4,8 @@ the disk refuses is saved in a folder chosen in a dialog — typing test and dic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from test_dictation_screen import Players, make_app, screen_of, spec
 from textual.widgets import Input
 from tui_support import TuiEnv, asynctest, settle, start_exam, type_keys
@@ -20,13 +18,7 @@ from frappe.tui.dialogs.save_elsewhere import SaveElsewhereScreen
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.results import ResultsScreen
 from frappe.tui.screens.typing import TypingScreen
-from full_disk import FullDisk, mounted_tmpfs
-
-
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[FullDisk]:
-    with mounted_tmpfs(tmp_path / "disk") as disk:
-        yield disk
+from support.full_disk import FullDisk
 
 
 async def type_until_refused(pilot: object, env: TuiEnv, journal: object, char: str) -> str:

@@ -23,7 +23,7 @@ from frappe.tui.config import DictationOptions
 from frappe.tui.screens.dictation_results import DictationResultsScreen
 from frappe.tui.screens.draft_review import DraftReviewScreen
 from frappe.tui.screens.results import ResultsScreen
-from test_correction_exercise import finished_record
+from support.correction import finished_record
 
 SIZE = (80, 24)
 SnapCompare = Any

@@ -24,6 +24,7 @@ from frappe.runs.typing import TypingSpec
 from frappe.scoring import scoring_profile
 from frappe.tui.app import FrappeApp, make_app
 from frappe.tui.config import AppConfig, StartExam, StartScreen
+from support.fakes import FakeClock
 
 P = ParamSpec("P")
 
@@ -47,19 +48,6 @@ SHORT_TEXT = Text(
 )
 
 
-class FakeClock:
-    """A monotonic clock moved by the test (no sleeping)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @dataclass
 class TuiEnv:
     """A fake clock, private folders, and a factory of apps using them."""
@@ -70,7 +58,7 @@ class TuiEnv:
     @classmethod
     def create(cls, folder: Path) -> TuiEnv:
         return cls(
-            FakeClock(),
+            FakeClock(1000.0),
             StoragePaths(
                 results_dir=folder / "results",
                 db_path=folder / "history.sqlite3",

@@ -17,6 +17,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -61,6 +62,7 @@ from frappe.tui.screens.roster import RosterScreen
 from frappe.tui.screens.seance import SeanceScreen
 from frappe.tui.screens.suivi import CandidateScreen, ClassScreen
 from frappe.tui.screens.typing import TypingScreen
+from frappe.tui.terminal import private_output_driver
 from frappe.tui.workers import WorkerGroup
 
 if TYPE_CHECKING:
@@ -168,6 +170,10 @@ class FrappeApp(App[int]):
                 shown = "+".join(part.capitalize() for part in key.split("+"))
                 self.notify(f"Pour quitter, appuyez sur {shown}.", title="Quitter ?")
                 return
+
+    def get_driver_class(self) -> type[Driver]:
+        # The screen's output must not follow descriptor 2 into /dev/null (tui/terminal.py).
+        return private_output_driver(super().get_driver_class())
 
     def get_default_screen(self) -> Screen[None]:
         return SeatScreen() if self.kiosk else HomeScreen()

@@ -16,11 +16,23 @@ from frappe.tui.config import AppConfig
 from frappe.tui.navigation import navigator
 from frappe.tui.unfinished import UnfinishedJournalScreen, describe_journal
 
-__all__ = ["ResumeScreen"]
+__all__ = ["ResumeScreen", "unfinished_title"]
+
+_DICTATION_KINDS = ("transcription", "correction")
+
+
+def unfinished_title(journals: list[JournalContents]) -> str:
+    """What the list holds, named: typing tests, dictations (and corrections), or both."""
+    dictations = sum(1 for c in journals if c.header.config.kind in _DICTATION_KINDS)
+    if dictations and dictations == len(journals):
+        return "Dictées non terminées"
+    if dictations:
+        return "Tests et dictées non terminés"
+    return "Tests non terminés"
 
 
 class ResumeScreen(UnfinishedJournalScreen):
-    """The list of unfinished tests, with what the trainer can do."""
+    """The list of unfinished typing tests and dictations, with what the trainer can do."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "later", "Plus tard", id="resume.later"),
@@ -34,12 +46,12 @@ class ResumeScreen(UnfinishedJournalScreen):
         self.config = config
 
     def compose(self) -> ComposeResult:
-        yield Static("Tests non terminés", id="resume-title")
+        yield Static(unfinished_title(self.journals), id="resume-title")
         with Vertical(id="resume-body"):
             yield Static(
-                "Ces tests ont été interrompus (panne, fermeture). Reprendre : le candidat "
-                "retrouve son texte et le temps restant. Clore : le résultat est enregistré "
-                "comme interrompu.",
+                "Interrompus par une panne ou une fermeture. Reprendre : le candidat retrouve "
+                "son texte et le temps restant. Clore : le résultat est enregistré comme "
+                "interrompu.",
                 id="resume-help",
             )
             yield OptionList(id="resume-list")
@@ -56,6 +68,8 @@ class ResumeScreen(UnfinishedJournalScreen):
     def _fill(self) -> None:
         option_list = self.query_one("#resume-list", OptionList)
         option_list.clear_options()
+        if self.journals:
+            self.query_one("#resume-title", Static).update(unfinished_title(self.journals))
         for index, contents in enumerate(self.journals):
             text = describe_journal(contents)
             if contents.warnings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from suivi_support import stored
 
 from frappe.reports.statistics import (
     Targets,
@@ -14,7 +15,6 @@ from frappe.reports.statistics import (
     summarize,
 )
 from frappe.storage.store import Group, RosterMember
-from suivi_support import stored
 
 
 def test_summary_by_hand() -> None:

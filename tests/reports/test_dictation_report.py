@@ -18,7 +18,7 @@ from frappe.reports.dictation_report import (
 )
 from frappe.runs.dictation import SavedTranscription, save_transcription
 from frappe.scoring import scoring_profile
-from test_correction_exercise import FINAL, finished_record
+from support.correction import FINAL, finished_record
 
 
 def saved_correction(tmp_path: Path) -> SavedTranscription:

@@ -36,7 +36,7 @@ from frappe.runs.authoring import (
     suggested_deadline_min,
 )
 
-CLIP = Path(__file__).resolve().parent / "asr" / "data" / "clip.ogg"
+CLIP = Path(__file__).resolve().parents[1] / "asr" / "data" / "clip.ogg"
 FAKE_MODEL = LoadedModel("fake", ModelChoice("name", "fake", "option"), None, 0.0, 2, "int8")
 
 

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RecordFactory
 from frappe.cli.score import run_score
 from frappe.errors import InputFileError, RecordError
 from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
@@ -30,6 +29,7 @@ from frappe.runs.batch_scoring import BatchSettings, score_inputs
 from frappe.scoring import Keystroke, scoring_profile
 from frappe.storage.files import read_record, write_record
 from frappe.textio import decode_text, plain_text, read_file_bytes
+from support.records import RecordFactory
 
 
 def run_frappe(

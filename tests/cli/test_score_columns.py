@@ -8,17 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from frappe.cli.main import main
-from frappe.exercises.record import ResultRecord
 from frappe.storage.files import write_record
-from test_correction_exercise import finished_record
-
-RecordFactory = Callable[..., ResultRecord]
+from support.correction import finished_record
+from support.records import RecordFactory
 
 
 @pytest.fixture

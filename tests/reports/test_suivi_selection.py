@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from suivi_support import stored
 
 from frappe.durations import parse_day
 from frappe.reports.selection import Selection, file_slug, seance_label
 from frappe.reports.statistics import local_day, seance_key
-from suivi_support import stored
 
 
 def test_dates_typed_as_in_the_cli() -> None:

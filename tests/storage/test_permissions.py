@@ -29,8 +29,9 @@ from frappe.runs.authoring import (
 from frappe.runs.common import StoragePaths
 from frappe.runs.typing import TypingSpec, start_test
 from frappe.scoring import scoring_profile
+from support.fakes import FakeClock
 
-CLIP = Path(__file__).resolve().parent / "asr" / "data" / "clip.ogg"
+CLIP = Path(__file__).resolve().parents[1] / "asr" / "data" / "clip.ogg"
 TEXT = Text(id="t-droits", title="Droits", level=1, theme="test", body="Le patient va bien.")
 
 
@@ -47,15 +48,8 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-class Clock:
-    now = 10.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def finished_test(storage: StoragePaths, mode_name: str = "exam") -> Path:
-    clock = Clock()
+    clock = FakeClock(10.0)
     spec = TypingSpec(
         Candidate("Martin Claire"),
         TEXT,
@@ -84,7 +78,7 @@ def test_results_journals_and_history_are_private() -> None:
     running = start_test(
         TypingSpec(Candidate("Durand Léa"), TEXT, 60.0, True, scoring_profile(), False),
         storage,
-        clock=Clock(),
+        clock=FakeClock(10.0),
     )
     live_journal = running.journal.path
     try:

@@ -15,7 +15,6 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import RecordFactory
 from frappe.reports.batch_results import _json_text, entries_json_text, entry_json_text
 from frappe.runs.batch_scoring import (
     BatchSettings,
@@ -27,6 +26,7 @@ from frappe.runs.batch_scoring import (
 )
 from frappe.scoring.keystrokes import Keystroke
 from frappe.storage.files import write_record
+from support.records import RecordFactory
 
 scalars = (
     st.none()

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RecordFactory
 from frappe.errors import InputFileError, RecordError
 from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record
 from frappe.storage.files import read_record, write_record
 from frappe.textio import decode_text
+from support.records import RecordFactory
 
 
 def test_round_trip_and_file_mode(tmp_path: Path, make_record: RecordFactory) -> None:

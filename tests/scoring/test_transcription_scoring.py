@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RecordFactory
 from frappe.exercises.record import RecordSettings
 from frappe.exercises.results import score_record
 from frappe.scoring import scoring_profile
 from frappe.scoring.transcription import ExerciseKeys, TranscriptionScore, score_transcription
 from frappe.storage.files import read_record, write_record
+from support.records import RecordFactory
 
 LETTER = (
     "Objet : Madame Lucie Marchal, née le 12/03/1958, IPP 20231187\n\n"

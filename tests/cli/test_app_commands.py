@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tui_support import FakeClock
 
 from frappe.cli.main import main
 from frappe.errors import FrappeError
@@ -17,6 +16,7 @@ from frappe.runs.typing import save_result
 from frappe.scoring import scoring_profile
 from frappe.storage.files import read_record
 from frappe.storage.journal import JournalHeader, create_journal, unfinished_journals
+from support.fakes import FakeClock
 
 
 @pytest.fixture(autouse=True)

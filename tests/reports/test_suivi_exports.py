@@ -9,7 +9,6 @@ import csv
 import io
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +18,10 @@ import openpyxl
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from suivi_support import stored
 
 from frappe.cli.main import main
-from frappe.exercises.record import Candidate, ResultRecord
+from frappe.exercises.record import Candidate
 from frappe.exercises.results import score_record
 from frappe.reports import exports
 from frappe.reports.xlsx import (
@@ -33,9 +33,7 @@ from frappe.reports.xlsx import (
 from frappe.settings import save_centre_name
 from frappe.storage.history import open_history
 from frappe.storage.store import Group, RosterMember
-from suivi_support import stored
-
-RecordFactory = Callable[..., ResultRecord]
+from support.records import RecordFactory
 
 PEOPLE = (("Martin Claire", "C-001"), ("Durand Paul", None), ("Lefèvre Hélène", "C-003"))
 TYPED = (
@@ -86,25 +84,33 @@ def suivi_db(tmp_path: Path, make_record: RecordFactory) -> Path:
         )
     )
     assert (
-        main(
-            [
-                "suivi",
-                "groupe",
-                "importer",
-                str(roster),
-                "--nom",
-                "Promo A",
-                "--vitesse",
-                "20",
-                "--precision",
-                "95",
-                "--db",
-                str(db),
-            ]
+        suivi(
+            db,
+            "groupe",
+            "importer",
+            str(roster),
+            "--nom",
+            "Promo A",
+            "--vitesse",
+            "20",
+            "--precision",
+            "95",
         )
         == 0
     )
     return db
+
+
+def suivi(db: Path, *args: str) -> int:
+    """``frappe suivi ARGS --db DB``: its exit code."""
+    return main(["suivi", *args, "--db", str(db)])
+
+
+@pytest.fixture
+def merged_db(suivi_db: Path) -> Path:
+    """``suivi_db`` with « DURAND Paul » merged into Promo A's « Durand Paul »."""
+    assert suivi(suivi_db, "groupe", "fusionner", "Promo A", "Durand Paul", "DURAND Paul") == 0
+    return suivi_db
 
 
 def test_import_proposes_and_merge_attaches(
@@ -112,44 +118,18 @@ def test_import_proposes_and_merge_attaches(
 ) -> None:
     # Importing the roster again (same list) proposes again; nothing was merged meanwhile.
     assert (
-        main(
-            [
-                "suivi",
-                "groupe",
-                "importer",
-                str(tmp_path / "liste.csv"),
-                "--nom",
-                "Promo A",
-                "--db",
-                str(suivi_db),
-            ]
-        )
-        == 0
+        suivi(suivi_db, "groupe", "importer", str(tmp_path / "liste.csv"), "--nom", "Promo A") == 0
     )
     out = capsys.readouterr().out
     assert "3 candidats importés" in out
     # « DURAND Paul » on the roster, « Durand Paul » in the results: proposed, not merged.
     assert "« Durand Paul » (2 résultat(s)) est-il « DURAND Paul »" in out
-    assert main(["suivi", "classe", "Promo A", "--db", str(suivi_db)]) == 0
+    assert suivi(suivi_db, "classe", "Promo A") == 0
     table = capsys.readouterr().out
     assert "DURAND Paul" in table and "absent" in table
-    assert (
-        main(
-            [
-                "suivi",
-                "groupe",
-                "fusionner",
-                "Promo A",
-                "Durand Paul",
-                "DURAND Paul",
-                "--db",
-                str(suivi_db),
-            ]
-        )
-        == 0
-    )
+    assert suivi(suivi_db, "groupe", "fusionner", "Promo A", "Durand Paul", "DURAND Paul") == 0
     capsys.readouterr()
-    assert main(["suivi", "classe", "Promo A", "--db", str(suivi_db)]) == 0
+    assert suivi(suivi_db, "classe", "Promo A") == 0
     assert "absent" not in capsys.readouterr().out
 
 
@@ -159,7 +139,7 @@ def test_a_roster_line_listed_twice_is_kept_once(
     roster = tmp_path / "l.csv"
     roster.write_text("Nom;Prénom\nMartin;Claire\nMARTIN;Claire\nMartin;Claire\n", "utf-8")
     db = tmp_path / "h.db"
-    assert main(["suivi", "groupe", "importer", str(roster), "--nom", "G", "--db", str(db)]) == 0
+    assert suivi(db, "groupe", "importer", str(roster), "--nom", "G") == 0
     out = capsys.readouterr().out
     assert "Ligne en double ignorée : « Martin Claire »" in out
     assert "2 candidats importés" in out
@@ -171,7 +151,7 @@ def test_class_command_fits_80_columns(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     capsys.readouterr()
-    assert main(["suivi", "classe", "Promo A", "--from", "2026-11-27", "--db", str(suivi_db)]) == 0
+    assert suivi(suivi_db, "classe", "Promo A", "--from", "2026-11-27") == 0
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "Martin Claire" in out and "27/11/26" in out and "20/11/26" not in out
@@ -180,48 +160,20 @@ def test_class_command_fits_80_columns(
 
 def test_candidate_command(suivi_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    assert main(["suivi", "candidat", "helene", "--db", str(suivi_db)]) == 0
+    assert suivi(suivi_db, "candidat", "helene") == 0
     out = capsys.readouterr().out
     assert "Lefèvre Hélène (C-003)" in out and "Examens" in out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "Objectifs (groupe Promo A) : vitesse 20,0" in out
-    assert main(["suivi", "candidat", "a", "--db", str(suivi_db)]) == 1
+    assert suivi(suivi_db, "candidat", "a") == 1
     assert "plusieurs candidats" in capsys.readouterr().err
-    assert main(["suivi", "candidat", "personne", "--db", str(suivi_db)]) == 1
+    assert suivi(suivi_db, "candidat", "personne") == 1
 
 
-def test_xlsx_export_reads_back(suivi_db: Path, tmp_path: Path) -> None:
+def test_xlsx_export_reads_back(merged_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "suivi.xlsx"
     assert (
-        main(
-            [
-                "suivi",
-                "groupe",
-                "fusionner",
-                "Promo A",
-                "Durand Paul",
-                "DURAND Paul",
-                "--db",
-                str(suivi_db),
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "suivi",
-                "export",
-                "--groupe",
-                "Promo A",
-                "--format",
-                "xlsx",
-                "--output",
-                str(path),
-                "--db",
-                str(suivi_db),
-            ]
-        )
+        suivi(merged_db, "export", "--groupe", "Promo A", "--format", "xlsx", "--output", str(path))
         == 0
     )
     workbook = openpyxl.load_workbook(path)
@@ -282,10 +234,7 @@ def test_xlsx_export_reads_back(suivi_db: Path, tmp_path: Path) -> None:
 
 def test_csv_export_for_french_excel(suivi_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "suivi.csv"
-    assert (
-        main(["suivi", "export", "--format", "csv", "--output", str(path), "--db", str(suivi_db)])
-        == 0
-    )
+    assert suivi(suivi_db, "export", "--format", "csv", "--output", str(path)) == 0
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
@@ -297,19 +246,15 @@ def test_csv_export_for_french_excel(suivi_db: Path, tmp_path: Path) -> None:
     assert speed > 0 and "." not in first["Vitesse"]
     international = tmp_path / "int.csv"
     assert (
-        main(
-            [
-                "suivi",
-                "export",
-                "--format",
-                "csv",
-                "--csv-style",
-                "international",
-                "--output",
-                str(international),
-                "--db",
-                str(suivi_db),
-            ]
+        suivi(
+            suivi_db,
+            "export",
+            "--format",
+            "csv",
+            "--csv-style",
+            "international",
+            "--output",
+            str(international),
         )
         == 0
     )
@@ -356,41 +301,22 @@ def _render_png(path: Path, tmp_path: Path) -> None:
     assert dark > 500, "page blanche"
 
 
-def test_proces_verbal_pdf(suivi_db: Path, tmp_path: Path) -> None:
+def test_proces_verbal_pdf(merged_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "pv.pdf"
     assert (
-        main(
-            [
-                "suivi",
-                "groupe",
-                "fusionner",
-                "Promo A",
-                "Durand Paul",
-                "DURAND Paul",
-                "--db",
-                str(suivi_db),
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "suivi",
-                "export",
-                "--groupe",
-                "Promo A",
-                "--seance",
-                "2026-11-20 t01-test",
-                "--format",
-                "pdf",
-                "--centre",
-                "Centre Pasteur",
-                "--output",
-                str(path),
-                "--db",
-                str(suivi_db),
-            ]
+        suivi(
+            merged_db,
+            "export",
+            "--groupe",
+            "Promo A",
+            "--seance",
+            "2026-11-20 t01-test",
+            "--format",
+            "pdf",
+            "--centre",
+            "Centre Pasteur",
+            "--output",
+            str(path),
         )
         == 0
     )
@@ -406,19 +332,7 @@ def test_proces_verbal_pdf(suivi_db: Path, tmp_path: Path) -> None:
 def test_attestation_pdf(suivi_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "att.pdf"
     assert (
-        main(
-            [
-                "suivi",
-                "attestation",
-                "C-003",
-                "--centre",
-                "Centre Pasteur",
-                "--output",
-                str(path),
-                "--db",
-                str(suivi_db),
-            ]
-        )
+        suivi(suivi_db, "attestation", "C-003", "--centre", "Centre Pasteur", "--output", str(path))
         == 0
     )
     text = _pdf_text(path)
@@ -434,12 +348,10 @@ def test_centre_name_from_the_settings(suivi_db: Path, tmp_path: Path) -> None:
         ["attestation", "C-003"],
     ):
         path = tmp_path / f"{args[0]}.pdf"
-        assert main(["suivi", *args, "-o", str(path), "--db", str(suivi_db)]) == 0
+        assert suivi(suivi_db, *args, "-o", str(path)) == 0
         assert "Centre : IFSanté Nord" in _pdf_text(path)
         # --centre still wins.
-        assert (
-            main(["suivi", *args, "--centre", "Autre", "-o", str(path), "--db", str(suivi_db)]) == 0
-        )
+        assert suivi(suivi_db, *args, "--centre", "Autre", "-o", str(path)) == 0
         text = _pdf_text(path)
         assert "Centre : Autre" in text and "IFSanté" not in text
 
@@ -447,53 +359,41 @@ def test_centre_name_from_the_settings(suivi_db: Path, tmp_path: Path) -> None:
 def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert (
-        main(
-            [
-                "suivi",
-                "export",
-                "--groupe",
-                "Inconnu",
-                "--format",
-                "csv",
-                "--output",
-                str(tmp_path / "x.csv"),
-                "--db",
-                str(suivi_db),
-            ]
+        suivi(
+            suivi_db,
+            "export",
+            "--groupe",
+            "Inconnu",
+            "--format",
+            "csv",
+            "--output",
+            str(tmp_path / "x.csv"),
         )
         == 1
     )
     assert "groupe inconnu" in capsys.readouterr().err
     assert (
-        main(
-            [
-                "suivi",
-                "export",
-                "--from",
-                "2030-01-01",
-                "--format",
-                "csv",
-                "--output",
-                str(tmp_path / "x.csv"),
-                "--db",
-                str(suivi_db),
-            ]
+        suivi(
+            suivi_db,
+            "export",
+            "--from",
+            "2030-01-01",
+            "--format",
+            "csv",
+            "--output",
+            str(tmp_path / "x.csv"),
         )
         == 1
     )
     assert "aucun résultat" in capsys.readouterr().err
     assert (
-        main(
-            [
-                "suivi",
-                "export",
-                "--format",
-                "xlsx",
-                "--output",
-                str(tmp_path / "liste.csv" / "x.xlsx"),
-                "--db",
-                str(suivi_db),
-            ]
+        suivi(
+            suivi_db,
+            "export",
+            "--format",
+            "xlsx",
+            "--output",
+            str(tmp_path / "liste.csv" / "x.xlsx"),
         )
         != 0
     )
@@ -512,7 +412,7 @@ def test_export_errors(suivi_db: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert main([*args, "--db", str(suivi_db)]) == 1
     assert "période vide : le 28/11/2026 est après le 20/11/2026" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["suivi", "classe", "Promo A", "--from", "31/02/2026", "--db", str(suivi_db)])
+        suivi(suivi_db, "classe", "Promo A", "--from", "31/02/2026")
     assert "date invalide : « 31/02/2026 » (AAAA-MM-JJ ou JJ/MM/AAAA)" in capsys.readouterr().err
 
 

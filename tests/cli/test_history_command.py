@@ -4,7 +4,6 @@ result paths printed whole."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from frappe.cli.main import main
-from frappe.exercises.record import Candidate, Mode, ResultRecord
+from frappe.exercises.record import Candidate, Mode
 from frappe.reports.tables import HISTORY_HEADERS
 from frappe.runs.typing import save_result
-
-RecordFactory = Callable[..., ResultRecord]
+from support.records import RecordFactory
 
 
 def _save(

@@ -10,7 +10,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from frappe.storage.history import REINDEX_COMMAND, open_history
 from frappe.storage.journal import JournalWriter, read_journal, unfinished_journals
 from frappe.tui.dialogs.save_elsewhere import suggested_folders
 from frappe.tui.unfinished import describe_journal
-from full_disk import FullDisk, mounted_tmpfs
+from support.fakes import FakeClock
+from support.full_disk import FullDisk
 
 # 400 characters of the project's own (fictional) material.
 BODY = (
@@ -43,21 +43,6 @@ BODY = (
     "ordonnance de soins et un rendez-vous de contrôle dans un mois au cabinet du docteur."
 )[:400]
 TEXT = Text(id="t-disque", title="Genou", level=1, theme="test", body=BODY)
-
-
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[FullDisk]:
-    """A 1 MiB tmpfs under ``tmp_path``, unmounted after the test."""
-    with mounted_tmpfs(tmp_path / "disk") as disk:
-        yield disk
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def storage_on(folder: Path) -> StoragePaths:
@@ -72,7 +57,7 @@ def spec(limit: float = 600.0) -> TypingSpec:
 
 def type_text(
     running: RunningTest | object,
-    clock: Clock,
+    clock: FakeClock,
     text: str,
     *,
     step: float = 0.2,
@@ -96,7 +81,7 @@ def type_text(
 def test_typing_goes_on_through_a_full_disk_and_the_journal_catches_up(
     full_disk: FullDisk,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     running = start_test(spec(), storage_on(full_disk.root), clock=clock)
     alarms = type_text(running, clock, BODY, at={150: full_disk.fill, 300: full_disk.free})
     # The candidate is told at the first key the disk refuses (the journal's last page of the
@@ -122,7 +107,7 @@ def test_typing_goes_on_through_a_full_disk_and_the_journal_catches_up(
 def test_a_crash_while_the_disk_is_full_resumes_with_the_time_of_what_was_kept(
     full_disk: FullDisk,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     storage = storage_on(full_disk.root)
     running = start_test(spec(), storage, clock=clock)
     type_text(running, clock, BODY[:300], at={150: full_disk.fill})
@@ -150,7 +135,7 @@ def test_a_crash_while_the_disk_is_full_resumes_with_the_time_of_what_was_kept(
 def test_a_result_the_full_disk_refuses_is_saved_in_another_folder(
     full_disk: FullDisk, tmp_path: Path
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     running = start_test(spec(), storage_on(full_disk.root), clock=clock)
     type_text(running, clock, BODY, at={200: full_disk.fill})
     running.session.stop()
@@ -179,7 +164,7 @@ def test_a_result_the_full_disk_refuses_is_saved_in_another_folder(
 def test_a_dictation_goes_on_through_a_full_disk_and_saves_elsewhere(
     full_disk: FullDisk, tmp_path: Path
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     running = start_dictation(
         DictationSpec(Candidate("Durand Léa"), find_dictation("d08"), None),
         storage_on(full_disk.root),
@@ -207,7 +192,7 @@ def test_a_dictation_goes_on_through_a_full_disk_and_saves_elsewhere(
 
 
 def test_a_journal_with_a_hole_stops_the_time_at_the_hole(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     running = start_test(spec(), storage_on(tmp_path), clock=clock)
     type_text(running, clock, BODY[:20])
     running.journal.close()
@@ -228,7 +213,7 @@ def test_a_journal_with_a_hole_stops_the_time_at_the_hole(tmp_path: Path) -> Non
 
 
 def test_closing_a_journal_never_overwrites_an_existing_result(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     storage = storage_on(tmp_path)
     running = start_test(spec(), storage, clock=clock)
     type_text(running, clock, BODY[:50])
@@ -250,7 +235,7 @@ def test_closing_a_journal_never_overwrites_an_existing_result(tmp_path: Path) -
 
 
 def test_a_locked_history_names_the_reindex_command(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     storage = storage_on(tmp_path)
     with open_history(storage.db_path):
         pass
@@ -275,7 +260,7 @@ def test_a_locked_history_names_the_reindex_command(tmp_path: Path) -> None:
 def test_reindex_adds_what_is_missing_and_reports_bad_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     storage = storage_on(tmp_path)
     paths = []
     for mode in ("exam", "practice"):
@@ -300,7 +285,7 @@ def test_reindex_adds_what_is_missing_and_reports_bad_files(
 def test_a_test_does_not_start_without_its_journal(full_disk: FullDisk) -> None:
     full_disk.fill()
     with pytest.raises(JournalError, match="disque plein"):
-        start_test(spec(), storage_on(full_disk.root), clock=Clock())
+        start_test(spec(), storage_on(full_disk.root), clock=FakeClock())
     assert list((full_disk.root / "journals").glob("*.jsonl")) == []
 
 
@@ -333,15 +318,15 @@ def test_the_folders_offered_are_on_another_disk(full_disk: FullDisk, tmp_path: 
 _FILE_SIZE_LIMIT_SCRIPT = """
 import json, resource, signal, sys
 from pathlib import Path
-sys.path.insert(0, sys.argv[2])
-from test_disk_full import BODY, Clock, spec, storage_on, type_text
+sys.path[:0] = [sys.argv[2], str(Path(sys.argv[2]).parent)]
+from test_disk_full import BODY, FakeClock, spec, storage_on, type_text
 from frappe.runs.common import journal_alarm
 from frappe.runs.typing import start_test
 from frappe.storage.journal import read_journal
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
 folder = Path(sys.argv[1])
-clock = Clock()
+clock = FakeClock()
 running = start_test(spec(), storage_on(folder), clock=clock)
 soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
 limit = running.journal.path.stat().st_size + 2000

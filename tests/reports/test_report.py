@@ -5,14 +5,12 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from frappe.cli.main import main
-from frappe.exercises.record import ResultRecord
 from frappe.reports.typing_report import (
     highlight_typed,
     metric_rows,
@@ -23,11 +21,10 @@ from frappe.reports.typing_report import (
 )
 from frappe.runs.typing import typing_score
 from frappe.storage.files import write_record
+from support.records import RecordFactory
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
 TYPED = "Le Patient est sorti ce matn. Il va"
-
-RecordFactory = Callable[..., ResultRecord]
 
 
 def test_highlight_marks_each_error_with_its_class_style(make_record: RecordFactory) -> None:

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from frappe.cli.main import main
 from frappe.errors import StorageError
-from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record
 from frappe.storage.history import open_history
-
-RecordFactory = Callable[..., ResultRecord]
+from support.records import RecordFactory
 
 
 def filled_history(db: Path, make_record: RecordFactory, count: int) -> None:

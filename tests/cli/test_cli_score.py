@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RecordFactory
 from frappe.storage.files import write_record
+from support.records import RecordFactory
 
 REFERENCE = "Madame Dupont est hospitalisée depuis le 12 mars.\nElle va mieux."
 

@@ -4,18 +4,15 @@ database is damaged or locked (and the result file is written anyway)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from frappe.errors import StorageError
-from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record
 from frappe.runs.typing import save_result
 from frappe.storage.history import HISTORY_SCHEMA, open_history
-
-RecordFactory = Callable[..., ResultRecord]
+from support.records import RecordFactory
 
 
 def test_add_and_list_entries(tmp_path: Path, make_record: RecordFactory) -> None:

@@ -17,21 +17,9 @@ from frappe.exercises.record import Candidate, EndReason, RecordSettings, Result
 from frappe.exercises.session import Edit, Session, SessionConfig, SessionState
 from frappe.runs.typing import typing_score
 from frappe.scoring import Keystroke, replay, scoring_profile
+from support.fakes import FakeClock
 
 REFERENCE = "La fête est prête.\n\nÀ demain, Émile."
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self, start: float = 500.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Recorder:
@@ -88,7 +76,7 @@ def type_text(session: Session, clock: FakeClock, text: str, step: float = 0.2) 
 
 
 def test_clock_starts_on_first_key_and_counts_down() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(), clock=clock)
     clock.advance(30)  # reading the text before starting costs nothing
     assert session.state is SessionState.READY
@@ -102,7 +90,7 @@ def test_clock_starts_on_first_key_and_counts_down() -> None:
 
 
 def test_time_out_ends_the_session_and_refuses_later_keys() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     recorder = Recorder()
     session = Session(make_config(limit=10.0), clock=clock, listener=recorder)
     type_text(session, clock, "La f", step=1.0)
@@ -119,7 +107,7 @@ def test_time_out_ends_the_session_and_refuses_later_keys() -> None:
 
 
 def test_key_after_the_limit_is_refused_even_without_a_tick() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(limit=5.0), clock=clock)
     session.press("L", "L")
     clock.advance(6)
@@ -129,7 +117,7 @@ def test_key_after_the_limit_is_refused_even_without_a_tick() -> None:
 
 
 def test_backspace_allowed_erases_and_is_logged() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(), clock=clock)
     type_text(session, clock, "Lx\ba")
     assert session.typed == "La"
@@ -138,7 +126,7 @@ def test_backspace_allowed_erases_and_is_logged() -> None:
 
 
 def test_backspace_disabled_is_refused_and_logged() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(backspace=False), clock=clock)
     type_text(session, clock, "Lx")
     result = session.press("backspace", None)
@@ -148,7 +136,7 @@ def test_backspace_disabled_is_refused_and_logged() -> None:
 
 
 def test_backspace_on_empty_text_has_no_effect() -> None:
-    session = Session(make_config(), clock=FakeClock())
+    session = Session(make_config(), clock=FakeClock(500.0))
     assert session.press("backspace", None).refused == "empty"
     assert session.typed == ""
 
@@ -184,7 +172,7 @@ def test_the_session_follows_the_dead_key_rule_the_editor_uses(
     # what the editor inserts (text + follow) is what the session types.
     outcome = after_dead_key("^", char, "^¨")
     assert outcome == (text, follow, pending)
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(), clock=clock)
     session.press("circumflex_accent", "^")
     clock.now += 0.2
@@ -194,7 +182,7 @@ def test_the_session_follows_the_dead_key_rule_the_editor_uses(
 
 
 def test_dead_key_composition_is_one_character_and_no_error() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config("La fête est prête."), clock=clock)
     type_text(session, clock, "La f")
     pending = session.press("circumflex_accent", "^")
@@ -209,7 +197,7 @@ def test_dead_key_composition_is_one_character_and_no_error() -> None:
 
 
 def test_dead_key_then_space_gives_the_accent_and_then_other_key_gives_both() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config("^ ^x"), clock=clock)
     session.press("circumflex_accent", "^")
     session.press("space", " ")
@@ -221,7 +209,7 @@ def test_dead_key_then_space_gives_the_accent_and_then_other_key_gives_both() ->
 
 
 def test_backspace_cancels_a_pending_dead_key() -> None:
-    session = Session(make_config(), clock=FakeClock())
+    session = Session(make_config(), clock=FakeClock(500.0))
     session.press("L", "L")
     session.press("circumflex_accent", "^")
     session.press("backspace", None)
@@ -229,13 +217,13 @@ def test_backspace_cancels_a_pending_dead_key() -> None:
 
 
 def test_decomposed_character_is_normalised_to_one() -> None:
-    session = Session(make_config(), clock=FakeClock())
+    session = Session(make_config(), clock=FakeClock(500.0))
     session.press("e", "e\u0302")
     assert session.typed == "ê"
 
 
 def test_paste_is_refused_and_logged() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     recorder = Recorder()
     session = Session(make_config(), clock=clock, listener=recorder)
     type_text(session, clock, "La")
@@ -261,7 +249,7 @@ def paste_keys_now(session: Session, clock: FakeClock, text: str, gap: float = 0
 
 
 def test_keys_at_machine_speed_are_a_refused_paste_taken_back_from_its_first_key() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     recorder = Recorder()
     session = Session(make_config(end_when_complete=False), clock=clock, listener=recorder)
     type_text(session, clock, "La ")
@@ -281,7 +269,7 @@ def test_keys_at_machine_speed_are_a_refused_paste_taken_back_from_its_first_key
 
 
 def test_a_refused_paste_is_logged_by_the_clock_tick_and_at_the_end() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La ")
     paste_keys(session, clock, "fête est prête")
@@ -298,7 +286,7 @@ def test_a_refused_paste_is_logged_by_the_clock_tick_and_at_the_end() -> None:
 
 def test_a_fast_typist_is_never_taken_for_a_paste() -> None:
     # 150 wpm is ~80 ms a key; rollover sends two keys 2 ms apart now and then.
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     for index, char in enumerate(REFERENCE):
         clock.advance(0.002 if index % 3 == 1 else 0.08)
@@ -309,7 +297,7 @@ def test_a_fast_typist_is_never_taken_for_a_paste() -> None:
 
 def test_a_paste_handed_over_in_pieces_is_refused_whole() -> None:
     # Under load a terminal may write a paste in pieces: 6 characters, then the rest 12 ms later.
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La ")
     paste_keys(session, clock, "fête e")
@@ -322,7 +310,7 @@ def test_a_paste_handed_over_in_pieces_is_refused_whole() -> None:
 
 
 def test_a_held_key_repeating_is_not_a_paste() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La ")
     type_text(session, clock, "-" * 20, step=0.025)  # key repeat at 40 per second
@@ -331,7 +319,7 @@ def test_a_held_key_repeating_is_not_a_paste() -> None:
 
 
 def test_seven_keys_at_machine_speed_are_not_yet_a_paste() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La ")
     paste_keys(session, clock, "fête es")
@@ -339,7 +327,7 @@ def test_seven_keys_at_machine_speed_are_not_yet_a_paste() -> None:
 
 
 def test_gaps_are_measured_on_arrival_times_not_on_a_late_event_loop() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     arrived = 10.0
     for char in "La fête est":  # the loop was busy: handled at once, but typed 90 ms apart
@@ -354,7 +342,7 @@ def test_gaps_are_measured_on_arrival_times_not_on_a_late_event_loop() -> None:
 
 
 def test_a_paste_after_a_dead_key_gives_the_dead_key_back() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La f")
     clock.advance(0.2)
@@ -369,7 +357,7 @@ def test_a_paste_after_a_dead_key_gives_the_dead_key_back() -> None:
 
 
 def test_focus_events_are_logged() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(), clock=clock)
     session.press("L", "L")
     clock.advance(2)
@@ -383,7 +371,7 @@ def test_focus_events_are_logged() -> None:
 
 
 def test_fast_run_is_flagged_as_a_burst() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La ", step=0.2)
     type_text(session, clock, "fête est pr", step=0.008)  # 8 ms apart: implausible
@@ -395,21 +383,21 @@ def test_fast_run_is_flagged_as_a_burst() -> None:
 
 
 def test_normal_typing_is_not_a_burst() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False), clock=clock)
     type_text(session, clock, "La fête est prête.", step=0.12)
     assert not [e for e in session.events if e["type"] == "burst"]
 
 
 def test_many_characters_in_one_event_are_flagged() -> None:
-    session = Session(make_config(), clock=FakeClock())
+    session = Session(make_config(), clock=FakeClock(500.0))
     session.press("x", "fête")
     assert session.events[0]["kind"] == "single-event"
     assert session.typed == "fête"
 
 
 def test_enter_keeps_paragraph_structure() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(), clock=clock)
     type_text(session, clock, "La fête est prête.\n\nÀ")
     assert session.typed == "La fête est prête.\n\nÀ"
@@ -418,7 +406,7 @@ def test_enter_keeps_paragraph_structure() -> None:
 
 
 def test_text_completed_ends_the_session() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config("Il va bien."), clock=clock)
     type_text(session, clock, "Il va bien")
     assert not session.finished
@@ -428,7 +416,7 @@ def test_text_completed_ends_the_session() -> None:
 
 
 def test_stop_ends_with_stopped_and_builds_a_valid_record() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     wall = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     session = Session(make_config(), clock=clock, wall_clock=lambda: wall)
     type_text(session, clock, "La fte est prête.\n\nA")
@@ -443,7 +431,7 @@ def test_stop_ends_with_stopped_and_builds_a_valid_record() -> None:
 
 
 def test_record_before_the_end_is_an_error() -> None:
-    session = Session(make_config(), clock=FakeClock())
+    session = Session(make_config(), clock=FakeClock(500.0))
     with pytest.raises(ValueError, match="pas terminée"):
         session.to_record()
 
@@ -457,7 +445,7 @@ def test_generic_edits_for_a_transcription_editor() -> None:
         settings=RecordSettings(None, True, scoring_profile("dictee")),
         kind="transcription",
     )
-    session = Session(config, clock=FakeClock())
+    session = Session(config, clock=FakeClock(500.0))
     session.edit(0, 0, "Le patent va bien.")
     session.edit(6, 0, "i")  # cursor moved back into the text
     session.edit(0, 2, "Ce", key="replace")
@@ -469,7 +457,7 @@ def test_generic_edits_for_a_transcription_editor() -> None:
 
 
 def test_restore_rebuilds_text_and_time_and_waits_for_a_key() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     first = Session(make_config(limit=60.0), clock=clock)
     type_text(first, clock, "La fê", step=1.0)  # 4 s used (clock starts at the first key)
     recorder = Recorder()
@@ -521,7 +509,7 @@ def test_copy_progress_accepts_tolerated_forms() -> None:
     )
 )
 def test_any_key_sequence_replays_to_the_typed_text(keys: list[str]) -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     session = Session(make_config(end_when_complete=False, limit=None), clock=clock)
     type_text(session, clock, "".join(keys), step=0.05)
     assert replay(session.keystrokes) == session.typed
@@ -545,7 +533,7 @@ def test_wrong_spans_cut_a_row_into_right_and_wrong_runs() -> None:
 
 
 def test_time_given_back_pushes_the_limit_and_survives_a_resume() -> None:
-    clock = FakeClock()
+    clock = FakeClock(500.0)
     first = Session(make_config(limit=60.0), clock=clock)
     type_text(first, clock, "La", step=1.0)
     first.add_time(30_000)  # the dictation's output was lost for 30 s

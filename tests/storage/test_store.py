@@ -32,8 +32,7 @@ from frappe.storage.store import (
     name_key,
     search_key,
 )
-
-RecordFactory = Callable[..., ResultRecord]
+from support.records import RecordFactory
 
 
 def _record(
@@ -68,7 +67,7 @@ StoreOpener = Callable[[], AbstractContextManager[ResultStore]]
 @pytest.fixture(params=["sqlite", "postgresql"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreOpener:
     """The same contract tests on both back ends: the SQLite history and the room's
-    PostgreSQL (a real server, see tests/postgres_server.py)."""
+    PostgreSQL (a real server, see tests/support/postgres_server.py)."""
     if request.param == "sqlite":
         return lambda: open_history(tmp_path / "h.db")
     url = request.getfixturevalue("store_url")

@@ -29,14 +29,7 @@ from frappe.runs.listening import listening_summary, playback_event
 from frappe.storage.files import read_record
 from frappe.storage.history import open_history
 from frappe.storage.journal import read_journal
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
+from support.fakes import FakeClock
 
 
 @pytest.fixture
@@ -55,7 +48,7 @@ def action(
 
 
 def test_a_dictation_is_journaled_scored_and_saved(storage: StoragePaths) -> None:
-    clock = Clock()
+    clock = FakeClock(50.0)
     running = start_dictation(spec(), storage, clock=clock)
     session = running.session
     reference = session.config.reference
@@ -86,7 +79,7 @@ def test_a_dictation_is_journaled_scored_and_saved(storage: StoragePaths) -> Non
 
 
 def test_an_unfinished_dictation_is_closed_as_interrupted(storage: StoragePaths) -> None:
-    running = start_dictation(spec(600.0), storage, clock=Clock())
+    running = start_dictation(spec(600.0), storage, clock=FakeClock(50.0))
     running.session.edit(0, 0, "Je soussigné", key="x")
     running.journal.close()  # the process died
     (contents,) = unfinished_dictations(storage.journal_dir)
@@ -223,7 +216,7 @@ def test_dictation_command_errors_are_one_line(
 
 
 def test_only_the_trainees_own_actions_start_the_clock(storage: StoragePaths) -> None:
-    running = start_dictation(spec(600.0), storage, clock=Clock())
+    running = start_dictation(spec(600.0), storage, clock=FakeClock(50.0))
     assert running.log_playback(action("load", 0.0, 0.0, 1.0, False)) is None  # not recorded
     running.log_playback(action("ended", 66.0, 66.0, 1.0, False))
     assert running.session.state.value == "ready"

@@ -29,16 +29,9 @@ from frappe.storage.journal import (
     reopen_journal,
     unfinished_journals,
 )
+from support.fakes import FakeClock
 
 REFERENCE = "Le patient est sorti ce matin. Il va bien."
-
-
-class FakeClock:
-    def __init__(self, start: float = 100.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def header(tmp_path: Path, limit: float | None = 60.0) -> JournalHeader:

@@ -1,7 +1,8 @@
 """A real full file system for fault tests: a small tmpfs mounted for one test, filled to the
 last byte on demand and freed again. Mounting needs root (CI runs as root).
 
-Not a conftest (see ``tests/tui/tui_support.py``): imported by the tests that use it.
+A pytest plugin (``tests/conftest.py``): the ``full_disk`` fixture; the tests that fill or free
+the disk import ``FullDisk``.
 """
 
 from __future__ import annotations
@@ -63,3 +64,10 @@ def mounted_tmpfs(root: Path, size: str = "1m") -> Iterator[FullDisk]:
         yield FullDisk(root)
     finally:
         subprocess.run(["umount", "-l", str(root)], check=False)
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[FullDisk]:
+    """A 1 MiB tmpfs under ``tmp_path``, unmounted after the test."""
+    with mounted_tmpfs(tmp_path / "disk") as disk:
+        yield disk
