@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import RecordFactory
 from frappe.asr import model as asr_model
 from frappe.cli import asr as asr_commands
 from frappe.storage.files import write_record
+from support.records import RecordFactory
 
 # Packages (and frappe's own areas) that ``frappe score`` never needs.
 NOT_FOR_SCORING = (
