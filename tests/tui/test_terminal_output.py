@@ -36,14 +36,22 @@ class Probe(App[None]):
         os.dup2(devnull, 2)
         os.close(devnull)
         self.query_one("#probe", Static).update("TEXTE-RÉTABLI")
+        self.call_after_refresh(self.restore_when_written, saved)
+
+    def restore_when_written(self, saved):
+        writer = self._driver._writer_thread
 
         def restore():
-            time.sleep(1.0)  # the frame above is written meanwhile
+            # The frame above is handed to the writer thread: let it reach descriptor 2.
+            while not writer._queue.empty():
+                time.sleep(0.05)
+            time.sleep(0.5)
             os.dup2(saved, 2)
             os.close(saved)
             self.call_from_thread(self.set_timer, 0.5, self.exit)
 
         threading.Thread(target=restore).start()
+
 
 Probe().run()
 """
