@@ -25,7 +25,7 @@ from frappe.exercises.record import Candidate, RecordSettings, ResultRecord
 from frappe.exercises.record_schema import decode_record_json
 from frappe.exercises.results import score_record
 from frappe.exercises.texts import Text, list_texts
-from frappe.reports.batch_results import _json_text
+from frappe.reports.batch_results import json_text
 from frappe.runs.verification import centre_rules, verify
 from frappe.scoring import (
     Keystroke,
@@ -121,7 +121,7 @@ def stage_times(folder: Path, count: int = 300) -> dict[str, float]:
             entry = {"metrics": score.metrics_dict()}
             entry["errors"] = [e.to_dict() for e in score.comparison.errors]
             marks.append(time.perf_counter())
-            _json_text([entry])
+            json_text([entry])
             marks.append(time.perf_counter())
             for name, start, end in zip(totals, marks, marks[1:], strict=False):
                 totals[name] += end - start

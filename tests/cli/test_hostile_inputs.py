@@ -191,7 +191,7 @@ def test_a_keystroke_far_in_the_future_is_refused_with_bounded_memory(
     path = write_data(tmp_path / "far.json", data)
     tracemalloc.start()
     try:
-        entry = next(score_inputs([path], BatchSettings(None, None, None), jobs=1, progress=False))
+        entry = next(score_inputs([path], BatchSettings(None, None, None), jobs=1))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -290,7 +290,6 @@ def test_deep_nesting_is_one_line(tmp_path: Path, make_record: RecordFactory) ->
             [tmp_path / name for name in cases],
             BatchSettings(None, None, None),
             jobs=1,
-            progress=False,
         )
     )
     for entry in entries:

@@ -210,9 +210,7 @@ def originals() -> list[ResultRecord]:
 def test_the_originals_are_valid_and_known(originals: list[ResultRecord], tmp_path: Path) -> None:
     paths = [write_record(r, tmp_path / f"{r.kind}.json") for r in originals]
     rules = centre_rules()
-    entries = list(
-        score_inputs(paths, BatchSettings(None, None, None, rules=rules), jobs=1, progress=False)
-    )
+    entries = list(score_inputs(paths, BatchSettings(None, None, None, rules=rules), jobs=1))
     assert [e["ok"] for e in entries] == [True, True, True], entries
     assert not any(e.get("warnings") for e in entries)
 
@@ -237,7 +235,7 @@ def test_mutants_never_escape_and_outputs_stay_valid(
             count += 1
     files = sorted(folder.glob("*.json"))
     settings = BatchSettings(None, None, None, rules=centre_rules())
-    entries = list(score_inputs(files, settings, jobs=1, progress=False))
+    entries = list(score_inputs(files, settings, jobs=1))
     assert len(entries) == count
     for entry in entries:
         if entry["ok"]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frappe.reports.batch_results import _json_text, entries_json_text, entry_json_text
+from frappe.reports.batch_results import entries_json_text, entry_json_text, json_text
 from frappe.runs.batch_scoring import (
     BatchSettings,
     _path_order,
@@ -63,7 +63,7 @@ def reference_json(value: object) -> str:
 
 @given(json_values)
 def test_json_text_is_json_dumps_indent_1(value: object) -> None:
-    assert _json_text(value) == reference_json(value)
+    assert json_text(value) == reference_json(value)
 
 
 @given(st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=4))
@@ -98,7 +98,7 @@ def test_error_entries_have_the_json_dumps_text(errors: list[object], depth: int
     document: object = {"errors": errors}
     for _ in range(depth):
         document = [document]
-    assert _json_text(document) == reference_json(document)
+    assert json_text(document) == reference_json(document)
 
 
 def test_json_text_leaves_unusual_values_to_json_dumps() -> None:
@@ -106,11 +106,11 @@ def test_json_text_leaves_unusual_values_to_json_dumps() -> None:
         pass
 
     for value in ({1: "a", None: [2.5]}, [Number(3)], {"deep": [[[[]]]] * 2}, [[0]] * 3):
-        assert _json_text(value) == reference_json(value)
+        assert json_text(value) == reference_json(value)
     nested: list[object] = []
     for _ in range(200):
         nested = [nested]
-    assert _json_text(nested) == reference_json(nested)
+    assert json_text(nested) == reference_json(nested)
     entries = [{"deep": nested, "n": Number(1)}, {"ok": True}]
     texts = [entry_json_text(entry) for entry in entries]
     assert entries_json_text(texts) == reference_json(entries)
@@ -138,11 +138,11 @@ def test_a_batch_gives_the_entries_of_file_by_file_scoring(
     one_by_one = [score_one(p, settings) for p in paths]
     was_enabled = gc.isenabled()
     for jobs in (1, 2):
-        assert list(score_inputs(paths, settings, jobs=jobs, progress=False)) == one_by_one
+        assert list(score_inputs(paths, settings, jobs=jobs)) == one_by_one
         assert gc.isenabled() == was_enabled
-        written = score_inputs_as(paths, settings, entry_json_text, jobs=jobs, progress=False)
+        written = score_inputs_as(paths, settings, entry_json_text, jobs=jobs)
         assert entries_json_text(list(written)) == reference_json(one_by_one)
-    assert _json_text(one_by_one) == reference_json(one_by_one)
+    assert json_text(one_by_one) == reference_json(one_by_one)
 
 
 def _fields(record: object) -> dict[str, object]:

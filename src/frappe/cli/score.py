@@ -12,19 +12,21 @@ import argparse
 import io
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from frappe.errors import FrappeError, InputFileError, ProfileError
 from frappe.reports.batch_results import (
-    _json_text,
-    _render_csv,
-    _render_table,
     entries_json_text,
     entry_json_text,
+    json_text,
+    render_csv,
+    render_table,
 )
 from frappe.runs.batch_scoring import (
     BatchSettings,
@@ -41,6 +43,8 @@ from frappe.textio import plain_text, read_text_file
 __all__ = ["register", "run_score"]
 
 OutputFormat = Literal["table", "csv", "json"]
+
+_Entry = TypeVar("_Entry")
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -61,26 +65,27 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"frappe : {error}", file=sys.stderr)
         return 2
     jobs = args.jobs or os.cpu_count() or 1
-    progress = sys.stderr.isatty()
     output_format: OutputFormat = args.format
     if output_format == "json" and centre_key is None:
         # Each worker writes its entries' JSON: the parent only joins the texts.
-        written = list(score_inputs_as(files, settings, _ok_and_json, jobs=jobs, progress=progress))
+        written = list(
+            _with_progress(score_inputs_as(files, settings, _ok_and_json, jobs=jobs), len(files))
+        )
         text = entries_json_text([entry for _ok, entry in written]) + "\n"
         return _write_output(args, text) or (0 if all(ok for ok, _entry in written) else 1)
-    entries = list(score_inputs(files, settings, jobs=jobs, progress=progress))
+    entries = list(_with_progress(score_inputs(files, settings, jobs=jobs), len(files)))
     if centre_key is not None:
         _check_signatures(entries, files, centre_key)
     if output_format == "json":
-        text = _json_text(entries) + "\n"
+        text = json_text(entries) + "\n"
     elif output_format == "csv":
-        text = _render_csv(entries, getattr(args, "csv_style", "francais"))
+        text = render_csv(entries, getattr(args, "csv_style", "francais"))
     elif args.output:
         console = Console(file=io.StringIO(), record=True, width=140)
-        _render_table(entries, console)
+        render_table(entries, console)
         text = console.export_text()
     else:
-        _render_table(entries, Console())
+        render_table(entries, Console())
         text = ""
     failed = _write_output(args, text)
     if failed:
@@ -252,3 +257,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="vérifier la signature de chaque fichier (FICHIER.sig) avec la clé du centre",
     )
     parser.set_defaults(func=run_score)
+
+
+def _with_progress(entries: Iterable[_Entry], total: int) -> Iterator[_Entry]:
+    """Show a progress bar on stderr (a terminal only) once the batch has taken over a second."""
+    if not sys.stderr.isatty():
+        yield from entries
+        return
+    started = time.monotonic()
+    bar: Progress | None = None
+    task = None
+    done = 0
+    try:
+        for entry in entries:
+            done += 1
+            if bar is None and time.monotonic() - started > 1.0:
+                bar = Progress(
+                    "[progress.description]{task.description}",
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
+                bar.start()
+                task = bar.add_task("Notation", total=total, completed=done)
+            if bar is not None and task is not None:
+                bar.update(task, completed=done)
+            yield entry
+    finally:
+        if bar is not None:
+            bar.stop()

@@ -25,18 +25,10 @@ from rich.text import Text
 from frappe.reports.csv_export import Column, CsvStyle, csv_text
 from frappe.textio import plain_text
 
-__all__ = ["_json_text", "_render_csv", "_render_table", "entries_json_text", "entry_json_text"]
-
-_TABLE_COLUMNS = (
-    ("wer", "WER", "{:.1%}"),
-    ("faults", "fautes", "{:g}"),
-    ("speed", "vitesse", "{:.1f}"),
-    ("accuracy", "précision", "{:.1%}"),
-    ("mark_20", "note/20", "{:.1f}"),
-)
+__all__ = ["entries_json_text", "entry_json_text", "json_text", "render_csv", "render_table"]
 
 
-def _render_table(entries: list[dict[str, Any]], console: Console) -> None:
+def render_table(entries: list[dict[str, Any]], console: Console) -> None:
     """The table; every name, file name and message goes in as ``Text`` (never markup).
 
     Rows are numbered and the files listed under the table, so the columns a trainer reads
@@ -285,11 +277,11 @@ _CSV_ORDER_FR = (
 _MODE_FR = {"exam": "examen", "practice": "entraînement"}
 
 
-def _render_csv(entries: list[dict[str, Any]], style: CsvStyle = "francais") -> str:
+def render_csv(entries: list[dict[str, Any]], style: CsvStyle = "francais") -> str:
     """``francais`` (default): for French Excel — ``;``, decimal comma, UTF-8 BOM, French
     headers, ISO dates. ``international``: today's ``,``/``.`` form, the new columns after."""
     if style == "international":
-        return _render_csv_international(entries)
+        return render_csv_international(entries)
     rows: list[dict[str, object]] = []
     for entry in entries:
         metrics = entry.get("metrics", {})
@@ -315,7 +307,7 @@ def _render_csv(entries: list[dict[str, Any]], style: CsvStyle = "francais") -> 
     return csv_text(rows, columns, "francais")
 
 
-def _render_csv_international(entries: list[dict[str, Any]]) -> str:
+def render_csv_international(entries: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -357,7 +349,7 @@ def _csv_value(value: object) -> object:
     return "" if value is None else value
 
 
-def _json_text(value: object) -> str:
+def json_text(value: object) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=1)``, about twice as fast on entries,
     except that a float that is not finite is written ``null`` (``NaN`` is not JSON).
 
@@ -373,7 +365,7 @@ def _json_text(value: object) -> str:
 
 
 def entry_json_text(entry: dict[str, Any]) -> str:
-    """One entry as ``_json_text(entries)`` writes it inside the list (one level deeper).
+    """One entry as ``json_text(entries)`` writes it inside the list (one level deeper).
 
     A batch's worker processes write their entries with this, so the parent only joins the
     texts (``entries_json_text``): encoding is then spread over the cores, and an entry crosses
@@ -386,7 +378,7 @@ def entry_json_text(entry: dict[str, Any]) -> str:
 
 
 def entries_json_text(texts: Sequence[str]) -> str:
-    """``_json_text(entries)`` from each entry's ``entry_json_text``."""
+    """``json_text(entries)`` from each entry's ``entry_json_text``."""
     if not texts:
         return "[]"
     return "[\n " + ",\n ".join(texts) + "\n]"
@@ -404,7 +396,7 @@ def _finite(value: Any) -> Any:
 
 
 class _NotPlainJsonError(Exception):
-    """A value that ``_json_text`` leaves to ``json.dumps``."""
+    """A value that ``json_text`` leaves to ``json.dumps``."""
 
 
 def _json_float(value: float) -> str:

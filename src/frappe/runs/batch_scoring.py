@@ -14,16 +14,12 @@ import gc
 import os
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from frappe.errors import FrappeError
 from frappe.exercises.record import ResultRecord, format_timestamp
@@ -300,10 +296,10 @@ def expand_inputs(
 
 
 def score_inputs(
-    files: Sequence[Path], settings: BatchSettings, *, jobs: int, progress: bool
+    files: Sequence[Path], settings: BatchSettings, *, jobs: int
 ) -> Iterator[dict[str, Any]]:
     """Score every file, yielding entries in input order."""
-    return _scored(files, settings, jobs=jobs, progress=progress, finish=None)
+    return _scored(files, settings, jobs=jobs, finish=None)
 
 
 def score_inputs_as(
@@ -312,12 +308,11 @@ def score_inputs_as(
     finish: Callable[[dict[str, Any]], Finished],
     *,
     jobs: int,
-    progress: bool,
 ) -> Iterator[Finished]:
     """``score_inputs``, each entry passed through ``finish`` where it was scored (in the
     worker processes: e.g. written as JSON there, so that the cores share that work and only
     a string comes back). ``finish`` must be a module-level function."""
-    return _scored(files, settings, jobs=jobs, progress=progress, finish=finish)
+    return _scored(files, settings, jobs=jobs, finish=finish)
 
 
 def _scored(
@@ -325,7 +320,6 @@ def _scored(
     settings: BatchSettings,
     *,
     jobs: int,
-    progress: bool,
     finish: Callable[[dict[str, Any]], Any] | None,
 ) -> Iterator[Any]:
     with _young_collections_only():
@@ -333,7 +327,7 @@ def _scored(
             here = _score_here(files, settings)
             if finish is not None:
                 here = map(finish, here)
-            yield from _with_progress(here, len(files), progress)
+            yield from here
             return
         # Small chunks: the workers finish together (an entry is one string: cheap to send).
         chunksize = max(1, min(16, len(files) // (jobs * 8)))
@@ -341,7 +335,7 @@ def _scored(
             max_workers=jobs, initializer=_init_worker, initargs=(settings, finish)
         ) as pool:
             mapped = pool.map(_score_in_worker, [str(f) for f in files], chunksize=chunksize)
-            yield from _with_progress(_collecting(mapped), len(files), progress)
+            yield from _collecting(mapped)
 
 
 def _score_here(files: Sequence[Path], settings: BatchSettings) -> Iterator[dict[str, Any]]:
@@ -354,31 +348,3 @@ def _collecting(entries: Iterable[Finished]) -> Iterator[Finished]:
     for done, entry in enumerate(entries, 1):
         _collect_young(done)
         yield entry
-
-
-def _with_progress(entries: Iterable[Finished], total: int, enabled: bool) -> Iterator[Finished]:
-    """Show a progress bar on stderr once the batch has taken over a second."""
-    started = time.monotonic()
-    bar: Progress | None = None
-    task = None
-    done = 0
-    try:
-        for entry in entries:
-            done += 1
-            if enabled and bar is None and time.monotonic() - started > 1.0:
-                bar = Progress(
-                    "[progress.description]{task.description}",
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeRemainingColumn(),
-                    console=Console(stderr=True),
-                    transient=True,
-                )
-                bar.start()
-                task = bar.add_task("Notation", total=total, completed=done)
-            if bar is not None and task is not None:
-                bar.update(task, completed=done)
-            yield entry
-    finally:
-        if bar is not None:
-            bar.stop()
