@@ -9,9 +9,10 @@ them back.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import partial
+from typing import Any, Literal, NamedTuple, cast
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -79,9 +80,12 @@ def tokenize(text: str) -> Tokens:
     return Tokens(words, starts, ends)
 
 
-@dataclass(frozen=True, slots=True)
-class AlignmentChunk:
+class AlignmentChunk(NamedTuple):
     """One block of an alignment, as jiwer names them.
+
+    A named tuple, not a dataclass: it is made straight from rapidfuzz's opcode tuples, with no
+    Python-level constructor (frozen dataclasses made a typing record's two word alignments
+    cost 0.2 ms instead of 0.05 ms).
 
     Attributes:
         tag: ``equal``, ``replace`` (same length on both sides), ``delete`` (in the reference
@@ -98,6 +102,12 @@ class AlignmentChunk:
     hyp_start: int
     hyp_end: int
 
+
+# An opcode tuple ``(tag, i1, i2, j1, j2)`` as a chunk, without ``_make``'s length check.
+_chunk_of = cast(
+    Callable[[Any], AlignmentChunk],
+    partial(tuple.__new__, AlignmentChunk),
+)
 
 # Up to this many matrix cells the plain bit-parallel kernel (O(N·M/64)) is the fastest. Beyond,
 # rapidfuzz bands the matrix around the diagonal and doubles the band until the distance is
@@ -125,10 +135,8 @@ def _chunks(ref: Sequence[str] | str, hyp: Sequence[str] | str) -> list[Alignmen
         if anchored is not None:
             return anchored
         hint = max(hint or 0, cost)
-    return [
-        AlignmentChunk(op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)  # type: ignore[arg-type]
-        for op in Levenshtein.opcodes(ref, hyp, score_hint=hint)
-    ]
+    opcodes = Levenshtein.opcodes(ref, hyp, score_hint=hint).as_list()
+    return list(map(_chunk_of, opcodes))
 
 
 # From this many words on each side, the words are aligned piece by piece between anchors (a

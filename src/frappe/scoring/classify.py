@@ -189,24 +189,6 @@ class _RegionReader:
             self._units = text_units(self.ref.text, self.rt)
         return self._units
 
-    # Spans -----------------------------------------------------------------------------------
-    def _ref_span(self, a: int, b: int) -> tuple[int, int]:
-        if a == b:
-            pos = self.rt.starts[a] if a < len(self.rt) else len(self.ref.text)
-            return self.ref.to_original(pos, pos)
-        return self.ref.to_original(self.rt.starts[a], self.rt.ends[b - 1])
-
-    def _hyp_span(self, a: int, b: int) -> tuple[int, int]:
-        if a == b:
-            if a < len(self.ht):
-                pos = self.ht.starts[a]
-            elif self.ht.ends:
-                pos = self.ht.ends[-1]
-            else:
-                pos = 0
-            return self.hyp.to_original(pos, pos)
-        return self.hyp.to_original(self.ht.starts[a], self.ht.ends[b - 1])
-
     def _emit(
         self,
         op: ErrorOp,
@@ -215,18 +197,35 @@ class _RegionReader:
         hyp_range: tuple[int, int],
         detail: str | None = None,
     ) -> None:
-        ref_span = self._ref_span(*ref_range)
-        hyp_span = self._hyp_span(*hyp_range)
+        a, b = ref_range
+        rt = self.rt
+        if a == b:
+            pos = rt.starts[a] if a < len(rt.starts) else len(self.ref.text)
+            ref_span = self.ref.to_original(pos, pos)
+        else:
+            ref_span = self.ref.to_original(rt.starts[a], rt.ends[b - 1])
+        a, b = hyp_range
+        ht = self.ht
+        if a == b:
+            if a < len(ht.starts):
+                pos = ht.starts[a]
+            elif ht.ends:
+                pos = ht.ends[-1]
+            else:
+                pos = 0
+            hyp_span = self.hyp.to_original(pos, pos)
+        else:
+            hyp_span = self.hyp.to_original(ht.starts[a], ht.ends[b - 1])
         self.errors.append(
             ScoringError(
-                op=op,
-                error_class=error_class,
-                ref=self.ref.original[ref_span[0] : ref_span[1]],
-                hyp=self.hyp.original[hyp_span[0] : hyp_span[1]],
-                ref_span=ref_span,
-                hyp_span=hyp_span,
-                ref_words=ref_range,
-                detail=detail,
+                op,
+                error_class,
+                self.ref.original[ref_span[0] : ref_span[1]],
+                self.hyp.original[hyp_span[0] : hyp_span[1]],
+                ref_span,
+                hyp_span,
+                ref_range,
+                detail,
             )
         )
 
@@ -388,6 +387,15 @@ def _similarity(a: str, b: str) -> float:
 def _merge_swaps(chunks: list[AlignmentChunk], ref: Tokens, hyp: Tokens) -> list[AlignmentChunk]:
     """Levenshtein writes two swapped words as insert X, equal Y, delete X (or the mirror):
     turn that into one replace region, so it reads as one transposition."""
+    # Where such a swap may be: an equal chunk of one word between two others (most records
+    # have none, and then the chunks are returned as they are).
+    candidates = [
+        index
+        for index in range(1, len(chunks) - 1)
+        if chunks[index][0] == "equal" and chunks[index][2] - chunks[index][1] == 1
+    ]
+    if not candidates:
+        return chunks
     merged: list[AlignmentChunk] = []
     i = 0
     while i < len(chunks):
@@ -429,16 +437,30 @@ def classify_errors(
     """Read an alignment into classified errors, in reference order."""
     reader = _RegionReader(ref, hyp, ref_tokens, hyp_tokens)
     chunks = _merge_swaps(chunks, ref_tokens, hyp_tokens)
+    ref_words, hyp_words = ref_tokens.words, hyp_tokens.words
+    emit = reader._emit
+    count = len(chunks)
     index = 0
-    while index < len(chunks):
-        chunk = chunks[index]
-        if chunk.tag == "equal":
+    while index < count:
+        tag, i1, i2, j1, j2 = chunks[index]
+        if tag == "equal":
             index += 1
             continue
         # Adjacent non-equal chunks form one region (a joined word is a replace + a delete).
-        end = index
-        while end + 1 < len(chunks) and chunks[end + 1].tag != "equal":
+        end = index + 1
+        while end < count and chunks[end][0] != "equal":
             end += 1
-        reader.region(chunk.ref_start, chunks[end].ref_end, chunk.hyp_start, chunks[end].hyp_end)
-        index = end + 1
+        if end > index + 1:
+            last = chunks[end - 1]
+            i2, j2 = last[2], last[4]
+        index = end
+        if i2 - i1 == 1 and j2 - j1 == 1:
+            # One word for one (most regions): nothing to join, split or swap, only the pair
+            # to classify (what ``region`` comes to, without its searches).
+            verdict = classify_word_pair(ref_words[i1], hyp_words[j1])
+            if verdict is not None:
+                op, error_class, detail = verdict
+                emit(op, error_class, (i1, i2), (j1, j2), detail)
+        else:
+            reader.region(i1, i2, j1, j2)
     return reader.errors

@@ -292,32 +292,35 @@ class NormalizedText:
     sources: tuple[tuple[int, int, int], ...] = ()
     nfc_map: tuple[int, ...] = ()
 
-    def _to_nfc_offset(self, offset: int, *, is_end: bool) -> int:
-        if not self.breaks:
-            return offset
-        i = bisect_right(self.breaks, offset if not is_end else offset - 1) - 1
-        if i < 0:
-            return offset
-        norm_start = self.breaks[i]
-        src_start, src_end, rep_len = self.sources[i]
-        if offset - norm_start < rep_len or (is_end and offset - norm_start == rep_len):
-            # Inside a replaced segment: the whole source segment is concerned.
-            if is_end:
-                return src_end
-            return src_start
-        return src_end + (offset - norm_start - rep_len)
-
     def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """Map a ``[start, end)`` span of the normalised text to the original text."""
-        if start == end:
-            orig = self._to_nfc_offset(start, is_end=False)
-            orig_start = orig_end = orig
+        """Map a ``[start, end)`` span of the normalised text to the original text.
+
+        A span touching a replaced segment takes the whole source segment. One function, no
+        helper calls: scoring maps two spans per error."""
+        breaks = self.breaks
+        if breaks:
+            i = bisect_right(breaks, start) - 1
+            if i < 0:
+                orig_start = start
+            else:
+                src_start, src_end, rep_len = self.sources[i]
+                inside = start - breaks[i]
+                orig_start = src_start if inside < rep_len else src_end + inside - rep_len
+            if start == end:
+                orig_end = orig_start
+            else:
+                i = bisect_right(breaks, end - 1) - 1
+                if i < 0:
+                    orig_end = end
+                else:
+                    _, src_end, rep_len = self.sources[i]
+                    inside = end - breaks[i]
+                    orig_end = src_end if inside <= rep_len else src_end + inside - rep_len
         else:
-            orig_start = self._to_nfc_offset(start, is_end=False)
-            orig_end = self._to_nfc_offset(end, is_end=True)
-        if self.nfc_map:
-            orig_start = self.nfc_map[orig_start]
-            orig_end = self.nfc_map[orig_end]
+            orig_start, orig_end = start, end
+        nfc_map = self.nfc_map
+        if nfc_map:
+            return nfc_map[orig_start], nfc_map[orig_end]
         return orig_start, orig_end
 
 
