@@ -291,6 +291,7 @@ class _RegionReader:
     # One region --------------------------------------------------------------------------------
     def region(self, i1: int, i2: int, j1: int, j2: int) -> None:
         ref_words, hyp_words = self.rt.words, self.ht.words
+        emit = self._emit
         a, b = i1, j1
         del_start, ins_start = a, b
 
@@ -302,68 +303,84 @@ class _RegionReader:
 
         while a < i2 or b < j2:
             if a < i2 and b < j2:
-                joined = _joined_length(ref_words, a, i2, hyp_words[b])
-                if joined:
-                    flush()
-                    self._emit(
-                        "substitution", "spacing", (a, a + joined), (b, b + 1), "missing-space"
-                    )
-                    a, b = a + joined, b + 1
-                    del_start, ins_start = a, b
-                    continue
-                split = _joined_length(hyp_words, b, j2, ref_words[a])
-                if split:
-                    flush()
-                    self._emit("substitution", "spacing", (a, a + 1), (b, b + split), "extra-space")
-                    a, b = a + 1, b + split
-                    del_start, ins_start = a, b
-                    continue
-                # "rendez vous" for "rendez-vous", or the reverse: one hyphen fault.
-                split = _joined_length(hyp_words, b, j2, ref_words[a], "-")
-                if split:
-                    flush()
-                    self._emit("substitution", "punctuation", (a, a + 1), (b, b + split), "hyphen")
-                    a, b = a + 1, b + split
-                    del_start, ins_start = a, b
-                    continue
-                joined = _joined_length(ref_words, a, i2, hyp_words[b], "-")
-                if joined:
-                    flush()
-                    self._emit("substitution", "punctuation", (a, a + joined), (b, b + 1), "hyphen")
-                    a, b = a + joined, b + 1
-                    del_start, ins_start = a, b
-                    continue
+                ref_word, hyp_word = ref_words[a], hyp_words[b]
+                # Words joined or split can only be where one word begins the other: tested
+                # first, so that a plain misspelt pair costs two comparisons here.
+                if len(hyp_word) > len(ref_word) and hyp_word.startswith(ref_word):
+                    joined = _joined_length(ref_words, a, i2, hyp_word)
+                    if joined:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit(
+                            "substitution", "spacing", (a, a + joined), (b, b + 1), "missing-space"
+                        )
+                        a, b = a + joined, b + 1
+                        del_start, ins_start = a, b
+                        continue
+                    joined = _joined_length(ref_words, a, i2, hyp_word, "-")
+                    if joined:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit("substitution", "punctuation", (a, a + joined), (b, b + 1), "hyphen")
+                        a, b = a + joined, b + 1
+                        del_start, ins_start = a, b
+                        continue
+                elif len(ref_word) > len(hyp_word) and ref_word.startswith(hyp_word):
+                    split = _joined_length(hyp_words, b, j2, ref_word)
+                    if split:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit("substitution", "spacing", (a, a + 1), (b, b + split), "extra-space")
+                        a, b = a + 1, b + split
+                        del_start, ins_start = a, b
+                        continue
+                    # "rendez vous" for "rendez-vous", or the reverse: one hyphen fault.
+                    split = _joined_length(hyp_words, b, j2, ref_word, "-")
+                    if split:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit("substitution", "punctuation", (a, a + 1), (b, b + split), "hyphen")
+                        a, b = a + 1, b + split
+                        del_start, ins_start = a, b
+                        continue
                 if (
                     a + 1 < i2
                     and b + 1 < j2
-                    and ref_words[a] == hyp_words[b + 1]
-                    and ref_words[a + 1] == hyp_words[b]
+                    and ref_word == hyp_words[b + 1]
+                    and ref_words[a + 1] == hyp_word
                 ):
-                    flush()
-                    self._emit("transposition", "word", (a, a + 2), (b, b + 2), "words")
+                    if del_start != a or ins_start != b:
+                        flush()
+                    emit("transposition", "word", (a, a + 2), (b, b + 2), "words")
                     a, b = a + 2, b + 2
                     del_start, ins_start = a, b
                     continue
                 left_ref, left_hyp = i2 - a, j2 - b
-                here = _similarity(ref_words[a], hyp_words[b])
-                if left_ref > left_hyp and _similarity(ref_words[a + 1], hyp_words[b]) > here:
-                    a += 1
-                    continue
-                if left_hyp > left_ref and _similarity(ref_words[a], hyp_words[b + 1]) > here:
+                # A word left over on one side: pair the closer ones (the similarity of this
+                # pair is only needed then).
+                if left_ref > left_hyp:
+                    if _similarity(ref_words[a + 1], hyp_word) > _similarity(ref_word, hyp_word):
+                        a += 1
+                        continue
+                elif left_hyp > left_ref and (
+                    _similarity(ref_word, hyp_words[b + 1]) > _similarity(ref_word, hyp_word)
+                ):
                     b += 1
                     continue
-                flush()
-                verdict = classify_word_pair(ref_words[a], hyp_words[b])
+                if del_start != a or ins_start != b:
+                    flush()
+                verdict = classify_word_pair(ref_word, hyp_word)
                 if verdict is not None:
                     op, error_class, detail = verdict
-                    self._emit(op, error_class, (a, a + 1), (b, b + 1), detail)
+                    emit(op, error_class, (a, a + 1), (b, b + 1), detail)
                 a, b = a + 1, b + 1
                 del_start, ins_start = a, b
             elif a < i2:
                 a += 1
             else:
                 b += 1
-        flush()
+        if del_start != a or ins_start != b:
+            flush()
 
 
 def _joined_length(

@@ -218,13 +218,27 @@ def count_faults(errors: Sequence[ScoringError], profile: ScoringProfile) -> flo
     profile says so, a run of omitted or added words once when it groups them."""
     per_word: dict[int, float] = {}
     loose = 0.0
+    # An error's weight depends on its class and detail only, except for an accent error
+    # (the profile may name word pairs): looked up once per kind.
+    weights: dict[tuple[str, str | None], float] = {}
+    one_per_word = profile.max_one_fault_per_word
+    group = profile.group_omissions
     for error in errors:
-        weight = profile.error_weight(error)
-        words = error.ref_word_count
-        if error.op in ("omission", "insertion") and not profile.group_omissions:
-            weight *= max(1, words if error.op == "omission" else _hyp_word_count(error))
-        if words and profile.max_one_fault_per_word:
-            first = error.ref_words[0]
+        error_class = error.error_class
+        if error_class == "accent":
+            weight = profile.error_weight(error)
+        else:
+            kind = (error_class, error.detail)
+            found = weights.get(kind)
+            if found is None:
+                found = weights[kind] = profile.error_weight(error)
+            weight = found
+        first, last = error.ref_words
+        words = last - first
+        op = error.op
+        if not group and op in ("omission", "insertion"):
+            weight *= max(1, words if op == "omission" else _hyp_word_count(error))
+        if words and one_per_word:
             per_word[first] = max(per_word.get(first, 0.0), weight)
         else:
             loose += weight
