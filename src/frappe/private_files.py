@@ -6,12 +6,17 @@ files 0600: the mode is set explicitly after creation (``chmod``/``fchmod``), be
 given to ``mkdir``/``open`` is only an upper bound filtered by the process umask, and changing
 the umask is process-wide (not thread-safe). Folders that already exist are left as they are:
 a centre may share a results folder on purpose.
+
+Only regular files are ever given a mode or replaced: a path that names a device, a FIFO or a
+socket (``frappe score … --output /dev/null``) is written through, like a shell redirection.
+Renaming a file over ``/dev/null`` (as root) would replace the device for the whole machine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -54,18 +59,32 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def _is_special_file(path: Path) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a folder (a device, a FIFO, a
+    socket), symbolic links followed."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False  # missing or unreachable: the caller's own operation says why
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def make_private(path: Path) -> None:
-    """Set an existing file to 0600 (a missing file is not an error)."""
+    """Set an existing regular file to 0600 (a missing file is not an error; a device or a
+    FIFO is left as it is)."""
+    if _is_special_file(path):
+        return
     with contextlib.suppress(FileNotFoundError):
         os.chmod(path, PRIVATE_FILE_MODE)
 
 
 def open_private(path: Path, flags: int) -> int:
     """``os.open`` a file with mode 0600 whatever the umask (its folder must exist); a file
-    created by this call is 0600, an existing one is set to 0600 when we own it."""
+    created by this call is 0600, an existing regular one is set to 0600 when we own it."""
     fd = os.open(path, flags, PRIVATE_FILE_MODE)
     try:
-        if os.fstat(fd).st_uid == os.geteuid():
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
             os.fchmod(fd, PRIVATE_FILE_MODE)
     except OSError:
         os.close(fd)
@@ -101,7 +120,12 @@ def write_private(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> 
 
     The temporary file is created in the same folder (rename is atomic only within a file
     system), synced, then renamed; the folder is synced so the rename survives a power cut.
+    A device, FIFO or socket at ``path`` is written through instead (never replaced, its
+    mode untouched).
     """
+    if _is_special_file(path):
+        _write_through(path, data)
+        return
     private_dir(path.parent)
     tmp_name = _write_temp(path.parent, path.name, data, mode)
     try:
@@ -110,6 +134,14 @@ def write_private(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> 
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _sync_dir(path.parent)
+
+
+def _write_through(path: Path, data: bytes) -> None:
+    """Write ``data`` to an existing device or FIFO as a shell redirection would (a FIFO's
+    reader gets it; ``/dev/null`` swallows it); a socket cannot be opened (``OSError``)."""
+    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)  # no O_CREAT: it exists and is not ours
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 def _claim(tmp_name: str, target: Path) -> bool:

@@ -1,7 +1,7 @@
 """Start-up of the command line: every command builds the whole parser, so the command modules
-import their heavy dependencies (Textual, PostgreSQL, XLSX/PDF writers, PortAudio, speech
-recognition, SQLite history, signing) only in the handlers that use them (issue 14: a batch
-of ``frappe score`` must not pay for them)."""
+import their heavy dependencies (Textual, Rich, PostgreSQL, XLSX/PDF writers, PortAudio, speech
+recognition, SQLite history, the results store, signing) only in the handlers that use them
+(issue 14: a batch of ``frappe score`` must not pay for them)."""
 
 from __future__ import annotations
 
@@ -27,14 +27,19 @@ NOT_FOR_SCORING = (
     "soundfile",
     "cryptography",
     "sqlite3",
+    "rich",  # the table format and a terminal's progress bar only
     "frappe.tui",
     "frappe.asr",
     "frappe.audio",
     "frappe.storage.room",
     "frappe.storage.history",
+    "frappe.storage.store",
     "frappe.storage.journal",
     "frappe.reports.statistics",
 )
+
+# A batch too small for worker processes does not load them either.
+NOT_FOR_SMALL_BATCHES = (*NOT_FOR_SCORING, "concurrent.futures.process", "multiprocessing")
 
 # Builds the parser (``--help`` of every command family), then scores a batch large enough for
 # worker processes, in this one process: prints the exit code and the unwanted modules loaded.
@@ -52,6 +57,20 @@ print(json.dumps({"code": code, "loaded": loaded}))
 """
 
 
+def score_loading(
+    folder: Path, output: Path, output_format: str, unwanted: tuple[str, ...]
+) -> list[str]:
+    """``frappe score FOLDER`` in a fresh interpreter: the ``unwanted`` modules it loaded."""
+    command = [sys.executable, "-c", PROGRAM, json.dumps(unwanted), "score", str(folder)]
+    command += ["--format", output_format, "--jobs", "2", "--output", str(output)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["code"] == 0
+    loaded: list[str] = report["loaded"]
+    return loaded
+
+
 def test_score_imports_no_other_command_dependencies(
     tmp_path: Path, make_record: RecordFactory
 ) -> None:
@@ -59,15 +78,27 @@ def test_score_imports_no_other_command_dependencies(
     for i in range(70):  # over the batch's threshold for worker processes
         write_record(make_record(candidate=f"Candidat {i}"), folder / f"r{i:03d}.json")
     output = tmp_path / "scores.json"
-    command = [sys.executable, "-c", PROGRAM, json.dumps(NOT_FOR_SCORING)]
-    command += ["score", str(folder), "--format", "json", "--jobs", "2", "--output", str(output)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.splitlines()[-1])
-    assert report["code"] == 0
-    assert report["loaded"] == []
+    assert score_loading(folder, output, "json", NOT_FOR_SCORING) == []
     entries = json.loads(output.read_text("utf-8"))
     assert len(entries) == 70 and all(entry["ok"] for entry in entries)
+    assert score_loading(folder, tmp_path / "scores.csv", "csv", NOT_FOR_SCORING) == []
+
+
+def test_a_small_batch_starts_no_worker_processes(
+    tmp_path: Path, make_record: RecordFactory
+) -> None:
+    folder = tmp_path / "room"
+    write_record(make_record(candidate="Candidat seul"), folder / "r.json")
+    output = tmp_path / "scores.json"
+    assert score_loading(folder, output, "json", NOT_FOR_SMALL_BATCHES) == []
+    assert [entry["ok"] for entry in json.loads(output.read_text("utf-8"))] == [True]
+
+
+def test_the_table_format_still_uses_rich(tmp_path: Path, make_record: RecordFactory) -> None:
+    # The unwanted-modules check can fail: the table format does load Rich.
+    folder = tmp_path / "room"
+    write_record(make_record(candidate="Candidat seul"), folder / "r.json")
+    assert "rich" in score_loading(folder, tmp_path / "scores.txt", "table", ("rich",))
 
 
 def test_asr_commands_name_the_model_variable_of_the_asr_package() -> None:

@@ -10,24 +10,21 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from rich import box
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from frappe.cli.history import register_history_actions
 from frappe.cli.suivi import parse_day
-from frappe.durations import parse_exam_duration
 from frappe.errors import ExerciseError, FrappeError
-from frappe.exercises.record import Candidate, Mode, ResultRecord
-from frappe.exercises.texts import find_text, load_texts
-from frappe.runs.verification import read_verified_record
-from frappe.scoring.profiles import scoring_profile
-from frappe.storage.store import ResultFilter
 from frappe.textio import plain_text
 
+if TYPE_CHECKING:
+    from frappe.exercises.record import Mode, ResultRecord
+    from frappe.storage.store import ResultFilter
+
 __all__ = ["app_config", "register", "run_app"]
+
+# Every ``frappe`` command builds this module's parser: a command imports what it uses (Rich,
+# texts, records, the store, Textual…) when it runs, never at import (start-up time, issue 14).
 
 # Test-only: makes the app's clock run faster (e.g. 20 → a 20 s test ends after 1 s), so the
 # end-to-end test can reach a time-out without waiting. Never set in real use.
@@ -165,7 +162,11 @@ def run_app(args: argparse.Namespace) -> int:
 
 def run_typing(args: argparse.Namespace) -> int:
     """``frappe typing``: straight into an exam."""
+    from frappe.durations import parse_exam_duration  # noqa: PLC0415
+    from frappe.exercises.record import Candidate  # noqa: PLC0415
+    from frappe.exercises.texts import find_text  # noqa: PLC0415
     from frappe.runs.typing import TypingSpec  # noqa: PLC0415
+    from frappe.scoring.profiles import scoring_profile  # noqa: PLC0415
     from frappe.tui.app import make_app  # noqa: PLC0415
     from frappe.tui.config import StartExam  # noqa: PLC0415
 
@@ -190,6 +191,12 @@ def run_typing(args: argparse.Namespace) -> int:
 
 def run_texts(args: argparse.Namespace) -> int:
     """``frappe texts``: the bundled texts as a table."""
+    from rich import box  # noqa: PLC0415
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    from frappe.exercises.texts import load_texts  # noqa: PLC0415
+
     texts, problems = load_texts(args.dir)
     for problem in problems:  # one line per bad text; the others are listed
         print(f"frappe : {problem}", file=sys.stderr)
@@ -242,8 +249,11 @@ def run_resume(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """``frappe report RESULT.json [--output FILE]``: typing tests, dictations, corrections."""
+    from rich.console import Console  # noqa: PLC0415
+
     from frappe.reports.typing_report import render_report, write_report  # noqa: PLC0415
     from frappe.runs.typing import typing_score  # noqa: PLC0415
+    from frappe.runs.verification import read_verified_record  # noqa: PLC0415
 
     verified = read_verified_record(args.result)
     for warning in verified.warnings:
@@ -261,6 +271,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _dictation_report(args: argparse.Namespace, record: ResultRecord) -> int:
+    from rich.console import Console  # noqa: PLC0415
+
     from frappe.reports.dictation_report import (  # noqa: PLC0415
         render_dictation_report,
         write_dictation_report,
@@ -278,6 +290,8 @@ def _dictation_report(args: argparse.Namespace, record: ResultRecord) -> int:
 
 def run_history(args: argparse.Namespace) -> int:
     """``frappe history [--candidate NAME] [--from D] [--to D] [--exercise ID] [--mode M]``."""
+    from rich.console import Console  # noqa: PLC0415
+
     from frappe.reports.tables import history_renderable  # noqa: PLC0415
     from frappe.storage.history import default_db_path, open_history  # noqa: PLC0415 - SQLite
 
@@ -315,6 +329,8 @@ def _filtering(args: argparse.Namespace) -> bool:
 
 def history_filter(args: argparse.Namespace) -> ResultFilter:
     """The store filter of ``frappe history``'s options (``--to`` is inclusive)."""
+    from frappe.storage.store import ResultFilter  # noqa: PLC0415
+
     since = until = None
     if args.date_from is not None:
         since = datetime.combine(args.date_from, datetime.min.time()).astimezone()

@@ -15,18 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-
 from frappe.errors import AsrError, FrappeError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
     from frappe.asr.inject import InjectedDraft
     from frappe.asr.model import LoadedModel
     from frappe.asr.reference import ReferenceJob
@@ -51,6 +45,14 @@ def _progress(console: Console) -> Iterator[Progress | None]:
     if not console.is_terminal:
         yield None
         return
+    from rich.progress import (  # noqa: PLC0415 - start-up time of every command
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -84,6 +86,8 @@ def _transcribe_job(job: ReferenceJob, model: LoadedModel, progress: Progress | 
 def run_reference(args: argparse.Namespace) -> int:
     """``frappe reference``: a draft reference text for each audio file or exercise."""
     # The speech-recognition code only for the commands that use it: start-up time.
+    from rich.console import Console  # noqa: PLC0415 - start-up time
+
     from frappe.asr.model import load_model  # noqa: PLC0415 - start-up time
     from frappe.asr.reference import check_targets, generate_draft, plan_job  # noqa: PLC0415
     from frappe.asr.transcribe import check_audio, transcribe_file  # noqa: PLC0415

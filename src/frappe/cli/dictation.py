@@ -9,15 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from frappe.durations import format_duration, parse_duration
 from frappe.errors import ExerciseError
 from frappe.exercises.dictations import find_dictation, load_corpus, short_document_type
-from frappe.exercises.drafts import has_draft
 
 __all__ = [
     "STYLES",
@@ -99,6 +93,13 @@ def register(subparsers: Any) -> None:
 
 def run_dictations(args: argparse.Namespace) -> int:
     """``frappe dictations``: the corpus as a table."""
+    from rich import box  # noqa: PLC0415 - start-up time of every command
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    from frappe.exercises.drafts import has_draft  # noqa: PLC0415
+
     corpus = load_corpus(args.dir)
     for problem in corpus.problems:  # one line per bad exercise; the others are listed
         print(f"frappe : {problem}", file=sys.stderr)

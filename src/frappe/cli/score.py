@@ -15,14 +15,11 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from frappe.errors import FrappeError, InputFileError, ProfileError
 from frappe.reports.batch_results import (
-    entries_json_text,
+    entries_json_bytes,
     entry_json_text,
     json_text,
     render_csv,
@@ -39,6 +36,9 @@ from frappe.runs.verification import centre_rules
 from frappe.scoring.profiles import ScoringProfile, load_profiles, scoring_profile
 from frappe.storage.files import write_atomic
 from frappe.textio import plain_text, read_text_file
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["register", "run_score"]
 
@@ -71,8 +71,8 @@ def run_score(args: argparse.Namespace) -> int:
         written = list(
             _with_progress(score_inputs_as(files, settings, _ok_and_json, jobs=jobs), len(files))
         )
-        text = entries_json_text([entry for _ok, entry in written]) + "\n"
-        return _write_output(args, text) or (0 if all(ok for ok, _entry in written) else 1)
+        data = entries_json_bytes([entry for _ok, entry in written]) + b"\n"
+        return _write_bytes(args, data) or (0 if all(ok for ok, _entry in written) else 1)
     entries = list(_with_progress(score_inputs(files, settings, jobs=jobs), len(files)))
     if centre_key is not None:
         _check_signatures(entries, files, centre_key)
@@ -80,13 +80,17 @@ def run_score(args: argparse.Namespace) -> int:
         text = json_text(entries) + "\n"
     elif output_format == "csv":
         text = render_csv(entries, getattr(args, "csv_style", "francais"))
-    elif args.output:
-        console = Console(file=io.StringIO(), record=True, width=140)
-        render_table(entries, console)
-        text = console.export_text()
     else:
-        render_table(entries, Console())
-        text = ""
+        # Rich only for the table (start-up time of the other formats).
+        from rich.console import Console  # noqa: PLC0415
+
+        if args.output:
+            console = Console(file=io.StringIO(), record=True, width=140)
+            render_table(entries, console)
+            text = console.export_text()
+        else:
+            render_table(entries, Console())
+            text = ""
     failed = _write_output(args, text)
     if failed:
         return failed
@@ -96,16 +100,22 @@ def run_score(args: argparse.Namespace) -> int:
     return 0 if signed and all(e["ok"] for e in entries) else 1
 
 
-def _ok_and_json(entry: dict[str, Any]) -> tuple[bool, str]:
-    """What the parent needs of an entry for ``--format json`` (run in the worker)."""
-    return bool(entry["ok"]), entry_json_text(entry)
+def _ok_and_json(entry: dict[str, Any]) -> tuple[bool, bytes]:
+    """What the parent needs of an entry for ``--format json`` (run in the worker): its JSON
+    already encoded as ``_write_output`` encodes (bytes cross between processes and join as
+    one copy)."""
+    return bool(entry["ok"]), entry_json_text(entry).encode("utf-8", "backslashreplace")
 
 
 def _write_output(args: argparse.Namespace, text: str) -> int:
     """Write the output (file, atomically, or standard output); 2 when it cannot be written."""
     # Whatever cannot be encoded (a file name in another encoding) is escaped, never fatal;
     # in JSON the escape is a JSON escape.
-    data = text.encode("utf-8", "backslashreplace")
+    return _write_bytes(args, text.encode("utf-8", "backslashreplace"))
+
+
+def _write_bytes(args: argparse.Namespace, data: bytes) -> int:
+    """``_write_output`` of the encoded text."""
     if args.output:
         try:
             write_atomic(Path(args.output), data)  # 0600: candidates' names
@@ -272,6 +282,14 @@ def _with_progress(entries: Iterable[_Entry], total: int) -> Iterator[_Entry]:
         for entry in entries:
             done += 1
             if bar is None and time.monotonic() - started > 1.0:
+                from rich.console import Console  # noqa: PLC0415 - a terminal's only
+                from rich.progress import (  # noqa: PLC0415
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TimeRemainingColumn,
+                )
+
                 bar = Progress(
                     "[progress.description]{task.description}",
                     BarColumn(),

@@ -13,28 +13,21 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from frappe import durations
 from frappe.errors import ConfigError, FrappeError
-from frappe.exercises.record import Mode
-from frappe.storage.store import (
-    Group,
-    ResultFilter,
-    ResultStore,
-    StoredResult,
-    name_key,
-    search_key,
-)
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from frappe.exercises.record import Mode
     from frappe.reports.selection import Selection
+    from frappe.storage.store import Group, ResultFilter, ResultStore, StoredResult
 
 __all__ = ["register"]
 
-# Each command imports what it uses (statistics, tables, groups, SQLite history, settings) when
-# it runs, never at import: every ``frappe`` command builds this module's parser, and
-# ``frappe score`` on a batch must not pay for them (start-up time, issue 14).
+# Each command imports what it uses (Rich, the results store, statistics, tables, groups, SQLite
+# history, settings) when it runs, never at import: every ``frappe`` command builds this
+# module's parser, and ``frappe score`` on a batch must not pay for them (start-up time, issue 14).
 
 MODES: dict[str, Mode] = {"examen": "exam", "entrainement": "practice", "entraînement": "practice"}
 
@@ -172,6 +165,8 @@ def _group(store: ResultStore, name: str) -> Group:
 
 def run_group_import(args: argparse.Namespace) -> int:
     """``frappe suivi groupe importer FICHIER --nom G``."""
+    from rich.console import Console  # noqa: PLC0415 - start-up time
+
     from frappe.runs.groups import prepare_import, save_import  # noqa: PLC0415 - start-up time
 
     accuracy = None if args.precision is None else args.precision / 100.0
@@ -228,6 +223,8 @@ def run_group_list(args: argparse.Namespace) -> int:
 
 def run_group_show(args: argparse.Namespace) -> int:
     """``frappe suivi groupe voir G``."""
+    from rich.console import Console  # noqa: PLC0415 - start-up time
+
     from frappe.runs.groups import stored_names  # noqa: PLC0415 - start-up time
     from frappe.storage.roster import propose_merges  # noqa: PLC0415 - start-up time
 
@@ -286,6 +283,8 @@ def _title(group: str | None, args: argparse.Namespace) -> str:
 
 def run_class(args: argparse.Namespace) -> int:
     """``frappe suivi classe GROUPE``."""
+    from rich.console import Console  # noqa: PLC0415 - start-up time
+
     from frappe.reports.statistics import class_view  # noqa: PLC0415 - start-up time
     from frappe.reports.tables import class_renderable  # noqa: PLC0415 - start-up time
 
@@ -300,6 +299,8 @@ def run_class(args: argparse.Namespace) -> int:
 def find_candidate(store: ResultStore, query: str) -> tuple[list[StoredResult], Group | None]:
     """Every result of the one candidate ``query`` names (partial name or id), and a group of
     theirs; FrappeError when nobody or several people match."""
+    from frappe.storage.store import ResultFilter, name_key, search_key  # noqa: PLC0415
+
     results = store.results(ResultFilter(candidate=query))
     if not results:
         raise FrappeError(f"aucun résultat pour « {query} »")
@@ -333,6 +334,8 @@ def find_candidate(store: ResultStore, query: str) -> tuple[list[StoredResult], 
 
 def run_candidate(args: argparse.Namespace) -> int:
     """``frappe suivi candidat NOM|ID``."""
+    from rich.console import Console  # noqa: PLC0415 - start-up time
+
     from frappe.reports.statistics import candidate_view, group_targets  # noqa: PLC0415
     from frappe.reports.tables import candidate_renderable  # noqa: PLC0415 - start-up time
 

@@ -11,12 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from frappe.errors import FrappeError, os_problem
 from frappe.private_files import write_private
 from frappe.reports.formatting import KIND_LABELS, MODE_LABELS
-from frappe.storage.store import StoredResult
+
+if TYPE_CHECKING:  # not at run time: ``frappe score --format csv`` needs no store
+    from frappe.storage.store import StoredResult
 
 __all__ = [
     "RESULT_COLUMNS",

@@ -15,7 +15,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -329,6 +328,9 @@ def _scored(
                 here = map(finish, here)
             yield from here
             return
+        # Worker processes only for large batches (start-up time of the others).
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
         # Small chunks: the workers finish together (an entry is one string: cheap to send).
         chunksize = max(1, min(16, len(files) // (jobs * 8)))
         with ProcessPoolExecutor(

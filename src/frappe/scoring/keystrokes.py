@@ -7,6 +7,7 @@ text (``replay``) and a journal written key by key can be resumed.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -159,6 +160,9 @@ class _Arrays(NamedTuple):
     inserts: BoolArray
     deletes: BoolArray
     all_inserts: bool
+    # The typed text when stroke i inserts one character at position i (typing at the end of
+    # an empty text, never erasing: most typing tests); None for any other log.
+    typed_text: str | None = None
 
 
 # The last log seen, by identity (a tuple of Keystroke is immutable, and holding it keeps its
@@ -227,15 +231,22 @@ def _arrays(
             return None
         columns = found
     n = len(columns.t_ms)
+    all_inserts = columns.ops.count("insert") == n
+    typed_text = _typed_at_the_end(columns) if all_inserts else None
     try:  # a value beyond int64 does not convert: the loop handles such a log
         t_ms = np.fromiter(columns.t_ms, np.int64, n)
-        positions = np.fromiter(columns.positions, np.int64, n)
+        if typed_text is None:
+            positions = np.fromiter(columns.positions, np.int64, n)
+        else:
+            positions = np.arange(n, dtype=np.int64)
     except OverflowError:
         return None
     if n and (t_ms.max() >= _VECTOR_MAX_VALUE or positions.max() >= _VECTOR_MAX_VALUE):
         return None
-    lengths = np.fromiter(map(len, columns.texts), np.int64, n)
-    all_inserts = columns.ops.count("insert") == n
+    if typed_text is not None:
+        lengths = np.ones(n, np.int64)
+    else:
+        lengths = np.fromiter(map(len, columns.texts), np.int64, n)
     if all_inserts:
         inserts = np.ones(n, np.bool_)
         deletes = np.zeros(n, np.bool_)
@@ -243,10 +254,28 @@ def _arrays(
         codes = np.fromiter(map(_OP_CODES.__getitem__, columns.ops), np.int8, n)
         inserts = codes == 1
         deletes = codes == 2
-    arrays = _Arrays(t_ms, positions, lengths, inserts, deletes, all_inserts)
+    arrays = _Arrays(t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text)
     if type(keystrokes) is tuple:
         _remember(keystrokes, columns, arrays)
     return columns, arrays
+
+
+# 0, 1, 2… as a tuple, to compare a log's positions with in one C-speed comparison (a record
+# of five minutes' typing has a few thousand strokes; longer logs build their own).
+_COUNTING = tuple(range(1 << 14))
+
+
+def _typed_at_the_end(columns: _Columns) -> str | None:
+    """The text typed by a log of insertions (only) when stroke i inserts exactly one
+    character at position i; None otherwise."""
+    texts = columns.texts
+    n = len(texts)
+    text = "".join(texts)
+    # n characters in n non-empty texts: one each (without "", "" and "ab" would pass).
+    if len(text) != n or "" in texts:
+        return None
+    counting = _COUNTING[:n] if n <= len(_COUNTING) else tuple(range(n))
+    return text if columns.positions == counting else None
 
 
 class LogArrays(NamedTuple):
@@ -256,6 +285,7 @@ class LogArrays(NamedTuple):
     lengths: Int64Array  # of each stroke's text
     inserts: BoolArray
     all_inserts: bool
+    one_character_each: bool = False  # every stroke inserts one character (at the end)
 
 
 def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> LogArrays | None:
@@ -271,7 +301,13 @@ def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> Log
     if found is None:
         return None
     arrays = found[1]
-    return LogArrays(arrays.t_ms, arrays.lengths, arrays.inserts, arrays.all_inserts)
+    return LogArrays(
+        arrays.t_ms,
+        arrays.lengths,
+        arrays.inserts,
+        arrays.all_inserts,
+        arrays.typed_text is not None,
+    )
 
 
 def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
@@ -341,6 +377,8 @@ def _replay_vectorized(keystrokes: Sequence[Keystroke], initial: str) -> str | N
     if found is None:
         return None
     columns, arrays = found
+    if arrays.typed_text is not None and not initial:
+        return arrays.typed_text
     if not _appends_only(arrays, len(initial)):
         return None
     if arrays.all_inserts:
@@ -398,7 +436,40 @@ def _deletions_match(
     )
 
 
+class _Fold:
+    """A one-for-one fold (``str.translate`` table) as a code point lookup table. Found again
+    by identity: what depends on the fold's contents is cached under this object."""
+
+    __slots__ = ("items", "table")
+
+    def __init__(self, items: tuple[tuple[int, str], ...], table: CodeArray) -> None:
+        self.items = items
+        self.table = table
+
+
 @lru_cache(maxsize=8)
+def _fold_of_items(items: tuple[tuple[object, object], ...]) -> _Fold | None:
+    table = _fold_table(items)
+    return None if table is None else _Fold(items, table)  # type: ignore[arg-type]
+
+
+# The last fold seen, with a copy of its contents: callers pass the same dict each time
+# (``NormalizationProfile.translation()``), and comparing it with the copy costs less than
+# hashing its items again.
+_last_fold: tuple[dict[int, str], dict[int, str], _Fold | None] | None = None
+
+
+def _fold_of(fold: dict[int, str]) -> _Fold | None:
+    """The fold as a lookup table; None when it is not one-for-one (the loop handles it)."""
+    global _last_fold  # noqa: PLW0603 - a one-entry cache
+    last = _last_fold
+    if last is not None and last[0] is fold and last[1] == fold:
+        return last[2]
+    found = _fold_of_items(tuple(fold.items()))
+    _last_fold = (fold, dict(fold), found)
+    return found
+
+
 def _fold_table(items: tuple[tuple[object, object], ...]) -> CodeArray | None:
     """A code point lookup table doing what ``str.translate`` does with a one-for-one fold;
     None when the fold is not one-for-one (the loop handles it)."""
@@ -434,10 +505,10 @@ class _ReferenceWords(NamedTuple):
 
 
 @lru_cache(maxsize=8)
-def _reference_words(reference: str, items: tuple[tuple[int, str], ...]) -> _ReferenceWords:
+def _reference_words(reference: str, fold: _Fold) -> _ReferenceWords:
     """The folded reference split into words (the same reference serves a whole session).
     Line and paragraph breaks separate words as spaces do."""
-    words = tuple(reference.translate(dict(items)).split())
+    words = tuple(reference.translate(dict(fold.items)).split())
     flat = np.frombuffer("".join(words).encode(_UTF32, "surrogatepass"), np.uint32)
     lengths = np.fromiter(map(len, words), np.int64, len(words))
     starts = np.cumsum(lengths) - lengths
@@ -591,19 +662,20 @@ def _keystroke_stats_vectorized(
     end_ms: int | None = None,
 ) -> KeystrokeStats | None:
     """``keystroke_stats`` for a log of appends only from an empty text; None otherwise."""
-    items = tuple(fold.items())
-    table = _fold_table(items)
-    if table is None:
+    folding = _fold_of(fold)
+    if folding is None:
         return None
     found = _arrays(keystrokes)
     if found is None:
         return None
     columns, arrays = found
+    if arrays.typed_text is not None:
+        return _typed_text_stats(arrays, arrays.typed_text, reference, folding, end_ms)
     if not _appends_only(arrays, 0):
         return None
     typed = _typed_characters(columns, arrays)
-    ref = _reference_words(reference, items)
-    folded = _fold_codes(typed.codes, table)
+    ref = _reference_words(reference, folding)
+    folded = _fold_codes(typed.codes, folding.table)
     verdict = _judge_vectorized(typed, folded, ref, len(arrays.t_ms))
     judged, right = verdict
     t_ms = arrays.t_ms
@@ -617,35 +689,86 @@ def _keystroke_stats_vectorized(
         costs = waits[typed.strokes] // np.maximum(lengths, 1)
         correction_ms = int(waits[arrays.deletes].sum()) + int(costs[typed.erased].sum())
         corrected = int(np.count_nonzero(typed.erased & judged & ~right))
-    consistency = None
     if arrays.all_inserts:
         inserted_at, weights = t_ms, arrays.lengths
     else:
         inserts = np.flatnonzero(arrays.inserts)
         inserted_at, weights = t_ms[inserts], arrays.lengths[inserts]
-    if len(inserted_at):
-        first = int(t_ms.min())
-        last = int(t_ms.max())
-        windows = np.maximum((inserted_at - first + 999) // 1000, 1)
-        if int(windows.max()) <= 4 * len(windows) + 1024:
-            sums = np.bincount(windows, weights=weights)
-            present = np.flatnonzero(sums)
-            sums = sums[present]
-        else:  # keys hours apart: only the seconds that have keys, memory bounded by the log
-            present, where = np.unique(windows, return_inverse=True)
-            sums = np.bincount(where, weights=weights)
-        consistency = _series_consistency(
-            present.astype(np.int64),
-            sums.astype(np.float64),
-            last - first if end_ms is None else max(end_ms, last) - first,
-        )
     return KeystrokeStats(
         keypresses=int(np.count_nonzero(judged)),
         correct_keypresses=int(np.count_nonzero(judged & right)),
         corrected_errors=corrected,
         backspaces=int(np.count_nonzero(arrays.deletes)),
         correction_time_s=correction_ms / 1000.0,
-        consistency=consistency,
+        consistency=_log_consistency(t_ms, inserted_at, weights, end_ms),
+    )
+
+
+def _typed_text_stats(
+    arrays: _Arrays,
+    text: str,
+    reference: str,
+    fold: _Fold,
+    end_ms: int | None,
+) -> KeystrokeStats:
+    """``keystroke_stats`` of a log typing ``text`` one character per stroke at the end.
+
+    Nothing is erased, so each character is judged against the final text: word i of the
+    typed text against word i of the reference, character by character, and each separator
+    that ends a word is right when that word is exact (``_KeyJudge``); whole-word comparisons
+    in C, the characters of the few wrong words in Python.
+    """
+    folded = text
+    if len(fold.table):
+        folded = _fold_codes(_codes(text), fold.table).tobytes().decode(_UTF32, "surrogatepass")
+    reference_words = _reference_words(reference, fold).words
+    typed_words = folded.split()
+    separators = len(folded) - sum(map(len, typed_words))
+    # Separators that end a word (the others follow a separator or start the text: not judged).
+    ended = len(typed_words) - (1 if typed_words and not folded[-1].isspace() else 0)
+    exact = list(map(operator.eq, typed_words, reference_words))
+    correct = sum(compress(map(len, typed_words), exact)) + exact[:ended].count(True)
+    if not all(exact):
+        # The other words' characters against the reference word's at the same offsets: both
+        # cut to the shorter one, joined, compared as code points in one numpy pass.
+        wrong = list(map(operator.not_, exact))
+        typed_wrong = list(compress(typed_words, wrong))
+        reference_wrong = list(compress(reference_words, wrong))
+        cuts = list(map(slice, map(min, map(len, typed_wrong), map(len, reference_wrong))))
+        typed_cut = _codes("".join(map(operator.getitem, typed_wrong, cuts)))
+        reference_cut = _codes("".join(map(operator.getitem, reference_wrong, cuts)))
+        correct += int(np.count_nonzero(typed_cut == reference_cut))
+    return KeystrokeStats(
+        keypresses=len(folded) - separators + ended,
+        correct_keypresses=correct,
+        corrected_errors=0,
+        backspaces=0,
+        correction_time_s=0 / 1000.0,
+        consistency=_log_consistency(arrays.t_ms, arrays.t_ms, arrays.lengths, end_ms),
+    )
+
+
+def _log_consistency(
+    t_ms: Int64Array, inserted_at: Int64Array, weights: Int64Array, end_ms: int | None
+) -> float | None:
+    """Monkeytype's consistency of a log whose insertions of ``weights`` characters happen at
+    ``inserted_at`` (see ``_series_consistency``); None without insertions."""
+    if not len(inserted_at):
+        return None
+    first = int(t_ms.min())
+    last = int(t_ms.max())
+    windows = np.maximum((inserted_at - (first - 999)) // 1000, 1)
+    if int(windows.max()) <= 4 * len(windows) + 1024:
+        sums = np.bincount(windows, weights=weights)
+        present = np.flatnonzero(sums)
+        sums = sums[present]
+    else:  # keys hours apart: only the seconds that have keys, memory bounded by the log
+        present, where = np.unique(windows, return_inverse=True)
+        sums = np.bincount(where, weights=weights)
+    return _series_consistency(
+        present.astype(np.int64),
+        sums.astype(np.float64),
+        last - first if end_ms is None else max(end_ms, last) - first,
     )
 
 
