@@ -16,6 +16,7 @@ from frappe.scoring import normalization_profile
 from frappe.scoring.keystrokes import (
     Keystroke,
     KeystrokeStats,
+    _arrays,
     _keystroke_stats_vectorized,
     _replay_vectorized,
     keystroke_stats,
@@ -244,3 +245,47 @@ def test_empty_insertions_do_not_pass_for_one_character_each() -> None:
     assert _keystroke_stats_vectorized(log[2:], "EEE", {}) == keystroke_stats_reference(
         log[2:], "EEE", {}
     )
+
+
+typing_only = st.lists(
+    st.tuples(
+        st.sampled_from(ALPHABET + "  \t\u3000\x1c"), st.sampled_from([0, 40, 180, 1000, 2500])
+    ),
+    min_size=0,
+    max_size=160,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(typing_only, references, folds, st.sampled_from([None, 0, 60_000]))
+def test_typing_at_the_end_equals_the_reference(
+    keys: list[tuple[str, int]], reference: str, fold: dict[int, str], end_ms: int | None
+) -> None:
+    """One character per stroke at the end, never erased (most typing tests): the direct path
+    judges whole words; it must give what the reference gives, separators and folds included."""
+    log: list[Keystroke] = []
+    t = 0
+    for char, wait in keys:
+        t += wait
+        log.append(Keystroke(t, char, "insert", len(log), char))
+    frozen = tuple(log)
+    expected = keystroke_stats_reference(frozen, reference, fold, end_ms=end_ms)
+    assert_same_stats(keystroke_stats(frozen, reference, fold, end_ms=end_ms), expected)
+    assert replay(frozen) == replay_reference(frozen) == "".join(char for char, _ in keys)
+    if len(log) >= 32 and all(len(v) == 1 for v in fold.values()):
+        found = _arrays(frozen)
+        assert found is not None and found[1].typed_text == replay_reference(frozen)
+
+
+def test_the_direct_path_needs_one_character_at_each_position() -> None:
+    typed = [Keystroke(i * 100, c, "insert", i, c) for i, c in enumerate("bonjour " * 5)]
+    assert _arrays(tuple(typed))[1].typed_text == "bonjour " * 5  # type: ignore[index]
+    shifted = [*typed[:-1], typed[-1]._replace(pos=41)]
+    assert _arrays(tuple(shifted))[1].typed_text is None  # type: ignore[index]
+    two = [
+        *typed[:-2],
+        Keystroke(3900, "é", "insert", 38, "é "),
+        Keystroke(4000, "a", "insert", 40, ""),
+    ]
+    assert _arrays(tuple(two))[1].typed_text is None  # type: ignore[index]
+    assert replay(tuple(two)) == replay_reference(two)

@@ -285,6 +285,7 @@ class LogArrays(NamedTuple):
     lengths: Int64Array  # of each stroke's text
     inserts: BoolArray
     all_inserts: bool
+    one_character_each: bool = False  # every stroke inserts one character (at the end)
 
 
 def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> LogArrays | None:
@@ -300,7 +301,13 @@ def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> Log
     if found is None:
         return None
     arrays = found[1]
-    return LogArrays(arrays.t_ms, arrays.lengths, arrays.inserts, arrays.all_inserts)
+    return LogArrays(
+        arrays.t_ms,
+        arrays.lengths,
+        arrays.inserts,
+        arrays.all_inserts,
+        arrays.typed_text is not None,
+    )
 
 
 def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
@@ -721,8 +728,16 @@ def _typed_text_stats(
     ended = len(typed_words) - (1 if typed_words and not folded[-1].isspace() else 0)
     exact = list(map(operator.eq, typed_words, reference_words))
     correct = sum(compress(map(len, typed_words), exact)) + exact[:ended].count(True)
-    for index in compress(range(len(exact)), map(operator.not_, exact)):
-        correct += sum(map(operator.eq, typed_words[index], reference_words[index]))
+    if not all(exact):
+        # The other words' characters against the reference word's at the same offsets: both
+        # cut to the shorter one, joined, compared as code points in one numpy pass.
+        wrong = list(map(operator.not_, exact))
+        typed_wrong = list(compress(typed_words, wrong))
+        reference_wrong = list(compress(reference_words, wrong))
+        cuts = list(map(slice, map(min, map(len, typed_wrong), map(len, reference_wrong))))
+        typed_cut = _codes("".join(map(operator.getitem, typed_wrong, cuts)))
+        reference_cut = _codes("".join(map(operator.getitem, reference_wrong, cuts)))
+        correct += int(np.count_nonzero(typed_cut == reference_cut))
     return KeystrokeStats(
         keypresses=len(folded) - separators + ended,
         correct_keypresses=correct,
@@ -742,7 +757,7 @@ def _log_consistency(
         return None
     first = int(t_ms.min())
     last = int(t_ms.max())
-    windows = np.maximum((inserted_at - first + 999) // 1000, 1)
+    windows = np.maximum((inserted_at - (first - 999)) // 1000, 1)
     if int(windows.max()) <= 4 * len(windows) + 1024:
         sums = np.bincount(windows, weights=weights)
         present = np.flatnonzero(sums)
