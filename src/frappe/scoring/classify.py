@@ -8,6 +8,7 @@ them, instead of a cascade of substitutions.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from operator import ne
 from typing import Literal, NamedTuple
@@ -413,12 +414,10 @@ def _merge_swaps(chunks: list[AlignmentChunk], ref: Tokens, hyp: Tokens) -> list
     turn that into one replace region, so it reads as one transposition."""
     # Where such a swap may be: an equal chunk of one word between two others (most records
     # have none, and then the chunks are returned as they are).
-    candidates = [
-        index
-        for index in range(1, len(chunks) - 1)
-        if chunks[index][0] == "equal" and chunks[index][2] - chunks[index][1] == 1
-    ]
-    if not candidates:
+    if len(chunks) < 3 or not any(
+        tag == "equal" and ref_end - ref_start == 1
+        for tag, ref_start, ref_end, _, _ in itertools.islice(chunks, 1, len(chunks) - 1)
+    ):
         return chunks
     merged: list[AlignmentChunk] = []
     i = 0
