@@ -242,8 +242,12 @@ def _arrays(
             positions = np.arange(n, dtype=np.int64)
     except OverflowError:
         return None
-    if n and (t_ms.max() >= _VECTOR_MAX_VALUE or positions.max() >= _VECTOR_MAX_VALUE):
-        return None
+    ascending = bool((t_ms[1:] >= t_ms[:-1]).all())
+    if n:
+        latest = int(t_ms[-1] if ascending else t_ms.max())
+        furthest = n - 1 if typed_text is not None else int(positions.max())
+        if latest >= _VECTOR_MAX_VALUE or furthest >= _VECTOR_MAX_VALUE:
+            return None
     if typed_text is not None:
         lengths = np.ones(n, np.int64)
     else:
@@ -255,7 +259,6 @@ def _arrays(
         codes = np.fromiter(map(_OP_CODES.__getitem__, columns.ops), np.int8, n)
         inserts = codes == 1
         deletes = codes == 2
-    ascending = bool((t_ms[1:] >= t_ms[:-1]).all())
     arrays = _Arrays(t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text, ascending)
     if type(keystrokes) is tuple:
         _remember(keystrokes, columns, arrays)
