@@ -177,3 +177,22 @@ def test_worker_processes_keep_input_order(tmp_path: Path, make_record: RecordFa
     assert [e["ok"] for e in entries].count(False) == 1 and not entries[40]["ok"]
     assert entries[79]["metrics"]["candidate"] == "Candidat 79"
     assert "errors" not in entries[0]
+
+
+def test_the_process_ends_at_once_with_all_its_output(
+    tmp_path: Path, make_record: RecordFactory
+) -> None:
+    # ``frappe score`` skips the interpreter's teardown once done: nothing written may be lost
+    # (a pipe far larger than its buffer), the exit code and the messages stay.
+    room = tmp_path / "salle"
+    for i in range(70):
+        write_record(make_record(candidate=f"Candidat {i}"), room / f"r{i:03d}.json")
+    (room / "abime.json").write_text("{", encoding="utf-8")
+    result = run_frappe("score", str(room), "--format", "json", "--jobs", "2", cwd=tmp_path)
+    assert result.returncode == 1
+    entries = json.loads(result.stdout)
+    assert len(result.stdout) > 65_536
+    assert [e["ok"] for e in entries].count(False) == 1 and len(entries) == 71
+    assert result.stderr == ""
+    table = run_frappe("score", str(room / "abime.json"), cwd=tmp_path)
+    assert table.returncode == 1 and "0 notés, 1 en erreur" in table.stdout

@@ -6,9 +6,12 @@ recognition, SQLite history, the results store, signing) only in the handlers th
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from frappe.asr import model as asr_model
 from frappe.cli import asr as asr_commands
@@ -104,3 +107,23 @@ def test_the_table_format_still_uses_rich(tmp_path: Path, make_record: RecordFac
 def test_asr_commands_name_the_model_variable_of_the_asr_package() -> None:
     # Repeated in the command module so that its parser does not import the ASR code.
     assert asr_commands.ENV_MODEL == asr_model.ENV_MODEL
+
+
+THREADS_AFTER_IMPORT = """
+import os, sys
+import frappe.cli.main
+print(len(os.listdir("/proc/self/task")), os.environ["OPENBLAS_NUM_THREADS"])
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux /proc: threads listed")
+def test_the_command_line_starts_no_blas_threads() -> None:
+    # numpy's OpenBLAS would start one thread per core at import (and again in each worker).
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    command = [sys.executable, "-c", THREADS_AFTER_IMPORT]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["1", "1"]
+    # The user's own setting is kept.
+    env["OPENBLAS_NUM_THREADS"] = "3"
+    chosen = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert chosen.stdout.split()[1] == "3"

@@ -10,12 +10,19 @@ import gc
 import json
 import math
 import random
+import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frappe.reports.batch_results import entries_json_text, entry_json_text, json_text
+from frappe.reports.batch_results import (
+    entries_json_bytes,
+    entries_json_text,
+    entry_json_text,
+    json_text,
+)
 from frappe.runs.batch_scoring import (
     BatchSettings,
     _path_order,
@@ -71,6 +78,11 @@ def test_entries_written_one_by_one_join_into_the_same_json(entries: list[object
     """The worker processes write each entry, the parent joins them: the same text."""
     texts = [entry_json_text(entry) for entry in entries]  # type: ignore[arg-type]
     assert entries_json_text(texts) == reference_json(entries)
+    # As bytes (what the workers of ``frappe score --format json`` send): the same encoding of
+    # the same text, lone surrogates escaped.
+    encoded = [text.encode("utf-8", "backslashreplace") for text in texts]
+    expected = reference_json(entries).encode("utf-8", "backslashreplace")
+    assert entries_json_bytes(encoded) == expected
 
 
 error_keys = ("op", "class", "ref", "hyp", "ref_span", "hyp_span", "ref_words", "detail")
@@ -143,6 +155,25 @@ def test_a_batch_gives_the_entries_of_file_by_file_scoring(
         written = score_inputs_as(paths, settings, entry_json_text, jobs=jobs)
         assert entries_json_text(list(written)) == reference_json(one_by_one)
     assert json_text(one_by_one) == reference_json(one_by_one)
+
+
+# What a worker sees of this module: the test changes it before the batch starts.
+_PARENT_STATE = {"seen": "as imported"}
+
+
+def _parent_state(_entry: dict[str, object]) -> str:
+    return _PARENT_STATE["seen"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_workers_are_forked_with_what_the_parent_loaded(
+    tmp_path: Path, make_record: RecordFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python 3.14 starts them from a fork server by default: everything imported again.
+    paths = [write_record(make_record(), tmp_path / f"r{i:03d}.json") for i in range(70)]
+    monkeypatch.setitem(_PARENT_STATE, "seen", "the parent's")
+    seen = set(score_inputs_as(paths, BatchSettings(None, None, None), _parent_state, jobs=2))
+    assert seen == {"the parent's"}
 
 
 def _fields(record: object) -> dict[str, object]:

@@ -122,12 +122,25 @@ def _exit_after(code: int, grace_s: float) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frappe`` console script (``argv`` None: the real command line,
     whose process is then sure to end quickly)."""
-    code = _run(argv)
+    code, args = _run(argv)
     if argv is None:
         if code == RELAUNCH_EXIT_CODE:
             code = _relaunch()
+        if getattr(args, "exit_when_done", False):
+            _exit_now(code)
         _exit_after(code, EXIT_GRACE_S)
     return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process at once, its output flushed. After a command whose handler has written
+    and closed everything (``exit_when_done``: ``frappe score``), the interpreter's teardown
+    (numpy, every module) is tens of milliseconds of each run for nothing. Never after an
+    error or an interruption: that clean-up stays the interpreter's."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def _relaunch() -> int:
@@ -148,20 +161,21 @@ def _relaunch() -> int:
     return 1
 
 
-def _run(argv: Sequence[str] | None) -> int:
+def _run(argv: Sequence[str] | None) -> tuple[int, argparse.Namespace | None]:
+    """The command's exit code, and its arguments when it returned normally."""
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
         func = app.run_app
     try:
-        return int(func(args))
+        return int(func(args)), args
     except FrappeError as error:
         print(f"frappe : {error}", file=sys.stderr)
-        return 1
+        return 1, None
     except KeyboardInterrupt:
         print("frappe : interrompu", file=sys.stderr)
-        return 130
+        return 130, None
 
 
 if __name__ == "__main__":

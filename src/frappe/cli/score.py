@@ -266,7 +266,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="CENTRE.pub",
         help="vérifier la signature de chaque fichier (FICHIER.sig) avec la clé du centre",
     )
-    parser.set_defaults(func=run_score)
+    # Everything is written (output file synced, workers joined) when the handler returns.
+    parser.set_defaults(func=run_score, exit_when_done=True)
 
 
 def _with_progress(entries: Iterable[_Entry], total: int) -> Iterator[_Entry]:

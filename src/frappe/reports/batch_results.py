@@ -469,33 +469,55 @@ def _error_format(depth: int) -> str:
 
 
 def _encode_error(value: dict[Any, Any], depth: int) -> str | None:
-    """An error's dict written at ``depth``; None when it is not exactly one (types included)."""
+    """An error's dict written at ``depth``; None when it is not exactly one (types included).
+
+    The checks are spelt out one by one: this runs for every error of a batch."""
     if tuple(value) != _ERROR_KEYS:
         return None
     op, error_class, ref, hyp, ref_span, hyp_span, ref_words, detail = value.values()
-    if not (
-        type(op) is str
-        and type(error_class) is str
-        and type(ref) is str
-        and type(hyp) is str
-        and (detail is None or type(detail) is str)
+    if (
+        type(op) is not str
+        or type(error_class) is not str
+        or type(ref) is not str
+        or type(hyp) is not str
+        or type(ref_span) is not list
+        or type(hyp_span) is not list
+        or type(ref_words) is not list
+        or len(ref_span) != 2
+        or len(hyp_span) != 2
+        or len(ref_words) != 2
     ):
         return None
-    numbers: list[int] = []
-    for pair in (ref_span, hyp_span, ref_words):
-        if type(pair) is not list or len(pair) != 2:
-            return None
-        first, second = pair
-        if type(first) is not int or type(second) is not int:
-            return None
-        numbers += pair
+    ref_start, ref_end = ref_span
+    hyp_start, hyp_end = hyp_span
+    first_word, last_word = ref_words
+    if (
+        type(ref_start) is not int
+        or type(ref_end) is not int
+        or type(hyp_start) is not int
+        or type(hyp_end) is not int
+        or type(first_word) is not int
+        or type(last_word) is not int
+    ):
+        return None
+    if detail is None:
+        detail_text = "null"
+    elif type(detail) is str:
+        detail_text = encode_basestring(detail)
+    else:
+        return None
     return _error_format(depth) % (
         encode_basestring(op),
         encode_basestring(error_class),
         encode_basestring(ref),
         encode_basestring(hyp),
-        *numbers,
-        "null" if detail is None else encode_basestring(detail),
+        ref_start,
+        ref_end,
+        hyp_start,
+        hyp_end,
+        first_word,
+        last_word,
+        detail_text,
     )
 
 

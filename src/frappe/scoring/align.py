@@ -52,8 +52,9 @@ class Tokens:
 # Beyond this length the word offsets come from a few numpy passes over the code points
 # instead of a str.find per word (5× faster on a 1 MB text; slower on a short one).
 _VECTOR_MIN_CHARS = 800
-# Every code point str.split() splits on (the last one is U+3000).
-_SPACE_TABLE = np.array([chr(code).isspace() for code in range(0x3001)], np.bool_)
+# Whether str.split() splits on a code point, up to U+3000 (the last space) and one more entry,
+# False, that every code point beyond stands for (``np.take(..., mode="clip")``).
+_SPACE_TABLE = np.array([chr(code).isspace() for code in range(0x3002)], np.bool_)
 
 
 def tokenize(text: str) -> Tokens:
@@ -61,10 +62,9 @@ def tokenize(text: str) -> Tokens:
     words = text.split()
     if len(text) >= _VECTOR_MIN_CHARS:
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-        space = np.zeros(len(codes) + 2, np.bool_)
+        space = np.empty(len(codes) + 2, np.bool_)
         space[0] = space[-1] = True
-        low = codes < len(_SPACE_TABLE)
-        space[1:-1][low] = _SPACE_TABLE[codes[low]]
+        np.take(_SPACE_TABLE, codes, out=space[1:-1], mode="clip")
         edges = np.flatnonzero(space[1:] != space[:-1])
         return Tokens(words, edges[0::2].tolist(), edges[1::2].tolist())
     # str.split + str.find is about twice as fast as a regex scan on short texts.

@@ -8,8 +8,10 @@ them, instead of a cascade of substitutions.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import Literal
+from operator import ne
+from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -27,6 +29,7 @@ __all__ = [
     "ErrorOp",
     "ScoringError",
     "TextUnits",
+    "WordSpans",
     "classify_errors",
     "classify_word_pair",
     "text_units",
@@ -49,9 +52,11 @@ _SPELLING_MIN_SIMILARITY = 0.5
 _SENTENCE_END = frozenset(".!?")
 
 
-@dataclass(frozen=True, slots=True)
-class ScoringError:
+class ScoringError(NamedTuple):
     """One error, as a trainer would circle it on paper.
+
+    A named tuple, not a dataclass: a batch makes one per error of every record, and a frozen
+    dataclass costs about five times more to make.
 
     Attributes:
         op: ``substitution``, ``omission``, ``insertion`` or ``transposition``.
@@ -83,15 +88,16 @@ class ScoringError:
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form used in result files and ``frappe score --format json``."""
+        op, error_class, ref, hyp, ref_span, hyp_span, ref_words, detail = self
         return {
-            "op": self.op,
-            "class": self.error_class,
-            "ref": self.ref,
-            "hyp": self.hyp,
-            "ref_span": list(self.ref_span),
-            "hyp_span": list(self.hyp_span),
-            "ref_words": list(self.ref_words),
-            "detail": self.detail,
+            "op": op,
+            "class": error_class,
+            "ref": ref,
+            "hyp": hyp,
+            "ref_span": [*ref_span],
+            "hyp_span": [*hyp_span],
+            "ref_words": [*ref_words],
+            "detail": detail,
         }
 
 
@@ -99,24 +105,26 @@ def classify_word_pair(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | N
     """Classify one reference word typed as another; ``None`` when they are equal."""
     if ref == hyp:
         return None
-    if len(ref) == len(hyp) and len(ref) >= 2:
-        diffs = [k for k in range(len(ref)) if ref[k] != hyp[k]]
-        if (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and ref[diffs[0]] == hyp[diffs[1]]
-            and ref[diffs[1]] == hyp[diffs[0]]
-        ):
+    # Most pairs are a misspelt word: each step below is a C-level string operation, and the
+    # forms of each word are made once (this runs for every error of a batch).
+    if len(ref) == len(hyp) and len(ref) >= 2 and sum(map(ne, ref, hyp)) == 2:
+        first, second = (k for k in range(len(ref)) if ref[k] != hyp[k])
+        if second == first + 1 and ref[first] == hyp[second] and ref[second] == hyp[first]:
             return "transposition", "spelling", "letters"
-    ref_bare, hyp_bare = strip_punctuation(ref), strip_punctuation(hyp)
+    # A word with no punctuation mark (most words) is its own bare form.
+    ref_bare = ref if ref.isalnum() else strip_punctuation(ref)
+    hyp_bare = hyp if hyp.isalnum() else strip_punctuation(hyp)
     if ref_bare == hyp_bare:
         changed = set(ref) ^ set(hyp)
         detail = "hyphen" if "-" in changed else "apostrophe" if "'" in changed else None
         return "substitution", "punctuation", detail
-    if ref_bare.lower() == hyp_bare.lower():
+    ref_lower, hyp_lower = ref_bare.lower(), hyp_bare.lower()
+    if ref_lower == hyp_lower:
         return "substitution", "case", "capital"
-    ref_plain, hyp_plain = strip_accents(ref_bare), strip_accents(hyp_bare)
-    if ref_plain.lower() == hyp_plain.lower():
+    # strip_accents leaves an ASCII word as it is.
+    ref_plain = ref_lower if ref_bare.isascii() else strip_accents(ref_bare).lower()
+    hyp_plain = hyp_lower if hyp_bare.isascii() else strip_accents(hyp_bare).lower()
+    if ref_plain == hyp_plain:
         changed = set(ref_bare) ^ set(hyp_bare)
         if changed & set("çÇ"):
             return "substitution", "accent", "cedilla"
@@ -125,7 +133,7 @@ def classify_word_pair(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | N
         return "substitution", "accent", None
     if ref_bare.replace("-", "") == hyp_bare.replace("-", "").replace(" ", ""):
         return "substitution", "punctuation", "hyphen"
-    similarity = Levenshtein.normalized_similarity(ref_bare.lower(), hyp_bare.lower())
+    similarity = Levenshtein.normalized_similarity(ref_lower, hyp_lower)
     if similarity >= _SPELLING_MIN_SIMILARITY:
         return "substitution", "spelling", None
     return "substitution", "word", None
@@ -287,6 +295,7 @@ class _RegionReader:
     # One region --------------------------------------------------------------------------------
     def region(self, i1: int, i2: int, j1: int, j2: int) -> None:
         ref_words, hyp_words = self.rt.words, self.ht.words
+        emit = self._emit
         a, b = i1, j1
         del_start, ins_start = a, b
 
@@ -298,68 +307,84 @@ class _RegionReader:
 
         while a < i2 or b < j2:
             if a < i2 and b < j2:
-                joined = _joined_length(ref_words, a, i2, hyp_words[b])
-                if joined:
-                    flush()
-                    self._emit(
-                        "substitution", "spacing", (a, a + joined), (b, b + 1), "missing-space"
-                    )
-                    a, b = a + joined, b + 1
-                    del_start, ins_start = a, b
-                    continue
-                split = _joined_length(hyp_words, b, j2, ref_words[a])
-                if split:
-                    flush()
-                    self._emit("substitution", "spacing", (a, a + 1), (b, b + split), "extra-space")
-                    a, b = a + 1, b + split
-                    del_start, ins_start = a, b
-                    continue
-                # "rendez vous" for "rendez-vous", or the reverse: one hyphen fault.
-                split = _joined_length(hyp_words, b, j2, ref_words[a], "-")
-                if split:
-                    flush()
-                    self._emit("substitution", "punctuation", (a, a + 1), (b, b + split), "hyphen")
-                    a, b = a + 1, b + split
-                    del_start, ins_start = a, b
-                    continue
-                joined = _joined_length(ref_words, a, i2, hyp_words[b], "-")
-                if joined:
-                    flush()
-                    self._emit("substitution", "punctuation", (a, a + joined), (b, b + 1), "hyphen")
-                    a, b = a + joined, b + 1
-                    del_start, ins_start = a, b
-                    continue
+                ref_word, hyp_word = ref_words[a], hyp_words[b]
+                # Words joined or split can only be where one word begins the other: tested
+                # first, so that a plain misspelt pair costs two comparisons here.
+                if len(hyp_word) > len(ref_word) and hyp_word.startswith(ref_word):
+                    joined = _joined_length(ref_words, a, i2, hyp_word)
+                    if joined:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit(
+                            "substitution", "spacing", (a, a + joined), (b, b + 1), "missing-space"
+                        )
+                        a, b = a + joined, b + 1
+                        del_start, ins_start = a, b
+                        continue
+                    joined = _joined_length(ref_words, a, i2, hyp_word, "-")
+                    if joined:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit("substitution", "punctuation", (a, a + joined), (b, b + 1), "hyphen")
+                        a, b = a + joined, b + 1
+                        del_start, ins_start = a, b
+                        continue
+                elif len(ref_word) > len(hyp_word) and ref_word.startswith(hyp_word):
+                    split = _joined_length(hyp_words, b, j2, ref_word)
+                    if split:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit("substitution", "spacing", (a, a + 1), (b, b + split), "extra-space")
+                        a, b = a + 1, b + split
+                        del_start, ins_start = a, b
+                        continue
+                    # "rendez vous" for "rendez-vous", or the reverse: one hyphen fault.
+                    split = _joined_length(hyp_words, b, j2, ref_word, "-")
+                    if split:
+                        if del_start != a or ins_start != b:
+                            flush()
+                        emit("substitution", "punctuation", (a, a + 1), (b, b + split), "hyphen")
+                        a, b = a + 1, b + split
+                        del_start, ins_start = a, b
+                        continue
                 if (
                     a + 1 < i2
                     and b + 1 < j2
-                    and ref_words[a] == hyp_words[b + 1]
-                    and ref_words[a + 1] == hyp_words[b]
+                    and ref_word == hyp_words[b + 1]
+                    and ref_words[a + 1] == hyp_word
                 ):
-                    flush()
-                    self._emit("transposition", "word", (a, a + 2), (b, b + 2), "words")
+                    if del_start != a or ins_start != b:
+                        flush()
+                    emit("transposition", "word", (a, a + 2), (b, b + 2), "words")
                     a, b = a + 2, b + 2
                     del_start, ins_start = a, b
                     continue
                 left_ref, left_hyp = i2 - a, j2 - b
-                here = _similarity(ref_words[a], hyp_words[b])
-                if left_ref > left_hyp and _similarity(ref_words[a + 1], hyp_words[b]) > here:
-                    a += 1
-                    continue
-                if left_hyp > left_ref and _similarity(ref_words[a], hyp_words[b + 1]) > here:
+                # A word left over on one side: pair the closer ones (the similarity of this
+                # pair is only needed then).
+                if left_ref > left_hyp:
+                    if _similarity(ref_words[a + 1], hyp_word) > _similarity(ref_word, hyp_word):
+                        a += 1
+                        continue
+                elif left_hyp > left_ref and (
+                    _similarity(ref_word, hyp_words[b + 1]) > _similarity(ref_word, hyp_word)
+                ):
                     b += 1
                     continue
-                flush()
-                verdict = classify_word_pair(ref_words[a], hyp_words[b])
+                if del_start != a or ins_start != b:
+                    flush()
+                verdict = classify_word_pair(ref_word, hyp_word)
                 if verdict is not None:
                     op, error_class, detail = verdict
-                    self._emit(op, error_class, (a, a + 1), (b, b + 1), detail)
+                    emit(op, error_class, (a, a + 1), (b, b + 1), detail)
                 a, b = a + 1, b + 1
                 del_start, ins_start = a, b
             elif a < i2:
                 a += 1
             else:
                 b += 1
-        flush()
+        if del_start != a or ins_start != b:
+            flush()
 
 
 def _joined_length(
@@ -389,12 +414,10 @@ def _merge_swaps(chunks: list[AlignmentChunk], ref: Tokens, hyp: Tokens) -> list
     turn that into one replace region, so it reads as one transposition."""
     # Where such a swap may be: an equal chunk of one word between two others (most records
     # have none, and then the chunks are returned as they are).
-    candidates = [
-        index
-        for index in range(1, len(chunks) - 1)
-        if chunks[index][0] == "equal" and chunks[index][2] - chunks[index][1] == 1
-    ]
-    if not candidates:
+    if len(chunks) < 3 or not any(
+        tag == "equal" and ref_end - ref_start == 1
+        for tag, ref_start, ref_end, _, _ in itertools.islice(chunks, 1, len(chunks) - 1)
+    ):
         return chunks
     merged: list[AlignmentChunk] = []
     i = 0
@@ -427,18 +450,34 @@ def _single_word(chunk: AlignmentChunk, ref: Tokens, hyp: Tokens) -> str | None:
     return None
 
 
+# Reference word index → its span in the original reference and that text: the same reference
+# words are misspelt again and again over a batch (see ``classify_errors``).
+WordSpans = dict[int, tuple[tuple[int, int], str]]
+
+
 def classify_errors(
     ref: NormalizedText,
     hyp: NormalizedText,
     ref_tokens: Tokens,
     hyp_tokens: Tokens,
     chunks: list[AlignmentChunk],
+    *,
+    ref_word_spans: WordSpans | None = None,
 ) -> list[ScoringError]:
-    """Read an alignment into classified errors, in reference order."""
+    """Read an alignment into classified errors, in reference order.
+
+    ``ref_word_spans`` keeps the original span and text of reference words from one call to
+    the next (a batch compares many texts with one reference): it must belong to ``ref`` and
+    ``ref_tokens``; it is filled as words are met."""
     reader = _RegionReader(ref, hyp, ref_tokens, hyp_tokens)
     chunks = _merge_swaps(chunks, ref_tokens, hyp_tokens)
     ref_words, hyp_words = ref_tokens.words, hyp_tokens.words
-    emit = reader._emit
+    ref_starts, ref_ends = ref_tokens.starts, ref_tokens.ends
+    hyp_starts, hyp_ends = hyp_tokens.starts, hyp_tokens.ends
+    ref_to_original, hyp_to_original = ref.to_original, hyp.to_original
+    ref_original, hyp_original = ref.original, hyp.original
+    spans: WordSpans = {} if ref_word_spans is None else ref_word_spans
+    errors = reader.errors
     count = len(chunks)
     index = 0
     while index < count:
@@ -454,13 +493,30 @@ def classify_errors(
             last = chunks[end - 1]
             i2, j2 = last[2], last[4]
         index = end
-        if i2 - i1 == 1 and j2 - j1 == 1:
-            # One word for one (most regions): nothing to join, split or swap, only the pair
-            # to classify (what ``region`` comes to, without its searches).
-            verdict = classify_word_pair(ref_words[i1], hyp_words[j1])
-            if verdict is not None:
-                op, error_class, detail = verdict
-                emit(op, error_class, (i1, i2), (j1, j2), detail)
-        else:
+        if i2 - i1 != 1 or j2 - j1 != 1:
             reader.region(i1, i2, j1, j2)
-    return reader.errors
+            continue
+        # One word for one (most regions): nothing to join, split or swap, only the pair to
+        # classify (what ``region`` and ``_emit`` come to, without their searches).
+        verdict = classify_word_pair(ref_words[i1], hyp_words[j1])
+        if verdict is None:
+            continue
+        op, error_class, detail = verdict
+        known = spans.get(i1)
+        if known is None:
+            ref_span = ref_to_original(ref_starts[i1], ref_ends[i1])
+            known = spans[i1] = (ref_span, ref_original[ref_span[0] : ref_span[1]])
+        hyp_span = hyp_to_original(hyp_starts[j1], hyp_ends[j1])
+        errors.append(
+            ScoringError(
+                op,
+                error_class,
+                known[1],
+                hyp_original[hyp_span[0] : hyp_span[1]],
+                known[0],
+                hyp_span,
+                (i1, i2),
+                detail,
+            )
+        )
+    return errors

@@ -50,16 +50,15 @@ class WordMeasures:
 def word_measures(chunks: list[AlignmentChunk]) -> WordMeasures:
     """Count hits and edits in a word alignment."""
     hits = substitutions = deletions = insertions = 0
-    for chunk in chunks:
-        ref_len = chunk.ref_end - chunk.ref_start
-        if chunk.tag == "equal":
-            hits += ref_len
-        elif chunk.tag == "replace":
-            substitutions += ref_len
-        elif chunk.tag == "delete":
-            deletions += ref_len
+    for tag, ref_start, ref_end, hyp_start, hyp_end in chunks:
+        if tag == "equal":
+            hits += ref_end - ref_start
+        elif tag == "replace":
+            substitutions += ref_end - ref_start
+        elif tag == "delete":
+            deletions += ref_end - ref_start
         else:
-            insertions += chunk.hyp_end - chunk.hyp_start
+            insertions += hyp_end - hyp_start
     ref_words = hits + substitutions + deletions
     errors = substitutions + deletions + insertions
     # jiwer raises on an empty reference; frappe must not crash on an empty text, so an empty

@@ -19,7 +19,7 @@ from frappe.scoring.align import (
     reached_reference_words,
     tokenize,
 )
-from frappe.scoring.classify import ScoringError, classify_errors
+from frappe.scoring.classify import ScoringError, WordSpans, classify_errors
 from frappe.scoring.keystrokes import Keystroke, KeystrokeStats, keystroke_stats
 from frappe.scoring.measures import (
     WordMeasures,
@@ -88,11 +88,12 @@ class TextComparison:
 @lru_cache(maxsize=16)
 def _reference_side(
     reference: str, normalization: NormalizationProfile
-) -> tuple[NormalizedText, Tokens]:
-    """The normalised, tokenised reference. Cached: a batch scores a room's records against the
-    same reference, and this is as much work as the typed side. Callers only read the result."""
+) -> tuple[NormalizedText, Tokens, WordSpans]:
+    """The normalised, tokenised reference, and the spans of its words met so far in errors.
+    Cached: a batch scores a room's records against the same reference, and this is as much
+    work as the typed side. Callers only read the result (the spans are filled as they go)."""
     ref = normalize(reference, normalization)
-    return ref, tokenize(ref.text)
+    return ref, tokenize(ref.text), {}
 
 
 def compare_texts(
@@ -111,7 +112,7 @@ def compare_texts(
     beginning of the reference word where the candidate stopped, or of the next one, is left
     out of the comparison and is not a fault, whatever its length.
     """
-    ref, ref_tokens = _reference_side(reference, normalization)
+    ref, ref_tokens, ref_word_spans = _reference_side(reference, normalization)
     hyp = normalize(typed, normalization)
     hyp_tokens = tokenize(hyp.text)
     ref_words, hyp_words = ref_tokens.words, hyp_tokens.words
@@ -135,7 +136,9 @@ def compare_texts(
         else:
             compared_ref = ref_words[: reached_reference_words(ref_words, hyp_words)]
     chunks = align_tokens(compared_ref, compared_hyp)
-    errors = classify_errors(ref, hyp, ref_tokens, hyp_tokens, chunks)
+    errors = classify_errors(
+        ref, hyp, ref_tokens, hyp_tokens, chunks, ref_word_spans=ref_word_spans
+    )
     ref_end = ref_tokens.ends[len(compared_ref) - 1] if compared_ref else 0
     hyp_end = hyp_tokens.ends[len(compared_hyp) - 1] if compared_hyp else 0
     # Whitespace before the first word counts no more than whitespace after the last one.
@@ -215,13 +218,27 @@ def count_faults(errors: Sequence[ScoringError], profile: ScoringProfile) -> flo
     profile says so, a run of omitted or added words once when it groups them."""
     per_word: dict[int, float] = {}
     loose = 0.0
+    # An error's weight depends on its class and detail only, except for an accent error
+    # (the profile may name word pairs): looked up once per kind.
+    weights: dict[tuple[str, str | None], float] = {}
+    one_per_word = profile.max_one_fault_per_word
+    group = profile.group_omissions
     for error in errors:
-        weight = profile.error_weight(error)
-        words = error.ref_word_count
-        if error.op in ("omission", "insertion") and not profile.group_omissions:
-            weight *= max(1, words if error.op == "omission" else _hyp_word_count(error))
-        if words and profile.max_one_fault_per_word:
-            first = error.ref_words[0]
+        error_class = error.error_class
+        if error_class == "accent":
+            weight = profile.error_weight(error)
+        else:
+            kind = (error_class, error.detail)
+            found = weights.get(kind)
+            if found is None:
+                found = weights[kind] = profile.error_weight(error)
+            weight = found
+        first, last = error.ref_words
+        words = last - first
+        op = error.op
+        if not group and op in ("omission", "insertion"):
+            weight *= max(1, words if op == "omission" else _hyp_word_count(error))
+        if words and one_per_word:
             per_word[first] = max(per_word.get(first, 0.0), weight)
         else:
             loose += weight
