@@ -112,9 +112,13 @@ def read_file_bytes(path: Path, *, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
             raise _too_large(path, max_bytes, info.st_size)
         chunks: list[bytes] = []
         total = 0
-        # One byte more than allowed tells a file that grew (or lied about its size).
+        announced = info.st_size
+        # One byte more than allowed tells a file that grew (or lied about its size). Reads ask
+        # for what stat announced plus one byte (the end), not a fixed megabyte: os.read
+        # allocates what it is asked for, and a batch reads thousands of small files.
         while total <= max_bytes:
-            chunk = os.read(fd, min(max_bytes + 1 - total, 1 << 20) or 1)
+            wanted = announced + 1 - total if total <= announced else 1 << 20
+            chunk = os.read(fd, min(max_bytes + 1 - total, wanted))
             if not chunk:
                 break
             chunks.append(chunk)

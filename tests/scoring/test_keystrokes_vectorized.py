@@ -38,6 +38,8 @@ FOLDS: list[dict[int, str]] = [
     # Not one-for-one: the loop decides.
     {ord("a"): "bb"},
     {ord("œ"): "oe"},
+    # Beyond the Basic Multilingual Plane (the folding table's slower path).
+    {ord("😀"): "x", ord("é"): "e"},
 ]
 
 
@@ -249,7 +251,7 @@ def test_empty_insertions_do_not_pass_for_one_character_each() -> None:
 
 typing_only = st.lists(
     st.tuples(
-        st.sampled_from(ALPHABET + "  \t\u3000\x1c"), st.sampled_from([0, 40, 180, 1000, 2500])
+        st.sampled_from(ALPHABET + "  \t\u3000\x1c😀"), st.sampled_from([0, 40, 180, 1000, 2500])
     ),
     min_size=0,
     max_size=160,

@@ -373,8 +373,8 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
 def _check_arrays(document: RecordDocument, log: LogArrays) -> None:
     """``_check_columns`` on the log's arrays (the same checks, the same messages)."""
     t_ms = log.t_ms
-    backwards = np.flatnonzero(t_ms[1:] < t_ms[:-1])
-    if len(backwards):
+    if not log.ascending:
+        backwards = np.flatnonzero(t_ms[1:] < t_ms[:-1])
         raise RecordError(
             f"frappe n° {int(backwards[0]) + 2} : t_ms antérieur à la frappe précédente"
         )

@@ -163,6 +163,7 @@ class _Arrays(NamedTuple):
     # The typed text when stroke i inserts one character at position i (typing at the end of
     # an empty text, never erasing: most typing tests); None for any other log.
     typed_text: str | None = None
+    ascending: bool = False  # t_ms never goes back
 
 
 # The last log seen, by identity (a tuple of Keystroke is immutable, and holding it keeps its
@@ -241,8 +242,12 @@ def _arrays(
             positions = np.arange(n, dtype=np.int64)
     except OverflowError:
         return None
-    if n and (t_ms.max() >= _VECTOR_MAX_VALUE or positions.max() >= _VECTOR_MAX_VALUE):
-        return None
+    ascending = bool((t_ms[1:] >= t_ms[:-1]).all())
+    if n:
+        latest = int(t_ms[-1] if ascending else t_ms.max())
+        furthest = n - 1 if typed_text is not None else int(positions.max())
+        if latest >= _VECTOR_MAX_VALUE or furthest >= _VECTOR_MAX_VALUE:
+            return None
     if typed_text is not None:
         lengths = np.ones(n, np.int64)
     else:
@@ -254,7 +259,7 @@ def _arrays(
         codes = np.fromiter(map(_OP_CODES.__getitem__, columns.ops), np.int8, n)
         inserts = codes == 1
         deletes = codes == 2
-    arrays = _Arrays(t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text)
+    arrays = _Arrays(t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text, ascending)
     if type(keystrokes) is tuple:
         _remember(keystrokes, columns, arrays)
     return columns, arrays
@@ -286,6 +291,7 @@ class LogArrays(NamedTuple):
     inserts: BoolArray
     all_inserts: bool
     one_character_each: bool = False  # every stroke inserts one character (at the end)
+    ascending: bool = False  # t_ms never goes back
 
 
 def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> LogArrays | None:
@@ -307,6 +313,7 @@ def log_arrays(keystrokes: tuple[Keystroke, ...], *, typed: bool = False) -> Log
         arrays.inserts,
         arrays.all_inserts,
         arrays.typed_text is not None,
+        arrays.ascending,
     )
 
 
@@ -436,15 +443,26 @@ def _deletions_match(
     )
 
 
+_BMP = 0x10000
+
+
 class _Fold:
     """A one-for-one fold (``str.translate`` table) as a code point lookup table. Found again
     by identity: what depends on the fold's contents is cached under this object."""
 
-    __slots__ = ("items", "table")
+    __slots__ = ("items", "table", "wide")
 
     def __init__(self, items: tuple[tuple[int, str], ...], table: CodeArray) -> None:
         self.items = items
         self.table = table
+        # The same table over the whole Basic Multilingual Plane: one lookup folds a text
+        # without testing each code against the table's end.
+        self.wide: CodeArray | None = None
+        if len(table) and len(table) <= _BMP:
+            wide = np.arange(_BMP, dtype=np.uint32)
+            wide[: len(table)] = table
+            wide.flags.writeable = False
+            self.wide = wide
 
 
 @lru_cache(maxsize=8)
@@ -488,10 +506,13 @@ def _fold_table(items: tuple[tuple[object, object], ...]) -> CodeArray | None:
     return lookup
 
 
-def _fold_codes(codes: CodeArray, table: CodeArray) -> CodeArray:
+def _fold_codes(codes: CodeArray, fold: _Fold) -> CodeArray:
+    table = fold.table
     size = len(table)
-    if not size:
+    if not size or not len(codes):
         return codes
+    if fold.wide is not None and int(codes.max()) < _BMP:
+        return fold.wide[codes]
     return np.where(codes < size, table[np.minimum(codes, size - 1)], codes)
 
 
@@ -675,7 +696,7 @@ def _keystroke_stats_vectorized(
         return None
     typed = _typed_characters(columns, arrays)
     ref = _reference_words(reference, folding)
-    folded = _fold_codes(typed.codes, folding.table)
+    folded = _fold_codes(typed.codes, folding)
     verdict = _judge_vectorized(typed, folded, ref, len(arrays.t_ms))
     judged, right = verdict
     t_ms = arrays.t_ms
@@ -700,7 +721,7 @@ def _keystroke_stats_vectorized(
         corrected_errors=corrected,
         backspaces=int(np.count_nonzero(arrays.deletes)),
         correction_time_s=correction_ms / 1000.0,
-        consistency=_log_consistency(t_ms, inserted_at, weights, end_ms),
+        consistency=_log_consistency(t_ms, inserted_at, weights, end_ms, arrays.ascending),
     )
 
 
@@ -720,7 +741,7 @@ def _typed_text_stats(
     """
     folded = text
     if len(fold.table):
-        folded = _fold_codes(_codes(text), fold.table).tobytes().decode(_UTF32, "surrogatepass")
+        folded = _fold_codes(_codes(text), fold).tobytes().decode(_UTF32, "surrogatepass")
     reference_words = _reference_words(reference, fold).words
     typed_words = folded.split()
     separators = len(folded) - sum(map(len, typed_words))
@@ -729,36 +750,48 @@ def _typed_text_stats(
     exact = list(map(operator.eq, typed_words, reference_words))
     correct = sum(compress(map(len, typed_words), exact)) + exact[:ended].count(True)
     if not all(exact):
-        # The other words' characters against the reference word's at the same offsets: both
-        # cut to the shorter one, joined, compared as code points in one numpy pass.
+        # The other words' characters against the reference word's at the same offsets (map
+        # stops at the shorter word), without a Python loop.
         wrong = list(map(operator.not_, exact))
-        typed_wrong = list(compress(typed_words, wrong))
-        reference_wrong = list(compress(reference_words, wrong))
-        cuts = list(map(slice, map(min, map(len, typed_wrong), map(len, reference_wrong))))
-        typed_cut = _codes("".join(map(operator.getitem, typed_wrong, cuts)))
-        reference_cut = _codes("".join(map(operator.getitem, reference_wrong, cuts)))
-        correct += int(np.count_nonzero(typed_cut == reference_cut))
+        correct += sum(
+            map(
+                sum,
+                map(
+                    map,
+                    repeat(operator.eq),
+                    compress(typed_words, wrong),
+                    compress(reference_words, wrong),
+                ),
+            )
+        )
     return KeystrokeStats(
         keypresses=len(folded) - separators + ended,
         correct_keypresses=correct,
         corrected_errors=0,
         backspaces=0,
         correction_time_s=0 / 1000.0,
-        consistency=_log_consistency(arrays.t_ms, arrays.t_ms, arrays.lengths, end_ms),
+        consistency=_log_consistency(arrays.t_ms, arrays.t_ms, None, end_ms, arrays.ascending),
     )
 
 
 def _log_consistency(
-    t_ms: Int64Array, inserted_at: Int64Array, weights: Int64Array, end_ms: int | None
+    t_ms: Int64Array,
+    inserted_at: Int64Array,
+    weights: Int64Array | None,
+    end_ms: int | None,
+    ascending: bool,
 ) -> float | None:
-    """Monkeytype's consistency of a log whose insertions of ``weights`` characters happen at
-    ``inserted_at`` (see ``_series_consistency``); None without insertions."""
+    """Monkeytype's consistency of a log whose insertions of ``weights`` characters (None: one
+    each) happen at ``inserted_at`` (see ``_series_consistency``); None without insertions.
+    ``ascending``: t_ms never goes back (its ends are then its first and last times)."""
     if not len(inserted_at):
         return None
-    first = int(t_ms.min())
-    last = int(t_ms.max())
+    if ascending:
+        first, last = int(t_ms[0]), int(t_ms[-1])
+    else:
+        first, last = int(t_ms.min()), int(t_ms.max())
     windows = np.maximum((inserted_at - (first - 999)) // 1000, 1)
-    if int(windows.max()) <= 4 * len(windows) + 1024:
+    if int(windows[-1] if ascending else windows.max()) <= 4 * len(windows) + 1024:
         sums = np.bincount(windows, weights=weights)
         present = np.flatnonzero(sums)
         sums = sums[present]
@@ -766,8 +799,8 @@ def _log_consistency(
         present, where = np.unique(windows, return_inverse=True)
         sums = np.bincount(where, weights=weights)
     return _series_consistency(
-        present.astype(np.int64),
-        sums.astype(np.float64),
+        present.astype(np.int64, copy=False),
+        sums.astype(np.float64, copy=False),
         last - first if end_ms is None else max(end_ms, last) - first,
     )
 
