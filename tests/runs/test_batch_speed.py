@@ -25,6 +25,7 @@ from frappe.reports.batch_results import (
 )
 from frappe.runs.batch_scoring import (
     BatchSettings,
+    _chunk_bounds,
     _path_order,
     expand_inputs,
     score_inputs,
@@ -155,6 +156,18 @@ def test_a_batch_gives_the_entries_of_file_by_file_scoring(
         written = score_inputs_as(paths, settings, entry_json_text, jobs=jobs)
         assert entries_json_text(list(written)) == reference_json(one_by_one)
     assert json_text(one_by_one) == reference_json(one_by_one)
+
+
+@given(st.integers(0, 5000), st.integers(1, 16))
+def test_chunks_cover_the_batch_in_order_shrinking_to_a_few_files(count: int, jobs: int) -> None:
+    bounds = _chunk_bounds(count, jobs)
+    ends = [end for _start, end in bounds]
+    assert [start for start, _end in bounds] == [0, *ends][: len(bounds)]
+    assert (ends[-1] if ends else 0) == count
+    sizes = [end - start for start, end in bounds]
+    assert all(0 < size <= 64 for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # the last chunks are the smallest
+    assert all(size <= 4 for size in sizes[-jobs:])  # the workers end within a few files
 
 
 # What a worker sees of this module: the test changes it before the batch starts.

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from frappe.errors import FrappeError
 from frappe.exercises.record import ResultRecord, format_timestamp
@@ -30,6 +30,9 @@ from frappe.scoring.score import compare_texts, count_faults, score_typing
 from frappe.scoring.transcription import TranscriptionScore
 from frappe.storage.files import read_record
 from frappe.textio import plain_text, read_text_file
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = [
     "BatchSettings",
@@ -108,13 +111,35 @@ def _init_worker(
     gc.disable()  # a worker only scores (see _young_collections_only)
 
 
-def _score_in_worker(path: str) -> Any:
+def _score_in_worker(paths: list[str]) -> list[Any]:
+    """Score one chunk of the batch (in a worker process)."""
     global _worker_done  # noqa: PLW0603 - per worker process
     assert _worker_settings is not None
-    _worker_done += 1
-    _collect_young(_worker_done)
-    entry = score_one(Path(path), _worker_settings)
-    return entry if _worker_finish is None else _worker_finish(entry)
+    finished = []
+    for path in paths:
+        _worker_done += 1
+        _collect_young(_worker_done)
+        entry = score_one(Path(path), _worker_settings)
+        finished.append(entry if _worker_finish is None else _worker_finish(entry))
+    return finished
+
+
+# Chunk sizes of a batch in worker processes (see _chunk_bounds).
+_MIN_CHUNK = 4
+_MAX_CHUNK = 64
+
+
+def _chunk_bounds(count: int, jobs: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of each chunk: a share of what is left, so that chunks are large at
+    first (few messages between the processes: a chunk's entries cross in one) and a few files
+    at the end (the workers finish together)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < count:
+        size = max(_MIN_CHUNK, min(_MAX_CHUNK, (count - start) // (jobs * 4)))
+        bounds.append((start, min(count, start + size)))
+        start += size
+    return bounds
 
 
 def score_one(path: Path, settings: BatchSettings) -> dict[str, Any]:
@@ -310,7 +335,7 @@ def score_inputs_as(
 ) -> Iterator[Finished]:
     """``score_inputs``, each entry passed through ``finish`` where it was scored (in the
     worker processes: e.g. written as JSON there, so that the cores share that work and only
-    a string comes back). ``finish`` must be a module-level function."""
+    a string comes back). ``finish`` must pickle: a module-level function, or a partial of one."""
     return _scored(files, settings, jobs=jobs, finish=finish)
 
 
@@ -336,22 +361,33 @@ def _scored(
         # (the catalogue, the profiles). Python 3.14's default there, forkserver, would import
         # it all again in each worker. Elsewhere the platform's default (macOS: spawn).
         context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-        # Small chunks: the workers finish together (an entry is one string: cheap to send).
-        chunksize = max(1, min(16, len(files) // (jobs * 8)))
+        names = [str(f) for f in files]
         with ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=context,
             initializer=_init_worker,
             initargs=(settings, finish),
         ) as pool:
-            mapped = pool.map(_score_in_worker, [str(f) for f in files], chunksize=chunksize)
-            yield from _collecting(mapped)
+            chunks = [
+                pool.submit(_score_in_worker, names[start:end])
+                for start, end in _chunk_bounds(len(names), jobs)
+            ]
+            try:
+                yield from _collecting(_chunk_results(chunks))
+            finally:  # stopped early (an interruption): the chunks not started are dropped
+                for chunk in chunks:
+                    chunk.cancel()
 
 
 def _score_here(files: Sequence[Path], settings: BatchSettings) -> Iterator[dict[str, Any]]:
     for done, path in enumerate(files, 1):
         _collect_young(done)
         yield score_one(path, settings)
+
+
+def _chunk_results(chunks: Iterable[Future[list[Any]]]) -> Iterator[Any]:
+    for chunk in chunks:
+        yield from chunk.result()
 
 
 def _collecting(entries: Iterable[Finished]) -> Iterator[Finished]:

@@ -244,13 +244,14 @@ def reached_reference_words(ref: Sequence[str], hyp: Sequence[str]) -> int:
     window = ref[: len(hyp) + margin]
     reached = 0
     anchor_ref = anchor_hyp = 0
-    for op in _chunks(window, hyp):
-        if op.tag != "delete":
-            reached = op.ref_end
-        if op.tag == "equal" and op.hyp_end < len(hyp):
-            anchor_ref, anchor_hyp = op.ref_end, op.hyp_end
-        elif op.tag == "equal":
-            return reached  # the typed text ends on a matched word: no doubt where it stopped
+    typed_words = len(hyp)
+    for tag, _, ref_end, _, hyp_end in _chunks(window, hyp):
+        if tag != "delete":
+            reached = ref_end
+        if tag == "equal":
+            if hyp_end == typed_words:
+                return reached  # the typed text ends on a matched word: no doubt where it stopped
+            anchor_ref, anchor_hyp = ref_end, hyp_end
     # Word counts mislead at the end when a word was split or joined ("rendez vous" for
     # "rendez-vous"): settle the stopping point on characters after the last matched word.
     last_end = min(len(window), reached + 2)

@@ -8,9 +8,8 @@ them, instead of a cascade of substitutions.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
-from operator import ne
+from operator import itemgetter, ne
 from typing import Literal, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
@@ -412,12 +411,10 @@ def _similarity(a: str, b: str) -> float:
 def _merge_swaps(chunks: list[AlignmentChunk], ref: Tokens, hyp: Tokens) -> list[AlignmentChunk]:
     """Levenshtein writes two swapped words as insert X, equal Y, delete X (or the mirror):
     turn that into one replace region, so it reads as one transposition."""
-    # Where such a swap may be: an equal chunk of one word between two others (most records
-    # have none, and then the chunks are returned as they are).
-    if len(chunks) < 3 or not any(
-        tag == "equal" and ref_end - ref_start == 1
-        for tag, ref_start, ref_end, _, _ in itertools.islice(chunks, 1, len(chunks) - 1)
-    ):
+    # A swap needs an insert and a delete chunk (most records have none of one or the other:
+    # the chunks are then returned as they are).
+    tags = set(map(itemgetter(0), chunks))
+    if "insert" not in tags or "delete" not in tags:
         return chunks
     merged: list[AlignmentChunk] = []
     i = 0
