@@ -521,6 +521,12 @@ def _encode_error(value: dict[Any, Any], depth: int) -> str | None:
     )
 
 
+# A dict of scalars with the same keys as one seen before (an entry's metrics: 37 of them)
+# is written with one format string made that first time (its keys written once).
+_flat_layouts: dict[tuple[tuple[object, ...], int], str] = {}
+_FLAT_LAYOUTS_KEPT = 64
+
+
 def _encode(value: object, depth: int) -> str:
     scalar = _JSON_SCALARS.get(type(value))
     if scalar is not None:
@@ -534,6 +540,13 @@ def _encode(value: object, depth: int) -> str:
             text = _encode_error(value, depth)
             if text is not None:
                 return text
+        keys = tuple(value)
+        layout = _flat_layouts.get((keys, depth))
+        if layout is not None:
+            try:
+                return layout % tuple([_JSON_SCALARS[type(item)](item) for item in value.values()])
+            except KeyError:
+                pass  # a value that is not a scalar this time: the general path below
         items = [
             _json_key(key)
             + (
@@ -543,6 +556,16 @@ def _encode(value: object, depth: int) -> str:
             )
             for key, item in value.items()
         ]
+        if len(_flat_layouts) < _FLAT_LAYOUTS_KEPT and all(
+            type(item) in _JSON_SCALARS for item in value.values()
+        ):
+            _flat_layouts[keys, depth] = (
+                "{"
+                + first
+                + between.join(_json_key(key).replace("%", "%%") + "%s" for key in keys)
+                + last
+                + "}"
+            )
         return "{" + first + between.join(items) + last + "}"
     if type(value) is list or type(value) is tuple:
         if not value:
