@@ -570,6 +570,18 @@ def _encode(value: object, depth: int) -> str:
     if type(value) is list or type(value) is tuple:
         if not value:
             return "[]"
+        head = value[0]
+        if (
+            type(head) is dict
+            and len(head) == len(_ERROR_KEYS)
+            and depth < len(_JSON_SEPARATORS) - 2
+        ):
+            # An entry's errors: each written straight away when it is one.
+            errors = [
+                _encode_error(item, depth + 1) if type(item) is dict else None for item in value
+            ]
+            if None not in errors:
+                return "[" + first + between.join(errors) + last + "]"  # type: ignore[arg-type]
         items = [
             scalar(item)
             if (scalar := scalars(type(item))) is not None
