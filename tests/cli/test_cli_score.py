@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from frappe.reports.batch_results import render_csv
+from frappe.runs.batch_scoring import BatchSettings, expand_inputs, score_inputs
+from frappe.runs.verification import centre_rules
 from frappe.storage.files import write_record
 from support.records import RecordFactory
 
@@ -196,3 +199,23 @@ def test_the_process_ends_at_once_with_all_its_output(
     assert result.stderr == ""
     table = run_frappe("score", str(room / "abime.json"), cwd=tmp_path)
     assert table.returncode == 1 and "0 notés, 1 en erreur" in table.stdout
+
+
+@pytest.mark.parametrize("style", ["francais", "international"])
+def test_csv_lines_written_by_the_workers_make_the_same_document(
+    tmp_path: Path, make_record: RecordFactory, style: str
+) -> None:
+    room = tmp_path / "salle"
+    for i in range(70):  # worker processes
+        write_record(make_record(candidate=f"Candidat; « {i} »\n"), room / f"r{i:03d}.json")
+    (room / "abime.json").write_text("{", encoding="utf-8")
+    output = tmp_path / "notes.csv"
+    command = ["score", str(room), "--format", "csv", "--csv-style", style, "--jobs", "2"]
+    result = run_frappe(*command, "--output", str(output), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    files = expand_inputs([str(room)], (".json",))
+    settings = BatchSettings(None, None, None, rules=centre_rules())
+    entries = list(score_inputs(files, settings, jobs=1))
+    expected = render_csv(entries, style)  # type: ignore[arg-type]
+    assert output.read_bytes() == expected.encode("utf-8")
+    assert len(expected.splitlines()) == 72  # the header, 70 records and the bad file

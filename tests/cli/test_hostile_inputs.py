@@ -118,8 +118,12 @@ def test_unencodable_file_names_are_escaped_and_output_replaced_atomically(
     assert json.loads(as_json.stdout)[0]["file"].endswith("caf\\udce9.json")
 
 
+@pytest.mark.parametrize("output_format", ["csv", "json", "table"])
 def test_a_failing_batch_leaves_the_previous_output_intact(
-    tmp_path: Path, make_record: RecordFactory, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    make_record: RecordFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    output_format: str,
 ) -> None:
     write_record(make_record(), tmp_path / "a.json")
     notes = tmp_path / "notes.csv"
@@ -129,11 +133,16 @@ def test_a_failing_batch_leaves_the_previous_output_intact(
         yield {"file": "a.json", "ok": True, "metrics": {}}
         raise KeyboardInterrupt
 
+    def failing_as(*_args: object, **_kwargs: object) -> object:
+        yield True, b"a.json;oui\r\n"  # a line the workers of the CSV format write
+        raise KeyboardInterrupt
+
     monkeypatch.setattr("frappe.cli.score.score_inputs", failing)
+    monkeypatch.setattr("frappe.cli.score.score_inputs_as", failing_as)
     args = argparse.Namespace(
         paths=[str(tmp_path / "a.json")],
         reference=None,
-        format="csv",
+        format=output_format,
         output=str(notes),
         profile=None,
         profiles=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import stat
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from frappe.errors import InputFileError, RecordError
 from frappe.exercises.record import ResultRecord
 from frappe.exercises.results import score_record
+from frappe.scoring.keystrokes import Keystroke, KeystrokeLog, replay
 from frappe.storage.files import read_record, write_record
 from frappe.textio import decode_text
 from support.records import RecordFactory
@@ -76,3 +78,23 @@ def test_text_decoding_handles_real_files() -> None:
         decode_text(b"  \n", "f")
     with pytest.raises(InputFileError, match="binaire"):
         decode_text(b"\x00\x01\x02abc", "f")
+
+
+def test_a_read_log_is_a_sequence_of_keystrokes(tmp_path: Path, make_record: RecordFactory) -> None:
+    """The log read from a file keeps its entries as decoded (plain tuples) and shows them as
+    ``Keystroke`` tuples: indexing, slicing, iteration, equality, pickling, writing back."""
+    record = make_record()
+    again = read_record(write_record(record, tmp_path / "r.json"))
+    log = again.keystrokes
+    assert isinstance(log, KeystrokeLog) and type(log.entries[0]) is tuple
+    assert log == record.keystrokes and record.keystrokes == log and log == tuple(log)
+    assert log != record.keystrokes[:-1] and log != list(record.keystrokes)
+    assert len(log) == len(record.keystrokes) and bool(log)
+    assert type(log[0]) is Keystroke and log[0].op == "insert" and log[-1] == record.keystrokes[-1]
+    assert log[1:3] == record.keystrokes[1:3] and type(log[1:3]) is tuple
+    assert [k.t_ms for k in log] == [k.t_ms for k in record.keystrokes]
+    assert hash(log) == hash(tuple(record.keystrokes))
+    assert repr(log) == repr(tuple(log))
+    assert pickle.loads(pickle.dumps(again)) == again
+    assert again.to_dict() == record.to_dict()
+    assert replay(log) == replay(tuple(log)) == record.typed

@@ -14,12 +14,15 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from frappe.errors import FrappeError, InputFileError, ProfileError
 from frappe.reports.batch_results import (
+    csv_header,
     entries_json_bytes,
+    entry_csv_text,
     entry_json_text,
     json_text,
     render_csv,
@@ -39,6 +42,8 @@ from frappe.textio import plain_text, read_text_file
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+
+    from frappe.reports.csv_export import CsvStyle
 
 __all__ = ["register", "run_score"]
 
@@ -66,12 +71,18 @@ def run_score(args: argparse.Namespace) -> int:
         return 2
     jobs = args.jobs or os.cpu_count() or 1
     output_format: OutputFormat = args.format
-    if output_format == "json" and centre_key is None:
-        # Each worker writes its entries' JSON: the parent only joins the texts.
+    if output_format in ("json", "csv") and centre_key is None:
+        # Each worker writes its entries (JSON, or CSV lines): the parent only joins them.
+        style: CsvStyle = getattr(args, "csv_style", "francais")
+        finish = _ok_and_json if output_format == "json" else partial(_ok_and_csv, style=style)
         written = list(
-            _with_progress(score_inputs_as(files, settings, _ok_and_json, jobs=jobs), len(files))
+            _with_progress(score_inputs_as(files, settings, finish, jobs=jobs), len(files))
         )
-        data = entries_json_bytes([entry for _ok, entry in written]) + b"\n"
+        encoded = [entry for _ok, entry in written]
+        if output_format == "json":
+            data = entries_json_bytes(encoded) + b"\n"
+        else:
+            data = csv_header(style).encode("utf-8", "backslashreplace") + b"".join(encoded)
         return _write_bytes(args, data) or (0 if all(ok for ok, _entry in written) else 1)
     entries = list(_with_progress(score_inputs(files, settings, jobs=jobs), len(files)))
     if centre_key is not None:
@@ -105,6 +116,11 @@ def _ok_and_json(entry: dict[str, Any]) -> tuple[bool, bytes]:
     already encoded as ``_write_output`` encodes (bytes cross between processes and join as
     one copy)."""
     return bool(entry["ok"]), entry_json_text(entry).encode("utf-8", "backslashreplace")
+
+
+def _ok_and_csv(entry: dict[str, Any], *, style: CsvStyle) -> tuple[bool, bytes]:
+    """``_ok_and_json`` for ``--format csv``: the entry's CSV line, encoded."""
+    return bool(entry["ok"]), entry_csv_text(entry, style).encode("utf-8", "backslashreplace")
 
 
 def _write_output(args: argparse.Namespace, text: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -34,7 +34,14 @@ from frappe.exercises.record_schema import (
     decode_record_json,
     record_document,
 )
-from frappe.scoring.keystrokes import Keystroke, LogArrays, log_arrays, log_columns, replay
+from frappe.scoring.keystrokes import (
+    Keystroke,
+    KeystrokeLog,
+    LogArrays,
+    log_arrays,
+    log_columns,
+    replay,
+)
 from frappe.scoring.profiles import ScoringProfile
 
 __all__ = [
@@ -180,7 +187,7 @@ class ResultRecord:
     duration_s: float
     end_reason: EndReason
     settings: RecordSettings
-    keystrokes: tuple[Keystroke, ...] = ()
+    keystrokes: Sequence[Keystroke] = ()
     events: tuple[Mapping[str, Any], ...] = ()
     app_version: str = __version__
     score: Mapping[str, Any] | None = field(default=None)
@@ -326,7 +333,7 @@ def _time_bound_ms(time_limit_s: float | None) -> int:
     return round((time_limit_s + TIME_LIMIT_SLACK_S) * 1000)
 
 
-def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystroke, ...]:
+def check_keystroke_log(document: RecordDocument, initial: str) -> KeystrokeLog:
     """The keystroke log of a document, once it agrees with the text and the clocks.
 
     Replaying it from ``initial`` (the draft of a correction, else nothing) must give
@@ -335,7 +342,7 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
     (README: « Validation des fichiers de résultats »). The log's columns are read once, in C,
     and kept for the replay and the keystroke statistics.
     """
-    keystrokes: tuple[Keystroke, ...] = document.keystrokes
+    keystrokes = document.keystrokes
     duration = document.duration_s
     limit_s = document.settings.time_limit_s
     if limit_s is not None and duration > limit_s + TIME_LIMIT_SLACK_S:
@@ -367,7 +374,7 @@ def check_keystroke_log(document: RecordDocument, initial: str) -> tuple[Keystro
         raise RecordError(f"journal de frappe incohérent : {error}") from error
     if rebuilt != document.typed:
         raise RecordError("le journal de frappe ne redonne pas le texte saisi")
-    return keystrokes
+    return KeystrokeLog(keystrokes)
 
 
 def _check_arrays(document: RecordDocument, log: LogArrays) -> None:

@@ -17,15 +17,17 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from frappe.reports.csv_export import Column, CsvStyle, csv_text
+from frappe.reports.csv_export import CsvStyle, csv_cell
 from frappe.textio import plain_text
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = [
+    "csv_header",
     "entries_json_bytes",
     "entries_json_text",
+    "entry_csv_text",
     "entry_json_text",
     "json_text",
     "render_csv",
@@ -290,52 +292,22 @@ _MODE_FR = {"exam": "examen", "practice": "entraînement"}
 def render_csv(entries: list[dict[str, Any]], style: CsvStyle = "francais") -> str:
     """``francais`` (default): for French Excel — ``;``, decimal comma, UTF-8 BOM, French
     headers, ISO dates. ``international``: today's ``,``/``.`` form, the new columns after."""
+    return csv_header(style) + "".join(entry_csv_text(entry, style) for entry in entries)
+
+
+def csv_header(style: CsvStyle = "francais") -> str:
+    """The first line of ``render_csv``'s document (after the BOM of the French style)."""
     if style == "international":
-        return render_csv_international(entries)
-    rows: list[dict[str, object]] = []
-    for entry in entries:
-        metrics = entry.get("metrics", {})
-        row: dict[str, object] = {key: metrics.get(key) for key in _CSV_HEADERS_FR}
-        row.update(
-            file=entry["file"],
-            ok=entry["ok"],
-            error=entry.get("error", ""),
-            warnings=" | ".join(entry.get("warnings", ())),
-        )
-        moment = metrics.get("date")
-        if isinstance(moment, str):
-            local = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone()
-            row.update(date=local.date().isoformat(), time=local.strftime("%H:%M"))
-        row["mode"] = _MODE_FR.get(str(metrics.get("mode")), metrics.get("mode"))
-        rows.append(
-            {
-                key: plain_text(value) if isinstance(value, str) else _finite(value)
-                for key, value in row.items()
-            }
-        )
-    columns = [Column(key, _CSV_HEADERS_FR[key]) for key in _CSV_ORDER_FR]
-    return csv_text(rows, columns, "francais")
+        return _csv_line(_CSV_HEADERS_INTERNATIONAL, ",")
+    return "\ufeff" + _csv_line([_CSV_HEADERS_FR[key] for key in _CSV_ORDER_FR], ";")
 
 
-def render_csv_international(entries: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "file",
-            "ok",
-            "error",
-            "candidate",
-            "exercise",
-            "profile",
-            *_CSV_METRICS,
-            *_CSV_RECORD,
-            "warnings",
-        ]
-    )
-    for entry in entries:
-        metrics = entry.get("metrics", {})
-        writer.writerow(
+def entry_csv_text(entry: dict[str, Any], style: CsvStyle = "francais") -> str:
+    """One entry's line of ``render_csv`` (a batch's worker processes write them, the parent
+    joins them after ``csv_header``: each line is written alone by the same CSV writer)."""
+    metrics = entry.get("metrics", {})
+    if style == "international":
+        return _csv_line(
             [
                 _csv_value(entry["file"]),
                 entry["ok"],
@@ -346,8 +318,45 @@ def render_csv_international(entries: list[dict[str, Any]]) -> str:
                 *[_csv_value(metrics.get(key)) for key in _CSV_METRICS],
                 *[_csv_value(metrics.get(key)) for key in _CSV_RECORD],
                 _csv_value(" | ".join(entry.get("warnings", ()))),
-            ]
+            ],
+            ",",
         )
+    row: dict[str, object] = {key: metrics.get(key) for key in _CSV_HEADERS_FR}
+    row.update(
+        file=entry["file"],
+        ok=entry["ok"],
+        error=entry.get("error", ""),
+        warnings=" | ".join(entry.get("warnings", ())),
+    )
+    moment = metrics.get("date")
+    if isinstance(moment, str):
+        local = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone()
+        row.update(date=local.date().isoformat(), time=local.strftime("%H:%M"))
+    row["mode"] = _MODE_FR.get(str(metrics.get("mode")), metrics.get("mode"))
+    cells = {
+        key: plain_text(value) if isinstance(value, str) else _finite(value)
+        for key, value in row.items()
+    }
+    return _csv_line([csv_cell(cells.get(key), "francais") for key in _CSV_ORDER_FR], ";")
+
+
+_CSV_HEADERS_INTERNATIONAL = (
+    "file",
+    "ok",
+    "error",
+    "candidate",
+    "exercise",
+    "profile",
+    *_CSV_METRICS,
+    *_CSV_RECORD,
+    "warnings",
+)
+
+
+def _csv_line(cells: Sequence[object], delimiter: str) -> str:
+    """One CSV record, ended by CR LF, its cells quoted as needed."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerow(cells)
     return buffer.getvalue()
 
 

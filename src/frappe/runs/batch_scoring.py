@@ -335,7 +335,7 @@ def score_inputs_as(
 ) -> Iterator[Finished]:
     """``score_inputs``, each entry passed through ``finish`` where it was scored (in the
     worker processes: e.g. written as JSON there, so that the cores share that work and only
-    a string comes back). ``finish`` must be a module-level function."""
+    a string comes back). ``finish`` must pickle: a module-level function, or a partial of one."""
     return _scored(files, settings, jobs=jobs, finish=finish)
 
 
