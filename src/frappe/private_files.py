@@ -28,6 +28,7 @@ __all__ = [
     "private_dir",
     "write_private",
     "write_private_new",
+    "write_through_special_file",
 ]
 
 PRIVATE_DIR_MODE = 0o700
@@ -59,14 +60,24 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def _is_special_file(path: Path) -> bool:
+def _is_special_file(path: Path, *, follow_symlinks: bool = True) -> bool:
     """Whether ``path`` exists and is neither a regular file nor a folder (a device, a FIFO, a
-    socket), symbolic links followed."""
+    socket); a symbolic link is followed unless ``follow_symlinks`` is False."""
     try:
-        mode = os.stat(path).st_mode
+        mode = os.stat(path, follow_symlinks=follow_symlinks).st_mode
     except (OSError, ValueError):
         return False  # missing or unreachable: the caller's own operation says why
-    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
+
+
+def write_through_special_file(path: Path, data: bytes, *, follow_symlinks: bool = True) -> bool:
+    """Write ``data`` to ``path`` if it is a device, FIFO or socket, as a shell redirection
+    would, and return True; False (nothing done) for anything else, which the caller writes
+    atomically. For writers with their own temporary file and rename."""
+    if not _is_special_file(path, follow_symlinks=follow_symlinks):
+        return False
+    _write_through(path, data)
+    return True
 
 
 def make_private(path: Path) -> None:

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from frappe.asr.reference import write_text_atomic
 from frappe.private_files import make_private, open_private, write_private
 from frappe.storage.files import write_record
 from support.records import RecordFactory
@@ -91,3 +92,21 @@ def test_private_writers_leave_a_fifo_in_place_with_its_mode(tmp_path: Path) -> 
     write_private(notes, b"aujourd'hui\n")
     assert notes.read_bytes() == b"aujourd'hui\n"
     assert stat.S_IMODE(notes.stat().st_mode) == 0o600
+
+
+def test_asr_drafts_written_to_a_fifo_go_through_it(tmp_path: Path) -> None:
+    # ``frappe asr inject … --out /dev/null --force`` renamed its draft over the device.
+    fifo = tmp_path / "draft.txt"
+    read_fd = make_fifo(fifo)
+    try:
+        write_text_atomic(fifo, "Le patient est sorti.\n")
+        assert drain(read_fd, None) == b"Le patient est sorti.\n"
+    finally:
+        os.close(read_fd)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    # A symbolic link is still replaced, never followed (its documented rule).
+    link = tmp_path / "lien.txt"
+    link.symlink_to(fifo)
+    write_text_atomic(link, "brouillon\n")
+    assert not link.is_symlink() and link.read_text("utf-8") == "brouillon\n"
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

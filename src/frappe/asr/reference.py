@@ -25,7 +25,7 @@ from frappe.asr.model import LoadedModel
 from frappe.asr.punctuation import postprocess_draft
 from frappe.asr.transcribe import Draft, Progress, transcribe_file, write_timings
 from frappe.errors import AsrError, FrappeError
-from frappe.private_files import private_dir
+from frappe.private_files import private_dir, write_through_special_file
 
 if TYPE_CHECKING:
     from frappe.exercises.dictations import Dictation
@@ -171,7 +171,13 @@ def check_targets(job: ReferenceJob, force: bool) -> None:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Atomic write: a temporary file renamed over the target (a symlink is replaced, never
-    followed, so nothing is written through it)."""
+    followed, so nothing is written through it). A device or FIFO named itself (``--out
+    /dev/null``) is written through, never replaced."""
+    try:
+        if write_through_special_file(path, text.encode("utf-8"), follow_symlinks=False):
+            return
+    except OSError as error:
+        raise AsrError(f"{path} : écriture impossible ({error.strerror})") from error
     private_dir(path.parent)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
