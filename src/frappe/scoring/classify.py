@@ -130,7 +130,9 @@ def classify_word_pair(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | N
         if changed & set("ëïüÿËÏÜŸ"):
             return "substitution", "accent", "trema"
         return "substitution", "accent", None
-    if ref_bare.replace("-", "") == hyp_bare.replace("-", "").replace(" ", ""):
+    # Without a hyphen or space to drop, the bare forms are already known to differ.
+    droppable = "-" in ref_bare or "-" in hyp_bare or " " in hyp_bare
+    if droppable and ref_bare.replace("-", "") == hyp_bare.replace("-", "").replace(" ", ""):
         return "substitution", "punctuation", "hyphen"
     similarity = Levenshtein.normalized_similarity(ref_lower, hyp_lower)
     if similarity >= _SPELLING_MIN_SIMILARITY:
