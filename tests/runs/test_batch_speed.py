@@ -225,3 +225,19 @@ def test_folder_inputs_are_the_files_rglob_finds(tmp_path: Path) -> None:
             p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
         )
         assert expand_inputs([str(tmp_path)], suffixes) == expected
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["a", "%s", "b%", "%%"]), json_values, max_size=4),
+        max_size=8,
+    )
+)
+def test_dicts_with_keys_seen_before_have_the_json_dumps_text(
+    dicts: list[dict[str, object]],
+) -> None:
+    """A dict of scalars with the keys of one written before takes a format string made that
+    first time: the same text whatever its values are this time (keys with ``%`` included)."""
+    for value in dicts:
+        assert json_text(value) == reference_json(value)
+        assert entry_json_text(value) == reference_json(value).replace("\n", "\n ")

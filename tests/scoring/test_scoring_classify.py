@@ -13,6 +13,7 @@ from frappe.scoring import (
     score_typing,
     scoring_profile,
 )
+from frappe.scoring.score import _reference_side
 
 REFERENCE = (
     "Madame Dupont est hospitalisée depuis le 12 mars.\n"
@@ -186,3 +187,24 @@ def test_timed_copy_stopping_right_after_a_split_word_does_not_omit_the_next() -
     )
     assert comparison.ref_words_reached == 2
     assert [(e.error_class, e.detail) for e in comparison.errors] == [("punctuation", "hyphen")]
+
+
+def test_reference_word_spans_kept_between_comparisons_change_no_error() -> None:
+    """A batch keeps the original spans of the reference's words from one comparison to the
+    next: errors are the same as with nothing kept, in any order of comparisons."""
+    reference = REFERENCE.replace("cardiaque", "cardiaque « sévère »") + " Sœur Élodie…"
+    typed_texts = [
+        reference.replace("Dupont", "Dupond").replace("œdèmes", "oedemes"),
+        reference.replace("cardiaque « sévère »", 'cardiaq "severe"').replace("Sœur", "Soeur"),
+        reference.replace("est hospitalisée", "esthospitalisée").replace("trois", "troi"),
+        reference[:120] + "Le traitemnet",
+    ]
+    normalization = scoring_profile("frappe").normalization
+    alone = []
+    for typed in typed_texts:
+        _reference_side.cache_clear()
+        alone.append(compare_texts(reference, typed, normalization).errors)
+    _reference_side.cache_clear()
+    for typed, expected in zip(reversed(typed_texts), reversed(alone), strict=True):
+        assert compare_texts(reference, typed, normalization).errors == expected
+    assert all(alone)

@@ -530,6 +530,12 @@ def _encode_error(value: dict[Any, Any], depth: int) -> str | None:
     )
 
 
+# A dict of scalars with the same keys as one seen before (an entry's metrics: 37 of them)
+# is written with one format string made that first time (its keys written once).
+_flat_layouts: dict[tuple[tuple[object, ...], int], str] = {}
+_FLAT_LAYOUTS_KEPT = 64
+
+
 def _encode(value: object, depth: int) -> str:
     scalar = _JSON_SCALARS.get(type(value))
     if scalar is not None:
@@ -543,6 +549,13 @@ def _encode(value: object, depth: int) -> str:
             text = _encode_error(value, depth)
             if text is not None:
                 return text
+        keys = tuple(value)
+        layout = _flat_layouts.get((keys, depth))
+        if layout is not None:
+            try:
+                return layout % tuple([_JSON_SCALARS[type(item)](item) for item in value.values()])
+            except KeyError:
+                pass  # a value that is not a scalar this time: the general path below
         items = [
             _json_key(key)
             + (
@@ -552,10 +565,32 @@ def _encode(value: object, depth: int) -> str:
             )
             for key, item in value.items()
         ]
+        if len(_flat_layouts) < _FLAT_LAYOUTS_KEPT and all(
+            type(item) in _JSON_SCALARS for item in value.values()
+        ):
+            _flat_layouts[keys, depth] = (
+                "{"
+                + first
+                + between.join(_json_key(key).replace("%", "%%") + "%s" for key in keys)
+                + last
+                + "}"
+            )
         return "{" + first + between.join(items) + last + "}"
     if type(value) is list or type(value) is tuple:
         if not value:
             return "[]"
+        head = value[0]
+        if (
+            type(head) is dict
+            and len(head) == len(_ERROR_KEYS)
+            and depth < len(_JSON_SEPARATORS) - 2
+        ):
+            # An entry's errors: each written straight away when it is one.
+            errors = [
+                _encode_error(item, depth + 1) if type(item) is dict else None for item in value
+            ]
+            if None not in errors:
+                return "[" + first + between.join(errors) + last + "]"  # type: ignore[arg-type]
         items = [
             scalar(item)
             if (scalar := scalars(type(item))) is not None

@@ -130,7 +130,9 @@ def classify_word_pair(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | N
         if changed & set("ëïüÿËÏÜŸ"):
             return "substitution", "accent", "trema"
         return "substitution", "accent", None
-    if ref_bare.replace("-", "") == hyp_bare.replace("-", "").replace(" ", ""):
+    # Without a hyphen or space to drop, the bare forms are already known to differ.
+    droppable = "-" in ref_bare or "-" in hyp_bare or " " in hyp_bare
+    if droppable and ref_bare.replace("-", "") == hyp_bare.replace("-", "").replace(" ", ""):
         return "substitution", "punctuation", "hyphen"
     similarity = Levenshtein.normalized_similarity(ref_lower, hyp_lower)
     if similarity >= _SPELLING_MIN_SIMILARITY:
@@ -173,7 +175,9 @@ def text_units(text: str, tokens: Tokens) -> TextUnits:
 
 
 class _RegionReader:
-    """Reads the non-equal regions of one alignment into errors."""
+    """Reads the non-equal regions of one alignment into errors.
+
+    ``ref_word_spans``: see ``classify_errors``."""
 
     def __init__(
         self,
@@ -181,11 +185,13 @@ class _RegionReader:
         hyp: NormalizedText,
         ref_tokens: Tokens,
         hyp_tokens: Tokens,
+        ref_word_spans: WordSpans,
     ) -> None:
         self.ref = ref
         self.hyp = hyp
         self.rt = ref_tokens
         self.ht = hyp_tokens
+        self.ref_word_spans = ref_word_spans
         self._units: TextUnits | None = None
         self.errors: list[ScoringError] = []
 
@@ -196,6 +202,14 @@ class _RegionReader:
             self._units = text_units(self.ref.text, self.rt)
         return self._units
 
+    def ref_word(self, index: int) -> tuple[tuple[int, int], str]:
+        """The span of reference word ``index`` in the original reference, and that text."""
+        known = self.ref_word_spans.get(index)
+        if known is None:
+            span = self.ref.to_original(self.rt.starts[index], self.rt.ends[index])
+            known = self.ref_word_spans[index] = (span, self.ref.original[span[0] : span[1]])
+        return known
+
     def _emit(
         self,
         op: ErrorOp,
@@ -205,12 +219,16 @@ class _RegionReader:
         detail: str | None = None,
     ) -> None:
         a, b = ref_range
-        rt = self.rt
-        if a == b:
-            pos = rt.starts[a] if a < len(rt.starts) else len(self.ref.text)
-            ref_span = self.ref.to_original(pos, pos)
+        if b == a + 1:
+            ref_span, ref_text = self.ref_word(a)
         else:
-            ref_span = self.ref.to_original(rt.starts[a], rt.ends[b - 1])
+            rt = self.rt
+            if a == b:
+                pos = rt.starts[a] if a < len(rt.starts) else len(self.ref.text)
+                ref_span = self.ref.to_original(pos, pos)
+            else:
+                ref_span = self.ref.to_original(rt.starts[a], rt.ends[b - 1])
+            ref_text = self.ref.original[ref_span[0] : ref_span[1]]
         a, b = hyp_range
         ht = self.ht
         if a == b:
@@ -227,7 +245,7 @@ class _RegionReader:
             ScoringError(
                 op,
                 error_class,
-                self.ref.original[ref_span[0] : ref_span[1]],
+                ref_text,
                 self.hyp.original[hyp_span[0] : hyp_span[1]],
                 ref_span,
                 hyp_span,
@@ -466,14 +484,13 @@ def classify_errors(
     ``ref_word_spans`` keeps the original span and text of reference words from one call to
     the next (a batch compares many texts with one reference): it must belong to ``ref`` and
     ``ref_tokens``; it is filled as words are met."""
-    reader = _RegionReader(ref, hyp, ref_tokens, hyp_tokens)
+    spans: WordSpans = {} if ref_word_spans is None else ref_word_spans
+    reader = _RegionReader(ref, hyp, ref_tokens, hyp_tokens, spans)
     chunks = _merge_swaps(chunks, ref_tokens, hyp_tokens)
     ref_words, hyp_words = ref_tokens.words, hyp_tokens.words
-    ref_starts, ref_ends = ref_tokens.starts, ref_tokens.ends
     hyp_starts, hyp_ends = hyp_tokens.starts, hyp_tokens.ends
-    ref_to_original, hyp_to_original = ref.to_original, hyp.to_original
-    ref_original, hyp_original = ref.original, hyp.original
-    spans: WordSpans = {} if ref_word_spans is None else ref_word_spans
+    hyp_to_original, hyp_original = hyp.to_original, hyp.original
+    ref_word = reader.ref_word
     errors = reader.errors
     count = len(chunks)
     index = 0
@@ -501,8 +518,7 @@ def classify_errors(
         op, error_class, detail = verdict
         known = spans.get(i1)
         if known is None:
-            ref_span = ref_to_original(ref_starts[i1], ref_ends[i1])
-            known = spans[i1] = (ref_span, ref_original[ref_span[0] : ref_span[1]])
+            known = ref_word(i1)
         hyp_span = hyp_to_original(hyp_starts[j1], hyp_ends[j1])
         errors.append(
             ScoringError(
