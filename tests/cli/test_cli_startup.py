@@ -5,6 +5,9 @@ recognition, SQLite history, the results store, signing) only in the handlers th
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -15,6 +18,7 @@ import pytest
 
 from frappe.asr import model as asr_model
 from frappe.cli import asr as asr_commands
+from frappe.cli import main as cli_main
 from frappe.storage.files import write_record
 from support.records import RecordFactory
 
@@ -127,3 +131,30 @@ def test_the_command_line_starts_no_blas_threads() -> None:
     env["OPENBLAS_NUM_THREADS"] = "3"
     chosen = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     assert chosen.stdout.split()[1] == "3"
+
+
+def test_each_family_declares_the_commands_it_registers() -> None:
+    for module in cli_main._COMMAND_MODULES:
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        module.register(subparsers)
+        assert set(module.COMMANDS) == set(subparsers.choices), module.__name__
+
+
+def help_text(parser: argparse.ArgumentParser, words: list[str]) -> str:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.suppress(SystemExit):
+        parser.parse_args(words)
+    return output.getvalue()
+
+
+def test_a_command_parses_the_same_with_its_family_alone() -> None:
+    # A run builds only the parser of its command's family (start-up time).
+    for command in sorted(cli_main._COMMANDS):
+        alone, full = cli_main.build_parser(command), cli_main.build_parser()
+        assert help_text(alone, [command, "--help"]) == help_text(full, [command, "--help"])
+    words = ["score", "salle", "--format", "csv", "--jobs", "2", "--csv-style", "international"]
+    assert vars(cli_main.build_parser("score").parse_args(words)) == vars(
+        cli_main.build_parser().parse_args(words)
+    )
+    # Without a command (or with an unknown one) every family is there.
+    assert "suivi" in help_text(cli_main.build_parser(), ["--help"])

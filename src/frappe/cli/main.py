@@ -29,6 +29,7 @@ EXIT_GRACE_S = 2.0
 # Command families, in the order their commands are listed in --help. A family whose optional
 # dependencies are missing still registers: its commands explain what to install.
 _COMMAND_MODULES = (app, dictation, score, audio, asr, suivi, room)
+_COMMANDS = frozenset(name for module in _COMMAND_MODULES for name in module.COMMANDS)
 
 
 # argparse's own messages, in French. argparse looks its texts up through its module-level
@@ -87,8 +88,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"frappe : {message} (voir « {self.prog} --help »)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with every area's subcommands."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, with every area's subcommands; with ``command`` (one of them), only
+    the family that has it: all a run of that command parses, and building the ~40 others'
+    parsers is part of every start-up for nothing."""
     _argparse_in_french()
     parser = _Parser(
         prog="frappe",
@@ -100,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"frappe {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
     for module in _COMMAND_MODULES:
-        module.register(subparsers)
+        if command is None or command in module.COMMANDS:
+            module.register(subparsers)
     return parser
 
 
@@ -163,8 +167,11 @@ def _relaunch() -> int:
 
 def _run(argv: Sequence[str] | None) -> tuple[int, argparse.Namespace | None]:
     """The command's exit code, and its arguments when it returned normally."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # A known command first: only its family's parser (options first, --help, a typo: all).
+    command = words[0] if words and words[0] in _COMMANDS else None
+    parser = build_parser(command)
+    args = parser.parse_args(words)
     func = getattr(args, "func", None)
     if func is None:
         func = app.run_app
