@@ -50,7 +50,7 @@ def _looks_binary(data: bytes) -> bool:
 
 def decode_text(data: bytes, name: str) -> str:
     """Decode bytes of a text file: UTF-8 (BOM optional), else Windows-1252; LF line ends."""
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the file
         raise InputFileError(f"{name} : fichier vide")
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]

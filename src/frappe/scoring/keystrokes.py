@@ -215,6 +215,16 @@ class _Columns(NamedTuple):
     texts: tuple[str, ...]
 
 
+class _Derived:
+    """Shapes and characters found in a log (see ``_appends_only``, ``_typed_characters``)."""
+
+    __slots__ = ("appends_only", "typed")
+
+    def __init__(self) -> None:
+        self.appends_only: dict[int, bool] = {}  # by initial text length
+        self.typed: _Typed | None = None
+
+
 class _Arrays(NamedTuple):
     """A log as numpy arrays, one entry per stroke."""
 
@@ -228,6 +238,8 @@ class _Arrays(NamedTuple):
     # an empty text, never erasing: most typing tests); None for any other log.
     typed_text: str | None = None
     ascending: bool = False  # t_ms never goes back
+    # What replaying it and its statistics both derive from the log: computed once for both.
+    derived: _Derived | None = None
 
 
 # The last log seen, by identity (a tuple of Keystroke is immutable, and holding it keeps its
@@ -325,7 +337,9 @@ def _arrays(
         codes = np.fromiter(map(_OP_CODES.__getitem__, columns.ops), np.int8, n)
         inserts = codes == 1
         deletes = codes == 2
-    arrays = _Arrays(t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text, ascending)
+    arrays = _Arrays(
+        t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text, ascending, _Derived()
+    )
     if type(keystrokes) is tuple:
         _remember(keystrokes, columns, arrays)
     return columns, arrays
@@ -385,6 +399,16 @@ def log_arrays(keystrokes: tuple[KeystrokeEntry, ...], *, typed: bool = False) -
 
 def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
     """Whether every insertion is at the end of the text and every deletion erases its end."""
+    derived = arrays.derived
+    if derived is None:
+        return _find_appends_only(arrays, initial_length)
+    found = derived.appends_only.get(initial_length)
+    if found is None:
+        found = derived.appends_only[initial_length] = _find_appends_only(arrays, initial_length)
+    return found
+
+
+def _find_appends_only(arrays: _Arrays, initial_length: int) -> bool:
     lengths = arrays.lengths
     if arrays.all_inserts:
         delta = lengths
@@ -417,6 +441,19 @@ def _codes(text: str) -> CodeArray:
 def _typed_characters(columns: _Columns, arrays: _Arrays) -> _Typed:
     """Each inserted character with its position and stroke, and whether a later deletion
     erases it (valid for a log of appends only)."""
+    derived = arrays.derived
+    if derived is None:
+        return _find_typed_characters(columns, arrays)
+    if derived.typed is None:
+        typed = _find_typed_characters(columns, arrays)
+        for array in typed:  # shared by the replay and the statistics: nobody writes to them
+            if array is not None:
+                array.flags.writeable = False
+        derived.typed = typed
+    return derived.typed
+
+
+def _find_typed_characters(columns: _Columns, arrays: _Arrays) -> _Typed:
     if arrays.all_inserts:
         codes = _codes("".join(columns.texts))
         strokes = np.arange(len(arrays.lengths))

@@ -59,7 +59,7 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def _utf8(raw: bytes, path: Path) -> bytes:
-    if not raw.strip():
+    if not raw or raw.isspace():  # as `not raw.strip()`, without copying the file
         raise InputFileError(f"{path} : fichier vide")
     if raw.startswith(_BOMS):
         return decode_text(raw, str(path)).encode("utf-8", "surrogatepass")
