@@ -318,6 +318,8 @@ class _RegionReader:
 
         def flush() -> None:
             nonlocal del_start, ins_start
+            if del_start == a and ins_start == b:
+                return  # nothing pending (most of the time)
             self.omitted(del_start, a, ins_start)
             self.inserted(ins_start, b, del_start)
             del_start, ins_start = a, b
@@ -330,8 +332,7 @@ class _RegionReader:
                 if len(hyp_word) > len(ref_word) and hyp_word.startswith(ref_word):
                     joined = _joined_length(ref_words, a, i2, hyp_word)
                     if joined:
-                        if del_start != a or ins_start != b:
-                            flush()
+                        flush()
                         emit(
                             "substitution", "spacing", (a, a + joined), (b, b + 1), "missing-space"
                         )
@@ -340,8 +341,7 @@ class _RegionReader:
                         continue
                     joined = _joined_length(ref_words, a, i2, hyp_word, "-")
                     if joined:
-                        if del_start != a or ins_start != b:
-                            flush()
+                        flush()
                         emit("substitution", "punctuation", (a, a + joined), (b, b + 1), "hyphen")
                         a, b = a + joined, b + 1
                         del_start, ins_start = a, b
@@ -349,8 +349,7 @@ class _RegionReader:
                 elif len(ref_word) > len(hyp_word) and ref_word.startswith(hyp_word):
                     split = _joined_length(hyp_words, b, j2, ref_word)
                     if split:
-                        if del_start != a or ins_start != b:
-                            flush()
+                        flush()
                         emit("substitution", "spacing", (a, a + 1), (b, b + split), "extra-space")
                         a, b = a + 1, b + split
                         del_start, ins_start = a, b
@@ -358,8 +357,7 @@ class _RegionReader:
                     # "rendez vous" for "rendez-vous", or the reverse: one hyphen fault.
                     split = _joined_length(hyp_words, b, j2, ref_word, "-")
                     if split:
-                        if del_start != a or ins_start != b:
-                            flush()
+                        flush()
                         emit("substitution", "punctuation", (a, a + 1), (b, b + split), "hyphen")
                         a, b = a + 1, b + split
                         del_start, ins_start = a, b
@@ -370,8 +368,7 @@ class _RegionReader:
                     and ref_word == hyp_words[b + 1]
                     and ref_words[a + 1] == hyp_word
                 ):
-                    if del_start != a or ins_start != b:
-                        flush()
+                    flush()
                     emit("transposition", "word", (a, a + 2), (b, b + 2), "words")
                     a, b = a + 2, b + 2
                     del_start, ins_start = a, b
@@ -388,8 +385,7 @@ class _RegionReader:
                 ):
                     b += 1
                     continue
-                if del_start != a or ins_start != b:
-                    flush()
+                flush()
                 verdict = classify_word_pair(ref_word, hyp_word)
                 if verdict is not None:
                     op, error_class, detail = verdict
@@ -400,8 +396,7 @@ class _RegionReader:
                 a += 1
             else:
                 b += 1
-        if del_start != a or ins_start != b:
-            flush()
+        flush()
 
 
 def _joined_length(
@@ -516,9 +511,7 @@ def classify_errors(
         if verdict is None:
             continue
         op, error_class, detail = verdict
-        known = spans.get(i1)
-        if known is None:
-            known = ref_word(i1)
+        known = spans.get(i1) or ref_word(i1)
         hyp_span = hyp_to_original(hyp_starts[j1], hyp_ends[j1])
         errors.append(
             ScoringError(
