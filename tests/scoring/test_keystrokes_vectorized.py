@@ -17,6 +17,9 @@ from frappe.scoring.keystrokes import (
     Keystroke,
     KeystrokeStats,
     _arrays,
+    _erasing_breaks,
+    _erasing_stats,
+    _fold_of,
     _keystroke_stats_vectorized,
     _replay_vectorized,
     keystroke_stats,
@@ -291,3 +294,116 @@ def test_the_direct_path_needs_one_character_at_each_position() -> None:
     ]
     assert _arrays(tuple(two))[1].typed_text is None  # type: ignore[index]
     assert replay(tuple(two)) == replay_reference(two)
+
+
+# Logs of a real test: one character typed at the end, backspaces, cuts at the end, refused
+# keys (op "none"), times going back now and then.
+erasing_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["type"] * 10 + ["backspace"] * 3 + ["cut", "none", "empty"]),
+        st.sampled_from(ALPHABET + "  \t\u3000\x1c😀xyz"),
+        st.integers(min_value=0, max_value=6),
+        st.sampled_from([0, 40, 180, 250, 999, 1000, 2500, -300]),
+    ),
+    min_size=0,
+    max_size=200,
+)
+
+
+def erasing_log(steps: list[tuple[str, str, int, int]], initial: str = "") -> list[Keystroke]:
+    buffer = initial
+    t = 0
+    log: list[Keystroke] = []
+    for kind, char, size, wait in steps:
+        t = max(0, t + wait)
+        end = len(buffer)
+        if kind == "type":
+            log.append(Keystroke(t, char, "insert", end, char))
+            buffer += char
+        elif kind in ("backspace", "cut"):
+            cut = min(1 if kind == "backspace" else size, end)
+            log.append(Keystroke(t, "backspace", "delete", end - cut, buffer[end - cut :]))
+            buffer = buffer[: end - cut]
+        elif kind == "empty":  # a deletion of nothing, at the end
+            log.append(Keystroke(t, "delete", "delete", end, ""))
+        else:
+            log.append(Keystroke(t, "backspace", "none", size * 7, char if size % 2 else ""))
+    return log
+
+
+@settings(max_examples=500, deadline=None)
+@given(erasing_steps, references, folds, st.sampled_from([None, 0, 60_000]))
+def test_typing_and_erasing_at_the_end_equals_the_reference(
+    steps: list[tuple[str, str, int, int]],
+    reference: str,
+    fold: dict[int, str],
+    end_ms: int | None,
+) -> None:
+    """Typing and erasing at the end (the direct path for logs with erasures): the same
+    statistics and the same replay as the reference, separators, folds and times included."""
+    frozen = tuple(erasing_log(steps))
+    expected = keystroke_stats_reference(frozen, reference, fold, end_ms=end_ms)
+    assert_same_stats(keystroke_stats(frozen, reference, fold, end_ms=end_ms), expected)
+    assert_same_stats(keystroke_stats(list(frozen), reference, fold, end_ms=end_ms), expected)
+    assert replay(frozen) == replay_reference(frozen)
+    found = _arrays(frozen)
+    if found is not None and not found[1].all_inserts:
+        assert _erasing_breaks(found[0], found[1], 0) is not None  # the direct path decides
+        if _fold_of(fold) is not None:
+            stats = _erasing_stats(found[0], found[1], reference, fold, _fold_of(fold), end_ms)  # type: ignore[arg-type]
+            assert stats is not None
+            assert_same_stats(stats, expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    erasing_steps,
+    st.text(alphabet=ALPHABET, max_size=20),
+    st.integers(min_value=0),
+    st.sampled_from(["pos", "char", "text", "op"]),
+)
+def test_a_corrupt_erasing_log_fails_as_the_reference_does(
+    steps: list[tuple[str, str, int, int]], initial: str, index: int, damage: str
+) -> None:
+    log = erasing_log(steps, initial)
+    if log:
+        i = index % len(log)
+        t, key, op, pos, text = log[i]
+        if damage == "pos":
+            log[i] = Keystroke(t, key, op, pos + 1 + index % 3, text)
+        elif damage == "char" and op == "delete" and text:
+            j = index % len(text)
+            log[i] = Keystroke(
+                t, key, op, pos, text[:j] + ("b" if text[j] != "b" else "c") + text[j + 1 :]
+            )
+        elif damage == "text":
+            log[i] = Keystroke(t, key, op, pos, text + "z")
+        elif damage == "op" and op != "none":
+            log[i] = Keystroke(t, key, "delete" if op == "insert" else "insert", pos, text)
+    frozen = tuple(log)
+    expected = outcome(replay_reference, frozen, initial)
+    assert outcome(replay, frozen, initial) == expected
+    assert outcome(replay, list(frozen), initial) == expected
+    if isinstance(expected, str) and not initial:  # statistics are taken on valid logs
+        expected_stats = keystroke_stats_reference(frozen, "abc é", {})
+        assert_same_stats(keystroke_stats(frozen, "abc é", {}), expected_stats)
+
+
+def test_erasing_far_back_in_a_long_text_leaves_it_to_the_vectorised_path() -> None:
+    """Backspacing a long text character by character would rescan it each time: past a
+    budget linear in the log, the direct path gives way (same results)."""
+    text = "bonjour à tous " * 40
+    log = [Keystroke(i * 10, c, "insert", i, c) for i, c in enumerate(text)]
+    for j in range(len(text) - 1, 100, -1):
+        log.append(Keystroke(len(log) * 10, "backspace", "delete", j, text[j]))
+        log.append(Keystroke(len(log) * 10, "x", "insert", j, "x"))
+        log.append(Keystroke(len(log) * 10, "backspace", "delete", j, "x"))
+    frozen = tuple(log)
+    found = _arrays(frozen)
+    assert found is not None
+    assert _erasing_breaks(found[0], found[1], 0) is not None
+    fold = normalization_profile("frappe").translation()
+    assert _erasing_stats(found[0], found[1], text, fold, _fold_of(fold), None) is None  # type: ignore[arg-type]
+    expected = keystroke_stats_reference(frozen, text, fold)
+    assert_same_stats(keystroke_stats(frozen, text, fold), expected)
+    assert replay(frozen) == replay_reference(frozen) == text[:101]

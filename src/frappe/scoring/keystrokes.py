@@ -11,7 +11,7 @@ import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from typing import Literal, NamedTuple, overload
 
 import numpy as np
@@ -218,10 +218,11 @@ class _Columns(NamedTuple):
 class _Derived:
     """Shapes and characters found in a log (see ``_appends_only``, ``_typed_characters``)."""
 
-    __slots__ = ("appends_only", "typed")
+    __slots__ = ("appends_only", "erasing", "typed")
 
     def __init__(self) -> None:
         self.appends_only: dict[int, bool] = {}  # by initial text length
+        self.erasing: dict[int, list[int] | None] = {}  # by initial text length
         self.typed: _Typed | None = None
 
 
@@ -489,6 +490,8 @@ def _replay_vectorized(keystrokes: Sequence[KeystrokeEntry], initial: str) -> st
     columns, arrays = found
     if arrays.typed_text is not None and not initial:
         return arrays.typed_text
+    if not arrays.all_inserts and _erasing_breaks(columns, arrays, len(initial)) is not None:
+        return _erasing_replay(columns, arrays, initial)
     if not _appends_only(arrays, len(initial)):
         return None
     if arrays.all_inserts:
@@ -501,6 +504,202 @@ def _replay_vectorized(keystrokes: Sequence[KeystrokeEntry], initial: str) -> st
     first_deletion = int(arrays.positions[deletes].min()) if len(deletes) else len(initial)
     kept = typed.codes if typed.erased is None else typed.codes[~typed.erased]
     return initial[:first_deletion] + kept.tobytes().decode(_UTF32, "surrogatepass")
+
+
+# --- Typing and erasing at the end, one character per key ------------------------------------
+#
+# A real test's log: each stroke types one character at the end of the text, erases its end
+# (backspace) or does nothing (a refused key). The strokes between two erasures or refusals
+# are read in runs, in C; only the erasures, and the characters they erase, go through Python.
+
+
+def _counting(start: int, size: int) -> tuple[int, ...]:
+    """start, start + 1, … (size of them) as a tuple."""
+    if start + size <= len(_COUNTING):
+        return _COUNTING[start : start + size]
+    return tuple(range(start, start + size))
+
+
+def _erasing_breaks(columns: _Columns, arrays: _Arrays, initial_length: int) -> list[int] | None:
+    """The strokes that are not insertions, when every insertion types one character at the end
+    of the text and every deletion erases its end (the text they record is not compared);
+    None for any other log."""
+    derived = arrays.derived
+    if derived is not None and initial_length in derived.erasing:
+        return derived.erasing[initial_length]
+    found = _find_erasing_breaks(columns, initial_length)
+    if derived is not None:
+        derived.erasing[initial_length] = found
+    return found
+
+
+def _find_erasing_breaks(columns: _Columns, initial_length: int) -> list[int] | None:
+    ops, positions, texts = columns.ops, columns.positions, columns.texts
+    n = len(ops)
+    breaks = list(compress(range(n), map(operator.ne, ops, repeat("insert"))))
+    length = initial_length
+    start = 0
+    for stop in chain(breaks, (n,)):
+        if stop > start:
+            size = stop - start
+            run = texts[start:stop]
+            # size characters in size non-empty texts: one each.
+            if len("".join(run)) != size or "" in run:
+                return None
+            if positions[start:stop] != _counting(length, size):
+                return None
+            length += size
+        if stop < n and ops[stop] == "delete":
+            position = positions[stop]
+            if position < 0 or position + len(texts[stop]) != length:
+                return None
+            length = position
+        start = stop + 1
+    return breaks
+
+
+def _erasing_replay(columns: _Columns, arrays: _Arrays, initial: str) -> str | None:
+    """``replay`` of a log that types and erases at the end (``_erasing_breaks``); None when a
+    deletion does not record the text it erases (the loop then explains why)."""
+    breaks = _erasing_breaks(columns, arrays, len(initial))
+    assert breaks is not None
+    ops, positions, texts = columns.ops, columns.positions, columns.texts
+    n = len(ops)
+    text = list(initial)
+    start = 0
+    for stop in chain(breaks, (n,)):
+        text.extend(texts[start:stop])
+        if stop < n and ops[stop] == "delete":
+            position = positions[stop]
+            if "".join(text[position:]) != texts[stop]:
+                return None
+            del text[position:]
+        start = stop + 1
+    return "".join(text)
+
+
+# A word being typed: (words begun so far, offset of the last character in its word or −1 after
+# a separator, whether the word's characters so far are the reference word's).
+_WordState = tuple[int, int, bool]
+
+
+def _advance(state: _WordState, chunk: str, words: tuple[str, ...]) -> _WordState:
+    """The word state after the folded characters ``chunk`` are typed (C-speed splits)."""
+    if not chunk:
+        return state
+    count, offset, exact = state
+    pieces = chunk.split()
+    if not pieces:
+        return count, -1, True
+    continues = offset >= 0 and not chunk[0].isspace()
+    count += len(pieces) - continues
+    if chunk[-1].isspace():
+        return count, -1, True
+    last = pieces[-1]
+    if continues and len(pieces) == 1:
+        start = offset + 1
+    else:
+        start, exact = 0, True
+    word = words[count - 1] if count - 1 < len(words) else ""
+    return count, start + len(last) - 1, exact and word[start : start + len(last)] == last
+
+
+def _erasing_stats(
+    columns: _Columns,
+    arrays: _Arrays,
+    reference: str,
+    fold: dict[int, str],
+    folding: _Fold,
+    end_ms: int | None,
+) -> KeystrokeStats | None:
+    """``keystroke_stats`` of a log that types and erases at the end from an empty text (see
+    ``_erasing_breaks``); None for another log, or when erasures far back in a long text would
+    make the word states cost more than the vectorised path.
+
+    With appends only, the text before a character is the same when it is typed and when it
+    is erased (an edit before it would have erased it), and for a character never erased it is
+    the final text's start. The kept characters are judged on the final text (``_judge_text``);
+    each erased one when it is erased, from the word state where the erasure starts.
+    """
+    breaks = _erasing_breaks(columns, arrays, 0)
+    if breaks is None:
+        return None
+    ops, positions, texts, t_ms = columns.ops, columns.positions, columns.texts, columns.t_ms
+    n = len(ops)
+    words = _reference_words(reference, folding).words
+    word_count = len(words)
+    budget = 2 * n + 1024  # characters scanned to find word states
+    # Every character typed, folded at once; the text is kept folded.
+    typed = "".join(compress(texts, map(operator.eq, ops, repeat("insert"))))
+    if len(folding.table):
+        typed = _fold_codes(_codes(typed), folding).tobytes().decode(_UTF32, "surrogatepass")
+    typed_start = 0
+    text: list[str] = []
+    typed_by: list[int] = []  # the stroke that typed each character of the text
+    # Word states known at positions of the text (ascending), valid while it is not cut there.
+    anchors: list[tuple[int, _WordState]] = [(0, (0, -1, True))]
+    keypresses = correct = corrected = backspaces = correction_ms = 0
+    start = 0
+    for stop in chain(breaks, (n,)):
+        text.extend(typed[typed_start : typed_start + stop - start])
+        typed_by.extend(range(start, stop))
+        typed_start += stop - start
+        start = stop + 1
+        if stop == n or ops[stop] != "delete":
+            continue
+        backspaces += 1
+        if stop:
+            correction_ms += max(0, t_ms[stop] - t_ms[stop - 1])
+        position = positions[stop]
+        if position == len(text):
+            continue
+        while anchors[-1][0] > position:
+            anchors.pop()
+        base, state = anchors[-1]
+        if base < position:
+            budget -= position - base
+            if budget < 0:
+                return None
+            state = _advance(state, "".join(text[base:position]), words)
+            anchors.append((position, state))
+        count, offset, exact = state
+        for folded, stroke in zip(text[position:], typed_by[position:], strict=True):
+            if stroke:
+                correction_ms += max(0, t_ms[stroke] - t_ms[stroke - 1])
+            if folded.isspace():
+                if offset >= 0:
+                    keypresses += 1
+                    if exact and count - 1 < word_count and offset + 1 == len(words[count - 1]):
+                        correct += 1
+                    else:
+                        corrected += 1
+                offset, exact = -1, True
+            else:
+                if offset < 0:
+                    count += 1
+                    exact = True
+                offset += 1
+                word = words[count - 1] if count - 1 < word_count else ""
+                keypresses += 1
+                if offset < len(word) and word[offset] == folded:
+                    correct += 1
+                else:
+                    corrected += 1
+                    exact = False
+        del text[position:]
+        del typed_by[position:]
+    kept_keypresses, kept_correct = _judge_folded("".join(text), words)
+    t_array = arrays.t_ms
+    return KeystrokeStats(
+        keypresses=keypresses + kept_keypresses,
+        correct_keypresses=correct + kept_correct,
+        corrected_errors=corrected,
+        backspaces=backspaces,
+        correction_time_s=correction_ms / 1000.0,
+        consistency=_log_consistency(
+            t_array, t_array[arrays.inserts], None, end_ms, arrays.ascending
+        ),
+    )
 
 
 def _deletions_match(
@@ -795,6 +994,10 @@ def _keystroke_stats_vectorized(
     columns, arrays = found
     if arrays.typed_text is not None:
         return _typed_text_stats(arrays, arrays.typed_text, reference, folding, end_ms)
+    if not arrays.all_inserts:
+        stats = _erasing_stats(columns, arrays, reference, fold, folding, end_ms)
+        if stats is not None:
+            return stats
     if not _appends_only(arrays, 0):
         return None
     typed = _typed_characters(columns, arrays)
@@ -835,17 +1038,34 @@ def _typed_text_stats(
     fold: _Fold,
     end_ms: int | None,
 ) -> KeystrokeStats:
-    """``keystroke_stats`` of a log typing ``text`` one character per stroke at the end.
+    """``keystroke_stats`` of a log typing ``text`` one character per stroke at the end."""
+    keypresses, correct = _judge_text(text, reference, fold)
+    return KeystrokeStats(
+        keypresses=keypresses,
+        correct_keypresses=correct,
+        corrected_errors=0,
+        backspaces=0,
+        correction_time_s=0 / 1000.0,
+        consistency=_log_consistency(arrays.t_ms, arrays.t_ms, None, end_ms, arrays.ascending),
+    )
 
-    Nothing is erased, so each character is judged against the final text: word i of the
-    typed text against word i of the reference, character by character, and each separator
-    that ends a word is right when that word is exact (``_KeyJudge``); whole-word comparisons
-    in C, the characters of the few wrong words in Python.
+
+def _judge_text(text: str, reference: str, fold: _Fold) -> tuple[int, int]:
+    """Key presses and correct ones of ``text`` typed one character at a time at the end.
+
+    Each character is judged against the text before it, that is against the final text: word
+    i of the typed text against word i of the reference, character by character, and each
+    separator that ends a word is right when that word is exact (``_KeyJudge``); whole-word
+    comparisons in C, the characters of the few wrong words in Python.
     """
     folded = text
     if len(fold.table):
         folded = _fold_codes(_codes(text), fold).tobytes().decode(_UTF32, "surrogatepass")
-    reference_words = _reference_words(reference, fold).words
+    return _judge_folded(folded, _reference_words(reference, fold).words)
+
+
+def _judge_folded(folded: str, reference_words: tuple[str, ...]) -> tuple[int, int]:
+    """``_judge_text`` of the folded typed text against the folded reference's words."""
     typed_words = folded.split()
     separators = len(folded) - sum(map(len, typed_words))
     # Separators that end a word (the others follow a separator or start the text: not judged).
@@ -867,14 +1087,7 @@ def _typed_text_stats(
                 ),
             )
         )
-    return KeystrokeStats(
-        keypresses=len(folded) - separators + ended,
-        correct_keypresses=correct,
-        corrected_errors=0,
-        backspaces=0,
-        correction_time_s=0 / 1000.0,
-        consistency=_log_consistency(arrays.t_ms, arrays.t_ms, None, end_ms, arrays.ascending),
-    )
+    return len(folded) - separators + ended, correct
 
 
 def _log_consistency(
