@@ -84,6 +84,7 @@ def test_entries_written_one_by_one_join_into_the_same_json(entries: list[object
     encoded = [text.encode("utf-8", "backslashreplace") for text in texts]
     expected = reference_json(entries).encode("utf-8", "backslashreplace")
     assert entries_json_bytes(encoded) == expected
+    assert entries_json_bytes(encoded, b"\n") == expected + b"\n"
 
 
 error_keys = ("op", "class", "ref", "hyp", "ref_span", "hyp_span", "ref_words", "detail")

@@ -80,9 +80,9 @@ def run_score(args: argparse.Namespace) -> int:
         )
         encoded = [entry for _ok, entry in written]
         if output_format == "json":
-            data = entries_json_bytes(encoded) + b"\n"
-        else:
-            data = csv_header(style).encode("utf-8", "backslashreplace") + b"".join(encoded)
+            data = entries_json_bytes(encoded, b"\n")
+        else:  # one join: one copy of the batch's bytes
+            data = b"".join([csv_header(style).encode("utf-8", "backslashreplace"), *encoded])
         return _write_bytes(args, data) or (0 if all(ok for ok, _entry in written) else 1)
     entries = list(_with_progress(score_inputs(files, settings, jobs=jobs), len(files)))
     if centre_key is not None:

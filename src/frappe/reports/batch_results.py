@@ -403,13 +403,18 @@ def entries_json_text(texts: Sequence[str]) -> str:
     return "[\n " + ",\n ".join(texts) + "\n]"
 
 
-def entries_json_bytes(encoded: Sequence[bytes]) -> bytes:
+def entries_json_bytes(encoded: Sequence[bytes], end: bytes = b"") -> bytes:
     """``entries_json_text`` of texts already encoded (each ``entry_json_text(…).encode()``),
-    encoded the same way: joining bytes is one copy, where joining 14 MB of French text as str
-    widens every entry to the widest character of any, and encoding it is another pass."""
+    encoded the same way, followed by ``end``: one join, one copy of the batch's bytes (a
+    join of str widens every entry to the widest character of any, then encodes it all
+    again; each ``+`` would copy the 14 MB again)."""
     if not encoded:
-        return b"[]"
-    return b"[\n " + b",\n ".join(encoded) + b"\n]"
+        return b"[]" + end
+    pieces = [b",\n "] * (2 * len(encoded) + 1)
+    pieces[0] = b"[\n "
+    pieces[1::2] = encoded
+    pieces[-1] = b"\n]" + end
+    return b"".join(pieces)
 
 
 def _finite(value: Any) -> Any:
