@@ -407,3 +407,28 @@ def test_erasing_far_back_in_a_long_text_leaves_it_to_the_vectorised_path() -> N
     expected = keystroke_stats_reference(frozen, text, fold)
     assert_same_stats(keystroke_stats(frozen, text, fold), expected)
     assert replay(frozen) == replay_reference(frozen) == text[:101]
+
+
+@pytest.mark.parametrize("every", [5, 17, 40])
+def test_a_long_log_with_few_or_many_erasures_takes_the_direct_path(every: int) -> None:
+    """Erasures and refused keys found by search (a few) or from the operation codes (many)."""
+    text = "Le patient, âgé de 54 ans, présente une douleur thoracique. "
+    steps: list[tuple[str, str, int, int]] = []
+    for i, char in enumerate(text * 6):
+        steps.append(("type", char, 0, 180))
+        if i % every == 3:
+            steps.append(("type", "x", 0, 90))
+            steps.append(("backspace", "", 0, 250))
+        if i % (3 * every) == 7:
+            steps.append(("none", "", 2, 40))
+    frozen = tuple(erasing_log(steps))
+    fold = normalization_profile("frappe").translation()
+    found = _arrays(frozen)
+    assert found is not None and not found[1].all_inserts
+    assert _erasing_breaks(found[0], found[1], 0) is not None
+    stats = _erasing_stats(found[0], found[1], text * 6, fold, _fold_of(fold), 90_000)  # type: ignore[arg-type]
+    expected = keystroke_stats_reference(frozen, text * 6, fold, end_ms=90_000)
+    assert stats is not None
+    assert_same_stats(stats, expected)
+    assert expected.corrected_errors > 0
+    assert replay(frozen) == replay_reference(frozen) == text * 6

@@ -218,11 +218,13 @@ class _Columns(NamedTuple):
 class _Derived:
     """Shapes and characters found in a log (see ``_appends_only``, ``_typed_characters``)."""
 
-    __slots__ = ("appends_only", "erasing", "typed")
+    __slots__ = ("appends_only", "breaks", "erasing", "typed")
 
     def __init__(self) -> None:
+        self.breaks: list[int] | None = None  # the strokes that are not insertions
         self.appends_only: dict[int, bool] = {}  # by initial text length
-        self.erasing: dict[int, list[int] | None] = {}  # by initial text length
+        # by initial text length
+        self.erasing: dict[int, tuple[list[int], list[str]] | None] = {}
         self.typed: _Typed | None = None
 
 
@@ -311,7 +313,8 @@ def _arrays(
             return None
         columns = found
     n = len(columns.t_ms)
-    all_inserts = columns.ops.count("insert") == n
+    inserted = columns.ops.count("insert")
+    all_inserts = inserted == n
     typed_text = _typed_at_the_end(columns) if all_inserts else None
     try:  # a value beyond int64 does not convert: the loop handles such a log
         t_ms = np.fromiter(columns.t_ms, np.int64, n)
@@ -331,15 +334,28 @@ def _arrays(
         lengths = np.ones(n, np.int64)
     else:
         lengths = np.fromiter(map(len, columns.texts), np.int64, n)
+    breaks: list[int] | None = None  # the strokes that are not insertions, when found
     if all_inserts:
         inserts = np.ones(n, np.bool_)
         deletes = np.zeros(n, np.bool_)
+    elif (n - inserted) * 16 <= n:  # a few erasures or refused keys: found in C
+        deleted = _op_indices(columns.ops, "delete")
+        breaks = deleted
+        inserts = np.ones(n, np.bool_)
+        inserts[deleted] = False
+        deletes = ~inserts
+        if inserted + len(deleted) < n:
+            refused = _op_indices(columns.ops, "none")
+            inserts[refused] = False
+            breaks = sorted(deleted + refused)
     else:
         codes = np.fromiter(map(_OP_CODES.__getitem__, columns.ops), np.int8, n)
         inserts = codes == 1
         deletes = codes == 2
+    derived = _Derived()
+    derived.breaks = breaks
     arrays = _Arrays(
-        t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text, ascending, _Derived()
+        t_ms, positions, lengths, inserts, deletes, all_inserts, typed_text, ascending, derived
     )
     if type(keystrokes) is tuple:
         _remember(keystrokes, columns, arrays)
@@ -520,61 +536,82 @@ def _counting(start: int, size: int) -> tuple[int, ...]:
     return tuple(range(start, start + size))
 
 
-def _erasing_breaks(columns: _Columns, arrays: _Arrays, initial_length: int) -> list[int] | None:
-    """The strokes that are not insertions, when every insertion types one character at the end
-    of the text and every deletion erases its end (the text they record is not compared);
-    None for any other log."""
+def _erasing_breaks(
+    columns: _Columns, arrays: _Arrays, initial_length: int
+) -> tuple[list[int], list[str]] | None:
+    """The strokes that are not insertions, and the text typed between them, when every
+    insertion types one character at the end of the text and every deletion erases its end
+    (the text it records is not compared); None for any other log."""
     derived = arrays.derived
     if derived is not None and initial_length in derived.erasing:
         return derived.erasing[initial_length]
-    found = _find_erasing_breaks(columns, initial_length)
+    breaks = None if derived is None else derived.breaks
+    if breaks is None:
+        breaks = np.flatnonzero(~arrays.inserts).tolist()
+    found = _find_erasing_breaks(columns, initial_length, breaks)
     if derived is not None:
         derived.erasing[initial_length] = found
     return found
 
 
-def _find_erasing_breaks(columns: _Columns, initial_length: int) -> list[int] | None:
+def _op_indices(ops: tuple[str, ...], op: str) -> list[int]:
+    """Where the strokes doing ``op`` are (searched in C: for the few erasures of a log)."""
+    found: list[int] = []
+    index = -1
+    for _ in range(ops.count(op)):
+        index = ops.index(op, index + 1)
+        found.append(index)
+    return found
+
+
+def _find_erasing_breaks(
+    columns: _Columns, initial_length: int, breaks: list[int]
+) -> tuple[list[int], list[str]] | None:
+    """``_erasing_breaks`` given the strokes that are not insertions."""
     ops, positions, texts = columns.ops, columns.positions, columns.texts
     n = len(ops)
-    breaks = list(compress(range(n), map(operator.ne, ops, repeat("insert"))))
+    runs: list[str] = []
     length = initial_length
     start = 0
     for stop in chain(breaks, (n,)):
-        if stop > start:
-            size = stop - start
+        size = stop - start
+        if size:
             run = texts[start:stop]
+            typed = "".join(run)
             # size characters in size non-empty texts: one each.
-            if len("".join(run)) != size or "" in run:
+            if len(typed) != size or "" in run:
                 return None
             if positions[start:stop] != _counting(length, size):
                 return None
+            runs.append(typed)
             length += size
+        else:
+            runs.append("")
         if stop < n and ops[stop] == "delete":
             position = positions[stop]
             if position < 0 or position + len(texts[stop]) != length:
                 return None
             length = position
         start = stop + 1
-    return breaks
+    return breaks, runs
 
 
 def _erasing_replay(columns: _Columns, arrays: _Arrays, initial: str) -> str | None:
     """``replay`` of a log that types and erases at the end (``_erasing_breaks``); None when a
     deletion does not record the text it erases (the loop then explains why)."""
-    breaks = _erasing_breaks(columns, arrays, len(initial))
-    assert breaks is not None
+    found = _erasing_breaks(columns, arrays, len(initial))
+    assert found is not None
+    breaks, runs = found
     ops, positions, texts = columns.ops, columns.positions, columns.texts
     n = len(ops)
     text = list(initial)
-    start = 0
-    for stop in chain(breaks, (n,)):
-        text.extend(texts[start:stop])
+    for stop, run in zip(chain(breaks, (n,)), runs, strict=True):
+        text.extend(run)
         if stop < n and ops[stop] == "delete":
             position = positions[stop]
             if "".join(text[position:]) != texts[stop]:
                 return None
             del text[position:]
-        start = stop + 1
     return "".join(text)
 
 
@@ -621,16 +658,17 @@ def _erasing_stats(
     the final text's start. The kept characters are judged on the final text (``_judge_text``);
     each erased one when it is erased, from the word state where the erasure starts.
     """
-    breaks = _erasing_breaks(columns, arrays, 0)
-    if breaks is None:
+    found = _erasing_breaks(columns, arrays, 0)
+    if found is None:
         return None
-    ops, positions, texts, t_ms = columns.ops, columns.positions, columns.texts, columns.t_ms
+    breaks, runs = found
+    ops, positions, t_ms = columns.ops, columns.positions, columns.t_ms
     n = len(ops)
     words = _reference_words(reference, folding).words
     word_count = len(words)
     budget = 2 * n + 1024  # characters scanned to find word states
     # Every character typed, folded at once; the text is kept folded.
-    typed = "".join(compress(texts, map(operator.eq, ops, repeat("insert"))))
+    typed = "".join(runs)
     if len(folding.table):
         typed = _fold_codes(_codes(typed), folding).tobytes().decode(_UTF32, "surrogatepass")
     typed_start = 0
