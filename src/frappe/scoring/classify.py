@@ -8,9 +8,11 @@ them, instead of a cascade of substitutions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter, ne
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from rapidfuzz.distance import Levenshtein
 
@@ -98,6 +100,11 @@ class ScoringError(NamedTuple):
             "ref_words": [*ref_words],
             "detail": detail,
         }
+
+
+# An error made from its eight fields at once, without the named tuple's Python-level
+# constructor (two dozen errors per typing record).
+_error_of = cast(Callable[[Any], ScoringError], partial(tuple.__new__, ScoringError))
 
 
 def classify_word_pair(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | None] | None:
@@ -265,15 +272,17 @@ class _RegionReader:
         else:
             hyp_span = self.hyp.to_original(ht.starts[a], ht.ends[b - 1])
         self.errors.append(
-            ScoringError(
-                op,
-                error_class,
-                ref_text,
-                self.hyp.original[hyp_span[0] : hyp_span[1]],
-                ref_span,
-                hyp_span,
-                ref_range,
-                detail,
+            _error_of(
+                (
+                    op,
+                    error_class,
+                    ref_text,
+                    self.hyp.original[hyp_span[0] : hyp_span[1]],
+                    ref_span,
+                    hyp_span,
+                    ref_range,
+                    detail,
+                )
             )
         )
 
@@ -537,15 +546,17 @@ def classify_errors(
         known = spans.get(i1) or ref_word(i1)
         hyp_span = hyp_to_original(hyp_starts[j1], hyp_ends[j1])
         errors.append(
-            ScoringError(
-                op,
-                error_class,
-                known[1],
-                hyp_original[hyp_span[0] : hyp_span[1]],
-                known[0],
-                hyp_span,
-                (i1, i2),
-                detail,
+            _error_of(
+                (
+                    op,
+                    error_class,
+                    known[1],
+                    hyp_original[hyp_span[0] : hyp_span[1]],
+                    known[0],
+                    hyp_span,
+                    (i1, i2),
+                    detail,
+                )
             )
         )
     return errors
