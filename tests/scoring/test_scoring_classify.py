@@ -6,6 +6,7 @@ import pytest
 
 from frappe.scoring import (
     ScoringError,
+    classify,
     classify_word_pair,
     compare_texts,
     count_faults,
@@ -208,3 +209,14 @@ def test_reference_word_spans_kept_between_comparisons_change_no_error() -> None
     for typed, expected in zip(reversed(typed_texts), reversed(alone), strict=True):
         assert compare_texts(reference, typed, normalization).errors == expected
     assert all(alone)
+
+
+def test_remembered_word_pair_verdicts_match_a_fresh_classification() -> None:
+    pairs = [("cardiaque", "cardiaqeu"), ("dyspnée", "dyspnee"), ("Madame", "madame")]
+    pairs.append(("x" * 40, "y" * 40))  # too long to be remembered
+    classify._VERDICTS.clear()
+    for _ in range(2):  # the second round reads the remembered verdicts
+        for ref, hyp in pairs:
+            assert classify._pair_verdict(ref, hyp) == classify_word_pair(ref, hyp)
+    assert ("x" * 40, "y" * 40) not in classify._VERDICTS
+    assert classify._VERDICTS[("dyspnée", "dyspnee")] == ("substitution", "accent", None)
