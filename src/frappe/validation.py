@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -125,18 +125,29 @@ _LEAVES = frozenset((str, int, float, bool, type(None)))
 def check_nesting(value: Any, limit: int = MAX_NESTING) -> None:
     """Raise ``ValueError`` when ``value`` nests deeper than ``limit`` (iteratively: a hostile
     file must not hit Python's recursion limit)."""
+    if limit < 0:
+        raise ValueError(f"imbrication trop profonde (plus de {limit} niveaux)")
+    # Only containers go on the stack: a container's children are one level deeper, and any
+    # child (a leaf too) beyond the limit is too deep.
     stack: list[tuple[Any, int]] = [(value, 0)]
+    leaves = _LEAVES
     while stack:
         item, depth = stack.pop()
-        if depth > limit:
-            raise ValueError(f"imbrication trop profonde (plus de {limit} niveaux)")
         kind = type(item)
-        if kind in _LEAVES:  # most values: no isinstance against the Mapping ABC (slow)
+        if kind in leaves:  # most values: no isinstance against the Mapping ABC (slow)
             continue
         if kind is dict or isinstance(item, Mapping):
-            stack.extend((child, depth + 1) for child in item.values())
+            children: Iterable[Any] = item.values()
         elif isinstance(item, list | tuple):
-            stack.extend((child, depth + 1) for child in item)
+            children = item
+        else:
+            continue
+        depth += 1
+        if depth > limit:
+            if len(item):
+                raise ValueError(f"imbrication trop profonde (plus de {limit} niveaux)")
+            continue
+        stack.extend([(child, depth) for child in children if type(child) not in leaves])
 
 
 def convert(data: Any, schema: type[T], *, source: str) -> T:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from frappe import __version__
-from frappe.cli import app, asr, audio, dictation, room, score, suivi
 from frappe.errors import RELAUNCH_EXIT_CODE, FrappeError
 
 __all__ = ["EXIT_GRACE_S", "build_parser", "main"]
@@ -26,10 +27,26 @@ __all__ = ["EXIT_GRACE_S", "build_parser", "main"]
 # must never need SIGTERM to get the terminal back.
 EXIT_GRACE_S = 2.0
 
-# Command families, in the order their commands are listed in --help. A family whose optional
-# dependencies are missing still registers: its commands explain what to install.
-_COMMAND_MODULES = (app, dictation, score, audio, asr, suivi, room)
-_COMMANDS = frozenset(name for module in _COMMAND_MODULES for name in module.COMMANDS)
+# Command families (modules of ``frappe.cli``) and the commands each registers (its
+# ``COMMANDS``; a test checks they agree), in the order they are listed in --help. A run imports
+# only its command's family: the others' imports are tens of milliseconds of every
+# ``frappe score``. A family whose optional dependencies are missing still registers: its
+# commands explain what to install.
+_COMMAND_FAMILIES: dict[str, tuple[str, ...]] = {
+    "app": ("typing", "texts", "resume", "report", "history"),
+    "dictation": ("dictations", "dictation"),
+    "score": ("score",),
+    "audio": ("audio", "play", "pedal"),
+    "asr": ("reference", "asr"),
+    "suivi": ("suivi",),
+    "room": ("room",),
+}
+_COMMANDS = frozenset(name for names in _COMMAND_FAMILIES.values() for name in names)
+
+
+def _family(name: str) -> Any:
+    """The module of the command family ``name`` (imported on first use)."""
+    return importlib.import_module(f"frappe.cli.{name}")
 
 
 # argparse's own messages, in French. argparse looks its texts up through its module-level
@@ -102,9 +119,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"frappe {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
-    for module in _COMMAND_MODULES:
-        if command is None or command in module.COMMANDS:
-            module.register(subparsers)
+    for name, commands in _COMMAND_FAMILIES.items():
+        if command is None or command in commands:
+            _family(name).register(subparsers)
     return parser
 
 
@@ -174,7 +191,7 @@ def _run(argv: Sequence[str] | None) -> tuple[int, argparse.Namespace | None]:
     args = parser.parse_args(words)
     func = getattr(args, "func", None)
     if func is None:
-        func = app.run_app
+        func = _family("app").run_app
     try:
         return int(func(args)), args
     except FrappeError as error:

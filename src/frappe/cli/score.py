@@ -30,7 +30,7 @@ from frappe.reports.batch_results import (
 )
 from frappe.runs.batch_scoring import (
     BatchSettings,
-    expand_inputs,
+    expand_input_names,
     output_files,
     score_inputs,
     score_inputs_as,
@@ -60,7 +60,7 @@ def run_score(args: argparse.Namespace) -> int:
         print(f"frappe : {plain_text(str(error))}", file=sys.stderr)
         return 2
     suffixes = (".txt",) if settings.reference is not None else (".json",)
-    files = expand_inputs(args.paths, suffixes, output_files(args.output))
+    files = expand_input_names(args.paths, suffixes, output_files(args.output))
     if not files:
         print("frappe : aucun fichier à noter", file=sys.stderr)
         return 2
@@ -155,13 +155,13 @@ def _load_centre_key(path: str) -> Any:
     return load_public_key(Path(path))
 
 
-def _check_signatures(entries: list[dict[str, Any]], files: Sequence[Path], key: Any) -> None:
+def _check_signatures(entries: list[dict[str, Any]], files: Sequence[str], key: Any) -> None:
     """``--key``: each entry's ``signature`` (valid, unsigned, altered, other_key)."""
     from frappe.storage.signing import check_signature  # noqa: PLC0415
 
     # The entries' file names are escaped for display: the files are the inputs, in order.
     for entry, path in zip(entries, files, strict=True):
-        entry["signature"] = check_signature(path, key).status
+        entry["signature"] = check_signature(Path(path), key).status
 
 
 def _report_signatures(entries: list[dict[str, Any]]) -> None:

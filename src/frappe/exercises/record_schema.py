@@ -189,10 +189,30 @@ def _checked(document: RecordDocument) -> RecordDocument:
     try:
         check_nesting(document.events, MAX_NESTING - 2)
         check_nesting(document.score, MAX_NESTING - 2)
-        check_nesting(document.settings.scoring_profile, 4)
+        _check_profile_nesting(document.settings.scoring_profile)
     except ValueError as error:
         raise RecordError(str(error)) from error
     return document
+
+
+# A room's records carry a handful of distinct profiles: one found shallow once is known again
+# by its canonical JSON (a microsecond, against several for the walk).
+_SHALLOW_PROFILES: set[bytes] = set()
+_MAX_SHALLOW_PROFILES = 64
+
+
+def _check_profile_nesting(profile: dict[str, Any]) -> None:
+    try:
+        key: bytes | None = msgspec.json.encode(profile)
+    except (TypeError, ValueError, RecursionError, msgspec.EncodeError):
+        key = None
+    if key is not None and key in _SHALLOW_PROFILES:
+        return
+    check_nesting(profile, 4)
+    if key is not None:
+        if len(_SHALLOW_PROFILES) >= _MAX_SHALLOW_PROFILES:
+            _SHALLOW_PROFILES.clear()
+        _SHALLOW_PROFILES.add(key)
 
 
 def decode_record_json(raw: bytes) -> RecordDocument:
