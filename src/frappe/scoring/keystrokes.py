@@ -239,10 +239,10 @@ class _Arrays(NamedTuple):
     all_inserts: bool
     # The typed text when stroke i inserts one character at position i (typing at the end of
     # an empty text, never erasing: most typing tests); None for any other log.
-    typed_text: str | None = None
-    ascending: bool = False  # t_ms never goes back
+    typed_text: str | None
+    ascending: bool  # t_ms never goes back
     # What replaying it and its statistics both derive from the log: computed once for both.
-    derived: _Derived | None = None
+    derived: _Derived
 
 
 # The last log seen, by identity (a tuple of Keystroke is immutable, and holding it keeps its
@@ -417,8 +417,6 @@ def log_arrays(keystrokes: tuple[KeystrokeEntry, ...], *, typed: bool = False) -
 def _appends_only(arrays: _Arrays, initial_length: int) -> bool:
     """Whether every insertion is at the end of the text and every deletion erases its end."""
     derived = arrays.derived
-    if derived is None:
-        return _find_appends_only(arrays, initial_length)
     found = derived.appends_only.get(initial_length)
     if found is None:
         found = derived.appends_only[initial_length] = _find_appends_only(arrays, initial_length)
@@ -459,8 +457,6 @@ def _typed_characters(columns: _Columns, arrays: _Arrays) -> _Typed:
     """Each inserted character with its position and stroke, and whether a later deletion
     erases it (valid for a log of appends only)."""
     derived = arrays.derived
-    if derived is None:
-        return _find_typed_characters(columns, arrays)
     if derived.typed is None:
         typed = _find_typed_characters(columns, arrays)
         for array in typed:  # shared by the replay and the statistics: nobody writes to them
@@ -543,7 +539,7 @@ def _few_erasures(arrays: _Arrays) -> bool:
     if arrays.all_inserts:
         return False
     n = len(arrays.t_ms)
-    breaks = arrays.derived.breaks if arrays.derived is not None else None
+    breaks = arrays.derived.breaks
     others = len(breaks) if breaks is not None else n - int(np.count_nonzero(arrays.inserts))
     return others * 32 <= n + 512
 
@@ -555,14 +551,12 @@ def _erasing_breaks(
     insertion types one character at the end of the text and every deletion erases its end
     (the text it records is not compared); None for any other log."""
     derived = arrays.derived
-    if derived is not None and initial_length in derived.erasing:
+    if initial_length in derived.erasing:
         return derived.erasing[initial_length]
-    breaks = None if derived is None else derived.breaks
+    breaks = derived.breaks
     if breaks is None:
         breaks = np.flatnonzero(~arrays.inserts).tolist()
-    found = _find_erasing_breaks(columns, initial_length, breaks)
-    if derived is not None:
-        derived.erasing[initial_length] = found
+    found = derived.erasing[initial_length] = _find_erasing_breaks(columns, initial_length, breaks)
     return found
 
 
