@@ -106,17 +106,8 @@ def resume_attempt(
     on_status: Callable[[LinkStatus], None] | None = None,
 ) -> RoomRunning:
     """An attempt begun on another seat, rebuilt from the central journal ``lines``."""
-    if seance.is_dictation:
-        return resume_room_dictation(
-            lines,
-            ticket,
-            storage,
-            connect,
-            clock=clock,
-            sync_interval=sync_interval,
-            on_status=on_status,
-        )
-    return resume_room_attempt(
+    resume = resume_room_dictation if seance.is_dictation else resume_room_attempt
+    return resume(
         lines,
         ticket,
         storage,
