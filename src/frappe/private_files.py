@@ -28,7 +28,6 @@ __all__ = [
     "private_dir",
     "write_private",
     "write_private_new",
-    "write_through_special_file",
 ]
 
 PRIVATE_DIR_MODE = 0o700
@@ -68,16 +67,6 @@ def _is_special_file(path: Path, *, follow_symlinks: bool = True) -> bool:
     except (OSError, ValueError):
         return False  # missing or unreachable: the caller's own operation says why
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
-
-
-def write_through_special_file(path: Path, data: bytes, *, follow_symlinks: bool = True) -> bool:
-    """Write ``data`` to ``path`` if it is a device, FIFO or socket, as a shell redirection
-    would, and return True; False (nothing done) for anything else, which the caller writes
-    atomically. For writers with their own temporary file and rename."""
-    if not _is_special_file(path, follow_symlinks=follow_symlinks):
-        return False
-    _write_through(path, data)
-    return True
 
 
 def make_private(path: Path) -> None:
@@ -125,16 +114,19 @@ def _sync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
-def write_private(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
+def write_private(
+    path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE, follow_symlinks: bool = True
+) -> None:
     """Write ``data`` so that ``path`` holds either the old or the new content, never half;
     the file is ``mode`` (0600 by default) and missing folders are created 0700.
 
     The temporary file is created in the same folder (rename is atomic only within a file
     system), synced, then renamed; the folder is synced so the rename survives a power cut.
     A device, FIFO or socket at ``path`` is written through instead (never replaced, its
-    mode untouched).
+    mode untouched); with ``follow_symlinks`` False, a symbolic link at ``path`` is replaced
+    like a file, never written through, whatever it points to.
     """
-    if _is_special_file(path):
+    if _is_special_file(path, follow_symlinks=follow_symlinks):
         _write_through(path, data)
         return
     private_dir(path.parent)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from frappe.asr.model import LoadedModel
 from frappe.asr.punctuation import postprocess_draft
 from frappe.asr.transcribe import Draft, Progress, transcribe_file, write_timings
 from frappe.errors import AsrError, FrappeError
-from frappe.private_files import private_dir, write_through_special_file
+from frappe.private_files import write_private
 
 if TYPE_CHECKING:
     from frappe.exercises.dictations import Dictation
@@ -174,21 +172,10 @@ def write_text_atomic(path: Path, text: str) -> None:
     followed, so nothing is written through it). A device or FIFO named itself (``--out
     /dev/null``) is written through, never replaced."""
     try:
-        if write_through_special_file(path, text.encode("utf-8"), follow_symlinks=False):
-            return
+        # 0600 whatever the umask: a draft is the answer key of an exercise.
+        write_private(path, text.encode("utf-8"), follow_symlinks=False)
     except OSError as error:
         raise AsrError(f"{path} : écriture impossible ({error.strerror})") from error
-    private_dir(path.parent)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # 0600 (mkstemp's mode, whatever the umask): a draft is the answer key of an exercise.
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except OSError as error:
-        raise AsrError(f"{path} : écriture impossible ({error.strerror})") from error
-    finally:
-        Path(temp).unlink(missing_ok=True)
 
 
 def generate_draft(
@@ -210,7 +197,6 @@ def generate_draft(
     text = postprocess_draft(draft.text, keep_asr_punctuation=not job.dictated_punctuation)
     if before_write is not None:
         before_write()
-    private_dir(job.timings.parent)
     write_timings(draft, job.timings)  # temporary file renamed: links replaced
     write_text_atomic(job.draft, text + "\n")
     return GeneratedDraft(job, draft, text)

@@ -17,7 +17,7 @@ from typing import Any
 
 from frappe.asr.model import LoadedModel
 from frappe.errors import AsrError
-from frappe.private_files import open_private
+from frappe.private_files import write_private
 
 __all__ = [
     "DECODE_OPTIONS",
@@ -153,16 +153,13 @@ class Draft:
 
 
 def write_timings(draft: Draft, path: Path) -> None:
-    """Write ``timings.json`` atomically (temporary file then rename)."""
-    temp = path.with_name(f".{path.name}.tmp")
+    """Write ``timings.json`` atomically (temporary file then rename; a link at ``path`` is
+    replaced, never written through)."""
+    text = json.dumps(draft.to_json(), ensure_ascii=False, indent=1) + "\n"
     try:
         # 0600 whatever the umask: the timings spell out the dictation word by word.
-        fd = open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(draft.to_json(), ensure_ascii=False, indent=1) + "\n")
-        temp.replace(path)
+        write_private(path, text.encode("utf-8"), follow_symlinks=False)
     except OSError as error:
-        temp.unlink(missing_ok=True)
         raise AsrError(f"{path} : écriture impossible ({error.strerror})") from error
 
 
