@@ -31,11 +31,6 @@ __all__ = ["app_config", "register", "run_app"]
 CLOCK_SCALE_ENV = "FRAPPE_TEST_CLOCK_SCALE"
 
 
-# The top-level commands ``register`` adds (``frappe.cli.main`` builds only their family's
-# parser when one of them is run).
-COMMANDS = ("typing", "texts", "resume", "report", "history")
-
-
 def register(subparsers: Any) -> None:
     """Add the app's subcommands to ``frappe``'s parser."""
     typing_parser = subparsers.add_parser(

@@ -257,11 +257,6 @@ def run_inject(args: argparse.Namespace) -> int:
     return 0
 
 
-# The top-level commands ``register`` adds (``frappe.cli.main`` builds only their family's
-# parser when one of them is run).
-COMMANDS = ("reference", "asr")
-
-
 def register(subparsers: Any) -> None:
     """Add ``reference`` and ``asr`` to the ``frappe`` command line."""
     reference = subparsers.add_parser(

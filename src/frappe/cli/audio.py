@@ -102,11 +102,6 @@ def _usb_id_arg(text: str) -> tuple[int, int]:
     return int(match.group(1), 16), int(match.group(2), 16)
 
 
-# The top-level commands ``register`` adds (``frappe.cli.main`` builds only their family's
-# parser when one of them is run).
-COMMANDS = ("audio", "play", "pedal")
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``audio``, ``play`` and ``pedal`` to the main parser's subcommands."""
     audio = subparsers.add_parser("audio", help="sorties audio", description="Sorties audio.")

@@ -25,11 +25,6 @@ MAX_DEADLINE_S = 4 * 3600.0
 STYLES = {"plain": "naturelle", "dictated-punctuation": "ponct. dictée"}
 
 
-# The top-level commands ``register`` adds (``frappe.cli.main`` builds only their family's
-# parser when one of them is run).
-COMMANDS = ("dictations", "dictation")
-
-
 def register(subparsers: Any) -> None:
     """Add ``dictations`` and ``dictation`` to ``frappe``'s parser."""
     listing = subparsers.add_parser(

@@ -27,8 +27,8 @@ __all__ = ["EXIT_GRACE_S", "build_parser", "main"]
 # must never need SIGTERM to get the terminal back.
 EXIT_GRACE_S = 2.0
 
-# Command families (modules of ``frappe.cli``) and the commands each registers (its
-# ``COMMANDS``; a test checks they agree), in the order they are listed in --help. A run imports
+# Command families (modules of ``frappe.cli``) and the commands each registers (a test checks
+# them against what its ``register`` adds), in the order they are listed in --help. A run imports
 # only its command's family: the others' imports are tens of milliseconds of every
 # ``frappe score``. A family whose optional dependencies are missing still registers: its
 # commands explain what to install.

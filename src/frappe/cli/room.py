@@ -40,11 +40,6 @@ __all__ = ["register"]
 _URL_HELP = "adresse du serveur (identifiants du formateur) ; défaut : le serveur de ce poste"
 
 
-# The top-level commands ``register`` adds (``frappe.cli.main`` builds only their family's
-# parser when one of them is run).
-COMMANDS = ("room",)
-
-
 def register(subparsers: Any) -> None:
     """Add ``frappe room`` and its actions."""
     room = subparsers.add_parser(

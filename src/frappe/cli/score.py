@@ -224,11 +224,6 @@ def _parse_duration(text: str) -> float:
     return parse_duration(text)
 
 
-# The top-level commands ``register`` adds (``frappe.cli.main`` builds only their family's
-# parser when one of them is run).
-COMMANDS = ("score",)
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``frappe score``."""
     parser = subparsers.add_parser(

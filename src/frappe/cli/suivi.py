@@ -75,11 +75,6 @@ def open_store(args: argparse.Namespace) -> Iterator[ResultStore]:
         yield history
 
 
-# The top-level commands ``register`` adds (``frappe.cli.main`` builds only their family's
-# parser when one of them is run).
-COMMANDS = ("suivi",)
-
-
 def register(subparsers: Any) -> None:
     """Add ``frappe suivi`` and its subcommands."""
     suivi = subparsers.add_parser(
