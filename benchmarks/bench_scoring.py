@@ -40,6 +40,7 @@ from frappe.storage.files import write_record
 from frappe.textio import read_file_bytes
 
 RECORDS = 2000
+BATCH_RUNS = 5  # runs of the whole batch on all cores (the best one is shown)
 
 
 def french_text(length: int = 4000) -> str:
@@ -294,11 +295,16 @@ def run() -> Result:
         per_jobs: dict[int, float] = {}
         cpu_ms: dict[int, float] = {}
         old_rate = old_cpu_ms = None
-        # The old commit and this one take turns, so both see the same machine.
-        for jobs in (1, cores):
-            per_jobs[jobs], cpu_ms[jobs] = _score_batch(folder, Path(tmp), jobs)
-        if old_tree is not None:
-            old_rate, old_cpu_ms = _score_batch(folder, Path(tmp), cores, old_tree)
+        per_jobs[1], cpu_ms[1] = _score_batch(folder, Path(tmp), 1)
+        per_jobs[cores], cpu_ms[cores] = 0.0, float("inf")
+        # This machine's speed drifts by up to 1.5× from minute to minute: the best of a few
+        # runs (as timeit takes), the old commit and this one taking turns so that both see
+        # the same machine.
+        for _ in range(BATCH_RUNS):
+            if old_tree is not None:
+                old = _score_batch(folder, Path(tmp), cores, old_tree)
+                old_rate = max(old_rate or 0.0, old[0])
+                old_cpu_ms = min(old_cpu_ms or old[1], old[1])
             again = _score_batch(folder, Path(tmp), cores)
             per_jobs[cores] = max(per_jobs[cores], again[0])
             cpu_ms[cores] = min(cpu_ms[cores], again[1])
@@ -348,13 +354,13 @@ def run() -> Result:
         (
             f"frappe score, {cores} processes",
             f"{per_jobs[cores]:.0f} files/s",
-            f"target ≥ 1000, towards 2000; CPU {cpu_ms[cores]:.2f} ms/file",
+            f"best of {BATCH_RUNS}; target ≥ 1000, towards 2000; CPU {cpu_ms[cores]:.2f} ms/file",
         ),
         (
             f"  before ({OLD_COMMIT}), {cores} proc.",
             f"{old_rate:.0f} files/s" if old_rate else f"{OLD_FILES_PER_S} files/s",
             (
-                f"same run, same records; CPU {old_cpu_ms:.2f} ms/file"
+                f"same run, same records, best of {BATCH_RUNS}; CPU {old_cpu_ms:.2f} ms/file"
                 if old_rate and old_cpu_ms
                 else "figure stated in issue 14 (the old commit is not in this clone)"
             ),
