@@ -32,6 +32,26 @@ def test_round_trip_and_file_mode(tmp_path: Path, make_record: RecordFactory) ->
     assert not list(path.parent.glob(".*.tmp"))
 
 
+def test_each_keystroke_is_one_line(tmp_path: Path, make_record: RecordFactory) -> None:
+    """The log is written one key per line (a third of the bytes of json.dumps' seven lines
+    per key), the rest of the document as before; a text that looks like the log's slot is
+    kept as it is."""
+    slot = '\n "keystrokes": null'
+    record = make_record(candidate=f"Martin{slot}", typed=f"Le patient{slot}")
+    path = write_record(record, tmp_path / "result.json")
+    text = path.read_text("utf-8")
+    assert read_record(path) == record
+    log = [line for line in text.splitlines() if line.startswith("  [")]
+    assert log[:2] == ['  [0, "L", "insert", 0, "L"],', '  [180, "e", "insert", 1, "e"],']
+    assert len(log) == len(record.keystrokes)
+    assert text.count('"keystrokes"') == 1
+    without_log = json.loads(text)
+    del without_log["keystrokes"]
+    plain = json.loads(json.dumps(record.to_dict(), ensure_ascii=False, indent=1))
+    del plain["keystrokes"]
+    assert without_log == plain
+
+
 def test_rescoring_uses_the_stored_profile(tmp_path: Path, make_record: RecordFactory) -> None:
     record = make_record(profile="intersteno")
     path = write_record(record, tmp_path / "r.json")

@@ -24,8 +24,26 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     write_private(path, data, mode=mode)
 
 
+# A key's entry on one line (``[t_ms, "key", "op", pos, "text"]``), not spread over seven: the
+# log is most of a record, so the file is a third smaller, still easy to read, and every reader
+# scans a third fewer bytes.
+_KEYSTROKE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+# Only a top-level key starts a line with one space (a newline inside a string is escaped).
+_KEYSTROKES_SLOT = '\n "keystrokes": null'
+
+
 def _record_bytes(record: ResultRecord) -> bytes:
-    return json.dumps(record.to_dict(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    document = record.to_dict()
+    keystrokes = document.get("keystrokes")
+    if not keystrokes:
+        text = json.dumps(document, ensure_ascii=False, indent=1)
+    else:
+        # The document is laid out as usual around an empty slot, which the log then fills.
+        document["keystrokes"] = None
+        text = json.dumps(document, ensure_ascii=False, indent=1)
+        lines = ",\n  ".join(map(_KEYSTROKE_JSON, keystrokes))
+        text = text.replace(_KEYSTROKES_SLOT, f'\n "keystrokes": [\n  {lines}\n ]', 1)
+    return text.encode("utf-8") + b"\n"
 
 
 def write_record(record: ResultRecord, path: Path) -> Path:
