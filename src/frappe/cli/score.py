@@ -84,7 +84,11 @@ def run_score(args: argparse.Namespace) -> int:
         else:  # one join: one copy of the batch's bytes
             data = b"".join([csv_header(style).encode("utf-8", "backslashreplace"), *encoded])
         return _write_bytes(args, data) or (0 if all(ok for ok, _entry in written) else 1)
-    entries = list(_with_progress(score_inputs(files, settings, jobs=jobs), len(files)))
+    if centre_key is None:  # the table: each entry without its error list, trimmed where scored
+        scored = score_inputs_as(files, settings, _without_error_list, jobs=jobs)
+    else:
+        scored = score_inputs(files, settings, jobs=jobs)
+    entries = list(_with_progress(scored, len(files)))
     if centre_key is not None:
         _check_signatures(entries, files, centre_key)
     if output_format == "json":
@@ -116,6 +120,13 @@ def _ok_and_json(entry: dict[str, Any]) -> tuple[bool, bytes]:
     already encoded as ``_write_output`` encodes (bytes cross between processes and join as
     one copy)."""
     return bool(entry["ok"]), entry_json_text(entry).encode("utf-8", "backslashreplace")
+
+
+def _without_error_list(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as the table needs it (run in the worker): the errors found in the text are
+    not shown there, and they are most of an entry (unpickling 2,000 entries' lists, then the
+    garbage collector going over them, cost the parent a second)."""
+    return {key: value for key, value in entry.items() if key != "errors"}
 
 
 def _ok_and_csv(entry: dict[str, Any], *, style: CsvStyle) -> tuple[bool, bytes]:

@@ -88,38 +88,46 @@ def render_table(entries: list[dict[str, Any]], console: Console) -> None:
     warned = any(e.get("warnings") for e in entries)
     if warned:
         table.add_column("⚠", no_wrap=True)  # a warning listed under the table
+    # Cells are Text, not str: a str goes through Rich's markup and emoji parsing (a third of
+    # the table's time on 2,000 rows), and a cell is never markup.
+    blank = Text("")
     for number, entry in enumerate(entries, start=1):
         if not entry["ok"]:
-            blanks = [""] * (len(columns) + corrections + warned)
-            table.add_row(str(number), Text("erreur ↓", style="red"), *blanks)
+            blanks = [blank] * (len(columns) + corrections + warned)
+            table.add_row(Text(str(number)), Text("erreur ↓", style="red"), *blanks)
             continue
         metrics = entry["metrics"]
-        cells: list[str | Text] = [cell(metrics) for _label, _key, cell in columns]
+        cells: list[Text] = [Text(cell(metrics)) for _label, _key, cell in columns]
         if corrections:
-            cells.append(_draft_cell(metrics))
+            cells.append(Text(_draft_cell(metrics)))
         if warned:
-            cells.append(Text("⚠", style="yellow") if entry.get("warnings") else "")
+            cells.append(Text("⚠", style="yellow") if entry.get("warnings") else blank)
         who = str(metrics.get("candidate", ""))
         if metrics.get("candidate_id"):
             who += f" ({metrics['candidate_id']})"
-        table.add_row(str(number), Text(plain_text(who)), *cells)
+        table.add_row(Text(str(number)), Text(plain_text(who)), *cells)
     console.print(table)
     console.print(Text("Fichiers :"))
+    # The lines under the table, each as printed alone (soft wrap: a long line is not cut),
+    # in one print: a print costs as much as a short line's rendering (2,000 files: 0.6 s).
+    lines: list[Text] = []
     for number, entry in enumerate(entries, start=1):
         line = Text(f"{number:>3}  ")
         line.append(plain_text(entry["file"]))
-        console.print(line, highlight=False, soft_wrap=True)
+        lines.append(line)
     failed = sum(1 for e in entries if not e["ok"])
     for entry in entries:
         for warning in entry.get("warnings", ()):
             line = Text("⚠ ", style="yellow")
             line.append(f"{plain_text(Path(entry['file']).name)} : {plain_text(warning)}")
-            console.print(line, highlight=False, soft_wrap=True)
+            lines.append(line)
     for entry in entries:
         if not entry["ok"]:
             line = Text("✗ ", style="red")
             line.append(plain_text(entry["error"]))
-            console.print(line, highlight=False, soft_wrap=True)
+            lines.append(line)
+    if lines:
+        console.print(Text("\n").join(lines), highlight=False, soft_wrap=True)
     console.print(Text(f"{len(entries) - failed} notés, {failed} en erreur"))
     warned_count = sum(1 for e in entries if e.get("warnings"))
     if warned_count:
