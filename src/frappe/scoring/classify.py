@@ -362,36 +362,21 @@ class _RegionReader:
                 # Words joined or split can only be where one word begins the other: tested
                 # first, so that a plain misspelt pair costs two comparisons here.
                 if len(hyp_word) > len(ref_word) and hyp_word.startswith(ref_word):
-                    joined = _joined_length(ref_words, a, i2, hyp_word)
-                    if joined:
+                    found = _joined_form(ref_words, a, i2, hyp_word, _JOINED_FORMS)
+                    if found is not None:
+                        count, form_class, form_detail = found
                         flush()
-                        emit(
-                            "substitution", "spacing", (a, a + joined), (b, b + 1), "missing-space"
-                        )
-                        a, b = a + joined, b + 1
-                        del_start, ins_start = a, b
-                        continue
-                    joined = _joined_length(ref_words, a, i2, hyp_word, "-")
-                    if joined:
-                        flush()
-                        emit("substitution", "punctuation", (a, a + joined), (b, b + 1), "hyphen")
-                        a, b = a + joined, b + 1
+                        emit("substitution", form_class, (a, a + count), (b, b + 1), form_detail)
+                        a, b = a + count, b + 1
                         del_start, ins_start = a, b
                         continue
                 elif len(ref_word) > len(hyp_word) and ref_word.startswith(hyp_word):
-                    split = _joined_length(hyp_words, b, j2, ref_word)
-                    if split:
+                    found = _joined_form(hyp_words, b, j2, ref_word, _SPLIT_FORMS)
+                    if found is not None:
+                        count, form_class, form_detail = found
                         flush()
-                        emit("substitution", "spacing", (a, a + 1), (b, b + split), "extra-space")
-                        a, b = a + 1, b + split
-                        del_start, ins_start = a, b
-                        continue
-                    # "rendez vous" for "rendez-vous", or the reverse: one hyphen fault.
-                    split = _joined_length(hyp_words, b, j2, ref_word, "-")
-                    if split:
-                        flush()
-                        emit("substitution", "punctuation", (a, a + 1), (b, b + split), "hyphen")
-                        a, b = a + 1, b + split
+                        emit("substitution", form_class, (a, a + 1), (b, b + count), form_detail)
+                        a, b = a + 1, b + count
                         del_start, ins_start = a, b
                         continue
                 if (
@@ -429,6 +414,32 @@ class _RegionReader:
             else:
                 b += 1
         flush()
+
+
+# How words typed joined or split are classified, tried in order: the separator that joins the
+# several words into the one, the error's class and detail. "rendez vous" for "rendez-vous", or
+# the reverse, is one hyphen fault.
+_JoinedForm = tuple[str, ErrorClass, str]
+_JOINED_FORMS: tuple[_JoinedForm, ...] = (
+    ("", "spacing", "missing-space"),
+    ("-", "punctuation", "hyphen"),
+)
+_SPLIT_FORMS: tuple[_JoinedForm, ...] = (
+    ("", "spacing", "extra-space"),
+    ("-", "punctuation", "hyphen"),
+)
+
+
+def _joined_form(
+    words: list[str], start: int, stop: int, target: str, forms: tuple[_JoinedForm, ...]
+) -> tuple[int, ErrorClass, str] | None:
+    """The number of ``words`` from ``start`` that the first of ``forms`` joins into
+    ``target``, with that form's class and detail; None when none does."""
+    for separator, error_class, detail in forms:
+        count = _joined_length(words, start, stop, target, separator)
+        if count:
+            return count, error_class, detail
+    return None
 
 
 def _joined_length(
