@@ -350,7 +350,7 @@ def test_typing_and_erasing_at_the_end_equals_the_reference(
     if found is not None and not found[1].all_inserts:
         assert _erasing_breaks(found[0], found[1], 0) is not None  # the direct path decides
         if _fold_of(fold) is not None:
-            stats = _erasing_stats(found[0], found[1], reference, fold, _fold_of(fold), end_ms)  # type: ignore[arg-type]
+            stats = _erasing_stats(found[0], found[1], reference, _fold_of(fold), end_ms)  # type: ignore[arg-type]
             assert stats is not None
             assert_same_stats(stats, expected)
 
@@ -403,7 +403,7 @@ def test_erasing_far_back_in_a_long_text_leaves_it_to_the_vectorised_path() -> N
     assert found is not None
     assert _erasing_breaks(found[0], found[1], 0) is not None
     fold = normalization_profile("frappe").translation()
-    assert _erasing_stats(found[0], found[1], text, fold, _fold_of(fold), None) is None  # type: ignore[arg-type]
+    assert _erasing_stats(found[0], found[1], text, _fold_of(fold), None) is None  # type: ignore[arg-type]
     expected = keystroke_stats_reference(frozen, text, fold)
     assert_same_stats(keystroke_stats(frozen, text, fold), expected)
     assert replay(frozen) == replay_reference(frozen) == text[:101]
@@ -426,7 +426,7 @@ def test_a_long_log_with_few_or_many_erasures_takes_the_direct_path(every: int) 
     found = _arrays(frozen)
     assert found is not None and not found[1].all_inserts
     assert _erasing_breaks(found[0], found[1], 0) is not None
-    stats = _erasing_stats(found[0], found[1], text * 6, fold, _fold_of(fold), 90_000)  # type: ignore[arg-type]
+    stats = _erasing_stats(found[0], found[1], text * 6, _fold_of(fold), 90_000)  # type: ignore[arg-type]
     expected = keystroke_stats_reference(frozen, text * 6, fold, end_ms=90_000)
     assert stats is not None
     assert_same_stats(stats, expected)

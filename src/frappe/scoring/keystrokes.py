@@ -139,7 +139,15 @@ class KeystrokeLog(Sequence[Keystroke]):
         return (KeystrokeLog, (self.entries,))
 
 
-def _entries(keystrokes: Sequence[KeystrokeEntry]) -> Sequence[KeystrokeEntry]:
+@overload
+def _entries(keystrokes: Sequence[KeystrokeEntry]) -> Sequence[KeystrokeEntry]: ...
+
+
+@overload
+def _entries(keystrokes: Iterable[KeystrokeEntry]) -> Iterable[KeystrokeEntry]: ...
+
+
+def _entries(keystrokes: Iterable[KeystrokeEntry]) -> Iterable[KeystrokeEntry]:
     """What the fast paths read: a decoded log's plain entries, any other log as it is."""
     return keystrokes.entries if type(keystrokes) is KeystrokeLog else keystrokes
 
@@ -367,17 +375,27 @@ def _arrays(
 _COUNTING = tuple(range(1 << 14))
 
 
+def _counting(start: int, size: int) -> tuple[int, ...]:
+    """start, start + 1, … (size of them) as a tuple."""
+    if start + size <= len(_COUNTING):
+        return _COUNTING[start : start + size]
+    return tuple(range(start, start + size))
+
+
 def _typed_at_the_end(columns: _Columns) -> str | None:
     """The text typed by a log of insertions (only) when stroke i inserts exactly one
     character at position i; None otherwise."""
-    texts = columns.texts
-    n = len(texts)
+    return _one_each(columns.texts, columns.positions, 0)
+
+
+def _one_each(texts: tuple[str, ...], positions: tuple[int, ...], start: int) -> str | None:
+    """The text the insertions ``texts`` type when each types one character, the first at
+    ``start`` and each next one just after; None otherwise (compared in C)."""
     text = "".join(texts)
     # n characters in n non-empty texts: one each (without "", "" and "ab" would pass).
-    if len(text) != n or "" in texts:
+    if len(text) != len(texts) or "" in texts:
         return None
-    counting = _COUNTING[:n] if n <= len(_COUNTING) else tuple(range(n))
-    return text if columns.positions == counting else None
+    return text if positions == _counting(start, len(texts)) else None
 
 
 class LogArrays(NamedTuple):
@@ -525,13 +543,6 @@ def _replay_vectorized(keystrokes: Sequence[KeystrokeEntry], initial: str) -> st
 # are read in runs, in C; only the erasures, and the characters they erase, go through Python.
 
 
-def _counting(start: int, size: int) -> tuple[int, ...]:
-    """start, start + 1, … (size of them) as a tuple."""
-    if start + size <= len(_COUNTING):
-        return _COUNTING[start : start + size]
-    return tuple(range(start, start + size))
-
-
 def _few_erasures(arrays: _Arrays) -> bool:
     """Whether a log has erasures or refused keys, few enough for the direct path: each costs
     it a few microseconds in Python, where the vectorised path costs a fraction of one per
@@ -582,12 +593,8 @@ def _find_erasing_breaks(
     for stop in chain(breaks, (n,)):
         size = stop - start
         if size:
-            run = texts[start:stop]
-            typed = "".join(run)
-            # size characters in size non-empty texts: one each.
-            if len(typed) != size or "" in run:
-                return None
-            if positions[start:stop] != _counting(length, size):
+            typed = _one_each(texts[start:stop], positions[start:stop], length)
+            if typed is None:
                 return None
             runs.append(typed)
             length += size
@@ -651,7 +658,6 @@ def _erasing_stats(
     columns: _Columns,
     arrays: _Arrays,
     reference: str,
-    fold: dict[int, str],
     folding: _Fold,
     end_ms: int | None,
 ) -> KeystrokeStats | None:
@@ -674,9 +680,7 @@ def _erasing_stats(
     word_count = len(words)
     budget = 2 * n + 1024  # characters scanned to find word states
     # Every character typed, folded at once; the text is kept folded.
-    typed = "".join(runs)
-    if len(folding.table):
-        typed = _fold_codes(_codes(typed), folding).tobytes().decode(_UTF32, "surrogatepass")
+    typed = _fold_text("".join(runs), folding)
     typed_start = 0
     text: list[str] = []
     typed_by: list[int] = []  # the stroke that typed each character of the text
@@ -862,6 +866,13 @@ def _fold_codes(codes: CodeArray, fold: _Fold) -> CodeArray:
     return np.where(codes < size, table[np.minimum(codes, size - 1)], codes)
 
 
+def _fold_text(text: str, fold: _Fold) -> str:
+    """``text`` folded (``str.translate`` with the fold, through the lookup table)."""
+    if not len(fold.table):
+        return text
+    return _fold_codes(_codes(text), fold).tobytes().decode(_UTF32, "surrogatepass")
+
+
 class _ReferenceWords(NamedTuple):
     """The folded reference's words, for judging keys word by word."""
 
@@ -1039,7 +1050,7 @@ def _keystroke_stats_vectorized(
     if arrays.typed_text is not None:
         return _typed_text_stats(arrays, arrays.typed_text, reference, folding, end_ms)
     if _few_erasures(arrays):
-        stats = _erasing_stats(columns, arrays, reference, fold, folding, end_ms)
+        stats = _erasing_stats(columns, arrays, reference, folding, end_ms)
         if stats is not None:
             return stats
     if not _appends_only(arrays, 0):
@@ -1089,7 +1100,7 @@ def _typed_text_stats(
         correct_keypresses=correct,
         corrected_errors=0,
         backspaces=0,
-        correction_time_s=0 / 1000.0,
+        correction_time_s=0.0,
         consistency=_log_consistency(arrays.t_ms, arrays.t_ms, None, end_ms, arrays.ascending),
     )
 
@@ -1102,10 +1113,7 @@ def _judge_text(text: str, reference: str, fold: _Fold) -> tuple[int, int]:
     separator that ends a word is right when that word is exact (``_KeyJudge``); whole-word
     comparisons in C, the characters of the few wrong words in Python.
     """
-    folded = text
-    if len(fold.table):
-        folded = _fold_codes(_codes(text), fold).tobytes().decode(_UTF32, "surrogatepass")
-    return _judge_folded(folded, _reference_words(reference, fold).words)
+    return _judge_folded(_fold_text(text, fold), _reference_words(reference, fold).words)
 
 
 def _judge_folded(folded: str, reference_words: tuple[str, ...]) -> tuple[int, int]:
@@ -1204,7 +1212,7 @@ def replay(keystrokes: Iterable[KeystrokeEntry], initial: str = "") -> str:
 
     Raises ValueError when an edit does not fit the text built so far (a corrupt log).
     """
-    entries = keystrokes.entries if type(keystrokes) is KeystrokeLog else keystrokes
+    entries = _entries(keystrokes)
     if isinstance(entries, tuple | list) and len(entries) >= _VECTOR_MIN_STROKES:
         typed = _replay_vectorized(entries, initial)
         if typed is not None:
