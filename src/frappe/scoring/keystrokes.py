@@ -1194,11 +1194,14 @@ def _series_consistency(windows: Int64Array, counts: FloatArray, span_ms: int) -
         seconds += 1
     elif rest >= 500:
         seconds += 1
-    total = float(values.sum())
+    # Exactly rounded sums: numpy's and BLAS's vary in their last bit with the arrays' memory
+    # alignment, and the same log must give the same consistency on every path.
+    listed = values.tolist()
+    total = math.fsum(listed)
     if total <= 0:
         return None
     mean = total / seconds
-    variance = max(0.0, float(np.dot(values, values)) / seconds - mean * mean)
+    variance = max(0.0, math.fsum(map(operator.mul, listed, listed)) / seconds - mean * mean)
     return _kogasa(math.sqrt(variance) / mean)
 
 
