@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from frappe.scoring import normalization_profile
@@ -170,8 +170,45 @@ def test_a_corrupt_log_fails_as_the_reference_does(
     assert outcome(replay, log, initial) == expected
 
 
+# The consistency of this log differed in its last bit between the two paths (numpy's sums
+# depend on memory alignment): hypothesis found it once; kept so that it is tried every time.
+_UNALIGNED_SUMS = (
+    [
+        Edit("type", char, 0.0, 0, wait)
+        for char, wait in (
+            ("", 0),
+            ("", 180),
+            ("", 999),
+            ("", -300),
+            ("E", 0),
+            ("E", 40),
+            ("E", 999),
+            ("E", 999),
+        )
+    ]
+    + [Edit("insert", "", 0.0, 0, 999)]
+    + [
+        Edit("type", char, 0.0, 0, wait)
+        for char, wait in (
+            ("", 999),
+            ("E", 40),
+            ("E", 250),
+            ("", 250),
+            ("", 999),
+            ("", 999),
+            ("", 999),
+            ("", 999),
+            ("", 999),
+            ("E", 250),
+            ("E", 999),
+        )
+    ]
+)
+
+
 @settings(max_examples=400, deadline=None)
 @given(logs, references, folds)
+@example(("", _UNALIGNED_SUMS, False), "", {})
 def test_keystroke_stats_equal_the_reference(
     case: tuple[str, list[Edit], bool], reference: str, fold: dict[int, str]
 ) -> None:
