@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from frappe.reports.batch_results import render_csv
-from frappe.runs.batch_scoring import BatchSettings, expand_inputs, score_inputs
+from frappe.runs.batch_scoring import BatchSettings, expand_input_names, score_inputs
 from frappe.runs.verification import centre_rules
 from frappe.storage.files import write_record
 from support.records import RecordFactory
@@ -213,7 +213,7 @@ def test_csv_lines_written_by_the_workers_make_the_same_document(
     command = ["score", str(room), "--format", "csv", "--csv-style", style, "--jobs", "2"]
     result = run_frappe(*command, "--output", str(output), cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    files = expand_inputs([str(room)], (".json",))
+    files = [Path(name) for name in expand_input_names([str(room)], (".json",))]
     settings = BatchSettings(None, None, None, rules=centre_rules())
     entries = list(score_inputs(files, settings, jobs=1))
     expected = render_csv(entries, style)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from frappe.runs.batch_scoring import (
     BatchSettings,
     _chunk_bounds,
     _path_order,
-    expand_inputs,
+    expand_input_names,
     score_inputs,
     score_inputs_as,
     score_one,
@@ -195,7 +195,7 @@ def _fields(record: object) -> dict[str, object]:
 
 
 def test_inputs_keep_the_order_of_sorted_paths(tmp_path: Path) -> None:
-    """``expand_inputs`` sorts a folder's files with a key (fast): the order of ``sorted``."""
+    """``expand_input_names`` sorts a folder's files with a key (fast): the order of ``sorted``."""
     rng = random.Random(1)
     names = ["a", "a-b", "a b", "A", "é", "b", "-", "_", "0", "a.b"]
     for _ in range(300):
@@ -205,7 +205,7 @@ def test_inputs_keep_the_order_of_sorted_paths(tmp_path: Path) -> None:
     for relative in ("a/b.json", "a-b/c.json", "a b.json", "A/z.json", "a.json"):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("{}")
-    found = expand_inputs([str(tmp_path)], (".json",))
+    found = [Path(name) for name in expand_input_names([str(tmp_path)], (".json",))]
     assert found == sorted(tmp_path.rglob("*.json"))
 
 
@@ -226,7 +226,7 @@ def test_folder_inputs_are_the_files_rglob_finds(tmp_path: Path) -> None:
         expected = sorted(
             p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
         )
-        assert expand_inputs([str(tmp_path)], suffixes) == expected
+        assert [Path(name) for name in expand_input_names([str(tmp_path)], suffixes)] == expected
 
 
 @given(

@@ -38,7 +38,6 @@ __all__ = [
     "BatchSettings",
     "FileId",
     "expand_input_names",
-    "expand_inputs",
     "output_files",
     "score_inputs",
     "score_inputs_as",
@@ -303,23 +302,16 @@ def _path_order(prefix_length: int) -> Callable[[str], list[str]]:
     return lambda name: name[prefix_length:].split("/")
 
 
-def expand_inputs(
-    paths: Sequence[str], suffixes: tuple[str, ...], exclude: set[FileId] | None = None
-) -> list[Path]:
-    """Files as given, folders searched recursively for ``suffixes``, in a stable order;
-    ``exclude`` leaves out this run's own output files.
-
-    A path that does not exist is kept: it becomes an error entry, not a crash.
-    """
-    return [Path(name) for name in expand_input_names(paths, suffixes, exclude)]
-
-
 def expand_input_names(
     paths: Sequence[str], suffixes: tuple[str, ...], exclude: set[FileId] | None = None
 ) -> list[str]:
-    """``expand_inputs`` as texts (``Path(name)`` is each file): a batch's thousands of paths
-    need no ``Path`` built and printed back in the parent (a hundredth of a second per 2,000
-    files; the workers build each one's anyway)."""
+    """Files as given, folders searched recursively for ``suffixes``, in a stable order (that
+    of ``sorted`` on their paths); ``exclude`` leaves out this run's own output files. A path
+    that does not exist is kept: it becomes an error entry, not a crash.
+
+    Texts, not ``Path`` (``Path(name)`` is each file): a batch's thousands of paths need none
+    built and printed back in the parent (a hundredth of a second per 2,000 files; the
+    workers build each one's anyway)."""
     files: list[str] = []
     for raw in paths:
         path = Path(raw)
