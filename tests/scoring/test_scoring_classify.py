@@ -214,9 +214,13 @@ def test_reference_word_spans_kept_between_comparisons_change_no_error() -> None
 def test_remembered_word_pair_verdicts_match_a_fresh_classification() -> None:
     pairs = [("cardiaque", "cardiaqeu"), ("dyspnée", "dyspnee"), ("Madame", "madame")]
     pairs.append(("x" * 40, "y" * 40))  # too long to be remembered
-    classify._VERDICTS.clear()
+    remembered = classify._remembered_verdict
+    remembered.cache_clear()
     for _ in range(2):  # the second round reads the remembered verdicts
         for ref, hyp in pairs:
             assert classify._pair_verdict(ref, hyp) == classify_word_pair(ref, hyp)
-    assert ("x" * 40, "y" * 40) not in classify._VERDICTS
-    assert classify._VERDICTS[("dyspnée", "dyspnee")] == ("substitution", "accent", None)
+    # The three short pairs remembered once and read back once; the long one never kept.
+    info = remembered.cache_info()
+    assert (info.currsize, info.misses, info.hits) == (3, 3, 3)
+    assert remembered("dyspnée", "dyspnee") == ("substitution", "accent", None)
+    assert remembered.cache_info().hits == 4

@@ -15,6 +15,7 @@ import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import msgspec
@@ -78,21 +79,15 @@ def sha256_text(text: str) -> str:
 
 # A batch scores hundreds of records typed against the same few references: each reference
 # (or draft) is hashed once per process, then found again by its text.
-_DIGESTS: dict[str, str] = {}
-_MAX_DIGESTS = 64
+_remembered_sha256 = lru_cache(maxsize=64)(sha256_text)
 _MAX_DIGESTED_CHARS = 1 << 16  # longer texts are hashed each time, not kept
 
 
 def _known_sha256(text: str) -> str:
     """``sha256_text(text)``, remembered for the last few texts checked."""
-    digest = _DIGESTS.get(text)
-    if digest is None:
-        digest = sha256_text(text)
-        if len(text) <= _MAX_DIGESTED_CHARS:
-            if len(_DIGESTS) >= _MAX_DIGESTS:
-                _DIGESTS.clear()
-            _DIGESTS[text] = digest
-    return digest
+    if len(text) > _MAX_DIGESTED_CHARS:
+        return sha256_text(text)
+    return _remembered_sha256(text)
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from operator import itemgetter, ne
 from typing import Any, Literal, NamedTuple, cast
 
@@ -149,25 +149,16 @@ def classify_word_pair(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | N
 
 # Verdicts of word pairs already classified: the same words are misspelt the same way again
 # and again over a batch (about 40 % of the pairs of 600 bench records). Short words only (no
-# long hostile token kept alive), and the whole table dropped when full.
-_VERDICTS: dict[tuple[str, str], tuple[ErrorOp, ErrorClass, str | None] | None] = {}
-_VERDICTS_MAX = 8192
+# long hostile token kept alive).
+_remembered_verdict = lru_cache(maxsize=8192)(classify_word_pair)
 _VERDICT_MAX_CHARS = 64
-_UNKNOWN: tuple[ErrorOp, ErrorClass, str | None] = ("substitution", "word", "unknown")
 
 
 def _pair_verdict(ref: str, hyp: str) -> tuple[ErrorOp, ErrorClass, str | None] | None:
     """``classify_word_pair``, remembered for short words."""
     if len(ref) + len(hyp) > _VERDICT_MAX_CHARS:
         return classify_word_pair(ref, hyp)
-    key = (ref, hyp)
-    verdict = _VERDICTS.get(key, _UNKNOWN)
-    if verdict is _UNKNOWN:
-        verdict = classify_word_pair(ref, hyp)
-        if len(_VERDICTS) >= _VERDICTS_MAX:
-            _VERDICTS.clear()
-        _VERDICTS[key] = verdict
-    return verdict
+    return _remembered_verdict(ref, hyp)
 
 
 @dataclass(frozen=True, slots=True)
