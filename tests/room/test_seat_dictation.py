@@ -24,7 +24,7 @@ from textual.widgets import Button, DataTable, Input, OptionList
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from test_dictation_screen import Players
-from tui_support import asynctest
+from tui_support import asynctest, click
 
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.playback import PlaybackAction
@@ -158,7 +158,7 @@ def dictation_screen(app: FrappeApp) -> DictationScreen:
 async def hand_in(pilot: Pilot[int], app: FrappeApp) -> DictationResultsScreen:
     await pilot.press("ctrl+t")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-    await pilot.click("#confirm")
+    await click(pilot, "#confirm")
     await wait_until(pilot, lambda: isinstance(app.screen, DictationResultsScreen), timeout=20)
     results = app.screen
     assert isinstance(results, DictationResultsScreen)
@@ -201,7 +201,7 @@ async def test_a_seat_takes_a_dictation_seance_and_the_official_result_is_its_sc
         seance_screen = app.screen
         assert isinstance(seance_screen, SeanceScreen)
         seance_screen.query_one("#seance-name", Input).value = "Martin Claire"
-        await pilot.click("#start")
+        await click(pilot, "#start")
         await wait_until(pilot, lambda: seance_screen.running is not None)
         rules = str(seance_screen.query_one("#seance-rules").render())
         assert (
@@ -209,7 +209,7 @@ async def test_a_seat_takes_a_dictation_seance_and_the_official_result_is_its_sc
         )
         assert "Durée : 10 min" in rules and "Écoutez l'enregistrement au casque" in rules
         assert str(seance_screen.query_one("#start", Button).label) == "Commencer la dictée"
-        await pilot.click("#start")
+        await click(pilot, "#start")
         await wait_until(pilot, lambda: isinstance(app.screen, DictationScreen))
         screen = dictation_screen(app)
         assert isinstance(screen.running, RoomRunningDictation)
@@ -500,7 +500,7 @@ async def test_joining_from_the_home_screen_without_the_recording_says_why(
             screen = app.screen
             assert isinstance(screen, SeanceScreen)
             screen.query_one("#seance-name", Input).value = "Roux Rémi"
-            await pilot.click("#start")
+            await click(pilot, "#start")
             room_notes = lambda: [n for n in app._notifications if n.title == "Salle"]  # noqa: E731
             await wait_until(pilot, lambda: bool(room_notes()))
             [note] = room_notes()

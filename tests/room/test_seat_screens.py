@@ -13,7 +13,7 @@ from room_helpers import attempts, choose_home_entry, menu_ids, wait_until
 from textual.widgets import DataTable, Input
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
-from tui_support import asynctest, type_keys
+from tui_support import asynctest, click, type_keys
 
 from frappe.exercises.record import Candidate
 from frappe.runs.common import StoragePaths
@@ -65,7 +65,7 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
         seance_screen = app.screen
         assert isinstance(seance_screen, SeanceScreen)
         seance_screen.query_one("#seance-name", Input).value = "Martin  Claire"
-        await pilot.click("#start")
+        await click(pilot, "#start")
         # Joined: the candidate reads the séance's own rules, then starts.
         await wait_until(pilot, lambda: seance_screen.running is not None)
         rules = str(seance_screen.query_one("#seance-rules").render())
@@ -73,7 +73,7 @@ async def test_a_seat_offers_the_open_seance_and_the_candidate_takes_it(
         assert "La correction (retour arrière) est autorisée." in rules
         [waiting] = attempts(room_db.trainer_url, seance.id)
         assert waiting.candidate.name == "Martin Claire"  # joined: « en attente » for the trainer
-        await pilot.click("#start")
+        await click(pilot, "#start")
         await wait_until(pilot, lambda: isinstance(app.screen, TypingScreen))
         screen = app.screen
         assert isinstance(screen, TypingScreen)

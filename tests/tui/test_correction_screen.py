@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_dictation_screen import Players, make_app, rendered, screen_of, type_text
 from textual.widgets import DataTable, Input, Select
-from tui_support import TuiEnv, asynctest, settle
+from tui_support import TuiEnv, asynctest, click, settle
 
 from frappe.cli.main import main
 from frappe.exercises.dictations import find_dictation, medical_lexicon
@@ -173,7 +173,7 @@ async def test_trainee_corrects_the_draft_and_sees_fixed_missed_introduced(
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         results = app.screen
         assert isinstance(results, DictationResultsScreen)
@@ -254,7 +254,7 @@ async def test_a_crashed_correction_resumes_from_its_journal_draft(
         await type_text(pilot, env.clock, " mg.")
         await pilot.press("ctrl+t")
         await pilot.pause()
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         results = app2.screen
         assert isinstance(results, DictationResultsScreen)

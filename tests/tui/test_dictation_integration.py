@@ -8,7 +8,7 @@ from pathlib import Path
 
 from test_dictation_screen import Players, dictation, make_app, screen_of, spec
 from textual.widgets import Static
-from tui_support import TuiEnv, asynctest, exam_spec, settle
+from tui_support import TuiEnv, asynctest, click, exam_spec, settle
 
 from frappe.exercises.record import Candidate
 from frappe.runs.closing import close_journal
@@ -53,7 +53,7 @@ async def test_resume_screen_closes_and_resumes_a_dictation(tmp_path: Path) -> N
         assert isinstance(resume, ResumeScreen) and len(resume.journals) == 2
         await pilot.press("c")  # close the first one as interrupted
         await pilot.pause()
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         assert [c.header.config.candidate.name for c in resume.journals] == ["Petit Marc"]
         await pilot.press("r")  # resume the other one on the dictation screen
@@ -136,13 +136,13 @@ async def test_quitting_during_a_dictation_asks_first(tmp_path: Path) -> None:
         await app.action_quit()
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.click("#cancel")
+        await click(pilot, "#cancel")
         await pilot.pause()
         assert isinstance(app.screen, DictationScreen) and app.is_running
         journal = screen.running.journal.path
         await app.action_quit()
         await pilot.pause()
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await pilot.pause()
     assert app.return_code == 0
     (left,) = unfinished_journals(env.storage.journal_dir)

@@ -24,7 +24,7 @@ import asyncio, json, sys
 from pathlib import Path
 
 sys.path[:0] = [sys.argv[2], str(Path(sys.argv[2]).parent)]
-from tui_support import settle
+from tui_support import click, settle
 
 from frappe.exercises.dictations import find_dictation
 from frappe.exercises.record import Candidate
@@ -74,7 +74,7 @@ async def main():
             await pilot.press(char)
         await pilot.press("ctrl+t")
         await pilot.pause()
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await until(pilot, lambda: isinstance(app.screen, DictationResultsScreen), "results")
         await settle(pilot)
         saved = app.screen.saved

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
-from tui_support import TuiEnv, asynctest, settle
+from tui_support import TuiEnv, asynctest, click, settle
 
 from frappe.errors import AudioError, FrappeError, PedalError
 from frappe.exercises.dictations import Dictation, find_dictation
@@ -355,7 +355,7 @@ async def test_transcription_is_scored_with_critical_identity_errors_and_in_the_
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         assert isinstance(app.screen, DictationResultsScreen)
         saved = app.screen.saved
@@ -562,7 +562,7 @@ async def test_resume_after_a_crash_restores_text_time_and_listening(tmp_path: P
         await pilot.press("escape")
         await pilot.press("ctrl+t")
         await pilot.pause()
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         assert isinstance(app2.screen, DictationResultsScreen)
         saved = app2.screen.saved
@@ -621,7 +621,7 @@ async def test_picker_offers_unfinished_dictations_to_resume_or_close(tmp_path: 
         assert len(picker.unfinished) == 2 and picker.check_action("resume", ()) is True
         await pilot.press("ctrl+o")  # close the first one as interrupted
         await pilot.pause()
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         assert [c.header.config.candidate.name for c in picker.unfinished] == ["Petit Marc"]
         await pilot.press("ctrl+r")  # resume the other one

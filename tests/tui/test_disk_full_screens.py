@@ -8,7 +8,7 @@ from pathlib import Path
 
 from test_dictation_screen import Players, make_app, screen_of, spec
 from textual.widgets import Input
-from tui_support import TuiEnv, asynctest, settle, start_exam, type_keys
+from tui_support import TuiEnv, asynctest, click, settle, start_exam, type_keys
 
 from frappe.runs.common import JOURNAL_DISK_FULL
 from frappe.storage.files import read_record
@@ -62,7 +62,7 @@ async def test_typing_screen_alarm_and_saving_elsewhere(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, SaveElsewhereScreen)
@@ -77,7 +77,7 @@ async def test_typing_screen_alarm_and_saving_elsewhere(
         assert isinstance(dialog, SaveElsewhereScreen)
         elsewhere = tmp_path / "cle-usb"
         dialog.query_one("#save-elsewhere-path", Input).value = str(elsewhere)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen)
         saved = app.screen.saved

@@ -13,6 +13,7 @@ from tui_support import (
     SHORT_TEXT,
     TuiEnv,
     asynctest,
+    click,
     exam_spec,
     settle,
     start_exam,
@@ -49,7 +50,7 @@ async def test_exam_with_errors_is_scored_saved_and_in_the_history(env: TuiEnv) 
     app = env.app(StartExam(exam_spec()))
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, InstructionsScreen)
-        await pilot.click("#start")
+        await click(pilot, "#start")
         await pilot.pause()
         screen = typing_screen(app)
         await type_keys(pilot, env.clock, "La fete est prete.\n\nLe medecin arive")
@@ -60,7 +61,7 @@ async def test_exam_with_errors_is_scored_saved_and_in_the_history(env: TuiEnv) 
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         assert isinstance(app.screen, ResultsScreen)
         saved = app.screen.saved
@@ -237,7 +238,7 @@ async def test_killed_session_resumes_with_typed_text_and_remaining_time(env: Tu
         assert session.remaining_s == 44.0  # the env.clock restarts at the first key
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
         assert isinstance(app2.screen, ResultsScreen)
         saved = app2.screen.saved
@@ -264,7 +265,7 @@ async def test_unfinished_test_closed_as_interrupted_from_the_prompt(env: TuiEnv
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app2.screen, ConfirmScreen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await settle(pilot)
     results = list(env.storage.results_dir.glob("*.json"))
     assert len(results) == 1
@@ -281,7 +282,7 @@ async def test_quit_during_a_test_asks_and_keeps_the_journal(env: TuiEnv) -> Non
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await pilot.pause()
     assert app.return_value == 0
     [contents] = unfinished_journals(env.storage.journal_dir)

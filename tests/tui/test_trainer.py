@@ -18,7 +18,7 @@ from rich.text import Text
 from test_dictation_screen import Players
 from textual.widgets import DataTable, Input, Select, Static, Switch
 from textual.widgets.text_area import Selection
-from tui_support import TuiEnv, asynctest, settle
+from tui_support import TuiEnv, asynctest, click, settle
 
 from frappe.asr.model import LoadedModel, ModelChoice
 from frappe.asr.transcribe import Draft, DraftWord, write_timings
@@ -255,7 +255,7 @@ async def test_new_recording_form_then_generated_draft_opens_the_review(tmp_path
         form.query_one("#new-identity", Input).value = "Durand ; 82 ans;"
         form.query_one("#new-level", Select).value = 1
         form.query_one("#new-deadline", Select).value = 15
-        await pilot.click("#new-create")
+        await click(pilot, "#new-create")
         await settle(pilot)
         screen = review_of(app)
         assert transcriber.calls == [screen.dictation.audio]
@@ -387,7 +387,7 @@ async def test_real_model_new_recording_generated_reviewed_and_accepted(
         assert isinstance(form, NewRecordingScreen)
         fill_form(form, CLIP, "Pneumopathie de Mme Durand")
         form.query_one("#new-terms", Input).value = ", ".join(CLIP_TERMS)
-        await pilot.click("#new-create")
+        await click(pilot, "#new-create")
         await settle(pilot)
         screen = review_of(app)
         created = screen.dictation

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,23 @@ async def type_keys(pilot: Pilot[int], clock: FakeClock, text: str, step: float 
             await pilot.press("backspace")
         else:
             await pilot.press(char)
+
+
+async def click(pilot: Pilot[Any], selector: str) -> None:
+    """Click the widget ``selector`` once its place on the screen has settled, and check the
+    click landed on it. The pilot aims at where the widget was last laid out: a screen that
+    has just changed (the séance's rules replacing the identification form moved
+    « Continuer » from row 26 to row 15) may not have been laid out again yet, and a click
+    aimed at the old place lands on nothing (a seat test once timed out that way)."""
+    widget = pilot.app.screen.query_one(selector)
+    deadline = time.monotonic() + 10
+    settled = 0
+    while settled < 2:  # the same non-empty place across two pauses that let the layout run
+        assert time.monotonic() < deadline, f"{selector} ne trouve pas sa place à l'écran"
+        before = widget.region
+        await pilot.pause(0.02)
+        settled = settled + 1 if before and widget.region == before else 0
+    assert await pilot.click(selector), f"le clic n'a pas atteint {selector}"
 
 
 async def settle(pilot: Pilot[int]) -> None:
