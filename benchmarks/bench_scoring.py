@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import gc
 import json
+import math
 import os
 import random
 import resource
@@ -189,6 +190,13 @@ def long_text(length: int) -> str:
 
 LONG_SIZES = (250_000, 1_000_000, 2_000_000)
 LONG_EDIT_RATE = 0.001  # « almost equal »: one character edited per 1,000
+LONG_ROUNDS = 5
+
+
+def long_pair(size: int) -> tuple[str, str]:
+    """A reference of ``size`` characters and its almost equal typed copy."""
+    reference = long_text(size)
+    return reference, with_typos(reference, LONG_EDIT_RATE)
 
 
 def long_texts() -> Result:
@@ -196,23 +204,20 @@ def long_texts() -> Result:
     text against a short reference (issue 14 §6: targets 2 MB < 2 s, growth ≤ 1.2× per doubling
     beyond linear)."""
     norm = normalization_profile("frappe")
-    seconds: dict[int, float] = {}
-    cpu: dict[int, float] = {}  # process CPU time: what a shared machine's load does not add
-    for size in LONG_SIZES:
-        reference = long_text(size)
-        typed = with_typos(reference, LONG_EDIT_RATE)
-        seconds[size] = time_call(
-            lambda r=reference, t=typed: (_reference_side.cache_clear(), compare_texts(r, t, norm)),
-            repeat=3,
-            min_time=0.0,
-        )
-        samples = []
-        for _ in range(3):
+    pairs = {size: long_pair(size) for size in LONG_SIZES}
+    seconds = dict.fromkeys(LONG_SIZES, math.inf)
+    cpu = dict.fromkeys(LONG_SIZES, math.inf)  # process CPU time: what others' load adds less
+    # The sizes alternate, best of LONG_ROUNDS each: the machine's speed drifts from minute to
+    # minute, and measuring 1 MB then 2 MB a minute apart made their ratio (the growth) drift
+    # by ±0.2.
+    for _ in range(LONG_ROUNDS):
+        for size, (reference, typed) in pairs.items():
             _reference_side.cache_clear()
-            start = time.process_time()
+            gc.collect()
+            wall, start = time.perf_counter(), time.process_time()
             compare_texts(reference, typed, norm)
-            samples.append(time.process_time() - start)
-        cpu[size] = min(samples)
+            cpu[size] = min(cpu[size], time.process_time() - start)
+            seconds[size] = min(seconds[size], time.perf_counter() - wall)
     short = long_text(3000)
     huge = long_text(10_000_000)
     huge_s = time_call(
@@ -234,7 +239,7 @@ def long_texts() -> Result:
         (
             f"compare_texts {size // 1000} KB",
             f"{seconds[size]:.3f} s",
-            f"one edit per 1,000 chars; CPU {cpu[size]:.3f} s",
+            f"one edit per 1,000 chars; CPU {cpu[size]:.3f} s (best of {LONG_ROUNDS})",
         )
         for size in LONG_SIZES
     ]

@@ -13,11 +13,11 @@ import random
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from frappe.scoring import compare_texts, normalization_profile, scoring_profile
+from frappe.scoring import compare_texts, measures, normalization_profile, scoring_profile
 from frappe.scoring.align import AlignmentChunk, align_tokens, banded_hint, tokenize
-from frappe.scoring.measures import char_distance
+from frappe.scoring.measures import char_distance, cut_texts_distance
 from frappe.scoring.normalize import _fold_matches, normalize
-from frappe.scoring.score import score_typing
+from frappe.scoring.score import _equal_run_edges, score_typing
 
 
 def edited(words: list[str], rate: float, vocabulary: list[str], rng: random.Random) -> list[str]:
@@ -187,3 +187,167 @@ def test_a_misleading_anchor_falls_back_to_the_whole_alignment() -> None:
     hyp = ref[:1700] + ref[2000:2300] + decoy + ref[2300:]
     chunks = align_tokens(ref, hyp)
     assert cost(chunks, ref, hyp) == Levenshtein.distance(ref, hyp) == 316
+
+
+def typed_copy(reference: str, rate: float, rng: random.Random, alphabet: str) -> str:
+    """``reference`` with about ``rate`` of its characters edited: substituted, deleted,
+    inserted (up to 3 at once), or two swapped."""
+    chars = list(reference)
+    for _ in range(int(len(chars) * rate)):
+        i = rng.randrange(len(chars) - 1)
+        kind = rng.random()
+        if kind < 0.3:
+            chars[i] = rng.choice(alphabet)
+        elif kind < 0.5:
+            del chars[i : i + rng.randint(1, 3)]
+        elif kind < 0.8:
+            chars[i:i] = rng.choices(alphabet, k=rng.randint(1, 3))
+        else:
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+    return "".join(chars)
+
+
+def word_cuts(reference: str, typed: str) -> tuple[list[int], list[int]]:
+    """Where ``compare_texts`` cuts two texts: the edges of its word alignment's equal runs."""
+    ref_tokens, hyp_tokens = tokenize(reference), tokenize(typed)
+    chunks = align_tokens(ref_tokens.words, hyp_tokens.words)
+    return _equal_run_edges(reference, typed, ref_tokens, hyp_tokens, chunks, 0, 0)
+
+
+def random_cuts(ref: str, hyp: str, rng: random.Random) -> tuple[list[int], list[int]]:
+    """Cuts of both texts into as many pieces, anywhere (a poor alignment's cuts)."""
+    count = rng.randint(0, 60)
+    ref_cuts = sorted(rng.randint(0, len(ref)) for _ in range(count))
+    hyp_cuts = sorted(rng.randint(0, len(hyp)) for _ in range(count))
+    return ref_cuts, hyp_cuts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_distance_of_cut_texts_is_the_exact_distance(seed: int) -> None:
+    """Whatever the cuts (a word alignment's, or random ones), and whether the blocks' proof
+    holds (text that does not repeat itself) or not (a text of a few letters, or a sentence
+    repeated: its blocks match elsewhere in their windows), the result is the distance."""
+    rng = random.Random(500 + seed)
+    words = [
+        "".join(rng.choices("abcdefghijklmnopqrstuvwxyzéèàç", k=rng.randint(1, 9)))
+        for _ in range(3000)
+    ]
+    sentence = "Le patient est arrivé hier soir pour une douleur thoracique. "
+    for source in ("words", "letters", "repeated"):
+        length = rng.randint(5_000, 40_000)
+        if source == "words":
+            reference = " ".join(rng.choices(words, k=length // 5))
+        elif source == "letters":
+            reference = "".join(rng.choices("ab ", k=length))
+        else:
+            reference = (sentence * (length // len(sentence) + 1))[:length]
+        typed = typed_copy(reference, rng.choice([0.0002, 0.002, 0.02, 0.2]), rng, "abé ")
+        expected = Levenshtein.distance(reference, typed)
+        for ref_cuts, hyp_cuts in (
+            word_cuts(reference, typed),
+            random_cuts(reference, typed, rng),
+            ([], []),
+        ):
+            assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected
+
+
+def test_an_almost_equal_copy_is_proven_without_the_band(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text that does not repeat itself, typed with an edit every ~500 characters and words
+    added before and after it: each block matches its window nowhere for less than its own
+    distance (the first and the last only where the texts start and end), so the sum of the
+    blocks is the distance, and rapidfuzz's band (linear × distance) never runs."""
+    rng = random.Random(9)
+    words = [
+        "".join(rng.choices("abcdefghijklmnopqrstuvwxyzé", k=rng.randint(2, 9)))
+        for _ in range(5000)
+    ]
+    reference = " ".join(rng.choices(words, k=40_000))
+    typed = "Cher confrère, " + typed_copy(reference, 0.002, rng, "aeiouéè ") + " Bien à vous."
+    ref_cuts, hyp_cuts = word_cuts(reference, typed)
+    expected = Levenshtein.distance(reference, typed)
+
+    def no_band(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("the band ran")
+
+    monkeypatch.setattr(measures, "char_distance", no_band)
+    assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected > 400
+
+
+def test_texts_of_more_than_256_characters_still_get_the_exact_distance() -> None:
+    """edlib compares bytes: beyond 256 different characters the band decides."""
+    alphabet = [chr(0x4E00 + k) for k in range(300)]
+    rng = random.Random(11)
+    reference = "".join(rng.choices(alphabet, k=8000))
+    typed = typed_copy(reference, 0.005, rng, "".join(alphabet))
+    ref_cuts, hyp_cuts = random_cuts(reference, typed, rng)
+    expected = Levenshtein.distance(reference, typed)
+    assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected
+
+
+def matching_cuts(ref: str, hyp: str, rng: random.Random) -> tuple[list[int], list[int]]:
+    """Cuts around equal substrings picked at random, in order in both texts: equal pieces
+    that a good alignment would not pair, so that the blocks' sum often exceeds the distance
+    and the proof must see it."""
+    ref_cuts: list[int] = []
+    hyp_cuts: list[int] = []
+    i = j = 0
+    while i < len(ref) and j < len(hyp):
+        i, j = rng.randint(i, min(len(ref) - 1, i + 40)), rng.randint(j, min(len(hyp) - 1, j + 40))
+        length = 0
+        while (
+            i + length < len(ref) and j + length < len(hyp) and ref[i + length] == hyp[j + length]
+        ):
+            length += 1
+        if length:
+            ref_cuts += [i, i + length]
+            hyp_cuts += [j, j + length]
+        i, j = i + length + 1, j + length + 1
+    return ref_cuts, hyp_cuts
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_poor_alignments_cuts_still_give_the_distance(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Short texts of a few letters (where a block matches elsewhere in its window) cut at
+    equal substrings paired at random, or where an optimal alignment cuts them: the proof
+    must fail whenever the blocks' sum is not the distance. It holds for any context; short
+    ones make many blocks in such texts. (Seeds 1 and 15 catch a proof that would look for a
+    middle block's match only at its window's start; 1, one that would narrow the window.)"""
+    rng = random.Random(seed)
+    proven = 0
+    for context in (0, 1, 3):
+        monkeypatch.setattr(measures, "_CONTEXT", context)
+        for _ in range(300):
+            alphabet = rng.choice(["ab", "abc ", "abcdefgh ", "abcdefghijklmnopqrstuvwxyzé "])
+            reference = "".join(rng.choices(alphabet, k=rng.randint(1, 400)))
+            typed = typed_copy(reference + "..", rng.choice([0.01, 0.05, 0.2]), rng, alphabet)
+            expected = Levenshtein.distance(reference, typed)
+            for ref_cuts, hyp_cuts in (
+                matching_cuts(reference, typed, rng),
+                optimal_cuts(reference, typed),
+            ):
+                blocks, bound = measures._differing_blocks(reference, typed, ref_cuts, hyp_cuts)
+                proven += bound > 0 and measures._blocks_are_optimal(
+                    reference, typed, blocks, bound
+                )
+                assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected
+    assert proven >= 100  # the proof's own path is tested, not only the band's
+
+
+def optimal_cuts(ref: str, hyp: str) -> tuple[list[int], list[int]]:
+    """The cuts of an optimal alignment of the characters (the proof may hold)."""
+    ops = Levenshtein.opcodes(ref, hyp)
+    return [op.src_start for op in ops][1:], [op.dest_start for op in ops][1:]
+
+
+def test_without_edlib_the_band_gives_the_same_distance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where edlib is not installed (no wheel for Windows), the band decides: same result."""
+    rng = random.Random(12)
+    reference = " ".join(rng.choices(["patient", "douleur", "arrivé", "hier", "soir"], k=9000))
+    typed = typed_copy(reference, 0.003, rng, "aeiou ")
+    ref_cuts, hyp_cuts = word_cuts(reference, typed)
+    with_edlib = cut_texts_distance(reference, typed, ref_cuts, hyp_cuts)
+    monkeypatch.setattr(measures, "edlib_align", None)
+    assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == with_edlib
+    assert with_edlib == Levenshtein.distance(reference, typed)

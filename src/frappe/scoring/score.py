@@ -24,7 +24,7 @@ from frappe.scoring.keystrokes import Keystroke, KeystrokeStats, keystroke_stats
 from frappe.scoring.measures import (
     WordMeasures,
     char_distance,
-    piecewise_upper_bound,
+    cut_texts_distance,
     word_measures,
 )
 from frappe.scoring.normalize import NormalizationProfile, NormalizedText, normalize
@@ -145,12 +145,13 @@ def compare_texts(
     ref_start = ref_tokens.starts[0] if compared_ref else 0
     hyp_start = hyp_tokens.starts[0] if compared_hyp else 0
     ref_text, hyp_text = ref.text[ref_start:ref_end], hyp.text[hyp_start:hyp_end]
-    bound = None
-    if chunks and len(ref_text) + len(hyp_text) >= _BOUNDED_DISTANCE_MIN_CHARS:
-        bound = _distance_bound(
+    if chunks and len(ref_text) + len(hyp_text) >= _CUT_DISTANCE_MIN_CHARS:
+        ref_cuts, hyp_cuts = _equal_run_edges(
             ref_text, hyp_text, ref_tokens, hyp_tokens, chunks, ref_start, hyp_start
         )
-    distance = char_distance(ref_text, hyp_text, upper_bound=bound)
+        distance = cut_texts_distance(ref_text, hyp_text, ref_cuts, hyp_cuts)
+    else:
+        distance = char_distance(ref_text, hyp_text)
     longest = max(len(ref_text), len(hyp_text))
     return TextComparison(
         normalization=normalization.name,
@@ -164,12 +165,12 @@ def compare_texts(
     )
 
 
-# From this many characters the character distance starts from the word alignment's cost
-# instead of doubling its band from 64 (2 MB almost equal texts: 0.8 s → 0.27 s).
-_BOUNDED_DISTANCE_MIN_CHARS = 40_000
+# From this many characters the character distance is found from the word alignment's cuts
+# (``cut_texts_distance``) instead of by doubling rapidfuzz's band from 64.
+_CUT_DISTANCE_MIN_CHARS = 40_000
 
 
-def _distance_bound(
+def _equal_run_edges(
     ref_text: str,
     hyp_text: str,
     ref_tokens: Tokens,
@@ -177,10 +178,10 @@ def _distance_bound(
     chunks: Sequence[AlignmentChunk],
     ref_start: int,
     hyp_start: int,
-) -> int:
-    """An upper bound of the character distance: the texts cut where each run of equal words
-    of the word alignment starts and ends, and the pieces compared pairwise (equal words cost
-    nothing; a region of changed words is compared whole, as it may be split differently)."""
+) -> tuple[list[int], list[int]]:
+    """Where each run of equal words of the word alignment starts and ends, in both texts:
+    the cuts of ``cut_texts_distance`` (equal words are equal pieces; a region of changed
+    words is one piece, as its characters may be aligned across its words)."""
 
     ref_words, hyp_words = chunks[-1].ref_end, chunks[-1].hyp_end  # the words compared
 
@@ -195,7 +196,7 @@ def _distance_bound(
     ]
     ref_cuts = [cut(rt, c.ref_start, ref_words, ref_start, ref_text) for c in edges]
     hyp_cuts = [cut(ht, c.hyp_start, hyp_words, hyp_start, hyp_text) for c in edges]
-    return piecewise_upper_bound(ref_text, hyp_text, ref_cuts, hyp_cuts)
+    return ref_cuts, hyp_cuts
 
 
 def _stopping_point_of_cut_word(ref_words: Sequence[str], hyp_words: Sequence[str]) -> int | None:
