@@ -7,17 +7,13 @@ use jiwer as the oracle; frappe does not depend on it at run time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rapidfuzz.distance import Levenshtein
 
 from frappe.scoring.align import AlignmentChunk
-
-try:
-    from edlib import align as edlib_align
-except ImportError:  # edlib has no wheel for Windows: rapidfuzz's band decides there
-    edlib_align = None
 
 __all__ = [
     "WordMeasures",
@@ -95,9 +91,7 @@ def char_distance(ref: str, hyp: str, *, upper_bound: int | None = None) -> int:
     return int(Levenshtein.distance(ref, hyp, score_hint=hint))
 
 
-def cut_texts_distance(
-    ref: str, hyp: str, ref_cuts: Sequence[int], hyp_cuts: Sequence[int]
-) -> int:
+def cut_texts_distance(ref: str, hyp: str, ref_cuts: Sequence[int], hyp_cuts: Sequence[int]) -> int:
     """The exact character distance of ``ref`` and ``hyp``, which an alignment (of their words)
     cuts into as many pieces: ``ref_cuts[k]``, ``hyp_cuts[k]`` are where piece k + 1 starts,
     ascending. Near-linear when most pieces are equal, as in an almost equal copy.
@@ -161,6 +155,7 @@ def _blocks_are_optimal(ref: str, hyp: str, blocks: list[_Block], bound: int) ->
     """Whether no alignment of ``ref`` and ``hyp`` costs less than ``bound``, the sum of the
     blocks' distances (see ``cut_texts_distance``)."""
     as_bytes = _one_byte_each(ref, hyp)
+    edlib_align = _edlib_align()
     if as_bytes is None or edlib_align is None:
         return False
     ref_bytes, hyp_bytes = as_bytes
@@ -186,6 +181,16 @@ def _blocks_are_optimal(ref: str, hyp: str, blocks: list[_Block], bound: int) ->
         if found["editDistance"] != -1:  # a match for less: this proof fails
             return False
     return True
+
+
+def _edlib_align() -> Callable[..., dict[str, Any]] | None:
+    """edlib's ``align``, imported when a long text needs it (most batches never do); None
+    where edlib is not installed (it has no wheel for Windows: rapidfuzz's band decides)."""
+    try:
+        from edlib import align  # noqa: PLC0415
+    except ImportError:
+        return None
+    return cast(Callable[..., dict[str, Any]], align)
 
 
 def _one_byte_each(ref: str, hyp: str) -> tuple[bytes, bytes] | None:
