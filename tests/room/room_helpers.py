@@ -48,11 +48,14 @@ def typed_lines(text: str, *, step_ms: int = 200, start: int = 0) -> list[str]:
 
 
 async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10) -> None:
-    """Let the app run until ``predicate`` holds (the test fails after ``timeout`` seconds)."""
+    """Let the app run until ``predicate`` holds (the test fails after ``timeout`` seconds),
+    then until the messages that change queued have been handled: a screen pushed from a
+    worker's thread is composed, a widget just hidden is laid out, before the test looks."""
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "délai dépassé"
         await pilot.pause(0.05)
+    await pilot.pause()
 
 
 def menu_ids(app: Any) -> list[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import room_helpers
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList
 
@@ -119,10 +120,8 @@ def seat_app(
 
 
 async def wait_until(pilot: Pilot[int], predicate: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "délai dépassé"
-        await pilot.pause(0.05)
+    """The room helpers' wait, with more time: a dictation seat starts its player first."""
+    await room_helpers.wait_until(pilot, predicate, timeout)
 
 
 async def type_text(pilot: Pilot[int], clock: FakeClock, text: str) -> None:
