@@ -106,8 +106,9 @@ def cut_texts_distance(ref: str, hyp: str, ref_cuts: Sequence[int], hyp_cuts: Se
     offset). Its cost within the block is at least the block's best match anywhere in that
     window (edlib's infix distance), and the blocks take disjoint steps of the alignment. When
     no block matches its window for less than its own distance, no alignment costs less than
-    ``U``: the distance is ``U``. Otherwise (a text that repeats itself within the window), or
-    for an alphabet beyond one byte, rapidfuzz's band of width ``U`` decides, as for any pair.
+    ``U``: the distance is ``U``. Otherwise (a text that repeats itself within the window),
+    beyond 256 different characters, or without edlib, rapidfuzz's band of width ``U`` decides,
+    as for any pair.
     """
     blocks, bound = _differing_blocks(ref, hyp, ref_cuts, hyp_cuts)
     if bound == 0 or not _blocks_are_optimal(ref, hyp, blocks, bound):
@@ -154,9 +155,9 @@ def _differing_blocks(
 def _blocks_are_optimal(ref: str, hyp: str, blocks: list[_Block], bound: int) -> bool:
     """Whether no alignment of ``ref`` and ``hyp`` costs less than ``bound``, the sum of the
     blocks' distances (see ``cut_texts_distance``)."""
-    as_bytes = _one_byte_each(ref, hyp)
     edlib_align = _edlib_align()
-    if as_bytes is None or edlib_align is None:
+    as_bytes = _one_byte_each(ref, hyp) if edlib_align is not None else None
+    if edlib_align is None or as_bytes is None:
         return False
     ref_bytes, hyp_bytes = as_bytes
     # An alignment costing at most bound - 1 reaches cell (i, j) only if |j - i| plus
