@@ -351,3 +351,21 @@ def test_without_edlib_the_band_gives_the_same_distance(monkeypatch: pytest.Monk
     monkeypatch.setattr(measures, "_edlib_align", lambda: None)
     assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == with_edlib
     assert with_edlib == Levenshtein.distance(reference, typed)
+
+
+def test_characters_beyond_latin_1_keep_the_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    """’, œ and € (kept by the strict profile) get byte values of their own for edlib: the
+    proof still holds without the band, and the distance is the full one."""
+    rng = random.Random(13)
+    letters = "abcdefghijklmnopqrstuvwxyzéèàç’œ€"
+    words = ["".join(rng.choices(letters, k=rng.randint(2, 9))) for _ in range(5000)]
+    reference = " ".join(rng.choices(words, k=20_000))
+    typed = typed_copy(reference, 0.002, rng, "aeiou’œ€ ")
+    ref_cuts, hyp_cuts = word_cuts(reference, typed)
+    expected = Levenshtein.distance(reference, typed)
+
+    def no_band(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("the band ran")
+
+    monkeypatch.setattr(measures, "char_distance", no_band)
+    assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected > 100

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from frappe.scoring.align import AlignmentChunk
@@ -196,16 +197,29 @@ def _edlib_align() -> Callable[..., dict[str, Any]] | None:
 
 def _one_byte_each(ref: str, hyp: str) -> tuple[bytes, bytes] | None:
     """Both texts with one byte per character (edlib compares bytes), a character giving the
-    same byte in both; None when they use more than 256 characters."""
+    same byte in both; None when they use more than 256 characters. Characters beyond Latin-1
+    (’, œ, €…) take byte values neither text uses, in numpy: ``str.translate`` took 0.2 s for
+    two 2 MB texts, more than the proof saves."""
     try:
         return ref.encode("latin-1"), hyp.encode("latin-1")
     except UnicodeEncodeError:
         pass
-    alphabet = sorted(set(ref) | set(hyp))
-    if len(alphabet) > 256:
+    codes = [
+        np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32) for text in (ref, hyp)
+    ]
+    every = np.concatenate(codes)
+    latin = every <= 0xFF
+    wide = np.unique(every[~latin])
+    unused = np.flatnonzero(np.bincount(every[latin], minlength=0x100) == 0)
+    if len(wide) > len(unused):
         return None
-    table = {ord(char): index for index, char in enumerate(alphabet)}
-    return ref.translate(table).encode("latin-1"), hyp.translate(table).encode("latin-1")
+    converted: list[bytes] = []
+    for text_codes in codes:
+        one_byte = text_codes.astype(np.uint8)  # Latin-1 characters are their own byte
+        beyond = text_codes > 0xFF
+        one_byte[beyond] = unused[np.searchsorted(wide, text_codes[beyond])]
+        converted.append(one_byte.tobytes())
+    return converted[0], converted[1]
 
 
 def char_error_rate(ref: str, hyp: str) -> float:
