@@ -24,6 +24,7 @@ __all__ = [
     "align_chars",
     "align_tokens",
     "banded_hint",
+    "code_points",
     "reached_reference_words",
     "tokenize",
 ]
@@ -57,11 +58,16 @@ _VECTOR_MIN_CHARS = 800
 _SPACE_TABLE = np.array([chr(code).isspace() for code in range(0x3002)], np.bool_)
 
 
+def code_points(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint32]]:
+    """The code point of each character of ``text`` (a lone surrogate included), in numpy."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
 def tokenize(text: str) -> Tokens:
     """Split on whitespace, keeping each word's offsets."""
     words = text.split()
     if len(text) >= _VECTOR_MIN_CHARS:
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        codes = code_points(text)
         space = np.empty(len(codes) + 2, np.bool_)
         space[0] = space[-1] = True
         np.take(_SPACE_TABLE, codes, out=space[1:-1], mode="clip")

@@ -14,7 +14,7 @@ from typing import Any, cast
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from frappe.scoring.align import AlignmentChunk
+from frappe.scoring.align import AlignmentChunk, code_points
 
 __all__ = [
     "WordMeasures",
@@ -204,9 +204,7 @@ def _one_byte_each(ref: str, hyp: str) -> tuple[bytes, bytes] | None:
         return ref.encode("latin-1"), hyp.encode("latin-1")
     except UnicodeEncodeError:
         pass
-    codes = [
-        np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32) for text in (ref, hyp)
-    ]
+    codes = [code_points(ref), code_points(hyp)]
     every = np.concatenate(codes)
     latin = every <= 0xFF
     wide = np.unique(every[~latin])
