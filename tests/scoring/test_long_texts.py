@@ -251,6 +251,19 @@ def test_the_distance_of_cut_texts_is_the_exact_distance(seed: int) -> None:
             assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected
 
 
+def proven_distance(reference: str, typed: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
+    """``cut_texts_distance`` at the word alignment's cuts, with rapidfuzz's band made to fail
+    the test if it runs; and the full distance."""
+    ref_cuts, hyp_cuts = word_cuts(reference, typed)
+    expected = Levenshtein.distance(reference, typed)
+
+    def no_band(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("the band ran")
+
+    monkeypatch.setattr(measures, "char_distance", no_band)
+    return cut_texts_distance(reference, typed, ref_cuts, hyp_cuts), expected
+
+
 def test_an_almost_equal_copy_is_proven_without_the_band(monkeypatch: pytest.MonkeyPatch) -> None:
     """Text that does not repeat itself, typed with an edit every ~500 characters and words
     added before and after it: each block matches its window nowhere for less than its own
@@ -263,14 +276,8 @@ def test_an_almost_equal_copy_is_proven_without_the_band(monkeypatch: pytest.Mon
     ]
     reference = " ".join(rng.choices(words, k=40_000))
     typed = "Cher confrère, " + typed_copy(reference, 0.002, rng, "aeiouéè ") + " Bien à vous."
-    ref_cuts, hyp_cuts = word_cuts(reference, typed)
-    expected = Levenshtein.distance(reference, typed)
-
-    def no_band(*_args: object, **_kwargs: object) -> int:
-        raise AssertionError("the band ran")
-
-    monkeypatch.setattr(measures, "char_distance", no_band)
-    assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected > 400
+    found, expected = proven_distance(reference, typed, monkeypatch)
+    assert found == expected > 400
 
 
 def test_texts_of_more_than_256_characters_still_get_the_exact_distance() -> None:
@@ -361,11 +368,5 @@ def test_characters_beyond_latin_1_keep_the_proof(monkeypatch: pytest.MonkeyPatc
     words = ["".join(rng.choices(letters, k=rng.randint(2, 9))) for _ in range(5000)]
     reference = " ".join(rng.choices(words, k=20_000))
     typed = typed_copy(reference, 0.002, rng, "aeiou’œ€ ")
-    ref_cuts, hyp_cuts = word_cuts(reference, typed)
-    expected = Levenshtein.distance(reference, typed)
-
-    def no_band(*_args: object, **_kwargs: object) -> int:
-        raise AssertionError("the band ran")
-
-    monkeypatch.setattr(measures, "char_distance", no_band)
-    assert cut_texts_distance(reference, typed, ref_cuts, hyp_cuts) == expected > 100
+    found, expected = proven_distance(reference, typed, monkeypatch)
+    assert found == expected > 100
